@@ -1,0 +1,21 @@
+package io.pgferry.pg;
+
+/** The one place SQL identifiers and literals are quoted: every generated statement goes through it. */
+public final class Identifiers {
+    private Identifiers() {
+    }
+
+    /** Always quotes, so mixed case, spaces, unicode and reserved words keep their meaning. */
+    public static String quote(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+
+    public static String qualified(String schema, String name) {
+        return quote(schema) + "." + quote(name);
+    }
+
+    /** A string literal for the rare places a name must be passed as a value (e.g. to_regclass). */
+    public static String literal(String value) {
+        return "'" + value.replace("'", "''") + "'";
+    }
+}

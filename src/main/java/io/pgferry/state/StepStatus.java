@@ -1,0 +1,5 @@
+package io.pgferry.state;
+
+public enum StepStatus {
+    PENDING, RUNNING, DONE, FAILED
+}

@@ -1,0 +1,43 @@
+package io.pgferry.testing;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Row count and an order-independent hash of every row's text, for every user table: two
+ * databases with equal digests hold the same rows. Independent of pgferry's own verify code so
+ * that tests do not grade pgferry with pgferry.
+ */
+public final class DatabaseDigest {
+    private DatabaseDigest() {
+    }
+
+    public static Map<String, String> of(Connection c) throws SQLException {
+        List<String[]> tables = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                     + " WHERE c.relkind IN ('r','m') AND n.nspname NOT IN ('pg_catalog','information_schema')"
+                     + " AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2")) {
+            while (rs.next()) {
+                tables.add(new String[]{rs.getString(1), rs.getString(2)});
+            }
+        }
+        Map<String, String> digest = new TreeMap<>();
+        for (String[] t : tables) {
+            String q = "\"" + t[0].replace("\"", "\"\"") + "\".\"" + t[1].replace("\"", "\"\"") + "\"";
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*), coalesce(sum(('x' || substr(md5(x::text), 1, 15))::bit(60)::bigint), 0)"
+                         + " FROM ONLY " + q + " x")) {
+                rs.next();
+                digest.put(t[0] + "." + t[1], rs.getLong(1) + ":" + rs.getBigDecimal(2));
+            }
+        }
+        return digest;
+    }
+}
