@@ -1,0 +1,94 @@
+package io.pgferry.cli;
+
+import io.pgferry.method.DumpRestore;
+import io.pgferry.method.MigrationContext;
+import io.pgferry.method.MigrationMethod;
+import io.pgferry.method.MigrationOptions;
+import io.pgferry.method.MigrationSummary;
+import io.pgferry.method.RunStarter;
+import io.pgferry.monitor.Progress;
+import io.pgferry.pg.ConnectionSpec;
+import io.pgferry.pg.Connector;
+import io.pgferry.pg.PgferryException;
+import io.pgferry.state.RunRecord;
+import io.pgferry.state.StateStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+@Command(name = "migrate", mixinStandardHelpOptions = true,
+        description = {"Moves the source database to the target with the chosen method.",
+                "Safe to run again after a crash or Ctrl-C: finished steps are kept."},
+        footer = {"", "Methods:",
+                "  dump     pg_dump -Fd -j N, then pg_restore -j N. For databases under ~20 GB;",
+                "           downtime is the whole copy.",
+                "", "Examples:",
+                "  PGPASSWORD=... pgferry migrate --method dump --jobs 4 \\",
+                "      --source postgres://app@old-db:5432/shop --target postgres://app@new-db:5432/shop"})
+public final class MigrateCommand implements Callable<Integer> {
+
+    enum Method { dump }
+
+    @Mixin
+    GlobalOptions global;
+
+    @Mixin
+    ConnectionOptions connections;
+
+    @Mixin
+    WorkDirOption workDir;
+
+    @Option(names = "--method", required = true, paramLabel = "METHOD",
+            description = "How to move the data: ${COMPLETION-CANDIDATES}.")
+    Method method;
+
+    @Option(names = {"-j", "--jobs"}, defaultValue = "4", paramLabel = "N",
+            description = "Parallel jobs for copying data (default: ${DEFAULT-VALUE}).")
+    int jobs;
+
+    @Option(names = "--pg-bin", paramLabel = "DIR",
+            description = "Directory with pg_dump and pg_restore of the source's major or newer (default: searched on PATH and in /usr/lib/postgresql/*/bin).")
+    Path pgBin;
+
+    @Option(names = "--clean", description = "Allow a target that already holds objects: objects in the dump are dropped and recreated.")
+    boolean clean;
+
+    @Option(names = "--keep-owner", description = "Restore object owners (the target needs the source's roles).")
+    boolean keepOwner;
+
+    @Option(names = "--keep-acl", description = "Restore privileges (GRANT/REVOKE); the target needs the source's roles.")
+    boolean keepAcl;
+
+    @Override
+    public Integer call() {
+        if (jobs < 1 || jobs > 64) {
+            throw new PgferryException(io.pgferry.pg.ErrorCode.BAD_INPUT, "--jobs must be between 1 and 64, got " + jobs,
+                    "pick about the number of CPU cores of the smaller server");
+        }
+        ConnectionSpec source = connections.source();
+        ConnectionSpec target = connections.target();
+        MigrationMethod impl = switch (method) {
+            case dump -> new DumpRestore();
+        };
+        MigrationOptions options = new MigrationOptions(jobs, Optional.ofNullable(pgBin), clean, keepOwner, keepAcl);
+        try (StateStore store = StateStore.open(workDir.dir())) {
+            RunRecord run = RunStarter.startOrResume(store, impl.name(), source, target);
+            Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
+            MigrationContext context = new MigrationContext(new Connector("source", source), new Connector("target", target),
+                    store, run, progress, options);
+            try {
+                MigrationSummary summary = impl.migrate(context);
+                store.setRunStatus(run.id(), RunRecord.STATUS_DONE, "done", null);
+                progress.summary(summary.render());
+                return 0;
+            } catch (RuntimeException e) {
+                store.setRunStatus(run.id(), RunRecord.STATUS_FAILED, null, e.getMessage());
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.pgferry.method;
+
+import io.pgferry.monitor.PhaseProgress;
+import io.pgferry.monitor.Units;
+import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.PgferryException;
+import io.pgferry.schema.ClientToolRun;
+import io.pgferry.schema.PgClientTools;
+import io.pgferry.state.StepStatus;
+import io.pgferry.verify.RowCountComparison;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Method {@code dump}: pg_dump in directory format with parallel jobs into the work dir, then
+ * pg_restore with parallel jobs into the target, ANALYZE, and an exact row-count comparison.
+ * A finished dump survives a crash: rerunning restores from it instead of dumping again.
+ */
+public final class DumpRestore implements MigrationMethod {
+    static final String STEP_DUMP = "dump";
+    static final String STEP_RESTORE = "restore";
+    static final String STEP_ANALYZE = "analyze";
+    static final String STEP_VERIFY = "verify";
+
+    @Override
+    public String name() {
+        return "dump";
+    }
+
+    @Override
+    public MigrationSummary migrate(MigrationContext ctx) {
+        MigrationSummary summary = new MigrationSummary(name());
+        DumpPreflight.Result pre = new DumpPreflight(ctx).run();
+        ctx.progress().info("source " + ctx.source().spec() + " (PostgreSQL " + pre.source().major() + ", "
+                + Units.bytes(pre.source().databaseSizeBytes()) + "), target " + ctx.target().spec() + " (PostgreSQL "
+                + pre.target().major() + "), pg_dump " + pre.tools().major() + " from " + pre.tools().binDir());
+        Path dumpDir = ctx.workDir().resolve("dump");
+
+        timed(summary, STEP_DUMP, ctx, () -> dump(ctx, pre, dumpDir));
+        timed(summary, STEP_RESTORE, ctx, () -> restore(ctx, pre, dumpDir));
+        timed(summary, STEP_ANALYZE, ctx, () -> analyze(ctx));
+        RowCountComparison.Result counts = verifyCounts(ctx);
+        summary.fact(counts.tables().size() + " tables, " + counts.sourceRows() + " rows: row counts equal on source and target");
+        summary.fact("dump kept in " + dumpDir.toAbsolutePath() + " (" + Units.bytes(directorySize(dumpDir)) + ")");
+        summary.nextStep("point the application at " + ctx.target().spec());
+        summary.nextStep("writes made to the source since the dump started are not on the target: keep the application stopped until it uses the target");
+        return summary;
+    }
+
+    private interface StepBody {
+        void run() throws Exception;
+    }
+
+    /** Runs a step unless the state store says it is done, recording its start, end or failure. */
+    private static void timed(MigrationSummary summary, String step, MigrationContext ctx, StepBody body) {
+        if (ctx.store().stepStatus(ctx.runId(), step) == StepStatus.DONE) {
+            ctx.progress().info("step " + step + " already done, skipping");
+            summary.phase(step, Duration.ZERO);
+            return;
+        }
+        Instant start = Instant.now();
+        ctx.store().startStep(ctx.runId(), step);
+        try {
+            body.run();
+        } catch (PgferryException e) {
+            ctx.store().failStep(ctx.runId(), step, e.getMessage());
+            throw e;
+        } catch (Exception e) {
+            ctx.store().failStep(ctx.runId(), step, String.valueOf(e.getMessage()));
+            throw new PgferryException(ErrorCode.FAILED, "step " + step + " failed: " + e.getMessage(),
+                    "fix the cause and run the same command again; finished steps are kept", e);
+        }
+        Duration took = Duration.between(start, Instant.now());
+        ctx.store().finishStep(ctx.runId(), step, "took " + Units.duration(took));
+        summary.phase(step, took);
+    }
+
+    private void dump(MigrationContext ctx, DumpPreflight.Result pre, Path dumpDir) throws IOException {
+        // pg_dump -Fd refuses an existing directory, and a half-written one is worthless anyway
+        deleteTree(dumpDir);
+        List<String> args = List.of("--format=directory", "--jobs=" + ctx.options().jobs(), "--verbose",
+                "--file=" + dumpDir, "--dbname=" + ctx.source().spec().dbname());
+        try (PhaseProgress phase = ctx.progress().phase(STEP_DUMP, pre.tablesWithData(), "tables", pre.tableBytes());
+             DirectorySizeSampler sampler = new DirectorySizeSampler(dumpDir, bytes -> phase.update(phase.done(), bytes))) {
+            new ClientToolRun(pre.tools().pgDump(), args, ctx.source().spec(), ctx.workDir().resolve("logs/pg_dump.log"))
+                    .run(line -> {
+                        if (line.contains("finished item") && line.contains("TABLE DATA")) {
+                            phase.add(1, 0);
+                            phase.detail(line.substring(line.indexOf("TABLE DATA") + 11));
+                        }
+                    });
+        }
+        if (!Files.isRegularFile(dumpDir.resolve("toc.dat"))) {
+            throw new PgferryException(ErrorCode.FAILED, "pg_dump ended without writing " + dumpDir.resolve("toc.dat"),
+                    "see " + ctx.workDir().resolve("logs/pg_dump.log"));
+        }
+    }
+
+    private void restore(MigrationContext ctx, DumpPreflight.Result pre, Path dumpDir) {
+        RestoreToc toc = RestoreToc.read(pre.tools(), dumpDir, ctx.source().spec());
+        List<String> args = new ArrayList<>(List.of("--jobs=" + ctx.options().jobs(), "--verbose", "--exit-on-error",
+                "--dbname=" + ctx.target().spec().dbname()));
+        if (!ctx.options().keepOwners()) {
+            args.add("--no-owner");
+        }
+        if (!ctx.options().keepPrivileges()) {
+            args.add("--no-acl");
+        }
+        if (pre.targetHoldsObjects()) {
+            // a rerun after a failed restore, or --clean: drop what the dump is about to create
+            args.add("--clean");
+            args.add("--if-exists");
+        }
+        args.add(dumpDir.toString());
+        try (PhaseProgress phase = ctx.progress().phase(STEP_RESTORE, toc.itemCount(), "items", toc.dataBytes())) {
+            RestoreProgressParser parser = new RestoreProgressParser(toc, phase);
+            new ClientToolRun(pre.tools().pgRestore(), args, ctx.target().spec(), ctx.workDir().resolve("logs/pg_restore.log"))
+                    .run(parser::accept);
+        }
+    }
+
+    private void analyze(MigrationContext ctx) throws SQLException {
+        try (Connection c = ctx.target().open(); Statement st = c.createStatement()) {
+            st.execute("ANALYZE");
+        }
+    }
+
+    private RowCountComparison.Result verifyCounts(MigrationContext ctx) {
+        ctx.store().startStep(ctx.runId(), STEP_VERIFY);
+        try (Connection s = ctx.source().open(); Connection t = ctx.target().open()) {
+            RowCountComparison.Result result = RowCountComparison.compare(s, t);
+            if (!result.allMatch()) {
+                StringBuilder sb = new StringBuilder();
+                result.mismatches().stream().limit(20).forEach(m -> sb.append("\n    ").append(m.table()).append(": source ")
+                        .append(m.sourceRows() < 0 ? "missing" : m.sourceRows()).append(", target ")
+                        .append(m.targetRows() < 0 ? "missing" : m.targetRows()));
+                String msg = result.mismatches().size() + " table(s) differ in row count:" + sb;
+                ctx.store().failStep(ctx.runId(), STEP_VERIFY, msg);
+                throw new PgferryException(ErrorCode.VERIFICATION_FAILED, msg,
+                        "if the application wrote to the source during the migration, stop it and run the same command again with --clean");
+            }
+            ctx.store().finishStep(ctx.runId(), STEP_VERIFY, result.tables().size() + " tables, row counts equal");
+            return result;
+        } catch (SQLException e) {
+            ctx.store().failStep(ctx.runId(), STEP_VERIFY, e.getMessage());
+            throw new PgferryException(ErrorCode.FAILED, "row-count verification failed: " + e.getMessage(),
+                    "run the same command again", e);
+        }
+    }
+
+    static long directorySize(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    return 0; // a file pg_dump is still renaming
+                }
+            }).sum();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.pgferry.method;
+
+/**
+ * One way to move a database: a sequence of resumable steps. Each step records itself in the
+ * state store when done, so running the same command again continues where it stopped.
+ */
+public interface MigrationMethod {
+    /** The --method name, also stored with the run. */
+    String name();
+
+    /** Runs every step not yet done; returns the summary printed at the end. */
+    MigrationSummary migrate(MigrationContext context);
+}
