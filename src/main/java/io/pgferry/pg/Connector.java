@@ -36,18 +36,32 @@ public final class Connector {
     public Connection open() {
         Connection c = connect(spec.jdbcProperties("pgferry"));
         try {
-            int versionNum = ServerInfo.versionNum(c);
-            if (versionNum < OLDEST_SUPPORTED_MAJOR * 10000) {
-                c.close();
-                throw new PreflightException(ErrorCode.SERVER_TOO_OLD,
-                        role + " " + spec + " runs PostgreSQL " + ServerInfo.describe(versionNum)
-                                + ", older than the oldest supported major " + OLDEST_SUPPORTED_MAJOR,
-                        "upgrade the " + role + " to PostgreSQL 13 or newer in place first (pg_upgrade), or move it with pg_dump/pg_restore yourself");
-            }
+            requireSupported(ServerInfo.versionNum(c));
         } catch (SQLException e) {
             throw classify(e);
+        } catch (PgferryException e) {
+            closeQuietly(c);
+            throw e;
         }
         return c;
+    }
+
+    /** Refuses servers older than {@link #OLDEST_SUPPORTED_MAJOR}, naming the way forward. */
+    void requireSupported(int versionNum) {
+        if (versionNum < OLDEST_SUPPORTED_MAJOR * 10000) {
+            throw new PreflightException(ErrorCode.SERVER_TOO_OLD,
+                    role + " " + spec + " runs PostgreSQL " + ServerInfo.describe(versionNum)
+                            + ", older than the oldest supported major " + OLDEST_SUPPORTED_MAJOR,
+                    "upgrade the " + role + " to PostgreSQL 13 or newer in place first (pg_upgrade), or move it with pg_dump/pg_restore yourself");
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // already failing for a better reason
+        }
     }
 
     /** A walsender connection in database mode, for slots and the replication protocol. */
@@ -76,6 +90,12 @@ public final class Connector {
             return new ConnectionException(ErrorCode.UNREACHABLE,
                     "cannot resolve the " + role + " host '" + spec.host() + "'",
                     "check the host name in the " + role + " connection string and this machine's DNS", e);
+        }
+        if (state.equals("08004") && !spec.hasPassword()) {
+            // pgjdbc rejects the connection itself (08004) when the server asks for a password it lacks
+            return new ConnectionException(ErrorCode.AUTHENTICATION_FAILED,
+                    "the " + role + " server " + where + " asks for a password and none was given",
+                    "no password was given: put it in PGPASSWORD or ~/.pgpass (not on the command line)", e);
         }
         if (root instanceof ConnectException || root instanceof NoRouteToHostException
                 || root instanceof SocketTimeoutException || state.startsWith("08")) {
