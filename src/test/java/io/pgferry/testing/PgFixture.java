@@ -55,7 +55,7 @@ public final class PgFixture {
 
     public static Connection connect(LocalCluster cluster, String database) throws SQLException {
         ConnectionSpec spec = cluster.spec(database);
-        return DriverManager.getConnection(spec.jdbcUrl(), spec.jdbcProperties("pgferry-test"));
+        return DriverManager.getConnection(spec.jdbcUrl(), spec.jdbcProperties("test-client"));
     }
 
     public static void createDatabase(LocalCluster cluster, String name) {

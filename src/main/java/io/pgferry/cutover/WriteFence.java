@@ -1,0 +1,139 @@
+package io.pgferry.cutover;
+
+import io.pgferry.pg.Connector;
+import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.Identifiers;
+import io.pgferry.pg.PgferryException;
+import io.pgferry.state.StateStore;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+
+/**
+ * Stops application writes to one database for a cutover: new sessions default to read-only
+ * transactions ({@code ALTER DATABASE ... SET default_transaction_read_only = on}) and client
+ * sessions already connected are ended so they reconnect under that default. pgferry's own
+ * sessions (application_name pgferry*) and walsenders are spared.
+ *
+ * <p>It is a soft fence: a client that explicitly starts a READ WRITE transaction is not
+ * stopped. It is what ALTER DATABASE can do without taking roles away from the application.
+ * The previous database setting is recorded in the state store before anything changes, so
+ * a crashed cutover, rollback or cleanup can always lift exactly this fence.
+ */
+public final class WriteFence {
+    private static final String SETTING = "default_transaction_read_only";
+
+    private final Connector side;
+    private final StateStore store;
+    private final String runId;
+    private final String stateKey;
+
+    /** @param stateKey where the fence is recorded, e.g. {@code fence.source} */
+    public WriteFence(Connector side, StateStore store, String runId, String stateKey) {
+        this.side = side;
+        this.store = store;
+        this.runId = runId;
+        this.stateKey = stateKey;
+    }
+
+    /** Raises the fence; returns how many sessions were ended. Raising twice is harmless. */
+    public int raise() {
+        try (Connection c = openWritable()) {
+            String db = currentDatabase(c);
+            if (store.setting(runId, stateKey).isEmpty()) {
+                store.putSetting(runId, stateKey, previousValue(c).orElse("<unset>"));
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute("ALTER DATABASE " + Identifiers.quote(db) + " SET " + SETTING + " = on");
+            }
+            int ended = endOtherClientSessions(c);
+            store.event(runId, "info", "write fence raised on " + side.role() + " database " + db + "; " + ended
+                    + " client session(s) ended");
+            return ended;
+        } catch (SQLException e) {
+            if ("42501".equals(e.getSQLState())) {
+                throw new PgferryException(ErrorCode.PERMISSION_DENIED,
+                        "cannot fence writes on the " + side.role() + ": role '" + side.spec().user()
+                                + "' may not ALTER DATABASE or end other sessions",
+                        "connect as the database owner (with pg_signal_backend), or stop the application yourself and use --fence none");
+            }
+            throw side.classify(e);
+        }
+    }
+
+    /** Lifts the fence this run raised, restoring the database's previous setting. No-op when none is recorded. */
+    public boolean lift() {
+        Optional<String> previous = store.setting(runId, stateKey);
+        if (previous.isEmpty() || previous.get().equals("<lifted>")) {
+            return false;
+        }
+        try (Connection c = openWritable(); Statement st = c.createStatement()) {
+            String db = Identifiers.quote(currentDatabase(c));
+            if (previous.get().equals("<unset>")) {
+                st.execute("ALTER DATABASE " + db + " RESET " + SETTING);
+            } else {
+                st.execute("ALTER DATABASE " + db + " SET " + SETTING + " = " + Identifiers.literal(previous.get()));
+            }
+            store.putSetting(runId, stateKey, "<lifted>");
+            store.event(runId, "info", "write fence lifted on " + side.role());
+            return true;
+        } catch (SQLException e) {
+            throw side.classify(e);
+        }
+    }
+
+    /** Whether this run's fence is up, according to the state store. */
+    public boolean isRaised() {
+        return store.setting(runId, stateKey).filter(v -> !v.equals("<lifted>")).isPresent();
+    }
+
+    /** A session that may write even when born under a fence (its own or a previous one). */
+    private Connection openWritable() throws SQLException {
+        Connection c = side.open();
+        try (Statement st = c.createStatement()) {
+            st.execute("SET " + SETTING + " = off");
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    private static String currentDatabase(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_database()")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** The database-level value of the setting before pgferry touched it, if one was set. */
+    private static Optional<String> previousValue(Connection c) throws SQLException {
+        String sql = "SELECT split_part(cfg, '=', 2) FROM pg_db_role_setting s, unnest(s.setconfig) cfg"
+                + " WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                + " AND s.setrole = 0 AND cfg LIKE '" + SETTING + "=%'";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+    }
+
+    /**
+     * Ends client sessions of this database other than pgferry's, so that none keeps writing
+     * under the old default. Idle ones are ended too: an idle session may write a second later.
+     */
+    private static int endOtherClientSessions(Connection c) throws SQLException {
+        String sql = "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+                + " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                + " AND coalesce(application_name, '') NOT LIKE ?";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, "pgferry%");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+}
