@@ -173,7 +173,7 @@ public final class LocalCluster implements AutoCloseable {
     public void close() {
         try {
             stopQuietly();
-            PgBinaries.deleteTree(baseDir);
+            io.pgferry.state.Directories.deleteTree(baseDir);
         } catch (IOException ignored) {
             // a leftover directory under the temp dir is harmless
         } finally {

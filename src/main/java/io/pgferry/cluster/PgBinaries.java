@@ -107,23 +107,12 @@ public final class PgBinaries {
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
             // another process unpacked the same major meanwhile: keep theirs
-            deleteTree(staging);
+            io.pgferry.state.Directories.deleteTree(staging);
         }
     }
 
     private static void setPermissions(Path p, String perms) throws IOException {
         Set<PosixFilePermission> set = EnumSet.copyOf(PosixFilePermissions.fromString(perms));
         Files.setPosixFilePermissions(p, set);
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -118,8 +118,8 @@ public final class DemoRun {
     }
 
     private static void deleteQuietly(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+            io.pgferry.state.Directories.deleteTree(dir);
         } catch (IOException ignored) {
             // a leftover temp dir is harmless
         }

@@ -6,6 +6,7 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.schema.ClientToolRun;
 import io.pgferry.schema.PgClientTools;
+import io.pgferry.state.Directories;
 import io.pgferry.state.StepStatus;
 import io.pgferry.verify.RowCountComparison;
 
@@ -50,7 +51,7 @@ public final class DumpRestore implements MigrationMethod {
         timed(summary, STEP_ANALYZE, ctx, () -> analyze(ctx));
         RowCountComparison.Result counts = verifyCounts(ctx);
         summary.fact(counts.tables().size() + " tables, " + counts.sourceRows() + " rows: row counts equal on source and target");
-        summary.fact("dump kept in " + dumpDir.toAbsolutePath() + " (" + Units.bytes(directorySize(dumpDir)) + ")");
+        summary.fact("dump kept in " + dumpDir.toAbsolutePath() + " (" + Units.bytes(Directories.size(dumpDir)) + ")");
         summary.nextStep("point the application at " + ctx.target().spec());
         summary.nextStep("writes made to the source since the dump started are not on the target: keep the application stopped until it uses the target");
         return summary;
@@ -86,7 +87,7 @@ public final class DumpRestore implements MigrationMethod {
 
     private void dump(MigrationContext ctx, DumpPreflight.Result pre, Path dumpDir) throws IOException {
         // pg_dump -Fd refuses an existing directory, and a half-written one is worthless anyway
-        deleteTree(dumpDir);
+        Directories.deleteTree(dumpDir);
         List<String> args = List.of("--format=directory", "--jobs=" + ctx.options().jobs(), "--verbose",
                 "--file=" + dumpDir, "--dbname=" + ctx.source().spec().dbname());
         try (PhaseProgress phase = ctx.progress().phase(STEP_DUMP, pre.tablesWithData(), "tables", pre.tableBytes());
@@ -154,34 +155,6 @@ public final class DumpRestore implements MigrationMethod {
             ctx.store().failStep(ctx.runId(), STEP_VERIFY, e.getMessage());
             throw new PgferryException(ErrorCode.FAILED, "row-count verification failed: " + e.getMessage(),
                     "run the same command again", e);
-        }
-    }
-
-    static long directorySize(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (var files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> {
-                try {
-                    return Files.size(p);
-                } catch (IOException e) {
-                    return 0; // a file pg_dump is still renaming
-                }
-            }).sum();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return 0;
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }
