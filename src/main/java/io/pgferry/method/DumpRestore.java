@@ -46,43 +46,15 @@ public final class DumpRestore implements MigrationMethod {
                 + pre.target().major() + "), pg_dump " + pre.tools().major() + " from " + pre.tools().binDir());
         Path dumpDir = ctx.workDir().resolve("dump");
 
-        timed(summary, STEP_DUMP, ctx, () -> dump(ctx, pre, dumpDir));
-        timed(summary, STEP_RESTORE, ctx, () -> restore(ctx, pre, dumpDir));
-        timed(summary, STEP_ANALYZE, ctx, () -> analyze(ctx));
+        Steps.run(summary, STEP_DUMP, ctx, () -> dump(ctx, pre, dumpDir));
+        Steps.run(summary, STEP_RESTORE, ctx, () -> restore(ctx, pre, dumpDir));
+        Steps.run(summary, STEP_ANALYZE, ctx, () -> analyze(ctx));
         RowCountComparison.Result counts = verifyCounts(ctx);
         summary.fact(counts.tables().size() + " tables, " + counts.sourceRows() + " rows: row counts equal on source and target");
         summary.fact("dump kept in " + dumpDir.toAbsolutePath() + " (" + Units.bytes(Directories.size(dumpDir)) + ")");
         summary.nextStep("point the application at " + ctx.target().spec());
         summary.nextStep("writes made to the source since the dump started are not on the target: keep the application stopped until it uses the target");
         return summary;
-    }
-
-    private interface StepBody {
-        void run() throws Exception;
-    }
-
-    /** Runs a step unless the state store says it is done, recording its start, end or failure. */
-    private static void timed(MigrationSummary summary, String step, MigrationContext ctx, StepBody body) {
-        if (ctx.store().stepStatus(ctx.runId(), step) == StepStatus.DONE) {
-            ctx.progress().info("step " + step + " already done, skipping");
-            summary.phase(step, Duration.ZERO);
-            return;
-        }
-        Instant start = Instant.now();
-        ctx.store().startStep(ctx.runId(), step);
-        try {
-            body.run();
-        } catch (PgferryException e) {
-            ctx.store().failStep(ctx.runId(), step, e.getMessage());
-            throw e;
-        } catch (Exception e) {
-            ctx.store().failStep(ctx.runId(), step, String.valueOf(e.getMessage()));
-            throw new PgferryException(ErrorCode.FAILED, "step " + step + " failed: " + e.getMessage(),
-                    "fix the cause and run the same command again; finished steps are kept", e);
-        }
-        Duration took = Duration.between(start, Instant.now());
-        ctx.store().finishStep(ctx.runId(), step, "took " + Units.duration(took));
-        summary.phase(step, took);
     }
 
     private void dump(MigrationContext ctx, DumpPreflight.Result pre, Path dumpDir) throws IOException {

@@ -18,11 +18,24 @@ public final class DatabaseDigest {
     private DatabaseDigest() {
     }
 
+    /** Tables and materialized views. */
     public static Map<String, String> of(Connection c) throws SQLException {
+        return of(c, "'r','m'");
+    }
+
+    /**
+     * Tables only: logical replication carries table rows, not materialized view contents,
+     * which the target refreshes when it builds them.
+     */
+    public static Map<String, String> ofTables(Connection c) throws SQLException {
+        return of(c, "'r'");
+    }
+
+    private static Map<String, String> of(Connection c, String relkinds) throws SQLException {
         List<String[]> tables = new ArrayList<>();
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                     + " WHERE c.relkind IN ('r','m') AND n.nspname NOT IN ('pg_catalog','information_schema')"
+                     + " WHERE c.relkind IN (" + relkinds + ") AND n.nspname NOT IN ('pg_catalog','information_schema')"
                      + " AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2")) {
             while (rs.next()) {
                 tables.add(new String[]{rs.getString(1), rs.getString(2)});

@@ -1,0 +1,40 @@
+package io.pgferry.cli;
+
+import io.pgferry.method.logical.LogicalOptions;
+import io.pgferry.pg.ConnectionSpec;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** Options of method logical. */
+public final class LogicalCliOptions {
+    @Option(names = "--set-replica-identity-full",
+            description = "logical: run ALTER TABLE ... REPLICA IDENTITY FULL on source tables that have no primary key.")
+    boolean setReplicaIdentityFull;
+
+    @Option(names = "--source-from-target", paramLabel = "URI",
+            description = "logical: how the target server reaches the source, when it differs from --source.")
+    String sourceFromTarget;
+
+    @Option(names = "--post-data", defaultValue = "after", paramLabel = "WHEN",
+            description = "logical: build indexes, foreign keys and triggers 'before' or 'after' (default) the initial sync;"
+                    + " primary keys always come before.")
+    String postData;
+
+    @Option(names = "--ready-lag", defaultValue = "PT10S", paramLabel = "DURATION",
+            description = "logical: lag under which the target counts as ready for cutover (ISO-8601, default 10 s).")
+    Duration readyLag;
+
+    @Option(names = "--sync-timeout", defaultValue = "PT24H", paramLabel = "DURATION",
+            description = "logical: how long to watch the initial sync before returning (ISO-8601, default 24 h).")
+    Duration syncTimeout;
+
+    LogicalOptions toOptions() {
+        if (!postData.equals("before") && !postData.equals("after")) {
+            throw new io.pgferry.pg.PgferryException(io.pgferry.pg.ErrorCode.BAD_INPUT, "--post-data must be 'before' or 'after'", null);
+        }
+        return new LogicalOptions(setReplicaIdentityFull,
+                Optional.ofNullable(sourceFromTarget).map(ConnectionSpec::parse), postData.equals("before"), readyLag, syncTimeout);
+    }
+}

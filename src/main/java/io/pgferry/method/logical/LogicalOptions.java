@@ -1,0 +1,17 @@
+package io.pgferry.method.logical;
+
+import io.pgferry.pg.ConnectionSpec;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * @param setReplicaIdentityFull consent to ALTER TABLE ... REPLICA IDENTITY FULL on source tables without a key
+ * @param sourceFromTarget       how the target reaches the source, when it differs from how pgferry does
+ * @param postDataBeforeSync     build every index before the initial copy (slower copy, no later index build)
+ * @param readyLag               lag below which the migration is reported ready for cutover
+ * @param syncTimeout            how long to wait for the initial sync and catch-up before giving up
+ */
+public record LogicalOptions(boolean setReplicaIdentityFull, Optional<ConnectionSpec> sourceFromTarget,
+                             boolean postDataBeforeSync, Duration readyLag, Duration syncTimeout) {
+}

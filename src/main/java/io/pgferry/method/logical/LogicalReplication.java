@@ -1,0 +1,158 @@
+package io.pgferry.method.logical;
+
+import io.pgferry.method.MigrationContext;
+import io.pgferry.method.MigrationMethod;
+import io.pgferry.method.MigrationSummary;
+import io.pgferry.method.Steps;
+import io.pgferry.monitor.PhaseProgress;
+import io.pgferry.monitor.Units;
+import io.pgferry.pg.ConnectionSpec;
+import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.PgferryException;
+import io.pgferry.schema.PgClientToolLocator;
+import io.pgferry.schema.PgClientTools;
+import io.pgferry.schema.SchemaSectionCopy;
+import io.pgferry.schema.SchemaSectionCopy.Section;
+import io.pgferry.state.StepStatus;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Method {@code logical}: PostgreSQL moves the data itself through a publication on the source
+ * and a subscription on the target; pgferry checks, copies the schema, creates both ends,
+ * watches the initial sync and the lag, and stops when the target is ready for cutover. The
+ * subscription keeps replicating after pgferry exits.
+ */
+public final class LogicalReplication implements MigrationMethod {
+    static final String STEP_SCHEMA = "schema";
+    static final String STEP_KEYS = "keys";
+    static final String STEP_PUBLICATION = "publication";
+    static final String STEP_SUBSCRIPTION = "subscription";
+    static final String STEP_SYNC = "sync";
+    static final String STEP_POST_DATA = "post-data";
+    private static final Duration POLL = Duration.ofSeconds(1);
+    private static final int ERRORS_BEFORE_GIVING_UP = 5;
+
+    private final LogicalOptions options;
+
+    public LogicalReplication(LogicalOptions options) {
+        this.options = options;
+    }
+
+    @Override
+    public String name() {
+        return "logical";
+    }
+
+    @Override
+    public MigrationSummary migrate(MigrationContext ctx) {
+        MigrationSummary summary = new MigrationSummary(name());
+        LogicalNames names = LogicalNames.of(ctx.run());
+        boolean resuming = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
+        ctx.store().startStep(ctx.runId(), "preflight");
+        LogicalPreflight.Result pre;
+        try {
+            pre = new LogicalPreflight(ctx.source(), ctx.target(), ctx.progress()::info).run(resuming, options.setReplicaIdentityFull());
+        } catch (PgferryException e) {
+            ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());
+            throw e;
+        }
+        ctx.store().finishStep(ctx.runId(), "preflight", "source " + pre.source().major() + ", target " + pre.target().major());
+        ctx.store().putSetting(ctx.runId(), "logical.publication", names.publication());
+        ctx.store().putSetting(ctx.runId(), "logical.subscription", names.subscription());
+        ctx.store().putSetting(ctx.runId(), "logical.slot", names.slot());
+        PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin()).forSource(pre.source().major());
+        SchemaSectionCopy schema = new SchemaSectionCopy(tools, ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges());
+        Path postArchive = ctx.workDir().resolve("schema-post-data.dump");
+
+        Steps.run(summary, STEP_SCHEMA, ctx, () -> {
+            Path archive = schema.dump(ctx.source().spec(), Section.PRE_DATA, List.of(), line -> { });
+            schema.restore(archive, ctx.target().spec(), resuming ? List.of("--clean", "--if-exists") : List.of(), line -> { });
+            schema.dump(ctx.source().spec(), Section.POST_DATA, List.of(), line -> { });
+        });
+        PostDataSplit split = PostDataSplit.of(tools, postArchive, ctx.workDir());
+        Steps.run(summary, STEP_KEYS, ctx, () -> schema.restore(postArchive, ctx.target().spec(),
+                List.of("--use-list=" + split.keysList(), "--jobs=" + ctx.options().jobs()), line -> { }));
+        if (options.postDataBeforeSync()) {
+            Steps.run(summary, STEP_POST_DATA, ctx, () -> restoreRest(schema, split, postArchive, ctx));
+        }
+        SubscriptionSetup setup = new SubscriptionSetup(ctx.source(), ctx.target(), names);
+        Steps.run(summary, STEP_PUBLICATION, ctx, () -> ctx.progress().info("publication " + names.publication() + " covers "
+                + setup.ensurePublication() + " table(s)"));
+        Steps.run(summary, STEP_SUBSCRIPTION, ctx, () -> {
+            ConnectionSpec seenByTarget = options.sourceFromTarget().orElse(ctx.source().spec());
+            boolean created = setup.ensureSubscription(seenByTarget, pre.target().major());
+            ctx.progress().info((created ? "created" : "found existing") + " subscription " + names.subscription());
+        });
+        SubscriptionStatus last = watchUntilReady(ctx, names, pre.target().major(), pre.source().databaseSizeBytes());
+        Steps.run(summary, STEP_POST_DATA, ctx, () -> restoreRest(schema, split, postArchive, ctx));
+        summary.fact(last.tablesTotal() + " tables synced; lag " + Units.bytes(last.lagBytes()) + " at "
+                + last.confirmedLsn().asString());
+        summary.fact("the subscription " + names.subscription() + " keeps replicating after pgferry exits");
+        summary.fact("ready for cutover");
+        summary.nextStep("when ready: pgferry cutover --dir " + ctx.workDir() + " --source ... --target ...");
+        return summary;
+    }
+
+    private void restoreRest(SchemaSectionCopy schema, PostDataSplit split, Path archive, MigrationContext ctx) {
+        schema.restore(archive, ctx.target().spec(), List.of("--use-list=" + split.restList(), "--jobs=" + ctx.options().jobs()),
+                line -> { });
+    }
+
+    /**
+     * Polls once a second until every table is synced and the lag is below the ready
+     * threshold. Workers that keep failing end the wait with their error count instead of
+     * hanging forever; their messages are in the target server's log.
+     */
+    private SubscriptionStatus watchUntilReady(MigrationContext ctx, LogicalNames names, int targetMajor, long sourceBytes) {
+        if (ctx.store().stepStatus(ctx.runId(), STEP_SYNC) != StepStatus.DONE) {
+            ctx.store().startStep(ctx.runId(), STEP_SYNC);
+        }
+        Instant deadline = Instant.now().plus(options.syncTimeout());
+        long firstErrors = -1;
+        SubscriptionStatus s;
+        try (PhaseProgress phase = ctx.progress().phase(STEP_SYNC, 0, "tables", 0)) {
+            while (true) {
+                s = SubscriptionStatus.read(ctx.source(), ctx.target(), names, targetMajor);
+                LagRecorder.record(ctx.store(), ctx.runId(), s);
+                phase.totals(s.tablesTotal(), 0);
+                phase.update(s.tablesReady(), 0);
+                phase.detail(String.format(java.util.Locale.ROOT, "lag %s, %.1f s", Units.bytes(s.lagBytes()), s.lagSeconds()));
+                firstErrors = firstErrors < 0 ? s.errorCount() : firstErrors;
+                if (s.errorCount() - firstErrors >= ERRORS_BEFORE_GIVING_UP) {
+                    String msg = "the subscription's workers failed " + (s.errorCount() - firstErrors) + " times while syncing";
+                    ctx.store().failStep(ctx.runId(), STEP_SYNC, msg);
+                    throw new PgferryException(ErrorCode.FAILED, msg,
+                            "read the target server's log for 'logical replication' errors (a missing privilege, a conflicting row,"
+                                    + " a type the target lacks); fix it and run the same command again: the subscription is kept");
+                }
+                if (s.synced() && s.lagSeconds() <= options.readyLag().toMillis() / 1000.0) {
+                    break;
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    String msg = "not ready after " + Units.duration(options.syncTimeout()) + ": " + s.tablesReady() + "/"
+                            + s.tablesTotal() + " tables synced, lag " + Units.bytes(s.lagBytes());
+                    ctx.store().failStep(ctx.runId(), STEP_SYNC, msg);
+                    throw new PgferryException(ErrorCode.FAILED, msg,
+                            "the subscription keeps working without pgferry: run the same command again to keep watching, or pgferry status");
+                }
+                sleep();
+            }
+        }
+        ctx.store().finishStep(ctx.runId(), STEP_SYNC, s.tablesTotal() + " tables ready, lag " + Units.bytes(s.lagBytes()));
+        return s;
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(POLL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgferryException(ErrorCode.FAILED, "interrupted while watching the subscription",
+                    "the subscription keeps working; run the same command again to keep watching");
+        }
+    }
+}

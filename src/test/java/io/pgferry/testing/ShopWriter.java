@@ -1,0 +1,65 @@
+package io.pgferry.testing;
+
+import io.pgferry.cluster.LocalCluster;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An application writing to shop.sql's tables on its own connection until stopped or fenced:
+ * inserts (identity and sequence-backed), updates (the trigger-touched customers row, a TOASTed
+ * description), and deletes on the table without a primary key.
+ */
+public final class ShopWriter implements AutoCloseable {
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicInteger transactions = new AtomicInteger();
+    private final Thread thread;
+    private volatile Exception stoppedBy;
+
+    public ShopWriter(LocalCluster cluster, String database, int firstOrderId) {
+        thread = new Thread(() -> loop(cluster, database, firstOrderId), "shop-writer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void loop(LocalCluster cluster, String database, int firstOrderId) {
+        try (Connection c = PgFixture.connect(cluster, database); Statement st = c.createStatement()) {
+            for (int i = 0; running.get(); i++) {
+                int id = firstOrderId + i;
+                st.execute("INSERT INTO customers (email, name, country, created_at) VALUES ('w" + id + "@x.io', 'W', 'DE', now())");
+                st.execute("INSERT INTO orders (id, customer_id, status, placed_at, invoice_no)"
+                        + " VALUES (" + id + ", 1 + " + i + " % 20, 'new', now(), nextval('invoice_no_seq'))");
+                st.execute("UPDATE customers SET name = 'renamed " + i + "' WHERE id = 1 + " + i + " % 50");
+                st.execute("UPDATE products SET description = repeat('x' || " + i + ", 3000) WHERE id = 1 + " + i + " % 10");
+                st.execute("DELETE FROM audit_log WHERE ctid = (SELECT ctid FROM audit_log LIMIT 1)");
+                transactions.incrementAndGet();
+                Thread.sleep(5);
+            }
+        } catch (SQLException e) {
+            stoppedBy = e; // e.g. ended by the cutover fence, as an application would be
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public int transactions() {
+        return transactions.get();
+    }
+
+    public boolean alive() {
+        return thread.isAlive();
+    }
+
+    public Exception stoppedBy() {
+        return stoppedBy;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running.set(false);
+        thread.join(10_000);
+    }
+}
