@@ -1,0 +1,70 @@
+package io.pgferry.cutover;
+
+import io.pgferry.testing.CliRun;
+import io.pgferry.testing.ClusterPair;
+import io.pgferry.testing.PgFixture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CleanupIT {
+
+    @Test
+    void removesExactlyThisRunsObjectsOnBothSidesAndIsIdempotent(@TempDir Path dir) throws Exception {
+        Path work = dir.resolve("work");
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            PgFixture.exec(pair.source(), "app", "CREATE TABLE t (id int PRIMARY KEY)", "INSERT INTO t SELECT generate_series(1, 100)",
+                    "CREATE PUBLICATION mine FOR TABLE t",
+                    "SELECT pg_create_logical_replication_slot('other_slot', 'pgoutput')",
+                    "SELECT pg_create_logical_replication_slot('pgferry_otherrun', 'pgoutput')");
+            String[] conn = {"--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()};
+            CliRun migrate = CliRun.of(concat(new String[]{"migrate", "--method", "logical", "--ready-lag", "PT5S"}, conn));
+            assertThat(migrate.exitCode()).as(migrate.all()).isZero();
+            CliRun cut = CliRun.of(concat(new String[]{"cutover"}, conn));
+            assertThat(cut.exitCode()).as(cut.all()).isZero();
+
+            CliRun dry = CliRun.of(concat(new String[]{"cleanup", "--dry-run"}, conn));
+            assertThat(dry.exitCode()).as(dry.all()).isZero();
+            assertThat(dry.out()).contains("would remove target subscription pgferry_").contains("would remove source publication pgferry_")
+                    .contains("would remove source replication slot pgferry_").contains("would remove source write fence")
+                    .doesNotContain("other");
+            assertThat(count(pair, true, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'pgferry%'")).isEqualTo(1);
+
+            CliRun clean = CliRun.of(concat(new String[]{"cleanup"}, conn));
+            assertThat(clean.exitCode()).as(clean.all()).isZero();
+            assertThat(count(pair, false, "SELECT count(*) FROM pg_subscription")).isZero();
+            assertThat(count(pair, false, "SELECT count(*) FROM pg_replication_origin")).isZero();
+            assertThat(count(pair, true, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'pgferry%'")).isZero();
+            assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots WHERE slot_name NOT IN ('other_slot', 'pgferry_otherrun')")).isZero();
+            assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots")).as("other slots survive").isEqualTo(2);
+            assertThat(count(pair, true, "SELECT count(*) FROM pg_publication WHERE pubname = 'mine'")).isEqualTo(1);
+            PgFixture.exec(pair.source(), "app", "INSERT INTO t VALUES (1000)"); // fence lifted
+
+            CliRun again = CliRun.of(concat(new String[]{"cleanup", "--remove-work-dir"}, conn));
+            assertThat(again.exitCode()).as(again.all()).isZero();
+            assertThat(again.out()).contains("nothing to clean up");
+            assertThat(Files.exists(work)).isFalse();
+        }
+    }
+
+    private static long count(ClusterPair pair, boolean source, String sql) throws Exception {
+        try (Connection c = PgFixture.connect(source ? pair.source() : pair.target(), "app"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
