@@ -54,6 +54,40 @@ class CleanupIT {
         }
     }
 
+    @Test
+    void rollbackBeforeCutoverStopsTheStreamEmptiesTheTargetAndRefusesAfterCutover(@TempDir Path dir) throws Exception {
+        Path work = dir.resolve("work");
+        try (ClusterPair pair = PgFixture.pair(13, 17)) {
+            PgFixture.loadShop(pair.source(), "app", 0.002);
+            String[] conn = {"--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()};
+            CliRun migrate = CliRun.of(concat(new String[]{"migrate", "--method", "logical", "--set-replica-identity-full",
+                    "--ready-lag", "PT5S"}, conn));
+            assertThat(migrate.exitCode()).as(migrate.all()).isZero();
+            java.util.Map<String, String> sourceBefore;
+            try (Connection s = PgFixture.connect(pair.source(), "app")) {
+                sourceBefore = io.pgferry.testing.DatabaseDigest.of(s);
+            }
+            CliRun rollback = CliRun.of(concat(new String[]{"rollback"}, conn));
+            assertThat(rollback.exitCode()).as(rollback.all()).isZero();
+            assertThat(count(pair, false, "SELECT count(*) FROM pg_subscription")).isZero();
+            assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots")).isZero();
+            try (Connection t = PgFixture.connect(pair.target(), "app"); Connection s = PgFixture.connect(pair.source(), "app")) {
+                assertThat(io.pgferry.schema.TargetContents.userObjects(t, 5)).isEmpty();
+                assertThat(io.pgferry.testing.DatabaseDigest.of(s)).isEqualTo(sourceBefore);
+            }
+        }
+        Path work2 = dir.resolve("work2");
+        try (ClusterPair pair = PgFixture.pair(15, 15)) {
+            PgFixture.exec(pair.source(), "app", "CREATE TABLE t (id int PRIMARY KEY)");
+            String[] conn = {"--dir", work2.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()};
+            assertThat(CliRun.of(concat(new String[]{"migrate", "--method", "logical", "--ready-lag", "PT5S"}, conn)).exitCode()).isZero();
+            assertThat(CliRun.of(concat(new String[]{"cutover"}, conn)).exitCode()).isZero();
+            CliRun refused = CliRun.of(concat(new String[]{"rollback"}, conn));
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.err()).contains("was cut over").contains("would lose them");
+        }
+    }
+
     private static long count(ClusterPair pair, boolean source, String sql) throws Exception {
         try (Connection c = PgFixture.connect(source ? pair.source() : pair.target(), "app"); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql)) {
