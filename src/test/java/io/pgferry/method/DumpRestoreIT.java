@@ -65,6 +65,13 @@ class DumpRestoreIT {
                 assertThat(target).containsKeys("Weird \"Schema\" ✓.select", "public.Order");
                 assertThat(target).isEqualTo(DatabaseDigest.of(s));
             }
+            CliRun status = CliRun.of("status", "--dir", work.toString(), "--json");
+            assertThat(status.exitCode()).as(status.all()).isZero();
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(status.out());
+            assertThat(json.at("/run/method").asText()).isEqualTo("dump");
+            assertThat(json.at("/run/status").asText()).isEqualTo("done");
+            assertThat(json.get("steps").findValuesAsText("name")).contains("dump", "restore", "analyze", "verify");
+            assertThat(status.out()).doesNotContain(pair.source().password()).doesNotContain(pair.target().password());
         }
     }
 

@@ -104,6 +104,11 @@ class LogicalReplicationIT {
             }
             CliRun accepted = migrate(pair, work, "--set-replica-identity-full");
             assertThat(accepted.exitCode()).as(accepted.all()).isZero();
+            CliRun status = CliRun.of("status", "--dir", work.toString(), "--json");
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(status.out());
+            assertThat(json.at("/run/method").asText()).isEqualTo("logical");
+            assertThat(json.at("/lag/appliedLsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
+            assertThat(json.at("/lag/lagBytes").isNumber()).isTrue();
             PgFixture.exec(pair.source(), "app", "DELETE FROM \"Log Lines\" WHERE line = 'l7'", "UPDATE \"Log Lines\" SET line = 'x' WHERE line = 'l8'");
             CliRun cut = cutover(pair, work);
             assertThat(cut.exitCode()).as(cut.all()).isZero();
