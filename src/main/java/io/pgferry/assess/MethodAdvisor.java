@@ -1,0 +1,64 @@
+package io.pgferry.assess;
+
+import io.pgferry.monitor.Units;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Picks a method from size, majors, logical readiness and the downtime the user allows.
+ *
+ * <p>Estimates: a dump-and-restore moves the data twice and rebuilds indexes, so its duration
+ * (all of it downtime) is taken as 2.5 x size / measured read rate; streaming methods copy
+ * while the application runs, so their downtime is the cutover, about a minute.
+ */
+public final class MethodAdvisor {
+    static final long DUMP_LIMIT = 20L << 30;
+    static final long LOGICAL_LIMIT = 150L << 30;
+    private static final Duration STREAMING_DOWNTIME = Duration.ofMinutes(1);
+    /** Methods this build can run; the sizing table also names copy, which is not built yet. */
+    private static final java.util.Set<String> AVAILABLE = java.util.Set.of("dump", "logical");
+
+    private MethodAdvisor() {
+    }
+
+    public static Recommendation recommend(long sizeBytes, int sourceMajor, Integer targetMajor, boolean logicalReady,
+                                           long bytesPerSecond, Optional<Duration> maxDowntime) {
+        long rate = bytesPerSecond > 0 ? bytesPerSecond : 50L << 20;
+        Duration dump = Duration.ofSeconds((long) Math.ceil(2.5 * sizeBytes / rate));
+        Duration copyTime = Duration.ofSeconds((long) Math.ceil(1.5 * sizeBytes / rate));
+        Map<String, String> estimates = new LinkedHashMap<>();
+        estimates.put("dump", Units.duration(dump) + " total, all of it downtime");
+        estimates.put("logical", "initial sync about " + Units.duration(copyTime) + " while the application runs; downtime about "
+                + Units.duration(STREAMING_DOWNTIME));
+        estimates.put("copy", "copy about " + Units.duration(copyTime) + " while the application runs; downtime about "
+                + Units.duration(STREAMING_DOWNTIME));
+        boolean crossMajor = targetMajor != null && targetMajor > sourceMajor;
+        boolean dumpFits = maxDowntime.map(max -> dump.compareTo(max) <= 0).orElse(true);
+        String ideal;
+        String reason;
+        if (sizeBytes < DUMP_LIMIT && dumpFits) {
+            ideal = "dump";
+            reason = Units.bytes(sizeBytes) + " is under 20 GB and a dump's downtime (" + Units.duration(dump) + ") is acceptable";
+        } else if (!logicalReady) {
+            ideal = "dump";
+            reason = "wal_level is not logical, so only dump can run now; its downtime is about " + Units.duration(dump)
+                    + ". Set wal_level = logical to use a streaming method with minutes of downtime";
+        } else if (sizeBytes >= LOGICAL_LIMIT || crossMajor) {
+            ideal = "copy";
+            reason = (crossMajor ? "a major upgrade" : Units.bytes(sizeBytes) + " is over 150 GB")
+                    + " with short downtime: parallel copy + change data capture";
+        } else {
+            ideal = "logical";
+            reason = Units.bytes(sizeBytes) + " with short downtime on the same major: native logical replication";
+        }
+        if (!AVAILABLE.contains(ideal)) {
+            String fallback = logicalReady ? "logical" : "dump";
+            return new Recommendation(fallback, reason + ". Method " + ideal + " is not available in this version yet; "
+                    + fallback + " is the next best" + (fallback.equals("logical") ? " (it works across majors too)" : ""), estimates, true);
+        }
+        return new Recommendation(ideal, reason, estimates, true);
+    }
+}

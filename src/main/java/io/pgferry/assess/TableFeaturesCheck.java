@@ -1,0 +1,62 @@
+package io.pgferry.assess;
+
+import io.pgferry.pg.Identifiers;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Table properties that change how (or whether) data moves: keys, logging, large objects, sequences... */
+final class TableFeaturesCheck implements Check {
+    static final String NO_KEY_ID = "table-without-primary-key";
+
+    @Override
+    public String name() {
+        return "tables";
+    }
+
+    @Override
+    public void run(AssessContext ctx, List<Finding> out) throws SQLException {
+        List<String> fixes = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        try (Statement st = ctx.source().createStatement(); ResultSet rs = st.executeQuery("SELECT n.nspname, c.relname FROM pg_class c"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND " + AssessContext.USER_REL
+                + " AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))"
+                + " ORDER BY 1, 2")) {
+            while (rs.next()) {
+                names.add(rs.getString(1) + "." + rs.getString(2));
+                fixes.add("ALTER TABLE " + Identifiers.qualified(rs.getString(1), rs.getString(2)) + " REPLICA IDENTITY FULL;");
+            }
+        }
+        if (!names.isEmpty()) {
+            out.add(new Finding(NO_KEY_ID, Severity.WARNING, names.size() + " table(s) without primary key or replica identity: " + names,
+                    "with logical replication their UPDATE and DELETE cannot be replicated (and fail on the source once published)",
+                    "add a primary key, or: " + String.join(" ", fixes)));
+        }
+        count(ctx, out, "unlogged-tables", Severity.WARNING, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relkind = 'r' AND c.relpersistence = 'u' AND " + AssessContext.USER_REL, "unlogged table(s)",
+                "unlogged tables are not in the WAL: logical replication does not carry their rows", "ALTER TABLE ... SET LOGGED; or copy them at cutover");
+        count(ctx, out, "large-objects", Severity.WARNING, "SELECT count(*) FROM pg_largeobject_metadata", "large object(s)",
+                "logical replication does not carry large objects; dump does", "use method dump, or move large objects to bytea columns");
+        count(ctx, out, "sequences", Severity.INFO, "SELECT count(*) FROM pg_sequences WHERE schemaname NOT IN ('pg_catalog','information_schema')",
+                "sequence(s)", "logical decoding does not carry sequence values: pgferry sets them at cutover", null);
+        count(ctx, out, "generated-columns", Severity.INFO, "SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE a.attgenerated = 's' AND " + AssessContext.USER_REL,
+                "generated column(s)", "computed again on the target, never copied as data", null);
+        count(ctx, out, "partitioned-tables", Severity.INFO, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relkind = 'p' AND " + AssessContext.USER_REL, "partitioned table(s)", "data moves per leaf partition", null);
+        count(ctx, out, "materialized-views", Severity.INFO, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relkind = 'm' AND " + AssessContext.USER_REL, "materialized view(s)",
+                "not replicated: refreshed on the target when built; refresh again after cutover if they must be current", null);
+    }
+
+    private static void count(AssessContext ctx, List<Finding> out, String id, Severity severity, String sql, String label, String why,
+                              String fix) throws SQLException {
+        long n = AssessContext.scalar(ctx.source(), sql);
+        if (n > 0) {
+            out.add(new Finding(id, severity, n + " " + label, why, fix));
+        }
+    }
+}

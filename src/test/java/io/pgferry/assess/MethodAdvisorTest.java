@@ -1,0 +1,50 @@
+package io.pgferry.assess;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MethodAdvisorTest {
+    private static final long GB = 1L << 30;
+    private static final long RATE = 100L << 20; // 100 MB/s
+
+    @Test
+    void smallDatabaseWithAcceptableDowntimeIsDumped() {
+        Recommendation r = MethodAdvisor.recommend(5 * GB, 15, 15, true, RATE, Optional.empty());
+        assertThat(r.method()).isEqualTo("dump");
+        assertThat(r.estimates().get("dump")).contains("all of it downtime");
+    }
+
+    @Test
+    void smallDatabaseWithTightDowntimeUsesLogicalOnTheSameMajor() {
+        // 5 GB at 100 MB/s x 2.5 = 128 s of dump downtime: more than 1 minute allowed
+        Recommendation r = MethodAdvisor.recommend(5 * GB, 15, 15, true, RATE, Optional.of(Duration.ofMinutes(1)));
+        assertThat(r.method()).isEqualTo("logical");
+        Recommendation roomy = MethodAdvisor.recommend(5 * GB, 15, 15, true, RATE, Optional.of(Duration.ofMinutes(3)));
+        assertThat(roomy.method()).isEqualTo("dump");
+    }
+
+    @Test
+    void mediumSameMajorIsLogicalAndLargeWouldBeCopy() {
+        assertThat(MethodAdvisor.recommend(60 * GB, 16, 16, true, RATE, Optional.empty()).method()).isEqualTo("logical");
+        Recommendation large = MethodAdvisor.recommend(400 * GB, 16, 16, true, RATE, Optional.empty());
+        assertThat(large.reason()).contains("over 150 GB").contains("copy is not available");
+        assertThat(large.method()).isEqualTo("logical");
+    }
+
+    @Test
+    void withoutLogicalWalOnlyDumpRemains() {
+        Recommendation r = MethodAdvisor.recommend(60 * GB, 13, 17, false, RATE, Optional.of(Duration.ofMinutes(5)));
+        assertThat(r.method()).isEqualTo("dump");
+        assertThat(r.reason()).contains("wal_level is not logical");
+    }
+
+    @Test
+    void unmeasuredRateFallsBackToAnAssumedOne() {
+        Recommendation r = MethodAdvisor.recommend(GB, 15, 17, true, 0, Optional.empty());
+        assertThat(r.estimates().get("dump")).isNotBlank();
+    }
+}
