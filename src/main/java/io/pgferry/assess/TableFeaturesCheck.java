@@ -1,11 +1,8 @@
 package io.pgferry.assess;
 
-import io.pgferry.pg.Identifiers;
+import io.pgferry.schema.ReplicaIdentity;
 
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Table properties that change how (or whether) data moves: keys, logging, large objects, sequences... */
@@ -19,17 +16,9 @@ final class TableFeaturesCheck implements Check {
 
     @Override
     public void run(AssessContext ctx, List<Finding> out) throws SQLException {
-        List<String> fixes = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        try (Statement st = ctx.source().createStatement(); ResultSet rs = st.executeQuery("SELECT n.nspname, c.relname FROM pg_class c"
-                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND " + AssessContext.USER_REL
-                + " AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))"
-                + " ORDER BY 1, 2")) {
-            while (rs.next()) {
-                names.add(rs.getString(1) + "." + rs.getString(2));
-                fixes.add("ALTER TABLE " + Identifiers.qualified(rs.getString(1), rs.getString(2)) + " REPLICA IDENTITY FULL;");
-            }
-        }
+        List<ReplicaIdentity.Keyless> keyless = ReplicaIdentity.tablesWithout(ctx.source());
+        List<String> names = keyless.stream().map(ReplicaIdentity.Keyless::displayName).toList();
+        List<String> fixes = keyless.stream().map(ReplicaIdentity.Keyless::fix).toList();
         if (!names.isEmpty()) {
             out.add(new Finding(NO_KEY_ID, Severity.WARNING, names.size() + " table(s) without primary key or replica identity: " + names,
                     "with logical replication their UPDATE and DELETE cannot be replicated (and fail on the source once published)",

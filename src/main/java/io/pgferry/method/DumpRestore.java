@@ -5,9 +5,7 @@ import io.pgferry.monitor.Units;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.schema.ClientToolRun;
-import io.pgferry.schema.PgClientTools;
 import io.pgferry.state.Directories;
-import io.pgferry.state.StepStatus;
 import io.pgferry.verify.RowCountComparison;
 
 import java.io.IOException;
@@ -16,8 +14,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -5,13 +5,13 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PreflightException;
 import io.pgferry.pg.ServerInfo;
+import io.pgferry.schema.ReplicaIdentity;
 import io.pgferry.schema.TargetContents;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -131,25 +131,15 @@ final class LogicalPreflight {
      * replicate UPDATE or DELETE: the publication would make such statements fail on the source.
      */
     private void checkReplicaIdentity(Connection s, boolean fix) throws SQLException {
-        List<String[]> keyless = new ArrayList<>();
-        String sql = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
-                + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')"
-                + " AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS"
-                + " (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary))) ORDER BY 1, 2";
-        try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                keyless.add(new String[]{rs.getString(1), rs.getString(2)});
-            }
-        }
+        List<ReplicaIdentity.Keyless> keyless = ReplicaIdentity.tablesWithout(s);
         if (keyless.isEmpty()) {
             return;
         }
-        List<String> fixes = keyless.stream().map(t -> "ALTER TABLE " + Identifiers.qualified(t[0], t[1]) + " REPLICA IDENTITY FULL;").toList();
+        List<String> fixes = keyless.stream().map(ReplicaIdentity.Keyless::fix).toList();
         if (!fix) {
             throw new PreflightException(ErrorCode.BLOCKER,
                     keyless.size() + " table(s) have neither a primary key nor a replica identity, so their UPDATEs and DELETEs"
-                            + " cannot replicate: " + String.join(", ", keyless.stream().map(t -> t[0] + "." + t[1]).toList()),
+                            + " cannot replicate: " + String.join(", ", keyless.stream().map(ReplicaIdentity.Keyless::displayName).toList()),
                     "add a primary key, or run on the source: " + String.join(" ", fixes)
                             + " (or pass --set-replica-identity-full to let pgferry do it)");
         }
