@@ -74,7 +74,7 @@ public final class CutoverCommand implements Callable<Integer> {
                             + " Point the application at " + targetSpec + ".");
                     yield null;
                 }
-                case "logical" -> new SubscriptionLink(source, target, run, targetMajor(target));
+                case "logical" -> new SubscriptionLink(source, target, run, store, targetMajor(target));
                 default -> throw new PgferryException(ErrorCode.BAD_INPUT, "cutover does not know method " + run.method(), null);
             };
             if (link == null) {

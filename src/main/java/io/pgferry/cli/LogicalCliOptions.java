@@ -30,11 +30,19 @@ public final class LogicalCliOptions {
             description = "logical: how long to watch the initial sync before returning (ISO-8601, default 24 h).")
     Duration syncTimeout;
 
+    @Option(names = "--subscriptions", defaultValue = "1", paramLabel = "N",
+            description = "logical: spread the tables over N publication/subscription pairs, each syncing in parallel (default 1).")
+    int subscriptions;
+
     LogicalOptions toOptions() {
+        if (subscriptions < 1 || subscriptions > 16) {
+            throw new io.pgferry.pg.PgferryException(io.pgferry.pg.ErrorCode.BAD_INPUT, "--subscriptions must be 1 to 16",
+                    "each subscription takes a slot and a WAL sender on the source and workers on the target");
+        }
         if (!postData.equals("before") && !postData.equals("after")) {
             throw new io.pgferry.pg.PgferryException(io.pgferry.pg.ErrorCode.BAD_INPUT, "--post-data must be 'before' or 'after'", null);
         }
         return new LogicalOptions(setReplicaIdentityFull,
-                Optional.ofNullable(sourceFromTarget).map(ConnectionSpec::parse), postData.equals("before"), readyLag, syncTimeout);
+                Optional.ofNullable(sourceFromTarget).map(ConnectionSpec::parse), postData.equals("before"), readyLag, syncTimeout, subscriptions);
     }
 }

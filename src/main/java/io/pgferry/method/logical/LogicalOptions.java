@@ -11,7 +11,8 @@ import java.util.Optional;
  * @param postDataBeforeSync     build every index before the initial copy (slower copy, no later index build)
  * @param readyLag               lag below which the migration is reported ready for cutover
  * @param syncTimeout            how long to wait for the initial sync and catch-up before giving up
+ * @param subscriptions          how many publication/subscription pairs share the tables (for many tables)
  */
 public record LogicalOptions(boolean setReplicaIdentityFull, Optional<ConnectionSpec> sourceFromTarget,
-                             boolean postDataBeforeSync, Duration readyLag, Duration syncTimeout) {
+                             boolean postDataBeforeSync, Duration readyLag, Duration syncTimeout, int subscriptions) {
 }

@@ -35,13 +35,13 @@ final class LogicalPreflight {
         this.note = note;
     }
 
-    Result run(boolean resuming, boolean setReplicaIdentityFull) {
+    Result run(boolean resuming, boolean setReplicaIdentityFull, int subscriptions) {
         try (Connection s = source.open(); Connection t = target.open()) {
             ServerInfo si = ServerInfo.read(s);
             ServerInfo ti = ServerInfo.read(t);
             checkVersions(si, ti);
             checkWalLevel(si);
-            checkSourceCapacity(s, resuming);
+            checkSourceCapacity(s, resuming, subscriptions);
             checkReplicationRole(s);
             checkTargetCanSubscribe(t, ti);
             if (!resuming) {
@@ -75,14 +75,15 @@ final class LogicalPreflight {
         }
     }
 
-    private void checkSourceCapacity(Connection s, boolean resuming) throws SQLException {
+    private void checkSourceCapacity(Connection s, boolean resuming, int subscriptions) throws SQLException {
         long freeSlots = scalar(s, "SELECT current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots)");
-        if (freeSlots < 1 && !resuming) {
-            throw new PreflightException(ErrorCode.BLOCKER, "the source has no free replication slot (max_replication_slots is used up)",
+        if (freeSlots < subscriptions && !resuming) {
+            throw new PreflightException(ErrorCode.BLOCKER, "the source has " + freeSlots + " free replication slot(s) for "
+                            + subscriptions + " subscription(s) (max_replication_slots is used up)",
                     "drop unused slots (SELECT slot_name, active FROM pg_replication_slots) or raise max_replication_slots and restart");
         }
         long senders = scalar(s, "SELECT current_setting('max_wal_senders')::int - (SELECT count(*) FROM pg_stat_replication)");
-        if (senders < 1 && !resuming) {
+        if (senders < subscriptions && !resuming) {
             throw new PreflightException(ErrorCode.BLOCKER, "the source has no free WAL sender (max_wal_senders is used up)",
                     "raise max_wal_senders on the source and restart it");
         }

@@ -50,20 +50,21 @@ public final class LogicalReplication implements MigrationMethod {
     @Override
     public MigrationSummary migrate(MigrationContext ctx) {
         MigrationSummary summary = new MigrationSummary(name());
-        LogicalNames names = LogicalNames.of(ctx.run());
+        if (ctx.store().setting(ctx.runId(), LogicalNames.CHANNELS_SETTING).isEmpty()) {
+            ctx.store().putSetting(ctx.runId(), LogicalNames.CHANNELS_SETTING, Integer.toString(options.subscriptions()));
+        }
+        List<LogicalNames> channels = channels(ctx.run(), ctx.store());
         boolean resuming = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
         ctx.store().startStep(ctx.runId(), "preflight");
         LogicalPreflight.Result pre;
         try {
-            pre = new LogicalPreflight(ctx.source(), ctx.target(), ctx.progress()::info).run(resuming, options.setReplicaIdentityFull());
+            pre = new LogicalPreflight(ctx.source(), ctx.target(), ctx.progress()::info).run(resuming, options.setReplicaIdentityFull(),
+                    channels.size());
         } catch (PgferryException e) {
             ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());
             throw e;
         }
         ctx.store().finishStep(ctx.runId(), "preflight", "source " + pre.source().major() + ", target " + pre.target().major());
-        ctx.store().putSetting(ctx.runId(), "logical.publication", names.publication());
-        ctx.store().putSetting(ctx.runId(), "logical.subscription", names.subscription());
-        ctx.store().putSetting(ctx.runId(), "logical.slot", names.slot());
         PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin()).forSource(pre.source().major());
         SchemaSectionCopy schema = new SchemaSectionCopy(tools, ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges());
         Path postArchive = ctx.workDir().resolve("schema-post-data.dump");
@@ -79,19 +80,23 @@ public final class LogicalReplication implements MigrationMethod {
         if (options.postDataBeforeSync()) {
             Steps.run(summary, STEP_POST_DATA, ctx, () -> restoreRest(schema, split, postArchive, ctx));
         }
-        SubscriptionSetup setup = new SubscriptionSetup(ctx.source(), ctx.target(), names);
-        Steps.run(summary, STEP_PUBLICATION, ctx, () -> ctx.progress().info("publication " + names.publication() + " covers "
-                + setup.ensurePublication() + " table(s)"));
+        SubscriptionSetup setup = new SubscriptionSetup(ctx.source(), ctx.target(), channels);
+        Steps.run(summary, STEP_PUBLICATION, ctx, () -> ctx.progress().info(channels.size() + " publication(s) cover "
+                + setup.ensurePublications() + " table(s)"));
+        List<LogicalNames> used = setup.publishedChannels();
         Steps.run(summary, STEP_SUBSCRIPTION, ctx, () -> {
             ConnectionSpec seenByTarget = options.sourceFromTarget().orElse(ctx.source().spec());
-            boolean created = setup.ensureSubscription(seenByTarget, pre.target().major());
-            ctx.progress().info((created ? "created" : "found existing") + " subscription " + names.subscription());
+            for (LogicalNames names : used) {
+                boolean created = setup.ensureSubscription(names, seenByTarget, pre.target().major());
+                ctx.progress().info((created ? "created" : "found existing") + " subscription " + names.subscription());
+            }
         });
-        SubscriptionStatus last = watchUntilReady(ctx, names, pre.target().major(), pre.source().databaseSizeBytes());
+        SubscriptionStatus last = watchUntilReady(ctx, used, pre.target().major(), pre.source().databaseSizeBytes());
         Steps.run(summary, STEP_POST_DATA, ctx, () -> restoreRest(schema, split, postArchive, ctx));
         summary.fact(last.tablesTotal() + " tables synced; lag " + Units.bytes(last.lagBytes()) + " at "
                 + last.confirmedLsn().asString());
-        summary.fact("the subscription " + names.subscription() + " keeps replicating after pgferry exits");
+        summary.fact(used.size() + " subscription(s) " + used.get(0).subscription() + (used.size() > 1 ? "..." : "")
+                + " keep replicating after pgferry exits");
         summary.fact("ready for cutover");
         summary.nextStep("when ready: pgferry cutover --dir " + ctx.workDir() + " --source ... --target ...");
         return summary;
@@ -107,7 +112,13 @@ public final class LogicalReplication implements MigrationMethod {
      * threshold. Workers that keep failing end the wait with their error count instead of
      * hanging forever; their messages are in the target server's log.
      */
-    private SubscriptionStatus watchUntilReady(MigrationContext ctx, LogicalNames names, int targetMajor, long sourceBytes) {
+    /** The channels of a run, as many as its first migrate asked for. */
+    static List<LogicalNames> channels(io.pgferry.state.RunRecord run, io.pgferry.state.StateStore store) {
+        int n = store.setting(run.id(), LogicalNames.CHANNELS_SETTING).map(Integer::parseInt).orElse(1);
+        return LogicalNames.of(run, n);
+    }
+
+    private SubscriptionStatus watchUntilReady(MigrationContext ctx, List<LogicalNames> names, int targetMajor, long sourceBytes) {
         if (ctx.store().stepStatus(ctx.runId(), STEP_SYNC) != StepStatus.DONE) {
             ctx.store().startStep(ctx.runId(), STEP_SYNC);
         }
@@ -118,9 +129,10 @@ public final class LogicalReplication implements MigrationMethod {
             while (true) {
                 s = SubscriptionStatus.read(ctx.source(), ctx.target(), names, targetMajor);
                 LagRecorder.record(ctx.store(), ctx.runId(), s);
-                phase.totals(s.tablesTotal(), 0);
-                phase.update(s.tablesReady(), 0);
-                phase.detail(String.format(java.util.Locale.ROOT, "lag %s, %.1f s", Units.bytes(s.lagBytes()), s.lagSeconds()));
+                phase.totals(s.tablesTotal(), sourceBytes);
+                phase.update(s.tablesReady(), s.targetBytes());
+                phase.detail(String.format(java.util.Locale.ROOT, "~%d rows on the target, lag %s, %.1f s", s.targetRows(),
+                        Units.bytes(s.lagBytes()), s.lagSeconds()));
                 firstErrors = firstErrors < 0 ? s.errorCount() : firstErrors;
                 if (s.errorCount() - firstErrors >= ERRORS_BEFORE_GIVING_UP) {
                     String msg = "the subscription's workers failed " + (s.errorCount() - firstErrors) + " times while syncing";

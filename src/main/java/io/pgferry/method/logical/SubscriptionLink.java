@@ -4,11 +4,13 @@ import io.pgferry.cutover.ReplicationLink;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.StateStore;
 import org.postgresql.replication.LogSequenceNumber;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
  * The native subscription as cutover sees it. The slot's confirmed_flush_lsn is what the
@@ -18,20 +20,20 @@ import java.sql.Statement;
 public final class SubscriptionLink implements ReplicationLink {
     private final Connector source;
     private final Connector target;
-    private final LogicalNames names;
+    private final List<LogicalNames> channels;
     private final int targetMajor;
 
-    public SubscriptionLink(Connector source, Connector target, RunRecord run, int targetMajor) {
+    public SubscriptionLink(Connector source, Connector target, RunRecord run, StateStore store, int targetMajor) {
         this.source = source;
         this.target = target;
-        this.names = LogicalNames.of(run);
+        this.channels = LogicalReplication.channels(run, store);
         this.targetMajor = targetMajor;
     }
 
     @Override
     public Health health() {
-        SubscriptionStatus s = SubscriptionStatus.read(source, target, names, targetMajor);
-        String problem = !s.enabled() ? "the subscription " + names.subscription() + " is disabled"
+        SubscriptionStatus s = SubscriptionStatus.read(source, target, channels, targetMajor);
+        String problem = !s.enabled() ? "a subscription of this run is disabled"
                 : !s.applyWorkerRunning() ? "the subscription's apply worker is not running (see the target server's log)"
                 : !s.synced() ? "the initial sync is not finished: " + s.tablesReady() + "/" + s.tablesTotal() + " tables ready"
                 : null;
@@ -40,13 +42,15 @@ public final class SubscriptionLink implements ReplicationLink {
 
     @Override
     public LogSequenceNumber appliedLsn() {
-        return SubscriptionStatus.read(source, target, names, targetMajor).confirmedLsn();
+        return SubscriptionStatus.read(source, target, channels, targetMajor).confirmedLsn();
     }
 
     @Override
     public void stop() {
         try (Connection t = target.open(); Statement st = t.createStatement()) {
-            st.execute("ALTER SUBSCRIPTION " + Identifiers.quote(names.subscription()) + " DISABLE");
+            for (LogicalNames names : channels) {
+                st.execute("ALTER SUBSCRIPTION " + Identifiers.quote(names.subscription()) + " DISABLE");
+            }
         } catch (SQLException e) {
             throw target.classify(e);
         }

@@ -23,26 +23,73 @@ import java.util.List;
 final class SubscriptionSetup {
     private final Connector source;
     private final Connector target;
-    private final LogicalNames names;
+    private final List<LogicalNames> channels;
 
-    SubscriptionSetup(Connector source, Connector target, LogicalNames names) {
+    SubscriptionSetup(Connector source, Connector target, List<LogicalNames> channels) {
         this.source = source;
         this.target = target;
-        this.names = names;
+        this.channels = channels;
     }
 
-    /** Publishes every user table (partitions through their parents); returns the table count. */
-    int ensurePublication() {
-        try (Connection s = source.open(); Statement st = s.createStatement()) {
-            if (exists(s, "SELECT 1 FROM pg_publication WHERE pubname = ?", names.publication())) {
-                return tables(s).size();
+    /**
+     * Publishes every user table (partitions through their parents), spread over the channels
+     * by size, largest first into the lightest channel, so each subscription has a similar
+     * amount to sync. All publications are created in one transaction: a crash leaves all or
+     * none, and a rerun never publishes a table twice. Returns the table count.
+     */
+    int ensurePublications() {
+        try (Connection s = source.open()) {
+            List<String[]> tables = tables(s);
+            if (exists(s, "SELECT 1 FROM pg_publication WHERE pubname = ?", channels.get(0).publication())) {
+                return tables.size();
             }
-            List<String> tables = tables(s);
             if (tables.isEmpty()) {
                 throw new PgferryException(ErrorCode.BLOCKER, "the source database has no tables to replicate", null);
             }
-            st.execute("CREATE PUBLICATION " + Identifiers.quote(names.publication()) + " FOR TABLE " + String.join(", ", tables));
+            List<List<String>> buckets = new ArrayList<>();
+            long[] load = new long[channels.size()];
+            channels.forEach(c -> buckets.add(new ArrayList<>()));
+            for (String[] t : tables) {
+                int lightest = 0;
+                for (int i = 1; i < load.length; i++) {
+                    boolean lighter = load[i] < load[lightest]
+                            || (load[i] == load[lightest] && buckets.get(i).size() < buckets.get(lightest).size());
+                    if (lighter) {
+                        lightest = i;
+                    }
+                }
+                buckets.get(lightest).add(t[0]);
+                load[lightest] += Long.parseLong(t[1]);
+            }
+            s.setAutoCommit(false);
+            try (Statement st = s.createStatement()) {
+                for (int i = 0; i < channels.size(); i++) {
+                    if (!buckets.get(i).isEmpty()) {
+                        st.execute("CREATE PUBLICATION " + Identifiers.quote(channels.get(i).publication()) + " FOR TABLE "
+                                + String.join(", ", buckets.get(i)));
+                    }
+                }
+                s.commit();
+            } catch (SQLException e) {
+                s.rollback();
+                throw e;
+            }
             return tables.size();
+        } catch (SQLException e) {
+            throw source.classify(e);
+        }
+    }
+
+    /** The channels that got tables (fewer than asked when there are fewer tables than channels). */
+    List<LogicalNames> publishedChannels() {
+        try (Connection s = source.open()) {
+            List<LogicalNames> out = new ArrayList<>();
+            for (LogicalNames c : channels) {
+                if (exists(s, "SELECT 1 FROM pg_publication WHERE pubname = ?", c.publication())) {
+                    out.add(c);
+                }
+            }
+            return out;
         } catch (SQLException e) {
             throw source.classify(e);
         }
@@ -53,12 +100,12 @@ final class SubscriptionSetup {
      * remote slot's creation and the subscription's commit can leave an inactive slot with our
      * name on the source: it is dropped first, so exactly one slot ever exists.
      */
-    boolean ensureSubscription(ConnectionSpec sourceAsSeenByTarget, int targetMajor) {
+    boolean ensureSubscription(LogicalNames names, ConnectionSpec sourceAsSeenByTarget, int targetMajor) {
         try (Connection t = target.open()) {
             if (exists(t, "SELECT 1 FROM pg_subscription WHERE subname = ?", names.subscription())) {
                 return false;
             }
-            dropOrphanSlot();
+            dropOrphanSlot(names);
             List<String> with = new ArrayList<>(List.of("copy_data = true", "create_slot = true",
                     "slot_name = " + Identifiers.literal(names.slot())));
             if (targetMajor >= 14) {
@@ -83,7 +130,7 @@ final class SubscriptionSetup {
         }
     }
 
-    private void dropOrphanSlot() throws SQLException {
+    private void dropOrphanSlot(LogicalNames names) throws SQLException {
         try (Connection s = source.open();
              PreparedStatement ps = s.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
                      + " WHERE slot_name = ? AND NOT active")) {
@@ -92,16 +139,18 @@ final class SubscriptionSetup {
         }
     }
 
-    /** Top-level user tables (partitioned parents stand for their partitions), quoted. */
-    private static List<String> tables(Connection s) throws SQLException {
-        List<String> out = new ArrayList<>();
-        String sql = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    /** Top-level user tables (partitioned parents stand for their partitions), quoted, with their size, largest first. */
+    private static List<String[]> tables(Connection s) throws SQLException {
+        List<String[]> out = new ArrayList<>();
+        // pg_partition_tree() lists nothing for a plain table: only partitioned ones sum their leaves
+        String sql = "SELECT n.nspname, c.relname, CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(pg_total_relation_size(p.relid)), 0)"
+                + " FROM pg_partition_tree(c.oid) p)::bigint ELSE pg_total_relation_size(c.oid) END AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 + " WHERE c.relkind IN ('r','p') AND NOT c.relispartition AND c.relpersistence = 'p'"
                 + " AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
-                + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') ORDER BY 1, 2";
+                + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') ORDER BY 3 DESC, 1, 2";
         try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
-                out.add(Identifiers.qualified(rs.getString(1), rs.getString(2)));
+                out.add(new String[]{Identifiers.qualified(rs.getString(1), rs.getString(2)), Long.toString(rs.getLong(3))});
             }
         }
         return out;

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * One reading of a subscription's progress: table sync states on the target, the slot's
@@ -16,10 +17,28 @@ import java.sql.SQLException;
  * that and the source's current WAL, and the workers' error count.
  */
 record SubscriptionStatus(int tablesReady, int tablesTotal, LogSequenceNumber confirmedLsn, LogSequenceNumber sourceLsn,
-                          long lagBytes, double lagSeconds, long errorCount, boolean enabled, boolean applyWorkerRunning) {
+                          long lagBytes, double lagSeconds, long errorCount, boolean enabled, boolean applyWorkerRunning,
+                          long targetBytes, long targetRows) {
 
     boolean synced() {
         return tablesTotal > 0 && tablesReady == tablesTotal;
+    }
+
+    /**
+     * Several channels read as one: tables and errors add up, the target is as far as its
+     * slowest channel, and the lag is the largest.
+     */
+    static SubscriptionStatus read(Connector source, Connector target, List<LogicalNames> channels, int targetMajor) {
+        SubscriptionStatus all = null;
+        for (LogicalNames names : channels) {
+            SubscriptionStatus s = read(source, target, names, targetMajor);
+            all = all == null ? s : new SubscriptionStatus(all.tablesReady + s.tablesReady, all.tablesTotal + s.tablesTotal,
+                    all.confirmedLsn.compareTo(s.confirmedLsn) <= 0 ? all.confirmedLsn : s.confirmedLsn,
+                    all.sourceLsn.compareTo(s.sourceLsn) >= 0 ? all.sourceLsn : s.sourceLsn,
+                    Math.max(all.lagBytes, s.lagBytes), Math.max(all.lagSeconds, s.lagSeconds), all.errorCount + s.errorCount,
+                    all.enabled && s.enabled, all.applyWorkerRunning && s.applyWorkerRunning, s.targetBytes, s.targetRows);
+        }
+        return all;
     }
 
     static SubscriptionStatus read(Connector source, Connector target, LogicalNames names, int targetMajor) {
@@ -29,7 +48,17 @@ record SubscriptionStatus(int tablesReady, int tablesTotal, LogSequenceNumber co
         boolean running;
         double lagSeconds;
         long errors = 0;
+        long targetBytes;
+        long targetRows;
         try (Connection t = target.open()) {
+            try (PreparedStatement ps = t.prepareStatement("SELECT pg_database_size(current_database()),"
+                    + " (SELECT coalesce(sum(n_live_tup), 0) FROM pg_stat_user_tables)")) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    targetBytes = rs.getLong(1);
+                    targetRows = rs.getLong(2);
+                }
+            }
             try (PreparedStatement ps = t.prepareStatement("SELECT count(*) FILTER (WHERE r.srsubstate IN ('r','s')), count(*), bool_or(s.subenabled)"
                     + " FROM pg_subscription s LEFT JOIN pg_subscription_rel r ON r.srsubid = s.oid WHERE s.subname = ?")) {
                 ps.setString(1, names.subscription());
@@ -72,7 +101,8 @@ record SubscriptionStatus(int tablesReady, int tablesTotal, LogSequenceNumber co
                 long lag = rs.getLong(3);
                 return new SubscriptionStatus(ready, total,
                         confirmed == null ? LogSequenceNumber.INVALID_LSN : LogSequenceNumber.valueOf(confirmed),
-                        LogSequenceNumber.valueOf(rs.getString(2)), Math.max(0, lag), lag <= 0 ? 0 : lagSeconds, errors, enabled, running);
+                        LogSequenceNumber.valueOf(rs.getString(2)), Math.max(0, lag), lag <= 0 ? 0 : lagSeconds, errors, enabled, running,
+                        targetBytes, targetRows);
             }
         } catch (SQLException e) {
             throw source.classify(e);

@@ -73,6 +73,34 @@ class LogicalReplicationIT {
     }
 
     @Test
+    void severalSubscriptionsShareTheTablesAndCutOverTogether(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            PgFixture.loadShop(pair.source(), "app", 0.01);
+            try (ShopWriter writer = new ShopWriter(pair.source(), "app", 20_000_000)) {
+                CliRun run = migrate(pair, work, "--set-replica-identity-full", "--subscriptions", "3");
+                assertThat(run.exitCode()).as(run.all()).isZero();
+                assertThat(run.out()).contains("created subscription " + "pgferry_").contains("_3");
+                Thread.sleep(500);
+                CliRun cut = cutover(pair, work);
+                assertThat(cut.exitCode()).as(cut.all()).isZero();
+            }
+            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+                assertThat(scalar(t, "SELECT count(*) FROM pg_subscription")).isEqualTo(3);
+                assertThat(scalar(s, "SELECT count(*) FROM pg_publication_tables")).as("every table published exactly once")
+                        .isEqualTo(scalar(s, "SELECT count(DISTINCT (schemaname, tablename)) FROM pg_publication_tables"));
+                assertThat(DatabaseDigest.ofTables(t)).isEqualTo(DatabaseDigest.ofTables(s));
+            }
+            CliRun clean = CliRun.of("cleanup", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            assertThat(clean.exitCode()).as(clean.all()).isZero();
+            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+                assertThat(scalar(t, "SELECT count(*) FROM pg_subscription")).isZero();
+                assertThat(scalar(s, "SELECT count(*) FROM pg_replication_slots")).isZero();
+                assertThat(scalar(s, "SELECT count(*) FROM pg_publication")).isZero();
+            }
+        }
+    }
+
+    @Test
     void sixteenToSeventeenNeedsASchemaPathForNewerSources(@TempDir Path work) throws Exception {
         boolean pgDump16 = new io.pgferry.schema.PgClientToolLocator(java.util.Optional.empty()).available().stream()
                 .anyMatch(t -> t.major() >= 16);
