@@ -16,7 +16,8 @@ import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.ServerInfo;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
-import io.pgferry.verify.RowCountComparison;
+import io.pgferry.verify.Verifier;
+import io.pgferry.verify.VerifyReport;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -89,15 +90,15 @@ public final class DemoRun {
         }
     }
 
-    private String verify(ConnectionSpec sourceSpec, ConnectionSpec targetSpec) throws SQLException {
-        try (Connection s = new Connector("source", sourceSpec).open(); Connection t = new Connector("target", targetSpec).open()) {
-            RowCountComparison.Result counts = RowCountComparison.compare(s, t);
-            if (!counts.allMatch()) {
-                throw new PgferryException(ErrorCode.VERIFICATION_FAILED, "demo: row counts differ: " + counts.mismatches(), null);
-            }
-            return "verified: " + counts.tables().size() + " tables, " + counts.sourceRows()
-                    + " rows, equal on PostgreSQL " + sourceMajor + " and " + targetMajor + ".";
+    /** Content, not only counts: the demo shows what `pgferry verify --checksums` proves. */
+    private String verify(ConnectionSpec sourceSpec, ConnectionSpec targetSpec) {
+        VerifyReport report = new Verifier(new Connector("source", sourceSpec), new Connector("target", targetSpec))
+                .verify(new Verifier.Options(true, jobs, 10));
+        if (!report.ok()) {
+            throw new PgferryException(ErrorCode.VERIFICATION_FAILED, "demo: the target differs: " + report.failures(), null);
         }
+        return "verified: " + report.tables().size() + " tables, " + report.sourceRows()
+                + " rows, counts and checksums equal on PostgreSQL " + sourceMajor + " and " + targetMajor + ".";
     }
 
     private static ConnectionSpec createDatabase(LocalCluster cluster, String name) throws SQLException {

@@ -5,8 +5,10 @@ import io.pgferry.monitor.Units;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.schema.ClientToolRun;
+import io.pgferry.schema.PgClientTools;
 import io.pgferry.state.Directories;
-import io.pgferry.verify.RowCountComparison;
+import io.pgferry.verify.Verifier;
+import io.pgferry.verify.VerifyReport;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,8 +46,8 @@ public final class DumpRestore implements MigrationMethod {
 
         Steps.run(summary, STEP_DUMP, ctx, () -> dump(ctx, pre, dumpDir));
         Steps.run(summary, STEP_RESTORE, ctx, () -> restore(ctx, pre, dumpDir));
-        Steps.run(summary, STEP_ANALYZE, ctx, () -> analyze(ctx));
-        RowCountComparison.Result counts = verifyCounts(ctx);
+        Steps.run(summary, STEP_ANALYZE, ctx, () -> analyze(ctx, pre.tools()));
+        VerifyReport counts = verifyCounts(ctx);
         summary.fact(counts.tables().size() + " tables, " + counts.sourceRows() + " rows: row counts equal on source and target");
         summary.fact("dump kept in " + dumpDir.toAbsolutePath() + " (" + Units.bytes(Directories.size(dumpDir)) + ")");
         summary.nextStep("point the application at " + ctx.target().spec());
@@ -97,32 +99,39 @@ public final class DumpRestore implements MigrationMethod {
         }
     }
 
-    private void analyze(MigrationContext ctx) throws SQLException {
+    /** Planner statistics do not travel in a dump; vacuumdb gathers them table by table in parallel. */
+    private void analyze(MigrationContext ctx, PgClientTools tools) throws SQLException {
+        if (java.nio.file.Files.isExecutable(tools.vacuumdb())) {
+            new ClientToolRun(tools.vacuumdb(), List.of("--analyze-only", "--jobs=" + ctx.options().jobs(),
+                    "--dbname=" + ctx.target().spec().dbname()), ctx.target().spec(), ctx.workDir().resolve("logs/vacuumdb.log"))
+                    .run(line -> { });
+            return;
+        }
         try (Connection c = ctx.target().open(); Statement st = c.createStatement()) {
             st.execute("ANALYZE");
         }
     }
 
-    private RowCountComparison.Result verifyCounts(MigrationContext ctx) {
+    private VerifyReport verifyCounts(MigrationContext ctx) {
         ctx.store().startStep(ctx.runId(), STEP_VERIFY);
-        try (Connection s = ctx.source().open(); Connection t = ctx.target().open()) {
-            RowCountComparison.Result result = RowCountComparison.compare(s, t);
-            if (!result.allMatch()) {
-                StringBuilder sb = new StringBuilder();
-                result.mismatches().stream().limit(20).forEach(m -> sb.append("\n    ").append(m.table()).append(": source ")
-                        .append(m.sourceRows() < 0 ? "missing" : m.sourceRows()).append(", target ")
-                        .append(m.targetRows() < 0 ? "missing" : m.targetRows()));
-                String msg = result.mismatches().size() + " table(s) differ in row count:" + sb;
-                ctx.store().failStep(ctx.runId(), STEP_VERIFY, msg);
-                throw new PgferryException(ErrorCode.VERIFICATION_FAILED, msg,
-                        "if the application wrote to the source during the migration, stop it and run the same command again with --clean");
-            }
-            ctx.store().finishStep(ctx.runId(), STEP_VERIFY, result.tables().size() + " tables, row counts equal");
-            return result;
-        } catch (SQLException e) {
+        VerifyReport report;
+        try {
+            report = new Verifier(ctx.source(), ctx.target()).verify(new Verifier.Options(false, ctx.options().jobs(), 0));
+        } catch (PgferryException e) {
             ctx.store().failStep(ctx.runId(), STEP_VERIFY, e.getMessage());
-            throw new PgferryException(ErrorCode.FAILED, "row-count verification failed: " + e.getMessage(),
-                    "run the same command again", e);
+            throw e;
         }
+        if (!report.ok()) {
+            StringBuilder sb = new StringBuilder();
+            report.failures().stream().limit(20).forEach(m -> sb.append("\n    ").append(m.table()).append(": source ")
+                    .append(m.sourceRows() < 0 ? "missing" : m.sourceRows()).append(", target ")
+                    .append(m.targetRows() < 0 ? "missing" : m.targetRows()));
+            String msg = report.failures().size() + " table(s) differ in row count:" + sb;
+            ctx.store().failStep(ctx.runId(), STEP_VERIFY, msg);
+            throw new PgferryException(ErrorCode.VERIFICATION_FAILED, msg,
+                    "if the application wrote to the source during the migration, stop it and run the same command again with --clean");
+        }
+        ctx.store().finishStep(ctx.runId(), STEP_VERIFY, report.tables().size() + " tables, row counts equal");
+        return report;
     }
 }

@@ -12,6 +12,10 @@ public record PgClientTools(Path binDir, int major) {
         return binDir.resolve("pg_restore");
     }
 
+    public Path vacuumdb() {
+        return binDir.resolve("vacuumdb");
+    }
+
     public Path psql() {
         return binDir.resolve("psql");
     }

@@ -16,7 +16,7 @@ class DemoIT {
         CliRun run = CliRun.of("demo", "--scale", "0.05");
         assertThat(run.exitCode()).as(run.all()).isZero();
         assertThat(run.out()).contains("PostgreSQL 15 -> 17").contains("Migration finished (method dump)")
-                .containsPattern("verified: 6 tables, \\d+ rows, equal on PostgreSQL 15 and 17");
+                .containsPattern("verified: 6 tables, \\d+ rows, counts and checksums equal on PostgreSQL 15 and 17");
         Matcher work = Pattern.compile("work dir (\\S+pgferry-demo-\\d+)").matcher(run.out());
         assertThat(work.find()).isTrue();
         assertThat(Files.exists(Path.of(work.group(1)))).as("demo work dir removed").isFalse();
