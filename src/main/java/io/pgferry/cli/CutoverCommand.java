@@ -5,6 +5,7 @@ import io.pgferry.cutover.CutoverResult;
 import io.pgferry.cutover.CutoverRunner;
 import io.pgferry.cutover.MigrationFinisher;
 import io.pgferry.cutover.ReplicationLink;
+import io.pgferry.method.logical.ReverseStream;
 import io.pgferry.method.logical.SubscriptionLink;
 import io.pgferry.monitor.Progress;
 import io.pgferry.pg.ConnectionSpec;
@@ -54,6 +55,10 @@ public final class CutoverCommand implements Callable<Integer> {
     @Option(names = "--checksums", description = "Verify content checksums of every table, not only row counts.")
     boolean checksums;
 
+    @Option(names = "--reverse", description = "After the switch, stream changes made on the target back to the source,"
+            + " so that pgferry rollback can switch back without losing them (method logical).")
+    boolean reverse;
+
     @Override
     public Integer call() {
         CutoverOptions.FenceMode mode = switch (fence) {
@@ -83,6 +88,11 @@ public final class CutoverCommand implements Callable<Integer> {
             CutoverResult result = new CutoverRunner(source, target, store, run, progress, link, new MigrationFinisher())
                     .run(new CutoverOptions(mode, maxLag, timeout, checksums));
             progress.summary(result.render(targetSpec.toString()));
+            if (reverse) {
+                ReverseStream.start(source, target, store, run);
+                progress.summary("Reverse stream running: changes on the target flow back to the source;"
+                        + " pgferry rollback switches back without losing them.");
+            }
             return 0;
         }
     }

@@ -2,7 +2,14 @@ package io.pgferry.cli;
 
 import io.pgferry.cutover.Cleanup;
 import io.pgferry.cutover.CleanupItem;
+import io.pgferry.cutover.CutoverOptions;
+import io.pgferry.cutover.CutoverResult;
+import io.pgferry.cutover.CutoverRunner;
+import io.pgferry.cutover.MigrationFinisher;
 import io.pgferry.cutover.TargetReset;
+import io.pgferry.cutover.WriteFence;
+import io.pgferry.method.logical.ReverseStream;
+import io.pgferry.monitor.Progress;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PreflightException;
@@ -11,13 +18,15 @@ import io.pgferry.state.StateStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "rollback", mixinStandardHelpOptions = true,
-        description = {"Abandons a migration that has not been cut over: stops the stream (subscription, slot,",
-                "publication), empties the target database of what the migration put there, and leaves the",
-                "source as it was. The application keeps using the source."},
+        description = {"Before cutover: stops the stream (subscription, slot, publication), empties the target database",
+                "of what the migration put there, and leaves the source as it was.",
+                "After a cutover with --reverse: switches back to the source without losing the target's new",
+                "writes (fence the target, drain the reverse stream, sequences back, verify, unfence the source)."},
         footer = {"", "Example:", "  pgferry rollback --dir ./pgferry-work --source URI --target URI"})
 public final class RollbackCommand implements Callable<Integer> {
     @Mixin
@@ -33,15 +42,17 @@ public final class RollbackCommand implements Callable<Integer> {
     public Integer call() {
         try (StateStore store = StateStore.openExisting(workDir.dir())) {
             RunRecord run = RunLookup.require(store, connections.source(), connections.target());
-            if (store.setting(run.id(), "cutover.done_at").isPresent()) {
-                throw new PreflightException(ErrorCode.BLOCKER,
-                        "run " + run.id() + " was cut over at " + store.setting(run.id(), "cutover.done_at").get()
-                                + ": the target may hold writes the source lacks, and rolling back would lose them",
-                        "switching back after a cutover needs a reverse stream, which this version does not build yet;"
-                                + " copy the new writes back yourself (or migrate target -> source with a new run)");
-            }
             Connector source = new Connector("source", connections.source());
             Connector target = new Connector("target", connections.target());
+            if (store.setting(run.id(), "cutover.done_at").isPresent()) {
+                if (!ReverseStream.started(store, run)) {
+                    throw new PreflightException(ErrorCode.BLOCKER,
+                            "run " + run.id() + " was cut over at " + store.setting(run.id(), "cutover.done_at").get()
+                                    + " without --reverse: the target may hold writes the source lacks, and rolling back would lose them",
+                            "copy the new writes back yourself, or migrate target -> source with a new run; next time cut over with --reverse");
+                }
+                return switchBack(store, run, source, target);
+            }
             store.startStep(run.id(), "rollback");
             List<CleanupItem> removed = new Cleanup(source, target, store, run).run();
             List<String> dropped = new TargetReset(target).reset();
@@ -53,5 +64,21 @@ public final class RollbackCommand implements Callable<Integer> {
             System.out.println("Rolled back: the source is untouched and stays in use; the target database is empty.");
             return 0;
         }
+    }
+
+    /** Cutover in reverse over the reverse stream: fence the target, drain, sequences back, verify; then unfence the source. */
+    private int switchBack(StateStore store, RunRecord run, Connector source, Connector target) {
+        Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
+        CutoverResult result = new CutoverRunner(target, source, store, run, progress, ReverseStream.link(source, target, run),
+                new MigrationFinisher(), "rollback", "fence.target")
+                .run(new CutoverOptions(CutoverOptions.FenceMode.READ_ONLY, Duration.ofHours(1), Duration.ofMinutes(5), false));
+        io.pgferry.cutover.FenceExemption.remove(source, store, run);
+        new WriteFence(source, store, run.id(), "fence.source").lift();
+        progress.summary("\nRolled back to the source: every write made on the target up to "
+                + result.fenceLsn().asString() + " is on the source; writes were fenced for "
+                + io.pgferry.monitor.Units.duration(result.writeDowntime()) + ". The source accepts writes again;"
+                + " the target is fenced read-only. Point the application at " + source.spec()
+                + ", then run pgferry cleanup.");
+        return 0;
     }
 }

@@ -33,28 +33,29 @@ public final class Cleanup {
         this.run = run;
     }
 
-    /** What a cleanup would remove now. */
+    /** What a cleanup would remove now, on both sides (a reverse stream puts a subscription on the source). */
     public List<CleanupItem> plan() {
         List<CleanupItem> items = new ArrayList<>();
         String name = run.objectName();
-        try (Connection t = target.open()) {
-            names(t, "SELECT subname FROM pg_subscription WHERE subname = ? OR subname LIKE ?", name)
-                    .forEach(n -> items.add(new CleanupItem("target", "subscription", n)));
-            names(t, "SELECT roname FROM pg_replication_origin WHERE roname = ? OR roname LIKE ?", name)
-                    .forEach(n -> items.add(new CleanupItem("target", "replication origin", n)));
-        } catch (SQLException e) {
-            throw target.classify(e);
-        }
-        try (Connection s = source.open()) {
-            names(s, "SELECT pubname FROM pg_publication WHERE pubname = ? OR pubname LIKE ?", name)
-                    .forEach(n -> items.add(new CleanupItem("source", "publication", n)));
-            names(s, "SELECT slot_name FROM pg_replication_slots WHERE slot_name = ? OR slot_name LIKE ?", name)
-                    .forEach(n -> items.add(new CleanupItem("source", "replication slot", n)));
-        } catch (SQLException e) {
-            throw source.classify(e);
+        for (Connector side : List.of(target, source)) {
+            try (Connection c = side.open()) {
+                names(c, "SELECT subname FROM pg_subscription WHERE subname = ? OR subname LIKE ?", name)
+                        .forEach(n -> items.add(new CleanupItem(side.role(), "subscription", n)));
+                names(c, "SELECT pubname FROM pg_publication WHERE pubname = ? OR pubname LIKE ?", name)
+                        .forEach(n -> items.add(new CleanupItem(side.role(), "publication", n)));
+                names(c, "SELECT slot_name FROM pg_replication_slots WHERE slot_name = ? OR slot_name LIKE ?", name)
+                        .forEach(n -> items.add(new CleanupItem(side.role(), "replication slot", n)));
+                names(c, "SELECT roname FROM pg_replication_origin WHERE roname = ? OR roname LIKE ?", name)
+                        .forEach(n -> items.add(new CleanupItem(side.role(), "replication origin", n)));
+            } catch (SQLException e) {
+                throw side.classify(e);
+            }
         }
         if (new WriteFence(source, store, run.id(), "fence.source").isRaised()) {
             items.add(new CleanupItem("source", "write fence", "default_transaction_read_only"));
+        }
+        if (new WriteFence(target, store, run.id(), "fence.target").isRaised()) {
+            items.add(new CleanupItem("target", "write fence", "default_transaction_read_only"));
         }
         return items;
     }
@@ -62,43 +63,49 @@ public final class Cleanup {
     /** Removes everything {@link #plan()} finds; returns what was removed. */
     public List<CleanupItem> run() {
         List<CleanupItem> items = plan();
-        // first, because the fence also makes this tool's own source sessions read-only
         new WriteFence(source, store, run.id(), "fence.source").lift();
-        List<String> syncSlotPrefixes = new ArrayList<>();
+        new WriteFence(target, store, run.id(), "fence.target").lift();
+        FenceExemption.remove(source, store, run);
+        List<String> sourceSyncSlots = new ArrayList<>();
+        List<String> targetSyncSlots = new ArrayList<>();
         for (CleanupItem item : items) {
             if (item.kind().equals("subscription")) {
-                syncSlotPrefixes.add(dropSubscription(item.name()));
+                // a subscription's table-sync slots live on its publisher, the other side
+                boolean onTarget = item.side().equals("target");
+                (onTarget ? sourceSyncSlots : targetSyncSlots).add(dropSubscription(onTarget ? target : source, item.name()));
             }
         }
-        try (Connection s = source.open(); Statement st = s.createStatement()) {
+        dropOnPublisherSide(source, items, sourceSyncSlots);
+        dropOnPublisherSide(target, items, targetSyncSlots);
+        items.forEach(i -> store.event(run.id(), "info", "cleanup removed " + i));
+        return items;
+    }
+
+    private void dropOnPublisherSide(Connector side, List<CleanupItem> items, List<String> syncSlotPrefixes) {
+        try (Connection c = side.open(); Statement st = c.createStatement();
+             PreparedStatement dropOrigin = c.prepareStatement("SELECT pg_replication_origin_drop(roname) FROM pg_replication_origin WHERE roname = ?")) {
             for (CleanupItem item : items) {
+                if (!item.side().equals(side.role())) {
+                    continue;
+                }
                 switch (item.kind()) {
                     case "publication" -> st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(item.name()));
-                    case "replication slot" -> dropSlot(s, item.name());
+                    case "replication slot" -> dropSlot(c, item.name());
+                    case "replication origin" -> {
+                        dropOrigin.setString(1, item.name());
+                        dropOrigin.execute();
+                    }
                     default -> { }
                 }
             }
             for (String prefix : syncSlotPrefixes) {
-                for (String slot : names(s, "SELECT slot_name FROM pg_replication_slots WHERE slot_name = ? OR slot_name LIKE ?", prefix)) {
-                    dropSlot(s, slot);
+                for (String slot : names(c, "SELECT slot_name FROM pg_replication_slots WHERE slot_name = ? OR slot_name LIKE ?", prefix)) {
+                    dropSlot(c, slot);
                 }
             }
         } catch (SQLException e) {
-            throw source.classify(e);
+            throw side.classify(e);
         }
-        try (Connection t = target.open();
-             PreparedStatement ps = t.prepareStatement("SELECT pg_replication_origin_drop(roname) FROM pg_replication_origin WHERE roname = ?")) {
-            for (CleanupItem item : items) {
-                if (item.kind().equals("replication origin")) {
-                    ps.setString(1, item.name());
-                    ps.execute();
-                }
-            }
-        } catch (SQLException e) {
-            throw target.classify(e);
-        }
-        items.forEach(i -> store.event(run.id(), "info", "cleanup removed " + i));
-        return items;
     }
 
     /**
@@ -106,8 +113,8 @@ public final class Cleanup {
      * the source; the slots are then dropped from here. Returns the prefix of the table-sync
      * slots it may have left on the source (pg_&lt;subscription oid&gt;_sync).
      */
-    private String dropSubscription(String name) {
-        try (Connection t = target.open(); Statement st = t.createStatement()) {
+    private String dropSubscription(Connector side, String name) {
+        try (Connection t = side.open(); Statement st = t.createStatement()) {
             long oid;
             try (PreparedStatement ps = t.prepareStatement("SELECT oid FROM pg_subscription WHERE subname = ?")) {
                 ps.setString(1, name);
@@ -124,7 +131,7 @@ public final class Cleanup {
             st.execute("DROP SUBSCRIPTION " + sub);
             return "pg_" + oid + "_sync";
         } catch (SQLException e) {
-            throw target.classify(e);
+            throw side.classify(e);
         }
     }
 

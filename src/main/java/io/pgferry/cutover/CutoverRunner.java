@@ -41,9 +41,22 @@ public final class CutoverRunner {
     private final Progress progress;
     private final ReplicationLink link;
     private final Finisher finisher;
+    private final String phase;
+    private final String fenceKey;
 
     public CutoverRunner(Connector source, Connector target, StateStore store, RunRecord run, Progress progress,
                          ReplicationLink link, Finisher finisher) {
+        this(source, target, store, run, progress, link, finisher, "cutover", "fence.source");
+    }
+
+    /**
+     * @param phase    "cutover", or "rollback" when switching back over a reverse stream; names steps and settings
+     * @param fenceKey where the fence on {@code source} is recorded
+     */
+    public CutoverRunner(Connector source, Connector target, StateStore store, RunRecord run, Progress progress,
+                         ReplicationLink link, Finisher finisher, String phase, String fenceKey) {
+        this.phase = phase;
+        this.fenceKey = fenceKey;
         this.source = source;
         this.target = target;
         this.store = store;
@@ -54,30 +67,30 @@ public final class CutoverRunner {
     }
 
     public CutoverResult run(CutoverOptions options) {
-        step("cutover-check", () -> checkLink(options));
-        WriteFence fence = new WriteFence(source, store, run.id(), "fence.source");
+        step(phase + "-check", () -> checkLink(options));
+        WriteFence fence = new WriteFence(source, store, run.id(), fenceKey);
         Instant fencedAt = Instant.now();
         boolean done = false;
         try {
             if (options.fence() == CutoverOptions.FenceMode.READ_ONLY) {
-                step("cutover-fence", () -> progress.info("fence raised on the source; " + fence.raise() + " client session(s) ended"));
+                step(phase + "-fence", () -> progress.info("fence raised on the source; " + fence.raise() + " client session(s) ended"));
             }
             LogSequenceNumber fenceLsn = currentWalLsn();
-            store.putSetting(run.id(), "cutover.fence_lsn", fenceLsn.asString());
-            step("cutover-drain", () -> drain(fenceLsn, options.timeout()));
-            int sequences = stepResult("cutover-sequences", () -> finisher.syncSequences(source, target));
-            String verified = stepResult("cutover-verify", () -> finisher.verify(source, target, options.checksums()));
-            step("cutover-stop", link::stop);
+            store.putSetting(run.id(), phase + ".fence_lsn", fenceLsn.asString());
+            step(phase + "-drain", () -> drain(fenceLsn, options.timeout()));
+            int sequences = stepResult(phase + "-sequences", () -> finisher.syncSequences(source, target));
+            String verified = stepResult(phase + "-verify", () -> finisher.verify(source, target, options.checksums()));
+            step(phase + "-stop", link::stop);
             done = true;
             Duration downtime = Duration.between(fencedAt, Instant.now());
-            store.putSetting(run.id(), "cutover.done_at", Instant.now().toString());
-            store.setRunStatus(run.id(), "cut-over", "cut-over", null);
+            store.putSetting(run.id(), phase + ".done_at", Instant.now().toString());
+            store.setRunStatus(run.id(), phase.equals("cutover") ? "cut-over" : "rolled-back", phase, null);
             return new CutoverResult(fenceLsn, downtime, sequences, verified, options.fence());
         } finally {
             if (!done && fence.isRaised()) {
                 fence.lift();
-                progress.warn("cutover did not complete: the write fence on the source is lifted and the migration keeps running;"
-                        + " fix the cause and run cutover again");
+                progress.warn(phase + " did not complete: the write fence on the " + source.role() + " is lifted and the stream keeps running;"
+                        + " fix the cause and run " + phase + " again");
             }
         }
     }

@@ -42,7 +42,7 @@ public final class WriteFence {
 
     /** Raises the fence; returns how many sessions were ended. Raising twice is harmless. */
     public int raise() {
-        try (Connection c = openWritable()) {
+        try (Connection c = side.open()) {
             String db = currentDatabase(c);
             if (store.setting(runId, stateKey).isEmpty()) {
                 store.putSetting(runId, stateKey, previousValue(c).orElse("<unset>"));
@@ -71,7 +71,7 @@ public final class WriteFence {
         if (previous.isEmpty() || previous.get().equals("<lifted>")) {
             return false;
         }
-        try (Connection c = openWritable(); Statement st = c.createStatement()) {
+        try (Connection c = side.open(); Statement st = c.createStatement()) {
             String db = Identifiers.quote(currentDatabase(c));
             if (previous.get().equals("<unset>")) {
                 st.execute("ALTER DATABASE " + db + " RESET " + SETTING);
@@ -89,18 +89,6 @@ public final class WriteFence {
     /** Whether this run's fence is up, according to the state store. */
     public boolean isRaised() {
         return store.setting(runId, stateKey).filter(v -> !v.equals("<lifted>")).isPresent();
-    }
-
-    /** A session that may write even when born under a fence (its own or a previous one). */
-    private Connection openWritable() throws SQLException {
-        Connection c = side.open();
-        try (Statement st = c.createStatement()) {
-            st.execute("SET " + SETTING + " = off");
-        } catch (SQLException e) {
-            c.close();
-            throw e;
-        }
-        return c;
     }
 
     private static String currentDatabase(Connection c) throws SQLException {

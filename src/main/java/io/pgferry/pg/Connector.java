@@ -34,7 +34,11 @@ public final class Connector {
 
     /** A plain connection, checked to be PostgreSQL 13 or newer. */
     public Connection open() {
-        Connection c = connect(spec.jdbcProperties("pgferry"));
+        Properties props = spec.jdbcProperties("pgferry");
+        // pgferry's own sessions are exempt from the write fence it raises at cutover (a
+        // database-level read-only default); set at connection start, it costs no round trip
+        props.setProperty("options", (props.getProperty("options", "") + " -c default_transaction_read_only=off").trim());
+        Connection c = connect(props);
         try {
             requireSupported(ServerInfo.versionNum(c));
         } catch (SQLException e) {

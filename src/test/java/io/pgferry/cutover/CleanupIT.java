@@ -88,6 +88,55 @@ class CleanupIT {
         }
     }
 
+    @Test
+    void rollbackAfterAReverseCutoverKeepsTheTargetsNewWrites(@TempDir Path dir) throws Exception {
+        Path work = dir.resolve("work");
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            PgFixture.loadShop(pair.source(), "app", 0.002);
+            String[] conn = {"--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()};
+            assertThat(CliRun.of(concat(new String[]{"migrate", "--method", "logical", "--set-replica-identity-full",
+                    "--ready-lag", "PT5S"}, conn)).exitCode()).isZero();
+            CliRun cut = CliRun.of(concat(new String[]{"cutover", "--reverse"}, conn));
+            assertThat(cut.exitCode()).as(cut.all()).isZero();
+            assertThat(cut.out()).contains("Reverse stream running");
+
+            // the application now writes to the target
+            PgFixture.exec(pair.target(), "app",
+                    "INSERT INTO customers (email, name, country, created_at) VALUES ('after@cutover', 'A', 'SE', now())",
+                    "UPDATE products SET price = price + 1 WHERE id <= 5", "DELETE FROM audit_log WHERE ctid IN (SELECT ctid FROM audit_log LIMIT 3)",
+                    "INSERT INTO orders (id, customer_id, status, placed_at, invoice_no) VALUES (9999999, 1, 'paid', now(), nextval('invoice_no_seq'))");
+
+            CliRun rollback = CliRun.of(concat(new String[]{"rollback"}, conn));
+            assertThat(rollback.exitCode()).as(rollback.all()).isZero();
+            assertThat(rollback.out()).contains("Rolled back to the source");
+            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+                assertThat(io.pgferry.testing.DatabaseDigest.ofTables(s)).isEqualTo(io.pgferry.testing.DatabaseDigest.ofTables(t));
+                try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM customers WHERE email = 'after@cutover'")) {
+                    rs.next();
+                    assertThat(rs.getLong(1)).isEqualTo(1);
+                }
+                try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(
+                        "SELECT (SELECT last_value FROM invoice_no_seq) >= (SELECT max(invoice_no) FROM orders)")) {
+                    rs.next();
+                    assertThat(rs.getBoolean(1)).as("sequences synced back").isTrue();
+                }
+            }
+            PgFixture.exec(pair.source(), "app", "INSERT INTO products (id, sku, title, price) VALUES (99999, 'S', 'T', 1)"); // unfenced
+            try (Connection t = PgFixture.connect(pair.target(), "app"); Statement st = t.createStatement()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> st.execute("INSERT INTO products (id, sku, title, price) VALUES (99998, 'S2', 'T', 1)"))
+                        .as("the target is fenced after switching back").isInstanceOf(java.sql.SQLException.class);
+            }
+            CliRun clean = CliRun.of(concat(new String[]{"cleanup"}, conn));
+            assertThat(clean.exitCode()).as(clean.all()).isZero();
+            for (boolean side : new boolean[]{true, false}) {
+                assertThat(count(pair, side, "SELECT count(*) FROM pg_subscription")).isZero();
+                assertThat(count(pair, side, "SELECT count(*) FROM pg_publication")).isZero();
+                assertThat(count(pair, side, "SELECT count(*) FROM pg_replication_slots")).isZero();
+                assertThat(count(pair, side, "SELECT count(*) FROM pg_db_role_setting")).as("fences and exemption undone").isZero();
+            }
+        }
+    }
+
     private static long count(ClusterPair pair, boolean source, String sql) throws Exception {
         try (Connection c = PgFixture.connect(source ? pair.source() : pair.target(), "app"); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql)) {

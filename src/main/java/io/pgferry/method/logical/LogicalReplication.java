@@ -80,7 +80,7 @@ public final class LogicalReplication implements MigrationMethod {
         if (options.postDataBeforeSync()) {
             Steps.run(summary, STEP_POST_DATA, ctx, () -> restoreRest(schema, split, postArchive, ctx));
         }
-        SubscriptionSetup setup = new SubscriptionSetup(ctx.source(), ctx.target(), channels);
+        SubscriptionSetup setup = new SubscriptionSetup(ctx.source(), ctx.target(), channels, true);
         Steps.run(summary, STEP_PUBLICATION, ctx, () -> ctx.progress().info(channels.size() + " publication(s) cover "
                 + setup.ensurePublications() + " table(s)"));
         List<LogicalNames> used = setup.publishedChannels();

@@ -24,9 +24,13 @@ public final class SubscriptionLink implements ReplicationLink {
     private final int targetMajor;
 
     public SubscriptionLink(Connector source, Connector target, RunRecord run, StateStore store, int targetMajor) {
+        this(source, target, LogicalReplication.channels(run, store), targetMajor);
+    }
+
+    SubscriptionLink(Connector source, Connector target, List<LogicalNames> channels, int targetMajor) {
         this.source = source;
         this.target = target;
-        this.channels = LogicalReplication.channels(run, store);
+        this.channels = channels;
         this.targetMajor = targetMajor;
     }
 

@@ -25,7 +25,10 @@ final class SubscriptionSetup {
     private final Connector target;
     private final List<LogicalNames> channels;
 
-    SubscriptionSetup(Connector source, Connector target, List<LogicalNames> channels) {
+    private final boolean copyData;
+
+    SubscriptionSetup(Connector source, Connector target, List<LogicalNames> channels, boolean copyData) {
+        this.copyData = copyData;
         this.source = source;
         this.target = target;
         this.channels = channels;
@@ -106,7 +109,7 @@ final class SubscriptionSetup {
                 return false;
             }
             dropOrphanSlot(names);
-            List<String> with = new ArrayList<>(List.of("copy_data = true", "create_slot = true",
+            List<String> with = new ArrayList<>(List.of("copy_data = " + copyData, "create_slot = true",
                     "slot_name = " + Identifiers.literal(names.slot())));
             if (targetMajor >= 14) {
                 with.add("streaming = on");
