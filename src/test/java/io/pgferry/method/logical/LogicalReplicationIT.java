@@ -147,6 +147,26 @@ class LogicalReplicationIT {
     }
 
     @Test
+    void aSourceTheTargetCannotReachIsReportedWithTheWayOut(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            PgFixture.exec(pair.source(), "app", "CREATE TABLE t (id int PRIMARY KEY)");
+            int closedPort;
+            try (java.net.ServerSocket sock = new java.net.ServerSocket(0)) {
+                closedPort = sock.getLocalPort();
+            }
+            String unreachable = "postgres://postgres:" + pair.source().password() + "@127.0.0.1:" + closedPort + "/app?sslmode=disable";
+            CliRun run = migrate(pair, work, "--source-from-target", unreachable);
+            assertThat(run.exitCode()).isEqualTo(3);
+            assertThat(run.err()).contains("the target server cannot reach the source at 127.0.0.1:" + closedPort)
+                    .contains("--source-from-target");
+            assertThat(run.all()).doesNotContain(pair.source().password());
+            try (Connection s = PgFixture.connect(pair.source(), "app")) {
+                assertThat(scalar(s, "SELECT count(*) FROM pg_replication_slots")).as("no slot left behind").isZero();
+            }
+        }
+    }
+
+    @Test
     void walLevelReplicaGivesTheFix(@TempDir Path work) throws Exception {
         try (LocalCluster source = PgFixture.server(15, Map.of("wal_level", "replica")); LocalCluster target = PgFixture.server(17)) {
             PgFixture.createDatabase(source, "app");
