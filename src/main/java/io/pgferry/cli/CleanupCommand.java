@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
-        description = {"Removes what this migration created on both servers: subscriptions and replication origins",
-                "on the target, publications and replication slots on the source, and the write fence.",
+        description = {"Removes what this migration created on both servers: subscriptions, publications,",
+                "replication slots and origins (forward and reverse), the write fences and the fence exemption.",
                 "Only objects named after this run (pgferry_<run id>) are touched. Safe to run twice."},
         footer = {"", "Example:", "  pgferry cleanup --dir ./pgferry-work --source URI --target URI --dry-run"})
 public final class CleanupCommand implements Callable<Integer> {

@@ -6,7 +6,9 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Properties;
 
 /**
@@ -34,14 +36,22 @@ public final class Connector {
 
     /** A plain connection, checked to be PostgreSQL 13 or newer. */
     public Connection open() {
-        Properties props = spec.jdbcProperties("pgferry");
-        // pgferry's own sessions are exempt from the write fence it raises at cutover (a
-        // database-level read-only default); set at connection start, it costs no round trip
-        props.setProperty("options", (props.getProperty("options", "") + " -c default_transaction_read_only=off").trim());
-        Connection c = connect(props);
-        try {
-            requireSupported(ServerInfo.versionNum(c));
+        Connection c = connect(spec.jdbcProperties("pgferry"));
+        try (Statement st = c.createStatement()) {
+            boolean readOnlyDefault;
+            try (ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int,"
+                    + " current_setting('default_transaction_read_only')::boolean")) {
+                rs.next();
+                requireSupported(rs.getInt(1));
+                readOnlyDefault = rs.getBoolean(2);
+            }
+            if (readOnlyDefault) {
+                // pgferry's own sessions are exempt from the write fence it raises at cutover; set
+                // here rather than as a startup option, which connection poolers reject
+                st.execute("SET default_transaction_read_only = off");
+            }
         } catch (SQLException e) {
+            closeQuietly(c);
             throw classify(e);
         } catch (PgferryException e) {
             closeQuietly(c);
