@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "assess", mixinStandardHelpOptions = true,
+        header = "Check a migration before anything moves; recommend a method.",
         description = {"Checks whether a migration can work before anything moves: versions, size, extensions,",
                 "preloaded libraries and custom code, logical replication readiness, tables without keys,",
                 "encodings, the target. Each finding has a severity, a reason and the fix; then a recommended",

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
+        header = "Remove this run's slots, publications, subscriptions, origins and fences.",
         description = {"Removes what this migration created on both servers: subscriptions, publications,",
                 "replication slots and origins (forward and reverse), the write fences and the fence exemption.",
                 "Only objects named after this run (pgferry_<run id>) are touched. Safe to run twice."},

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 
 @Command(name = "cutover", mixinStandardHelpOptions = true,
+        header = "Fence writes, drain the lag, copy sequences, verify, stop the stream.",
         description = {"Switches a streaming migration over: checks the stream and its lag, fences writes on the",
                 "source, waits until the target has applied everything up to the fence, copies sequence values,",
                 "verifies, and stops the stream. Any failure lifts the fence; cutover can be run again."},

@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import java.util.concurrent.Callable;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
+        header = "Run a whole migration on throwaway local servers.",
         description = {"Runs a whole migration on this machine with nothing to set up: starts two throwaway",
                 "PostgreSQL servers (15 and 17 by default), fills the source with a generated sample shop",
                 "database, migrates it with live progress, verifies it, prints a summary and stops both servers."},

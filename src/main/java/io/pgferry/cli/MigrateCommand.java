@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "migrate", mixinStandardHelpOptions = true,
+        header = "Move the source database to the target with a method.",
         description = {"Moves the source database to the target with the chosen method.",
                 "Safe to run again after a crash or Ctrl-C: finished steps are kept."},
         footer = {"", "Methods:",

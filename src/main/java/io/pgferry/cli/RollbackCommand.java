@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "rollback", mixinStandardHelpOptions = true,
+        header = "Abandon a migration, or switch back after a cutover with --reverse.",
         description = {"Before cutover: stops the stream (subscription, slot, publication), empties the target database",
                 "of what the migration put there, and leaves the source as it was.",
                 "After a cutover with --reverse: switches back to the source without losing the target's new",

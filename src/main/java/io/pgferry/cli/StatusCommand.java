@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 import java.util.concurrent.Callable;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
+        header = "Show where a migration stands, from its work dir.",
         description = {"Shows where a migration stands, from its work dir alone: method, phase, steps, progress,",
                 "change-stream lag, last error and recent events. Works during and after a run."},
         footer = {"", "Example:", "  pgferry status --dir ./pgferry-work --json"})

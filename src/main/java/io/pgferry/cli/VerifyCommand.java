@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import java.util.concurrent.Callable;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
+        header = "Compare two databases: row counts and key-range checksums.",
         description = {"Compares two databases table by table: exact row counts, and with --checksums a content",
                 "checksum per key range computed on each server, narrowed down to the keys that differ.",
                 "Works on any two databases, in or out of a migration."},
