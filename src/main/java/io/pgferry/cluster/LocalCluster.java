@@ -44,7 +44,8 @@ public final class LocalCluster implements AutoCloseable {
         this.dataDir = baseDir.resolve("data");
         this.port = port;
         this.password = password;
-        this.shutdownHook = new Thread(this::stopQuietly, "pgferry-cluster-stop-" + port);
+        // a JVM ended by a signal still stops its servers and removes their directories
+        this.shutdownHook = new Thread(this::close, "pgferry-cluster-stop-" + port);
     }
 
     /** Starts a cluster of {@code major} with the default settings plus {@code extraSettings}. */
