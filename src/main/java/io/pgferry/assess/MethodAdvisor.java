@@ -45,6 +45,7 @@ public final class MethodAdvisor {
         } else if (!logicalReady) {
             ideal = "dump";
             reason = "wal_level is not logical, so only dump can run now; its downtime is about " + Units.duration(dump)
+                    + (dumpFits ? "" : ", more than the " + Units.duration(maxDowntime.get()) + " allowed")
                     + ". Set wal_level = logical to use a streaming method with minutes of downtime";
         } else if (sizeBytes >= LOGICAL_LIMIT || crossMajor) {
             ideal = "copy";

@@ -30,7 +30,7 @@ public final class AssessCommand implements Callable<Integer> {
     @Option(names = "--target", paramLabel = "URI", description = "Target database, when it exists already.")
     String target;
 
-    @Option(names = "--max-downtime", paramLabel = "DURATION", description = "Downtime the application can take (ISO-8601, e.g. PT15M).")
+    @Option(names = "--max-downtime", paramLabel = "DURATION", description = "Downtime the application can take (e.g. 15m, 2h or PT15M).", converter = DurationConverter.class)
     Duration maxDowntime;
 
     @Option(names = "--json", description = "Print JSON (schema in docs/assess.md).")

@@ -46,11 +46,11 @@ public final class CutoverCommand implements Callable<Integer> {
     String fence;
 
     @Option(names = "--max-lag", defaultValue = "PT30S", paramLabel = "DURATION",
-            description = "Refuse to fence when the target is further behind than this (ISO-8601, default 30 s).")
+            description = "Refuse to fence when the target is further behind than this (e.g. 30s, 5m; default 30 s).", converter = DurationConverter.class)
     Duration maxLag;
 
     @Option(names = "--timeout", defaultValue = "PT5M", paramLabel = "DURATION",
-            description = "Give up (and lift the fence) when the lag has not drained by then (ISO-8601, default 5 min).")
+            description = "Give up (and lift the fence) when the lag has not drained by then (e.g. 30s, 5m; default 5 min).", converter = DurationConverter.class)
     Duration timeout;
 
     @Option(names = "--checksums", description = "Verify content checksums of every table, not only row counts.")

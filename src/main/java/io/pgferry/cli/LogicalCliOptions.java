@@ -23,11 +23,11 @@ public final class LogicalCliOptions {
     String postData;
 
     @Option(names = "--ready-lag", defaultValue = "PT10S", paramLabel = "DURATION",
-            description = "logical: lag under which the target counts as ready for cutover (ISO-8601, default 10 s).")
+            description = "logical: lag under which the target counts as ready for cutover (e.g. 30s, 5m; default 10 s).", converter = DurationConverter.class)
     Duration readyLag;
 
     @Option(names = "--sync-timeout", defaultValue = "PT24H", paramLabel = "DURATION",
-            description = "logical: how long to watch the initial sync before returning (ISO-8601, default 24 h).")
+            description = "logical: how long to watch the initial sync before returning (e.g. 30s, 5m; default 24 h).", converter = DurationConverter.class)
     Duration syncTimeout;
 
     @Option(names = "--subscriptions", defaultValue = "1", paramLabel = "N",

@@ -39,7 +39,7 @@ class MethodAdvisorTest {
     void withoutLogicalWalOnlyDumpRemains() {
         Recommendation r = MethodAdvisor.recommend(60 * GB, 13, 17, false, RATE, Optional.of(Duration.ofMinutes(5)));
         assertThat(r.method()).isEqualTo("dump");
-        assertThat(r.reason()).contains("wal_level is not logical");
+        assertThat(r.reason()).contains("wal_level is not logical").contains("more than the 5m00s allowed");
     }
 
     @Test
