@@ -7,6 +7,7 @@ import io.pgferry.method.MigrationOptions;
 import io.pgferry.method.MigrationSummary;
 import io.pgferry.method.RunStarter;
 import io.pgferry.method.logical.LogicalReplication;
+import io.pgferry.method.copy.CopyAndStream;
 import io.pgferry.monitor.Progress;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.Connector;
@@ -31,12 +32,16 @@ import java.util.concurrent.Callable;
                 "  logical  native logical replication: publication on the source, subscription on",
                 "           the target; returns when the target is synced and ready for cutover.",
                 "           Needs wal_level=logical. For databases under ~150 GB; minutes of downtime.",
+                "  copy     parallel COPY straight from source to target under one snapshot, large",
+                "           tables in parts, indexes built as tables finish; then a change stream from",
+                "           a logical slot until cutover (--no-follow: copy once and stop). For large",
+                "           databases and major upgrades.",
                 "", "Examples:",
                 "  PGPASSWORD=... pgferry migrate --method dump --jobs 4 \\",
                 "      --source postgres://app@old-db:5432/shop --target postgres://app@new-db:5432/shop"})
 public final class MigrateCommand implements Callable<Integer> {
 
-    enum Method { dump, logical }
+    enum Method { dump, logical, copy }
 
     @Mixin
     GlobalOptions global;
@@ -49,6 +54,9 @@ public final class MigrateCommand implements Callable<Integer> {
 
     @Mixin
     LogicalCliOptions logicalOptions;
+
+    @Mixin
+    CopyCliOptions copyOptions;
 
     @Option(names = "--method", required = true, paramLabel = "METHOD",
             description = "How to move the data: ${COMPLETION-CANDIDATES}.")
@@ -82,6 +90,7 @@ public final class MigrateCommand implements Callable<Integer> {
         MigrationMethod impl = switch (method) {
             case dump -> new DumpRestore();
             case logical -> new LogicalReplication(logicalOptions.toOptions());
+            case copy -> new CopyAndStream(copyOptions.toOptions(jobs));
         };
         MigrationOptions options = new MigrationOptions(jobs, Optional.ofNullable(pgBin), clean, keepOwner, keepAcl);
         try (StateStore store = StateStore.open(workDir.dir())) {

@@ -37,16 +37,18 @@ public final class SequenceSync {
             throw source.classify(e);
         }
         try (Connection t = target.open();
-             PreparedStatement setval = t.prepareStatement("SELECT setval(?::regclass, ?, true)")) {
+             PreparedStatement setval = t.prepareStatement("SELECT setval(c, ?, true) FROM (SELECT to_regclass(?) AS c) s WHERE c IS NOT NULL")) {
             int set = 0;
             for (SequenceValue v : values) {
                 if (v.lastValue() == null) {
                     continue;
                 }
-                setval.setString(1, Identifiers.qualified(v.schema(), v.name()));
-                setval.setLong(2, v.lastValue());
-                setval.execute();
-                set++;
+                // a sequence the target lacks belongs to a table a filter left out
+                setval.setLong(1, v.lastValue());
+                setval.setString(2, Identifiers.qualified(v.schema(), v.name()));
+                try (ResultSet rs = setval.executeQuery()) {
+                    set += rs.next() ? 1 : 0;
+                }
             }
             return set;
         } catch (SQLException e) {

@@ -1,0 +1,60 @@
+package io.pgferry.cli;
+
+import io.pgferry.method.copy.CopyOptions;
+import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.PgferryException;
+import io.pgferry.schema.TableFilter;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Options of method copy, and the table filters. */
+public final class CopyCliOptions {
+    @Option(names = "--index-jobs", paramLabel = "M",
+            description = "copy: concurrent index and key builds (default: the value of --jobs).")
+    Integer indexJobs;
+
+    @Option(names = "--split-tables-larger-than", defaultValue = "512MB", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "copy: copy tables larger than SIZE in concurrent parts (e.g. 256MB, 2GB; 0 never splits; default ${DEFAULT-VALUE}).")
+    long splitThreshold;
+
+    @Option(names = "--no-follow",
+            description = "copy: copy once and stop, leaving no replication slot (no change stream; the source may be busy"
+                    + " but its later writes are not carried over).")
+    boolean noFollow;
+
+    @Option(names = "--include-table", paramLabel = "SCHEMA.TABLE",
+            description = "copy: move only these tables (repeatable; * and ? are wildcards). A partitioned table brings its partitions.")
+    List<String> includeTables = new ArrayList<>();
+
+    @Option(names = "--exclude-table", paramLabel = "SCHEMA.TABLE", description = "copy: leave these tables out (repeatable; wildcards).")
+    List<String> excludeTables = new ArrayList<>();
+
+    @Option(names = "--include-schema", paramLabel = "SCHEMA", description = "copy: move only the tables of these schemas (repeatable).")
+    List<String> includeSchemas = new ArrayList<>();
+
+    @Option(names = "--exclude-schema", paramLabel = "SCHEMA", description = "copy: leave the tables of these schemas out (repeatable).")
+    List<String> excludeSchemas = new ArrayList<>();
+
+    @Option(names = "--filter-file", paramLabel = "FILE",
+            description = "copy: more rules, one per line: include|exclude table|schema NAME.")
+    Path filterFile;
+
+    CopyOptions toOptions(int jobs) {
+        int index = indexJobs == null ? jobs : indexJobs;
+        if (index < 1 || index > 64) {
+            throw new PgferryException(ErrorCode.BAD_INPUT, "--index-jobs must be between 1 and 64, got " + index,
+                    "index builds are CPU and I/O heavy on the target: about its number of cores is right");
+        }
+        if (splitThreshold < 0) {
+            throw new PgferryException(ErrorCode.BAD_INPUT, "--split-tables-larger-than cannot be negative", "use 0 to never split");
+        }
+        TableFilter filter = TableFilter.of(includeTables, excludeTables, includeSchemas, excludeSchemas);
+        if (filterFile != null) {
+            filter = TableFilter.fromFile(filterFile, filter);
+        }
+        return new CopyOptions(index, splitThreshold, !noFollow, filter);
+    }
+}

@@ -1,0 +1,104 @@
+package io.pgferry.copy;
+
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyOut;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.function.LongConsumer;
+
+/**
+ * Streams one table part from the source's COPY TO STDOUT into the target's COPY FROM STDIN.
+ * Rows pass through one reusable buffer: memory is the buffer plus the row in flight, however
+ * large the table. COPY data may be cut anywhere, so rows are batched into buffer-sized
+ * messages rather than sent one message per row.
+ */
+final class PartStreamer {
+    static final int BUFFER_BYTES = 256 * 1024;
+
+    /** Rows and bytes moved by one part. */
+    record Moved(long rows, long bytes) {
+    }
+
+    private final byte[] buffer = new byte[BUFFER_BYTES];
+
+    /**
+     * Copies {@code part}. {@code source} must already be inside the snapshot's transaction;
+     * {@code target} is used in its own transaction, committed here: the part is on the target
+     * exactly when this returns. {@code onBytes} hears about progress as it happens.
+     */
+    Moved copy(TablePart part, Connection source, Connection target, LongConsumer onBytes) throws SQLException {
+        boolean freeze = part.wholeTable();
+        target.setAutoCommit(false);
+        try {
+            if (freeze) {
+                // emptying the table in this transaction makes COPY FREEZE legal: rows land frozen, so the
+                // target never rewrites every page to set hint bits; it also clears rows of an earlier attempt
+                try (Statement st = target.createStatement()) {
+                    st.execute("TRUNCATE ONLY " + part.table().qualified());
+                }
+            }
+            Moved moved = stream(part, source, target, freeze, onBytes);
+            target.commit();
+            return moved;
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(target);
+            throw e;
+        }
+    }
+
+    private Moved stream(TablePart part, Connection source, Connection target, boolean freeze, LongConsumer onBytes)
+            throws SQLException {
+        CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut(part.copyOutSql());
+        CopyIn in = null;
+        try {
+            in = target.unwrap(PGConnection.class).getCopyAPI().copyIn(part.copyInSql(freeze));
+            long bytes = 0;
+            int filled = 0;
+            byte[] row;
+            while ((row = out.readFromCopy()) != null) {
+                if (filled + row.length > buffer.length) {
+                    if (filled > 0) {
+                        in.writeToCopy(buffer, 0, filled);
+                        onBytes.accept(filled);
+                        filled = 0;
+                    }
+                    if (row.length > buffer.length) {
+                        in.writeToCopy(row, 0, row.length);
+                        onBytes.accept(row.length);
+                        bytes += row.length;
+                        continue;
+                    }
+                }
+                System.arraycopy(row, 0, buffer, filled, row.length);
+                filled += row.length;
+                bytes += row.length;
+            }
+            if (filled > 0) {
+                in.writeToCopy(buffer, 0, filled);
+                onBytes.accept(filled);
+            }
+            long rows = in.endCopy();
+            return new Moved(rows, bytes);
+        } finally {
+            if (in != null && in.isActive()) {
+                in.cancelCopy();
+            }
+            if (out.isActive()) {
+                out.cancelCopy();
+            }
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            if (!c.isClosed()) {
+                c.rollback();
+            }
+        } catch (SQLException ignored) {
+            // the connection is broken; the server rolls back on its own
+        }
+    }
+}

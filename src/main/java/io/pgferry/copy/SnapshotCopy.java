@@ -1,0 +1,170 @@
+package io.pgferry.copy;
+
+import io.pgferry.monitor.PhaseProgress;
+import io.pgferry.monitor.Progress;
+import io.pgferry.monitor.Units;
+import io.pgferry.pg.Connector;
+import io.pgferry.schema.PgDumpSchemaSource;
+import io.pgferry.schema.TableFilter;
+import io.pgferry.state.StateStore;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The data phase of method copy under one exported snapshot: decides which tables still need
+ * their rows (all of them on a first run; on a rerun those not completely copied, emptied and
+ * copied again whole), splits large ones into parts, copies them in parallel, builds each
+ * table's indexes and keys as soon as its rows are in, and copies large objects.
+ */
+public final class SnapshotCopy {
+    /** What the data phase did. */
+    public record Result(int tablesCopied, int tablesKept, long rows, long bytes, int largeObjects, int indexesBuilt) {
+    }
+
+    /** The knobs of the data phase. */
+    public record Settings(int jobs, int indexJobs, long splitThresholdBytes, TableFilter filter) {
+    }
+
+    private final Connector source;
+    private final Connector target;
+    private final StateStore store;
+    private final String runId;
+    private final Progress progress;
+    private final Settings settings;
+    private final CopyLedger ledger;
+
+    public SnapshotCopy(Connector source, Connector target, StateStore store, String runId, Progress progress, Settings settings) {
+        this.source = source;
+        this.target = target;
+        this.store = store;
+        this.runId = runId;
+        this.progress = progress;
+        this.settings = settings;
+        this.ledger = new CopyLedger(store, runId);
+    }
+
+    /** Relations the filter leaves out, as exact pg_dump patterns, read under {@code snapshot}. */
+    public List<String> excludedDumpPatterns(SnapshotExport snapshot) {
+        return excluded(snapshot).stream().map(e -> TableFilter.exactDumpPattern(e.schema(), e.name())).toList();
+    }
+
+    /** Relations the filter leaves out, as schema.name. */
+    public List<String> excludedRelations(SnapshotExport snapshot) {
+        return excluded(snapshot).stream().map(e -> e.schema() + "." + e.name()).toList();
+    }
+
+    private List<SourceTables.Excluded> excluded(SnapshotExport snapshot) {
+        if (settings.filter().isEmpty()) {
+            return List.of();
+        }
+        try (Connection c = source.open()) {
+            snapshot.importInto(c);
+            return SourceTables.excluded(c, settings.filter());
+        } catch (SQLException e) {
+            throw source.classify(e);
+        }
+    }
+
+    /** The tables the filter selects (for the publication of a change stream), read under {@code snapshot}. */
+    public List<SourceTable> tables(SnapshotExport snapshot) {
+        try (Connection c = source.open()) {
+            snapshot.importInto(c);
+            return SourceTables.list(c, settings.filter());
+        } catch (SQLException e) {
+            throw source.classify(e);
+        }
+    }
+
+    /**
+     * Copies every table not yet complete, builds per-table indexes and keys, and copies large
+     * objects when {@code withLargeObjects}. The schema's post-data must be loaded.
+     */
+    public Result run(SnapshotExport snapshot, PgDumpSchemaSource schema, int sourceMajor, boolean withLargeObjects)
+            throws SQLException {
+        List<SourceTable> tables;
+        List<TablePart> parts = new ArrayList<>();
+        Map<String, CopyLedger.TableState> recorded = ledger.tables();
+        Set<String> kept = new HashSet<>();
+        List<SourceTable> toCopy = new ArrayList<>();
+        try (Connection planning = source.open()) {
+            snapshot.importInto(planning);
+            tables = SourceTables.list(planning, settings.filter());
+            PartPlanner planner = new PartPlanner(settings.splitThresholdBytes(), sourceMajor);
+            for (SourceTable t : tables) {
+                CopyLedger.TableState state = recorded.get(t.displayName());
+                if (state != null && state.complete()) {
+                    kept.add(t.displayName());
+                    continue;
+                }
+                toCopy.add(t);
+                List<TablePart> planned = planner.plan(t, planning);
+                ledger.plan(planned);
+                parts.addAll(planned);
+            }
+        }
+        emptyPartlyCopied(toCopy, recorded);
+        if (!kept.isEmpty()) {
+            progress.info(kept.size() + " table(s) already copied are kept; " + toCopy.size() + " to copy under snapshot "
+                    + snapshot.consistentPoint().map(Object::toString).orElse(snapshot.snapshotName()));
+        }
+        long bytesTotal = toCopy.stream().mapToLong(SourceTable::bytes).sum();
+        long splitCount = toCopy.stream().filter(t -> parts.stream().anyMatch(p -> p.table() == t && !p.wholeTable())).count();
+        progress.info("copying " + toCopy.size() + " table(s), " + Units.bytes(bytesTotal) + " on disk, in " + parts.size()
+                + " part(s) (" + splitCount + " table(s) split) with " + settings.jobs() + " job(s)");
+        int largeObjects = 0;
+        int built;
+        long rows;
+        long bytes;
+        try (PostDataBuilds builds = new PostDataBuilds(schema, target.spec(), ledger, settings.indexJobs(), progress::info)) {
+            for (SourceTable t : tables) {
+                if (kept.contains(t.displayName())) {
+                    builds.tableReady(t.schema(), t.name());
+                }
+            }
+            try (PhaseProgress phase = progress.phase("copy", toCopy.size(), "tables", bytesTotal)) {
+                ParallelCopy copy = new ParallelCopy(source, target, snapshot, ledger, phase, progress::warn);
+                copy.run(parts, settings.jobs(), t -> builds.tableReady(t.schema(), t.name()));
+                rows = copy.rowsCopied();
+                bytes = phase.bytesDone();
+            }
+            if (withLargeObjects) {
+                largeObjects = copyLargeObjects(snapshot);
+            }
+            built = builds.awaitAll();
+        }
+        return new Result(toCopy.size(), kept.size(), rows, bytes, largeObjects, built);
+    }
+
+    /** A table with parts from an earlier snapshot is emptied: parts of two snapshots could lose or double rows. */
+    private void emptyPartlyCopied(List<SourceTable> toCopy, Map<String, CopyLedger.TableState> recorded) throws SQLException {
+        List<SourceTable> dirty = toCopy.stream().filter(t -> recorded.containsKey(t.displayName())).toList();
+        if (dirty.isEmpty()) {
+            return;
+        }
+        try (Connection t = target.open(); Statement st = t.createStatement()) {
+            for (SourceTable table : dirty) {
+                st.execute("TRUNCATE ONLY " + table.qualified());
+            }
+        }
+        progress.info(dirty.size() + " partly copied table(s) emptied, to be copied again whole");
+    }
+
+    private int copyLargeObjects(SnapshotExport snapshot) throws SQLException {
+        try (Connection s = source.open(); Connection t = target.open()) {
+            snapshot.importInto(s);
+            if (LargeObjectCopy.count(s) == 0) {
+                return 0;
+            }
+            LargeObjectCopy.Copied copied = LargeObjectCopy.copy(s, t);
+            progress.info(copied.objects() + " large object(s) copied, " + Units.bytes(copied.bytes()));
+            return copied.objects();
+        }
+    }
+}

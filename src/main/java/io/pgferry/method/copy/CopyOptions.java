@@ -1,0 +1,13 @@
+package io.pgferry.method.copy;
+
+import io.pgferry.schema.TableFilter;
+
+/**
+ * Options of method copy.
+ *
+ * @param indexJobs           concurrent index and key builds
+ * @param splitThresholdBytes tables larger than this are copied in concurrent parts; 0 never splits
+ * @param follow              stream changes after the copy (needs a logical slot); false copies and stops
+ */
+public record CopyOptions(int indexJobs, long splitThresholdBytes, boolean follow, TableFilter filter) {
+}

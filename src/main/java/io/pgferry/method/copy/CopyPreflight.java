@@ -1,0 +1,91 @@
+package io.pgferry.method.copy;
+
+import io.pgferry.method.MigrationContext;
+import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.PgferryException;
+import io.pgferry.pg.PreflightException;
+import io.pgferry.pg.ServerInfo;
+import io.pgferry.schema.PgClientToolLocator;
+import io.pgferry.schema.PgClientTools;
+import io.pgferry.schema.TargetContents;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * What method copy checks before it touches anything: both servers reachable and supported, a
+ * pg_dump able to read the source, an empty target (unless this run already began filling it
+ * or --clean was given), and for a change stream wal_level=logical, the REPLICATION attribute
+ * and a free replication slot.
+ */
+final class CopyPreflight {
+    record Result(ServerInfo source, ServerInfo target, PgClientTools tools, boolean targetHoldsObjects) {
+    }
+
+    private final MigrationContext ctx;
+    private final CopyOptions options;
+
+    CopyPreflight(MigrationContext ctx, CopyOptions options) {
+        this.ctx = ctx;
+        this.options = options;
+    }
+
+    Result run(boolean resuming) {
+        ctx.store().startStep(ctx.runId(), "preflight");
+        try (Connection s = ctx.source().open(); Connection t = ctx.target().open()) {
+            ServerInfo source = ServerInfo.read(s);
+            ServerInfo target = ServerInfo.read(t);
+            if (target.major() < source.major()) {
+                throw new PreflightException(ErrorCode.BLOCKER,
+                        "the target runs PostgreSQL " + target.major() + ", older than the source's " + source.major(),
+                        "migrate to a target of major " + source.major() + " or newer");
+            }
+            PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin()).forSource(source.major());
+            List<String> existing = TargetContents.userObjects(t, 5);
+            if (!existing.isEmpty() && !resuming && !ctx.options().clean()) {
+                throw new PreflightException(ErrorCode.TARGET_NOT_EMPTY,
+                        "the target database " + ctx.target().spec() + " is not empty: " + String.join(", ", existing)
+                                + (existing.size() == 5 ? ", ..." : ""),
+                        "migrate into an empty database (CREATE DATABASE ...), or pass --clean to drop and recreate the objects the schema contains");
+            }
+            if (options.follow()) {
+                checkChangeStreamPossible(s, source);
+            }
+            ctx.store().finishStep(ctx.runId(), "preflight", "source " + source.major() + ", target " + target.major()
+                    + ", pg_dump " + tools.major());
+            return new Result(source, target, tools, !existing.isEmpty());
+        } catch (SQLException e) {
+            ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());
+            throw ctx.source().classify(e);
+        } catch (PgferryException e) {
+            ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());
+            throw e;
+        }
+    }
+
+    private void checkChangeStreamPossible(Connection s, ServerInfo source) throws SQLException {
+        if (!"logical".equals(source.settingWalLevel())) {
+            throw new PreflightException(ErrorCode.WAL_LEVEL, "the source has wal_level = " + source.settingWalLevel()
+                    + "; a change stream needs logical",
+                    "on the source run ALTER SYSTEM SET wal_level = logical and restart it; or pass --no-follow to copy once and stop");
+        }
+        try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery("SELECT rolreplication OR rolsuper, current_user,"
+                + " current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots)"
+                + " FROM pg_roles WHERE rolname = current_user")) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                throw new PreflightException(ErrorCode.PERMISSION_DENIED, "the source role " + rs.getString(2)
+                        + " lacks the REPLICATION attribute a logical slot needs",
+                        "as a superuser on the source run ALTER ROLE " + rs.getString(2) + " REPLICATION; or pass --no-follow");
+            }
+            if (rs.getInt(3) < 2 && ctx.store().setting(ctx.runId(), CopyAndStream.SLOT_LSN_SETTING).isEmpty()) {
+                throw new PreflightException(ErrorCode.BLOCKER, "the source has " + Math.max(0, rs.getInt(3))
+                        + " free replication slot(s); pgferry needs 2 (one for the stream, one briefly to resume)",
+                        "raise max_replication_slots on the source (restart needed) or drop unused slots");
+            }
+        }
+    }
+}

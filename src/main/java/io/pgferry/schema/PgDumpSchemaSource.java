@@ -1,0 +1,158 @@
+package io.pgferry.schema;
+
+import io.pgferry.pg.ConnectionSpec;
+import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.PgferryException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The schema as a version-matched pg_dump sees it, in two custom-format archives (pre-data and
+ * post-data) in the work dir, optionally taken under the copy's exported snapshot so schema and
+ * rows describe the same instant. Post-data entries are tied to their table through the
+ * source's catalogs (by OID, since names in a TOC line are ambiguous), so each table's indexes
+ * and keys can be built as soon as its rows are in.
+ */
+public final class PgDumpSchemaSource implements SchemaSource {
+    private static final long PG_CLASS = 1259;
+    private static final long PG_CONSTRAINT = 2606;
+
+    private final SchemaSectionCopy sections;
+    private final PgClientTools tools;
+    private final Path workDir;
+    private final List<String> dumpArgs;
+    private List<PostDataItem> items = List.of();
+    private final Map<String, TocListing.Entry> entriesById = new HashMap<>();
+
+    /**
+     * @param snapshot      an exported snapshot to dump under, or empty for the current state
+     * @param excluded      relations left out, as exact pg_dump patterns
+     */
+    public PgDumpSchemaSource(PgClientTools tools, Path workDir, boolean keepOwners, boolean keepPrivileges,
+                              Optional<String> snapshot, List<String> excluded) {
+        this.sections = new SchemaSectionCopy(tools, workDir, keepOwners, keepPrivileges);
+        this.tools = tools;
+        this.workDir = workDir;
+        List<String> args = new ArrayList<>();
+        // large objects are copied with the data, in parallel and under the snapshot
+        args.add("--no-blobs");
+        snapshot.ifPresent(s -> args.add("--snapshot=" + s));
+        excluded.forEach(p -> args.add("--exclude-table=" + p));
+        this.dumpArgs = List.copyOf(args);
+    }
+
+    public Path preDataArchive() {
+        return workDir.resolve("schema-pre-data.dump");
+    }
+
+    public Path postDataArchive() {
+        return workDir.resolve("schema-post-data.dump");
+    }
+
+    /** Dumps both sections from the source into the work dir. */
+    public void dump(ConnectionSpec source, Consumer<String> log) {
+        sections.dump(source, SchemaSectionCopy.Section.PRE_DATA, dumpArgs, log);
+        sections.dump(source, SchemaSectionCopy.Section.POST_DATA, dumpArgs, log);
+    }
+
+    /** Whether both archives are already in the work dir (a resumed run needs no new dump). */
+    public boolean dumped() {
+        return Files.isRegularFile(preDataArchive()) && Files.isRegularFile(postDataArchive());
+    }
+
+    @Override
+    public void applyPreData(ConnectionSpec target, Consumer<String> log) {
+        applyPreData(target, false, log);
+    }
+
+    /** With {@code replace}, objects a previous attempt created are dropped first. */
+    public void applyPreData(ConnectionSpec target, boolean replace, Consumer<String> log) {
+        sections.restore(preDataArchive(), target, replace ? List.of("--clean", "--if-exists") : List.of(), log);
+    }
+
+    /**
+     * Reads the post-data archive and ties each entry to its table through the source's
+     * catalogs. Foreign keys that point at a table the filter leaves out are dropped: they
+     * could never be created on the target. Returns those dropped, for a warning.
+     */
+    public List<String> loadPostData(Connection source, Set<String> excludedRelations) throws SQLException {
+        Map<Long, String[]> indexTable = ownerTables(source, "SELECT i.indexrelid, n.nspname, c.relname, c.relkind::text, NULL, NULL"
+                + " FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace");
+        Map<Long, String[]> constraintTable = ownerTables(source, "SELECT k.oid, n.nspname, c.relname, c.relkind::text,"
+                + " fn.nspname, f.relname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class f ON f.oid = k.confrelid"
+                + " LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE k.conrelid <> 0");
+        List<PostDataItem> out = new ArrayList<>();
+        List<String> dropped = new ArrayList<>();
+        for (TocListing.Entry e : TocListing.read(tools.pgRestore(), postDataArchive()).entries()) {
+            entriesById.put(Integer.toString(e.id()), e);
+            String[] owner = e.catalogOid() == PG_CLASS ? indexTable.get(e.objectOid())
+                    : e.catalogOid() == PG_CONSTRAINT ? constraintTable.get(e.objectOid()) : null;
+            boolean perTable = owner != null && "r".equals(owner[2]) && (e.type().equals("INDEX") || e.type().equals("CONSTRAINT"));
+            if (e.type().equals("FK CONSTRAINT") && owner != null && owner[3] != null
+                    && excludedRelations.contains(owner[3] + "." + owner[4])) {
+                dropped.add(e.line());
+                continue;
+            }
+            out.add(new PostDataItem(Integer.toString(e.id()), e.type(), owner == null ? null : owner[0],
+                    owner == null ? null : owner[1], e.line(), perTable ? PostDataItem.Stage.PER_TABLE : PostDataItem.Stage.FINAL));
+        }
+        items = List.copyOf(out);
+        return dropped;
+    }
+
+    @Override
+    public List<PostDataItem> postDataItems() {
+        return items;
+    }
+
+    @Override
+    public void applyPostDataItem(PostDataItem item, ConnectionSpec target, Consumer<String> log) {
+        applyPostData(List.of(item), target, 1, "item-" + item.id(), log);
+    }
+
+    /**
+     * Restores the given entries with pg_restore, {@code jobs} at a time. Each object is dropped
+     * first if it exists, so a rerun after a crash mid-build simply builds it again.
+     */
+    public void applyPostData(List<PostDataItem> batch, ConnectionSpec target, int jobs, String listName, Consumer<String> log) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        Path list = workDir.resolve("lists").resolve(listName + ".list");
+        try {
+            Files.createDirectories(list.getParent());
+            Files.write(list, batch.stream().map(i -> entriesById.get(i.id()).line()).toList());
+        } catch (IOException e) {
+            throw new PgferryException(ErrorCode.FAILED, "cannot write " + list + ": " + e.getMessage(), "check the work dir is writable", e);
+        }
+        List<String> args = new ArrayList<>(List.of("--use-list=" + list, "--clean", "--if-exists"));
+        if (jobs > 1) {
+            args.add("--jobs=" + jobs);
+        }
+        sections.restore(postDataArchive(), target, args, log);
+    }
+
+    private static Map<Long, String[]> ownerTables(Connection c, String sql) throws SQLException {
+        Map<Long, String[]> out = new HashMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.put(rs.getLong(1), new String[]{rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6)});
+            }
+        }
+        return out;
+    }
+}

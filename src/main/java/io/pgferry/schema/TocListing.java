@@ -1,0 +1,63 @@
+package io.pgferry.schema;
+
+import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.PgferryException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An archive's table of contents as {@code pg_restore --list} prints it. Each entry keeps its
+ * line verbatim (a restore list is made of such lines) and the catalog and object OIDs that
+ * identify it on the source, since names in the line are ambiguous when they hold spaces.
+ */
+public record TocListing(List<Entry> entries) {
+    /** "&lt;id&gt;; &lt;catalog oid&gt; &lt;object oid&gt; &lt;TYPE WORDS&gt; &lt;schema&gt; &lt;name...&gt; &lt;owner&gt;" */
+    private static final Pattern LINE = Pattern.compile("^(\\d+); (\\d+) (\\d+) (.*)$");
+    private static final List<String> TYPES = List.of("FK CONSTRAINT", "CHECK CONSTRAINT", "INDEX ATTACH",
+            "MATERIALIZED VIEW DATA", "DEFAULT ACL", "EVENT TRIGGER", "PUBLICATION TABLE", "PUBLICATION TABLES IN SCHEMA",
+            "CONSTRAINT", "INDEX", "TRIGGER", "RULE", "POLICY", "STATISTICS", "COMMENT", "ACL", "PUBLICATION",
+            "SUBSCRIPTION", "SECURITY LABEL");
+
+    public record Entry(int id, long catalogOid, long objectOid, String type, String line) {
+    }
+
+    public static TocListing read(Path pgRestore, Path archive) {
+        String out;
+        try {
+            Process p = new ProcessBuilder(pgRestore.toString(), "--list", archive.toString()).start();
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new PgferryException(ErrorCode.FAILED, "pg_restore --list failed on " + archive + ": " + err.strip(),
+                        "delete " + archive + " and run the same command again");
+            }
+        } catch (IOException e) {
+            throw new PgferryException(ErrorCode.TOOL_MISSING, "cannot run " + pgRestore + ": " + e.getMessage(), null, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgferryException(ErrorCode.FAILED, "interrupted", null, e);
+        }
+        return parse(out);
+    }
+
+    static TocListing parse(String listing) {
+        List<Entry> entries = new ArrayList<>();
+        for (String line : listing.split("\n")) {
+            Matcher m = LINE.matcher(line);
+            if (!m.matches()) {
+                continue;
+            }
+            String rest = m.group(4);
+            String type = TYPES.stream().filter(t -> rest.startsWith(t + " ")).findFirst().orElse(rest.split(" ", 2)[0]);
+            entries.add(new Entry(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), type, line));
+        }
+        return new TocListing(List.copyOf(entries));
+    }
+}
