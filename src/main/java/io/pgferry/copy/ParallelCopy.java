@@ -57,7 +57,10 @@ final class ParallelCopy {
     /** Copies every part; returns when all are on the target, or throws the first failure once every worker stopped. */
     void run(List<TablePart> parts, int jobs, Consumer<SourceTable> tableCopied) {
         List<TablePart> ordered = new ArrayList<>(parts);
-        ordered.sort(Comparator.comparingLong(TablePart::estimatedBytes).reversed());
+        // largest table first, its parts together: tables finish early (their indexes can start, a
+        // rerun keeps them) and the long tail is small parts of small tables spread over all workers
+        ordered.sort(Comparator.comparingLong((TablePart p) -> p.table().bytes()).reversed()
+                .thenComparingLong(p -> p.table().oid()).thenComparingInt(TablePart::partNo));
         Queue<TablePart> queue = new ConcurrentLinkedQueue<>(ordered);
         Map<Long, AtomicInteger> remaining = new ConcurrentHashMap<>();
         parts.forEach(p -> remaining.computeIfAbsent(p.table().oid(), k -> new AtomicInteger()).incrementAndGet());

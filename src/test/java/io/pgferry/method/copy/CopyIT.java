@@ -50,6 +50,143 @@ class CopyIT {
         }
     }
 
+    @Test
+    void seventeenToEighteenNeedsASchemaPathForNewerSources(@TempDir Path work) throws Exception {
+        boolean pgDump17 = new io.pgferry.schema.PgClientToolLocator(java.util.Optional.empty()).available().stream()
+                .anyMatch(t -> t.major() >= 17);
+        org.junit.jupiter.api.Assumptions.assumeTrue(pgDump17,
+                "no pg_dump 17+ on this machine and no catalog-based schema path yet: a 17 source cannot have its schema copied");
+        try (ClusterPair pair = PgFixture.pair(17, 18)) {
+            PgFixture.loadShop(pair.source(), "app", 0.01);
+            CliRun run = migrate(pair, work);
+            assertThat(run.exitCode()).as(run.all()).isZero();
+            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+                assertThat(DatabaseDigest.of(t)).isEqualTo(DatabaseDigest.of(s));
+            }
+        }
+    }
+
+    @Test
+    void killedMidwayResumesToAnIdenticalCopy(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            PgFixture.loadShop(pair.source(), "app", 0.1);
+            Process child = new ProcessBuilder("java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString(),
+                    "migrate", "--method", "copy", "--no-follow", "--jobs", "1", "--split-tables-larger-than", "2MB",
+                    "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri())
+                    .redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
+            long[] parts;
+            try {
+                long deadline = System.currentTimeMillis() + 120_000;
+                parts = partCounts(work);
+                while ((parts[0] < 3 || parts[2] < 1) && System.currentTimeMillis() < deadline && child.isAlive()) {
+                    Thread.sleep(10);
+                    parts = partCounts(work);
+                }
+            } finally {
+                child.destroyForcibly().waitFor();
+            }
+            parts = partCounts(work);
+            assertThat(parts[0]).as("parts done before the kill").isGreaterThanOrEqualTo(3);
+            assertThat(parts[2]).as("tables complete before the kill").isPositive();
+            assertThat(parts[1]).as("parts left when killed").isPositive();
+            CliRun resumed = migrate(pair, work);
+            assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+            assertThat(resumed.out()).contains("already copied are kept").contains("step schema already done");
+            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+                assertThat(DatabaseDigest.of(t)).isEqualTo(DatabaseDigest.of(s));
+                // the keyless table has no constraint to catch a doubled row: its count is the proof
+                assertThat(scalar(t, "SELECT count(*) FROM audit_log")).isEqualTo(scalar(s, "SELECT count(*) FROM audit_log"));
+            }
+        }
+    }
+
+    @Test
+    void oddIdentifiersPartitionsKeylessTablesAndFilters(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            PgFixture.exec(pair.source(), "app",
+                    "CREATE SCHEMA \"Weird \"\"Schema\"\" ✓\"",
+                    "CREATE TABLE \"Weird \"\"Schema\"\" ✓\".\"select\" (\"Mixed Case\" int PRIMARY KEY, \"col with space\" text,"
+                            + " \"quote\"\"d\" text, \"ünïcødé\" text, \"from\" int, doubled int GENERATED ALWAYS AS (\"from\" * 2) STORED)",
+                    "INSERT INTO \"Weird \"\"Schema\"\" ✓\".\"select\" SELECT g, 'v ' || g, 'q\"' || g, E'tab\\there\\nnewline ü' || g, g"
+                            + " FROM generate_series(1, 5000) g",
+                    "CREATE INDEX \"Idx With Space\" ON \"Weird \"\"Schema\"\" ✓\".\"select\" (\"col with space\")",
+                    "CREATE TABLE \"Keyless Log\" (at timestamptz, line text)",
+                    "INSERT INTO \"Keyless Log\" SELECT now(), repeat('l', g % 50) FROM generate_series(1, 3000) g",
+                    "CREATE TABLE measurements (id bigint, at date NOT NULL, v numeric, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)",
+                    "CREATE TABLE measurements_2024 PARTITION OF measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+                    "CREATE TABLE measurements_2025 PARTITION OF measurements FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+                    "INSERT INTO measurements SELECT g, date '2024-01-01' + (g % 700), g / 7.0 FROM generate_series(1, 20000) g",
+                    "CREATE SCHEMA scratch",
+                    "CREATE TABLE scratch.junk (id int PRIMARY KEY)",
+                    "INSERT INTO scratch.junk SELECT generate_series(1, 100)",
+                    "CREATE TABLE skipped_table (id int PRIMARY KEY)",
+                    "CREATE TABLE refers_to_skipped (id int PRIMARY KEY, s int REFERENCES skipped_table)");
+            CliRun run = migrate(pair, work, "--split-tables-larger-than", "64kB", "--exclude-schema", "scratch",
+                    "--exclude-table", "public.skipped*");
+            assertThat(run.exitCode()).as(run.all()).isZero();
+            assertThat(run.out()).contains("left out a foreign key");
+            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+                Map<String, String> source = DatabaseDigest.of(s);
+                source.remove("scratch.junk");
+                source.remove("public.skipped_table");
+                Map<String, String> target = DatabaseDigest.of(t);
+                assertThat(target).containsKeys("Weird \"Schema\" ✓.select", "public.Keyless Log", "public.measurements_2025")
+                        .doesNotContainKeys("scratch.junk", "public.skipped_table");
+                assertThat(target).isEqualTo(source);
+                assertThat(scalar(t, "SELECT count(*) FROM pg_indexes WHERE indexname = 'Idx With Space'")).isEqualTo(1);
+                assertThat(scalar(t, "SELECT sum(doubled) FROM \"Weird \"\"Schema\"\" ✓\".\"select\"")).isEqualTo(2L * 5000 * 5001 / 2);
+                assertThat(scalar(t, "SELECT count(*) FROM measurements")).isEqualTo(20000);
+            }
+            CliRun status = CliRun.of("status", "--dir", work.toString(), "--json");
+            assertThat(status.out()).doesNotContain(pair.source().password()).doesNotContain(pair.target().password());
+        }
+    }
+
+    @Test
+    void rowsOfOverFiftyMegabytesStreamInASmallHeap(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            // random bytes do not compress, so every row really is 60 MB (120 MB as COPY text)
+            PgFixture.exec(pair.source(), "app", "CREATE TABLE blobs (id int PRIMARY KEY, payload bytea)",
+                    "INSERT INTO blobs SELECT g, (SELECT decode(string_agg(md5(g::text || i::text || random()::text), ''), 'hex')"
+                            + " FROM generate_series(1, 3750000) i) FROM generate_series(1, 3) g");
+            Process child = new ProcessBuilder("java", "-Xmx256m", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString(),
+                    "migrate", "--method", "copy", "--no-follow", "--jobs", "2",
+                    "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri())
+                    .redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
+            int exit = child.waitFor();
+            assertThat(exit).as(Files.readString(work.resolve("child.log"))).isZero();
+            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+                assertThat(scalar(t, "SELECT min(length(payload)) FROM blobs")).isEqualTo(60_000_000L);
+                assertThat(DatabaseDigest.of(t)).isEqualTo(DatabaseDigest.of(s));
+            }
+        }
+    }
+
+    private static CliRun migrate(ClusterPair pair, Path work, String... extra) {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("migrate", "--method", "copy", "--no-follow",
+                "--jobs", "2", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()));
+        args.addAll(java.util.List.of(extra));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    /** {parts done, parts not done, tables complete} from the work dir's state store, read the way another process would. */
+    private static long[] partCounts(Path work) throws Exception {
+        Path db = work.resolve("state.db");
+        if (!Files.exists(db)) {
+            return new long[]{0, 0, 0};
+        }
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status <> 'done'),"
+                     + " (SELECT count(*) FROM (SELECT 1 FROM table_part GROUP BY schema_name, table_name"
+                     + "   HAVING sum(status = 'done') = max(parts_total))) FROM table_part")) {
+            rs.next();
+            return new long[]{rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+        } catch (java.sql.SQLException e) {
+            return new long[]{0, 0, 0};
+        }
+    }
+
     static long scalar(Connection c, String sql) throws Exception {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
