@@ -42,6 +42,10 @@ public final class CleanupCommand implements Callable<Integer> {
             RunRecord run = RunLookup.require(store, connections.source(), connections.target());
             Cleanup cleanup = new Cleanup(new io.pgferry.pg.Connector("source", connections.source()),
                     new io.pgferry.pg.Connector("target", connections.target()), store, run);
+            if (!dryRun) {
+                // a running change stream holds the slot: it must let go before the slot can be dropped
+                io.pgferry.method.copy.StreamLink.stopIfRunning(store, run);
+            }
             items = dryRun ? cleanup.plan() : cleanup.run();
         }
         if (items.isEmpty()) {

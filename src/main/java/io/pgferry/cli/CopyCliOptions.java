@@ -42,7 +42,7 @@ public final class CopyCliOptions {
             description = "copy: more rules, one per line: include|exclude table|schema NAME.")
     Path filterFile;
 
-    CopyOptions toOptions(int jobs) {
+    CopyOptions toOptions(int jobs, boolean setReplicaIdentityFull) {
         int index = indexJobs == null ? jobs : indexJobs;
         if (index < 1 || index > 64) {
             throw new PgferryException(ErrorCode.BAD_INPUT, "--index-jobs must be between 1 and 64, got " + index,
@@ -55,6 +55,6 @@ public final class CopyCliOptions {
         if (filterFile != null) {
             filter = TableFilter.fromFile(filterFile, filter);
         }
-        return new CopyOptions(index, splitThreshold, !noFollow, filter);
+        return new CopyOptions(index, splitThreshold, !noFollow, filter, setReplicaIdentityFull);
     }
 }

@@ -7,6 +7,7 @@ import io.pgferry.cutover.MigrationFinisher;
 import io.pgferry.cutover.ReplicationLink;
 import io.pgferry.method.logical.ReverseStream;
 import io.pgferry.method.logical.SubscriptionLink;
+import io.pgferry.method.copy.StreamLink;
 import io.pgferry.monitor.Progress;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.Connector;
@@ -81,6 +82,7 @@ public final class CutoverCommand implements Callable<Integer> {
                     yield null;
                 }
                 case "logical" -> new SubscriptionLink(source, target, run, store, targetMajor(target));
+                case "copy" -> new StreamLink(source, store, run);
                 default -> throw new PgferryException(ErrorCode.BAD_INPUT, "cutover does not know method " + run.method(), null);
             };
             if (link == null) {

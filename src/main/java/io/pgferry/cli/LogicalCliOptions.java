@@ -10,7 +10,7 @@ import java.util.Optional;
 /** Options of method logical. */
 public final class LogicalCliOptions {
     @Option(names = "--set-replica-identity-full",
-            description = "logical: run ALTER TABLE ... REPLICA IDENTITY FULL on source tables that have no primary key.")
+            description = "logical, copy: run ALTER TABLE ... REPLICA IDENTITY FULL on source tables that have no primary key.")
     boolean setReplicaIdentityFull;
 
     @Option(names = "--source-from-target", paramLabel = "URI",

@@ -90,7 +90,7 @@ public final class MigrateCommand implements Callable<Integer> {
         MigrationMethod impl = switch (method) {
             case dump -> new DumpRestore();
             case logical -> new LogicalReplication(logicalOptions.toOptions());
-            case copy -> new CopyAndStream(copyOptions.toOptions(jobs));
+            case copy -> new CopyAndStream(copyOptions.toOptions(jobs, logicalOptions.setReplicaIdentityFull));
         };
         MigrationOptions options = new MigrationOptions(jobs, Optional.ofNullable(pgBin), clean, keepOwner, keepAcl);
         try (StateStore store = StateStore.open(workDir.dir())) {

@@ -55,6 +55,7 @@ public final class RollbackCommand implements Callable<Integer> {
                 return switchBack(store, run, source, target);
             }
             store.startStep(run.id(), "rollback");
+            io.pgferry.method.copy.StreamLink.stopIfRunning(store, run);
             List<CleanupItem> removed = new Cleanup(source, target, store, run).run();
             List<String> dropped = new TargetReset(target).reset();
             store.finishStep(run.id(), "rollback", removed.size() + " replication object(s) removed, " + dropped.size()

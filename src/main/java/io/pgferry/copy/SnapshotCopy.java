@@ -72,6 +72,23 @@ public final class SnapshotCopy {
         }
     }
 
+    /** The tables the filter selects, as the source has them now (before any snapshot exists). */
+    public static List<SourceTable> currentTables(Connector source, TableFilter filter) {
+        try (Connection c = source.open()) {
+            return SourceTables.list(c, filter);
+        } catch (SQLException e) {
+            throw source.classify(e);
+        }
+    }
+
+    /** Per table (schema.name), the LSN its copied rows correspond to: the change stream skips what they already hold. */
+    public static Map<String, org.postgresql.replication.LogSequenceNumber> tableLsns(StateStore store, String runId) {
+        Map<String, org.postgresql.replication.LogSequenceNumber> out = new java.util.HashMap<>();
+        new CopyLedger(store, runId).tables().values().stream().filter(t -> t.lsn() != null)
+                .forEach(t -> out.put(t.key(), org.postgresql.replication.LogSequenceNumber.valueOf(t.lsn())));
+        return out;
+    }
+
     /** The tables the filter selects (for the publication of a change stream), read under {@code snapshot}. */
     public List<SourceTable> tables(SnapshotExport snapshot) {
         try (Connection c = source.open()) {

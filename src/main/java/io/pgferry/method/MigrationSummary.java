@@ -11,8 +11,15 @@ public final class MigrationSummary {
     private final List<String> facts = new ArrayList<>();
     private final List<String> nextSteps = new ArrayList<>();
 
+    private final long startedAt = System.nanoTime();
+
     public MigrationSummary(String method) {
         this.method = method;
+    }
+
+    /** Time since this run of the command began, for messages. */
+    public String elapsed() {
+        return io.pgferry.monitor.Units.duration(Duration.ofNanos(System.nanoTime() - startedAt));
     }
 
     public MigrationSummary phase(String name, Duration took) {

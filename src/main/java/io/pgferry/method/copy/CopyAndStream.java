@@ -1,6 +1,13 @@
 package io.pgferry.method.copy;
 
+import io.pgferry.cdc.ChangeStream;
+import io.pgferry.cdc.StreamControl;
 import io.pgferry.copy.SnapshotCopy;
+import io.pgferry.copy.SourceTable;
+import io.pgferry.pg.Identifiers;
+import io.pgferry.pg.PreflightException;
+import io.pgferry.schema.ReplicaIdentity;
+import org.postgresql.replication.LogSequenceNumber;
 import io.pgferry.copy.SnapshotExport;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationMethod;
@@ -35,6 +42,7 @@ import java.util.Optional;
  */
 public final class CopyAndStream implements MigrationMethod {
     static final String SLOT_LSN_SETTING = "copy.slot_lsn";
+    static final String STEP_PUBLICATION = "publication";
     static final String STEP_SNAPSHOT = "snapshot";
     static final String STEP_SCHEMA = "schema";
     static final String STEP_DATA = "data";
@@ -57,10 +65,6 @@ public final class CopyAndStream implements MigrationMethod {
     @Override
     public MigrationSummary migrate(MigrationContext ctx) {
         MigrationSummary summary = new MigrationSummary(name());
-        if (options.follow()) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "method copy cannot stream changes yet",
-                    "pass --no-follow to copy once and stop (keep the application stopped, or use --method logical for a live source)");
-        }
         boolean firstSnapshot = ctx.store().stepStatus(ctx.runId(), STEP_SNAPSHOT) != StepStatus.DONE;
         boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
         CopyPreflight.Result pre = new CopyPreflight(ctx, options).run(schemaStarted);
@@ -69,6 +73,9 @@ public final class CopyAndStream implements MigrationMethod {
                 + pre.target().major() + "), pg_dump " + pre.tools().major() + "; tables: " + options.filter());
         SnapshotCopy data = new SnapshotCopy(ctx.source(), ctx.target(), ctx.store(), ctx.runId(), ctx.progress(),
                 new SnapshotCopy.Settings(ctx.options().jobs(), options.indexJobs(), options.splitThresholdBytes(), options.filter()));
+        if (options.follow()) {
+            Steps.run(summary, STEP_PUBLICATION, ctx, () -> publish(ctx));
+        }
         PgDumpSchemaSource schema;
         try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot)) {
             schema = new PgDumpSchemaSource(pre.tools(), ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges(),
@@ -95,12 +102,66 @@ public final class CopyAndStream implements MigrationMethod {
         Steps.run(summary, STEP_SEQUENCES, ctx, () -> ctx.progress().info(SequenceSync.sync(ctx.source(), ctx.target())
                 + " sequence(s) set from the source"));
         Steps.run(summary, STEP_ANALYZE, ctx, () -> analyze(ctx, pre));
+        if (options.follow()) {
+            summary.fact("copy done; streaming changes until cutover");
+            ctx.progress().info("copy done in " + summary.elapsed() + "; streaming changes from the source until cutover."
+                    + " From another terminal: pgferry cutover --dir " + ctx.workDir() + " --source ... --target ...");
+            follow(ctx, pre.source().major());
+            summary.fact("change stream stopped at cutover");
+            return summary;
+        }
         if (!options.follow()) {
             summary.fact("no change stream (--no-follow): writes made to the source after the snapshot are not on the target");
             summary.nextStep("compare the two: pgferry verify --source ... --target ... --checksums (meaningful while the source is idle)");
             summary.nextStep("point the application at " + ctx.target().spec());
         }
         return summary;
+    }
+
+    /** Runs the change stream of a copied run until cutover asks it to stop. */
+    public static void follow(MigrationContext ctx, int sourceMajor) {
+        String name = ctx.run().objectName();
+        LogSequenceNumber start = ctx.store().setting(ctx.runId(), SLOT_LSN_SETTING).map(LogSequenceNumber::valueOf)
+                .orElseThrow(() -> new PgferryException(ErrorCode.BAD_INPUT, "run " + ctx.runId() + " has no replication slot",
+                        "it was copied with --no-follow: there is no change stream to follow"));
+        new StreamControl(ctx.store(), ctx.runId()).clearStopRequest();
+        new ChangeStream(ctx.source(), ctx.target(), ctx.store(), ctx.runId(), ctx.progress(),
+                new ChangeStream.Config(name, name, name, start, SnapshotCopy.tableLsns(ctx.store(), ctx.runId()), sourceMajor)).run();
+    }
+
+    /**
+     * The publication must exist before the slot: pgoutput reads it as of each change's
+     * position, so one created later would not cover the first changes. Keyless tables need
+     * REPLICA IDENTITY FULL first, or the source would refuse their UPDATEs and DELETEs once published.
+     */
+    private void publish(MigrationContext ctx) throws SQLException {
+        List<SourceTable> tables = SnapshotCopy.currentTables(ctx.source(), options.filter());
+        if (tables.isEmpty()) {
+            throw new PgferryException(ErrorCode.BAD_INPUT, "no table to copy: the filter (" + options.filter() + ") selects none",
+                    "check --include-table/--exclude-table and friends");
+        }
+        try (Connection c = ctx.source().open(); Statement st = c.createStatement()) {
+            java.util.Set<String> ours = new HashSet<>();
+            tables.forEach(t -> ours.add(t.displayName()));
+            List<ReplicaIdentity.Keyless> keyless = ReplicaIdentity.tablesWithout(c).stream()
+                    .filter(k -> ours.contains(k.displayName())).toList();
+            if (!keyless.isEmpty() && !options.setReplicaIdentityFull()) {
+                throw new PreflightException(ErrorCode.BLOCKER, keyless.size() + " table(s) have no primary key or replica identity,"
+                        + " so their UPDATEs and DELETEs cannot be streamed: " + keyless.stream().limit(10)
+                        .map(ReplicaIdentity.Keyless::displayName).collect(java.util.stream.Collectors.joining(", ")),
+                        "add primary keys, or pass --set-replica-identity-full (pgferry runs "
+                                + keyless.get(0).fix() + " and the like), or exclude them with --exclude-table");
+            }
+            for (ReplicaIdentity.Keyless k : keyless) {
+                st.execute(k.fix());
+                ctx.progress().info("set REPLICA IDENTITY FULL on " + k.displayName());
+            }
+            String name = ctx.run().objectName();
+            st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(name));
+            st.execute("CREATE PUBLICATION " + Identifiers.quote(name) + " FOR TABLE " + tables.stream().map(SourceTable::qualified)
+                    .collect(java.util.stream.Collectors.joining(", ")));
+            ctx.progress().info("publication " + name + " covers " + tables.size() + " table(s)");
+        }
     }
 
     /**
@@ -132,7 +193,7 @@ public final class CopyAndStream implements MigrationMethod {
     private static void dropUnusedSlot(MigrationContext ctx, String slot) {
         try (Connection c = ctx.source().open(); Statement st = c.createStatement()) {
             st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = "
-                    + io.pgferry.pg.Identifiers.literal(slot) + " AND NOT active");
+                    + Identifiers.literal(slot) + " AND NOT active");
         } catch (SQLException e) {
             throw ctx.source().classify(e);
         }

@@ -8,6 +8,7 @@ import io.pgferry.schema.TableFilter;
  * @param indexJobs           concurrent index and key builds
  * @param splitThresholdBytes tables larger than this are copied in concurrent parts; 0 never splits
  * @param follow              stream changes after the copy (needs a logical slot); false copies and stops
+ * @param setReplicaIdentityFull give keyless source tables REPLICA IDENTITY FULL so their updates and deletes can be streamed
  */
-public record CopyOptions(int indexJobs, long splitThresholdBytes, boolean follow, TableFilter filter) {
+public record CopyOptions(int indexJobs, long splitThresholdBytes, boolean follow, TableFilter filter, boolean setReplicaIdentityFull) {
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Method copy against its anchors on the same data, in one run (issue #5):
+#   pgferry migrate --method copy --no-follow   vs   pgcopydb clone (same job counts)
+#   vs   pg_dump -Fd -j N + pg_restore -j N   vs   the data floor: every table's COPY piped
+#   source -> target into a schema without indexes, N pipes at a time.
+# Data: shop.sql at the given scale plus pgbench at the given scale, in one database.
+# Usage: bench/copy.sh [shop_scale=2] [pgbench_scale=50] [runs=3] [jobs=2]
+set -euo pipefail
+scale=${1:-2}; pgbench_scale=${2:-50}; runs=${3:-3}; jobs=${4:-2}
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+shop="${SHOP_SQL:-$here/../shared/datasets/shop.sql}"
+source "$here/bench/lib.sh"
+[ -f "$shop" ] || { echo "bench: $shop not found (set SHOP_SQL)"; exit 4; }
+psql_s() { psql -X -q -h 127.0.0.1 -p "$sp" -U postgres "$@"; }
+
+echo "loading shop.sql at scale $scale and pgbench at scale $pgbench_scale..."
+psql_s -d postgres -c "CREATE DATABASE shop"
+psql_s -d shop -v scale="$scale" -f "$shop" >/dev/null
+"$bin/pgbench" -q -i -s "$pgbench_scale" -h 127.0.0.1 -p "$sp" -U postgres shop >/dev/null 2>&1
+psql_s -d shop -c "VACUUM ANALYZE"
+bytes=$(psql_s -Atd shop -c "SELECT pg_database_size('shop')")
+echo "source database: $((bytes / 1048576)) MB; $runs run(s) each, $jobs jobs"
+[ -f "$here/target/pgferry.jar" ] || (cd "$here" && mvn -q -B -DskipTests package)
+
+pgferry_copy() {
+  rm -rf "$base/work"
+  java -jar "$here/target/pgferry.jar" migrate --method copy --no-follow -j "$jobs" --index-jobs "$jobs" --dir "$base/work" \
+    --source "$src" --target "$(dst_db t)"
+}
+pgcopydb_clone() {
+  rm -rf "$base/pgcopydb"
+  pgcopydb clone --source "$src" --target "$(dst_db t)" --table-jobs "$jobs" --index-jobs "$jobs" --no-owner --no-acl \
+    --dir "$base/pgcopydb"
+}
+raw_dump() {
+  rm -rf "$base/raw"
+  pg_dump -h 127.0.0.1 -p "$sp" -U postgres -Fd -j "$jobs" -f "$base/raw" shop
+  pg_restore -h 127.0.0.1 -p "$tp" -U postgres -d t -j "$jobs" --no-owner --no-acl --exit-on-error "$base/raw"
+}
+floor_schema() { pg_dump -h 127.0.0.1 -p "$sp" -U postgres --section=pre-data shop | psql_t -d t >/dev/null; }
+floor_copy() {
+  # largest first, N pipes at a time; generated columns are left to the target as pgferry does
+  psql_s -Atd shop -c "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY pg_table_size(c.oid) DESC" |
+    xargs -P "$jobs" -I{} bash -c "psql -X -q -h 127.0.0.1 -p $sp -U postgres -d shop -c 'COPY {} TO STDOUT' |
+      psql -X -q -h 127.0.0.1 -p $tp -U postgres -d t -c 'COPY {} FROM STDIN'"
+}
+
+declare -A times
+data_times=""
+for tool in raw_dump pgcopydb_clone pgferry_copy floor; do
+  for ((r = 1; r <= runs; r++)); do
+    fresh_target
+    if [ "$tool" = floor ]; then
+      floor_schema
+      t=$(timeit floor_copy)
+    else
+      t=$(timeit "$tool")
+    fi
+    times[$tool]+="$t "
+    if [ "$tool" = pgferry_copy ]; then
+      d=$(awk '$1 == "data" {sub("s$", "", $2); print $2}' "$base/last.log")
+      data_times+="$d "
+      echo "  $tool run $r: ${t}s (data phase ${d}s)"
+    else
+      echo "  $tool run $r: ${t}s"
+    fi
+  done
+done
+times[pgferry_data]="$data_times"
+printf '\n%-16s %10s %10s %10s\n' tool "median s" "MB/s" ratio
+for pair in "raw_dump raw_dump" "pgcopydb_clone raw_dump" "pgferry_copy raw_dump" "pgferry_copy pgcopydb_clone" \
+            "floor floor" "pgferry_data floor"; do
+  set -- $pair
+  m=$(echo "${times[$1]}" | median); a=$(echo "${times[$2]}" | median)
+  printf '%-16s %10.2f %10.1f %9.2fx  (vs %s)\n' "$1" "$m" "$(echo "$bytes / 1048576 / $m" | bc -l)" "$(echo "$m / $a" | bc -l)" "$2"
+done

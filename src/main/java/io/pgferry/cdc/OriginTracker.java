@@ -1,0 +1,67 @@
+package io.pgferry.cdc;
+
+import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.PgferryException;
+import org.postgresql.replication.LogSequenceNumber;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/**
+ * The target's replication origin for this run: where the change stream stands, committed in
+ * the same transactions as the rows it applied. After any crash, its position is exactly the
+ * last source transaction whose rows are on the target.
+ */
+final class OriginTracker {
+    private final Connection target;
+    private final String name;
+
+    OriginTracker(Connection target, String name) {
+        this.target = target;
+        this.name = name;
+    }
+
+    /** Creates the origin if needed and binds this session to it; returns its position (null: nothing applied yet). */
+    LogSequenceNumber attach() throws SQLException {
+        try {
+            try (PreparedStatement ps = target.prepareStatement(
+                    "SELECT pg_replication_origin_create(?) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_origin WHERE roname = ?)")) {
+                ps.setString(1, name);
+                ps.setString(2, name);
+                ps.executeQuery().close();
+            }
+            LogSequenceNumber at = progress(false);
+            try (PreparedStatement ps = target.prepareStatement("SELECT pg_replication_origin_session_setup(?)")) {
+                ps.setString(1, name);
+                ps.executeQuery().close();
+            }
+            if (!target.getAutoCommit()) {
+                target.commit();
+            }
+            return at;
+        } catch (SQLException e) {
+            if ("42501".equals(e.getSQLState())) {
+                throw new PgferryException(ErrorCode.PERMISSION_DENIED, "the target role may not use replication origins: " + e.getMessage(),
+                        "connect to the target as a superuser (or the managed service's replication admin role), or on 15+ GRANT EXECUTE"
+                                + " ON FUNCTION pg_replication_origin_create, pg_replication_origin_session_setup,"
+                                + " pg_replication_origin_xact_setup, pg_replication_origin_progress TO the role", e);
+            }
+            throw e;
+        }
+    }
+
+    /** The origin's position; with {@code flushed}, only what is on the target's disk. */
+    LogSequenceNumber progress(boolean flushed) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT pg_replication_origin_progress(?, ?)::text")) {
+            ps.setString(1, name);
+            ps.setBoolean(2, flushed);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                String v = rs.getString(1);
+                return v == null ? null : LogSequenceNumber.valueOf(v);
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.pgferry.cli;
+
+import io.pgferry.method.MigrationContext;
+import io.pgferry.method.MigrationOptions;
+import io.pgferry.method.copy.CopyAndStream;
+import io.pgferry.monitor.Progress;
+import io.pgferry.pg.ConnectionSpec;
+import io.pgferry.pg.Connector;
+import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.PgferryException;
+import io.pgferry.pg.ServerInfo;
+import io.pgferry.state.RunRecord;
+import io.pgferry.state.StateStore;
+import io.pgferry.state.StepStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+@Command(name = "follow", mixinStandardHelpOptions = true,
+        header = "Resume the change stream of a copy migration until cutover.",
+        description = {"Resumes the change stream of a method copy run whose copy is finished: reads the run's",
+                "slot on the source from the last applied transaction and applies changes on the target",
+                "until pgferry cutover stops it. Safe after any crash: nothing is lost or applied twice."},
+        footer = {"", "Example:", "  pgferry follow --dir ./pgferry-work --source URI --target URI"})
+public final class FollowCommand implements Callable<Integer> {
+    @Mixin
+    GlobalOptions global;
+
+    @Mixin
+    ConnectionOptions connections;
+
+    @Mixin
+    WorkDirOption workDir;
+
+    @Override
+    public Integer call() {
+        ConnectionSpec sourceSpec = connections.source();
+        ConnectionSpec targetSpec = connections.target();
+        try (StateStore store = StateStore.openExisting(workDir.dir())) {
+            RunRecord run = RunLookup.require(store, sourceSpec, targetSpec);
+            if (!run.method().equals("copy")) {
+                throw new PgferryException(ErrorCode.BAD_INPUT, "run " + run.id() + " uses method " + run.method()
+                        + "; follow resumes the change stream of method copy", run.method().equals("logical")
+                        ? "the subscription streams on its own: see pgferry status" : "method dump has no change stream");
+            }
+            if (store.stepStatus(run.id(), "analyze") != StepStatus.DONE) {
+                throw new PgferryException(ErrorCode.BAD_INPUT, "the copy of run " + run.id() + " is not finished",
+                        "run the same pgferry migrate command again: it finishes the copy, then streams");
+            }
+            Connector source = new Connector("source", sourceSpec);
+            Connector target = new Connector("target", targetSpec);
+            int major;
+            try (Connection c = source.open()) {
+                major = ServerInfo.read(c).major();
+            } catch (SQLException e) {
+                throw source.classify(e);
+            }
+            Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
+            store.setRunStatus(run.id(), RunRecord.STATUS_RUNNING, "stream", null);
+            MigrationContext ctx = new MigrationContext(source, target, store, run, progress,
+                    new MigrationOptions(1, Optional.empty(), false, false, false));
+            CopyAndStream.follow(ctx, major);
+            progress.summary("Change stream stopped on request.");
+            return 0;
+        }
+    }
+}
