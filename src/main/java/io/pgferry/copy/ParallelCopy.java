@@ -1,5 +1,7 @@
 package io.pgferry.copy;
 
+import org.postgresql.replication.LogSequenceNumber;
+
 import io.pgferry.monitor.PhaseProgress;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
@@ -44,7 +46,7 @@ final class ParallelCopy {
         this.source = source;
         this.target = target;
         this.snapshot = snapshot;
-        this.lsn = snapshot.consistentPoint().map(Object::toString).orElse(null);
+        this.lsn = snapshot.consistentPoint().map(LogSequenceNumber::asString).orElse(null);
         this.ledger = ledger;
         this.phase = phase;
         this.retry = Retry.standard(log);

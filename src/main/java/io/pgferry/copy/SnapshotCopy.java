@@ -1,5 +1,7 @@
 package io.pgferry.copy;
 
+import org.postgresql.replication.LogSequenceNumber;
+
 import io.pgferry.monitor.PhaseProgress;
 import io.pgferry.monitor.Progress;
 import io.pgferry.monitor.Units;
@@ -129,7 +131,7 @@ public final class SnapshotCopy {
         emptyPartlyCopied(toCopy, recorded);
         if (!kept.isEmpty()) {
             progress.info(kept.size() + " table(s) already copied are kept; " + toCopy.size() + " to copy under snapshot "
-                    + snapshot.consistentPoint().map(Object::toString).orElse(snapshot.snapshotName()));
+                    + snapshot.consistentPoint().map(LogSequenceNumber::asString).orElse(snapshot.snapshotName()));
         }
         long bytesTotal = toCopy.stream().mapToLong(SourceTable::bytes).sum();
         long splitCount = toCopy.stream().filter(t -> parts.stream().anyMatch(p -> p.table() == t && !p.wholeTable())).count();

@@ -177,7 +177,7 @@ public final class CopyAndStream implements MigrationMethod {
         if (!first) {
             String temporary = slot + "_" + Long.toString(Instant.now().getEpochSecond(), 36);
             SnapshotExport e = SnapshotExport.create(ctx.source(), SnapshotExport.Kind.TEMPORARY_SLOT, temporary, pre.source().major());
-            ctx.progress().info("resuming with a fresh snapshot at " + e.consistentPoint().orElseThrow()
+            ctx.progress().info("resuming with a fresh snapshot at " + e.consistentPoint().orElseThrow().asString()
                     + "; slot " + slot + " keeps its place at " + ctx.store().setting(ctx.runId(), SLOT_LSN_SETTING).orElse("?"));
             return e;
         }
@@ -185,7 +185,7 @@ public final class CopyAndStream implements MigrationMethod {
         dropUnusedSlot(ctx, slot);
         SnapshotExport e = SnapshotExport.create(ctx.source(), SnapshotExport.Kind.SLOT, slot, pre.source().major());
         ctx.store().putSetting(ctx.runId(), SLOT_LSN_SETTING, e.consistentPoint().orElseThrow().asString());
-        ctx.store().finishStep(ctx.runId(), STEP_SNAPSHOT, "slot " + slot + " at " + e.consistentPoint().orElseThrow());
+        ctx.store().finishStep(ctx.runId(), STEP_SNAPSHOT, "slot " + slot + " at " + e.consistentPoint().orElseThrow().asString());
         return e;
     }
 

@@ -155,7 +155,15 @@ class CopyStreamIT {
     static void awaitStreaming(Path work, Process p) throws Exception {
         long deadline = System.currentTimeMillis() + 180_000;
         while (System.currentTimeMillis() < deadline) {
-            assertThat(p.isAlive()).as("the pgferry process is still running").isTrue();
+            if (!p.isAlive()) {
+                StringBuilder logs = new StringBuilder();
+                try (var files = Files.list(work)) {
+                    for (Path f : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                        logs.append("--- ").append(f.getFileName()).append('\n').append(Files.readString(f));
+                    }
+                }
+                throw new AssertionError("the pgferry process ended before streaming:\n" + logs);
+            }
             Path db = work.resolve("state.db");
             if (Files.exists(db)) {
                 try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
