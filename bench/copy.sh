@@ -59,18 +59,19 @@ for tool in raw_dump pgcopydb_clone pgferry_copy floor; do
     fi
     times[$tool]+="$t "
     if [ "$tool" = pgferry_copy ]; then
-      d=$(awk '$1 == "data" {sub("s$", "", $2); print $2}' "$base/last.log")
+      # the rows' own time, as pgferry's summary reports it: "... table(s) copied (N rows, X MB in 12.3s, ...)"
+      d=$(grep -o ' in [0-9m.]*s, ' "$base/last.log" | head -1 | awk '{v=$2; sub("s,?$", "", v); n=split(v, a, "m"); print (n == 2 ? a[1] * 60 + a[2] : a[1])}')
       data_times+="$d "
-      echo "  $tool run $r: ${t}s (data phase ${d}s)"
+      echo "  $tool run $r: ${t}s (rows copied in ${d}s)"
     else
       echo "  $tool run $r: ${t}s"
     fi
   done
 done
-times[pgferry_data]="$data_times"
+times[pgferry_rows]="$data_times"
 printf '\n%-16s %10s %10s %10s\n' tool "median s" "MB/s" ratio
 for pair in "raw_dump raw_dump" "pgcopydb_clone raw_dump" "pgferry_copy raw_dump" "pgferry_copy pgcopydb_clone" \
-            "floor floor" "pgferry_data floor"; do
+            "floor floor" "pgferry_rows floor"; do
   set -- $pair
   m=$(echo "${times[$1]}" | median); a=$(echo "${times[$2]}" | median)
   printf '%-16s %10.2f %10.1f %9.2fx  (vs %s)\n' "$1" "$m" "$(echo "$bytes / 1048576 / $m" | bc -l)" "$(echo "$m / $a" | bc -l)" "$2"

@@ -31,8 +31,12 @@ final class PostDataBuilds implements AutoCloseable {
     private final List<Future<?>> running = new ArrayList<>();
     private final AtomicInteger built = new AtomicInteger();
     private final Consumer<String> log;
+    private final java.util.function.BiConsumer<String, String> analyzer;
+    private static final String ANALYZED = "analyzed:";
 
-    PostDataBuilds(PgDumpSchemaSource schema, ConnectionSpec target, CopyLedger ledger, int indexJobs, Consumer<String> log) {
+    PostDataBuilds(PgDumpSchemaSource schema, ConnectionSpec target, CopyLedger ledger, int indexJobs, Consumer<String> log,
+                   java.util.function.BiConsumer<String, String> analyzer) {
+        this.analyzer = analyzer;
         this.schema = schema;
         this.target = target;
         this.ledger = ledger;
@@ -47,16 +51,32 @@ final class PostDataBuilds implements AutoCloseable {
         });
     }
 
-    /** Queues the builds of one table whose rows are all on the target. */
+    /**
+     * Queues the builds of one table whose rows are all on the target, then its ANALYZE once
+     * the last of them is done: statistics gathered here, while other tables still copy, spare
+     * a serial pass over the whole database at the end.
+     */
     synchronized void tableReady(String schemaName, String tableName) {
-        for (PostDataItem item : byTable.getOrDefault(schemaName + "." + tableName, List.of())) {
-            if (ledger.postDataDone(item.id())) {
-                continue;
+        String key = schemaName + "." + tableName;
+        List<PostDataItem> todo = byTable.getOrDefault(key, List.of()).stream().filter(i -> !ledger.postDataDone(i.id())).toList();
+        AtomicInteger left = new AtomicInteger(todo.size());
+        Runnable analyze = () -> {
+            if (!ledger.postDataDone(ANALYZED + key)) {
+                analyzer.accept(schemaName, tableName);
+                ledger.postDataDone(List.of(ANALYZED + key));
             }
+        };
+        if (todo.isEmpty()) {
+            running.add(pool.submit(analyze));
+        }
+        for (PostDataItem item : todo) {
             running.add(pool.submit(() -> {
                 schema.applyPostDataItem(item, target, line -> { });
                 ledger.postDataDone(List.of(item.id()));
                 built.incrementAndGet();
+                if (left.decrementAndGet() == 0) {
+                    analyze.run();
+                }
             }));
         }
     }

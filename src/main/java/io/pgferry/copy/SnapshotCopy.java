@@ -27,7 +27,7 @@ import java.util.Set;
  */
 public final class SnapshotCopy {
     /** What the data phase did. */
-    public record Result(int tablesCopied, int tablesKept, long rows, long bytes, int largeObjects, int indexesBuilt) {
+    public record Result(int tablesCopied, int tablesKept, long rows, long bytes, int largeObjects, int indexesBuilt, long copyMillis) {
     }
 
     /** The knobs of the data phase. */
@@ -138,10 +138,12 @@ public final class SnapshotCopy {
         progress.info("copying " + toCopy.size() + " table(s), " + Units.bytes(bytesTotal) + " on disk, in " + parts.size()
                 + " part(s) (" + splitCount + " table(s) split) with " + settings.jobs() + " job(s)");
         int largeObjects = 0;
+        long copyMillis;
         int built;
         long rows;
         long bytes;
-        try (PostDataBuilds builds = new PostDataBuilds(schema, target.spec(), ledger, settings.indexJobs(), progress::info)) {
+        try (PostDataBuilds builds = new PostDataBuilds(schema, target.spec(), ledger, settings.indexJobs(), progress::info,
+                this::analyze)) {
             for (SourceTable t : tables) {
                 if (kept.contains(t.displayName())) {
                     builds.tableReady(t.schema(), t.name());
@@ -152,13 +154,14 @@ public final class SnapshotCopy {
                 copy.run(parts, settings.jobs(), t -> builds.tableReady(t.schema(), t.name()));
                 rows = copy.rowsCopied();
                 bytes = phase.bytesDone();
+                copyMillis = phase.elapsedMillis();
             }
             if (withLargeObjects) {
                 largeObjects = copyLargeObjects(snapshot);
             }
             built = builds.awaitAll();
         }
-        return new Result(toCopy.size(), kept.size(), rows, bytes, largeObjects, built);
+        return new Result(toCopy.size(), kept.size(), rows, bytes, largeObjects, built, copyMillis);
     }
 
     /** A table with parts from an earlier snapshot is emptied: parts of two snapshots could lose or double rows. */
@@ -173,6 +176,15 @@ public final class SnapshotCopy {
             }
         }
         progress.info(dirty.size() + " partly copied table(s) emptied, to be copied again whole");
+    }
+
+    /** Planner statistics for one table; a failure only costs the planner, so it is a warning. */
+    private void analyze(String schemaName, String tableName) {
+        try (Connection c = target.open(); Statement st = c.createStatement()) {
+            st.execute("ANALYZE " + io.pgferry.pg.Identifiers.qualified(schemaName, tableName));
+        } catch (SQLException | RuntimeException e) {
+            progress.warn("ANALYZE of " + schemaName + "." + tableName + " failed: " + e.getMessage() + "; the planner lacks its statistics until autovacuum runs");
+        }
     }
 
     private int copyLargeObjects(SnapshotExport snapshot) throws SQLException {

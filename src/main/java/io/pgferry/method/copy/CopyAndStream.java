@@ -16,13 +16,11 @@ import io.pgferry.method.Steps;
 import io.pgferry.monitor.Units;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-import io.pgferry.schema.ClientToolRun;
 import io.pgferry.schema.PgDumpSchemaSource;
 import io.pgferry.schema.PostDataItem;
 import io.pgferry.schema.SequenceSync;
 import io.pgferry.state.StepStatus;
 
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -89,7 +87,8 @@ public final class CopyAndStream implements MigrationMethod {
                 boolean largeObjects = ctx.store().setting(ctx.runId(), LARGE_OBJECTS_SETTING).isEmpty();
                 SnapshotCopy.Result r = data.run(snapshot, schema, pre.source().major(), largeObjects);
                 ctx.store().putSetting(ctx.runId(), LARGE_OBJECTS_SETTING, "done");
-                summary.fact(r.tablesCopied() + " table(s) copied (" + r.rows() + " rows, " + Units.bytes(r.bytes()) + ")"
+                summary.fact(r.tablesCopied() + " table(s) copied (" + r.rows() + " rows, " + Units.bytes(r.bytes()) + " in "
+                        + Units.duration(java.time.Duration.ofMillis(r.copyMillis())) + ", " + Units.rate(r.bytes(), r.copyMillis()) + ")"
                         + (r.tablesKept() > 0 ? ", " + r.tablesKept() + " kept from an earlier attempt" : "")
                         + (r.largeObjects() > 0 ? ", " + r.largeObjects() + " large object(s)" : "")
                         + "; " + r.indexesBuilt() + " index(es) and key(s) built alongside");
@@ -101,7 +100,7 @@ public final class CopyAndStream implements MigrationMethod {
         });
         Steps.run(summary, STEP_SEQUENCES, ctx, () -> ctx.progress().info(SequenceSync.sync(ctx.source(), ctx.target())
                 + " sequence(s) set from the source"));
-        Steps.run(summary, STEP_ANALYZE, ctx, () -> analyze(ctx, pre));
+        Steps.run(summary, STEP_ANALYZE, ctx, () -> analyzePartitionedParents(ctx));
         if (options.follow()) {
             summary.fact("copy done; streaming changes until cutover");
             ctx.progress().info("copy done in " + summary.elapsed() + "; streaming changes from the source until cutover."
@@ -215,16 +214,22 @@ public final class CopyAndStream implements MigrationMethod {
         }
     }
 
-    /** Planner statistics do not travel with COPY; vacuumdb gathers them table by table in parallel. */
-    private static void analyze(MigrationContext ctx, CopyPreflight.Result pre) throws SQLException {
-        if (Files.isExecutable(pre.tools().vacuumdb())) {
-            new ClientToolRun(pre.tools().vacuumdb(), List.of("--analyze-only", "--jobs=" + ctx.options().jobs(),
-                    "--dbname=" + ctx.target().spec().dbname()), ctx.target().spec(), ctx.workDir().resolve("logs/vacuumdb.log"))
-                    .run(line -> { });
-            return;
-        }
+    /**
+     * Tables were analyzed one by one as their indexes finished; partitioned parents hold no
+     * rows, so their statistics (which autovacuum never gathers) are collected here.
+     */
+    private static void analyzePartitionedParents(MigrationContext ctx) throws SQLException {
         try (Connection c = ctx.target().open(); Statement st = c.createStatement()) {
-            st.execute("ANALYZE");
+            List<String> parents = new java.util.ArrayList<>();
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c"
+                    + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'p' AND NOT c.relispartition")) {
+                while (rs.next()) {
+                    parents.add(rs.getString(1));
+                }
+            }
+            for (String p : parents) {
+                st.execute("ANALYZE " + p);
+            }
         }
     }
 }

@@ -18,6 +18,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -128,6 +129,139 @@ class CopyStreamIT {
             }
             assertSameData(pair);
         }
+    }
+
+    @Test
+    void aTransactionLargerThanTheHeapAndATargetRestartAreSurvived(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            PgFixture.exec(pair.source(), "app", "CREATE TABLE big (id int PRIMARY KEY, pad text)", "INSERT INTO big VALUES (0, 'seed')");
+            Process p = startWithHeap(work, "migrate", "-Xmx96m", "migrate", "--method", "copy", "--dir", work.toString(),
+                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            try {
+                awaitStreaming(work, p);
+                // about 200 MB in one transaction, twice the child's whole heap
+                PgFixture.exec(pair.source(), "app", "INSERT INTO big SELECT g, repeat(md5(g::text), 15) FROM generate_series(1, 400000) g");
+                Thread.sleep(1500);
+                pair.target().restartWith(Map.of()); // mid-apply or just after: the stream resumes from the origin either way
+                PgFixture.exec(pair.source(), "app", "UPDATE big SET pad = 'after restart' WHERE id % 1000 = 0");
+                awaitLagBelow(work, p, 64 * 1024, 180);
+                CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
+                        "--max-lag", "5m");
+                assertThat(cut.exitCode()).as(cut.all()).isZero();
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(p.exitValue()).as(log(work, "migrate")).isZero();
+                assertThat(log(work, "migrate")).doesNotContain("OutOfMemoryError");
+            } finally {
+                p.destroyForcibly().waitFor();
+            }
+            assertSameData(pair);
+        }
+    }
+
+    @Test
+    void aConflictStopsTheStreamNamingTableKeyAndPositionThenResumes(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            PgFixture.exec(pair.source(), "app", "CREATE TABLE accounts (id int PRIMARY KEY, balance int)",
+                    "INSERT INTO accounts SELECT g, 100 FROM generate_series(1, 50) g");
+            Process p = start(work, "migrate", "migrate", "--method", "copy", "--dir", work.toString(),
+                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            try {
+                awaitStreaming(work, p);
+                PgFixture.exec(pair.target(), "app", "DELETE FROM accounts WHERE id = 7"); // someone wrote to the target
+                PgFixture.exec(pair.source(), "app", "UPDATE accounts SET balance = 1 WHERE id = 3", "UPDATE accounts SET balance = 2 WHERE id = 7");
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the stream stops on the conflict").isTrue();
+                assertThat(p.exitValue()).isEqualTo(1);
+            } finally {
+                p.destroyForcibly().waitFor();
+            }
+            assertThat(log(work, "migrate")).contains("UPDATE on \"public\".\"accounts\" found no row with id='7'")
+                    .containsPattern("committing at [0-9A-F]+/[0-9A-F]+");
+            try (Connection t = PgFixture.connect(pair.target(), "app")) {
+                assertThat(scalar(t, "SELECT balance FROM accounts WHERE id = 3")).as("the conflicting transaction left nothing").isEqualTo(100);
+            }
+            PgFixture.exec(pair.target(), "app", "INSERT INTO accounts VALUES (7, 100)"); // the fix
+            Process follow = start(work, "follow", "follow", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            try {
+                awaitStreaming(work, follow);
+                awaitLagBelow(work, follow, 64 * 1024, 60);
+                CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
+                        "--checksums");
+                assertThat(cut.exitCode()).as(cut.all()).isZero();
+                assertThat(follow.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                follow.destroyForcibly().waitFor();
+            }
+            assertSameData(pair);
+        }
+    }
+
+    @Test
+    void aStuckCutoverLiftsTheFenceAndAReverseCutoverCanBeRolledBack(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            PgFixture.exec(pair.source(), "app", "CREATE TABLE t (id int PRIMARY KEY, v int)",
+                    "INSERT INTO t SELECT g, 0 FROM generate_series(1, 1000) g", "CREATE SEQUENCE s", "SELECT setval('s', 500)");
+            Process p = start(work, "migrate", "migrate", "--method", "copy", "--dir", work.toString(),
+                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            try {
+                awaitStreaming(work, p);
+                try (Connection blocker = PgFixture.connect(pair.target(), "app")) {
+                    blocker.setAutoCommit(false);
+                    exec(blocker, "LOCK TABLE t IN ACCESS EXCLUSIVE MODE");
+                    PgFixture.exec(pair.source(), "app", "UPDATE t SET v = 1 WHERE id = 1");
+                    CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
+                            "--timeout", "4s", "--max-lag", "1h");
+                    assertThat(cut.exitCode()).isEqualTo(1);
+                    assertThat(cut.err()).contains("did not catch up within");
+                    assertThat(cut.all()).contains("fence on the source is lifted");
+                    PgFixture.exec(pair.source(), "app", "UPDATE t SET v = 2 WHERE id = 2"); // writable again
+                    blocker.rollback();
+                }
+                CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
+                        "--reverse");
+                assertThat(cut.exitCode()).as(cut.all()).isZero();
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                p.destroyForcibly().waitFor();
+            }
+            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+                assertThat(scalar(t, "SELECT last_value FROM s")).isEqualTo(500);
+                assertThat(DatabaseDigest.ofTables(t)).isEqualTo(DatabaseDigest.ofTables(s));
+            }
+            // the application now writes to the new primary; rollback must bring those writes home
+            PgFixture.exec(pair.target(), "app", "UPDATE t SET v = 42 WHERE id = 42", "INSERT INTO t VALUES (1001, 7)", "SELECT nextval('s')");
+            CliRun back = CliRun.of("rollback", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            assertThat(back.exitCode()).as(back.all()).isZero();
+            try (Connection s = PgFixture.connect(pair.source(), "app")) {
+                assertThat(scalar(s, "SELECT v FROM t WHERE id = 42")).isEqualTo(42);
+                assertThat(scalar(s, "SELECT count(*) FROM t WHERE id = 1001")).isEqualTo(1);
+                assertThat(scalar(s, "SELECT last_value FROM s")).isEqualTo(501);
+                exec(s, "INSERT INTO t VALUES (2000, 1)"); // the source accepts writes again
+            }
+            CliRun cleanup = CliRun.of("cleanup", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            assertThat(cleanup.exitCode()).as(cleanup.all()).isZero();
+        }
+    }
+
+    /** Waits until the stream reports a lag under {@code bytes}. */
+    static void awaitLagBelow(Path work, Process p, long bytes, int seconds) throws Exception {
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
+        while (System.currentTimeMillis() < deadline) {
+            assertThat(p.isAlive()).as("stream process alive").isTrue();
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db")); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT lag_bytes FROM cdc_progress")) {
+                if (rs.next() && rs.getLong(1) < bytes) {
+                    return;
+                }
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("lag stayed above " + bytes + " bytes for " + seconds + " s");
+    }
+
+    static Process startWithHeap(Path work, String logName, String heap, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("java", heap, "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve(logName + ".log").toFile()).start();
     }
 
     private static void assertSameData(ClusterPair pair) throws Exception {
