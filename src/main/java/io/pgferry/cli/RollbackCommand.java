@@ -72,7 +72,7 @@ public final class RollbackCommand implements Callable<Integer> {
     private int switchBack(StateStore store, RunRecord run, Connector source, Connector target) {
         Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
         CutoverResult result = new CutoverRunner(target, source, store, run, progress, ReverseStream.link(source, target, run),
-                new MigrationFinisher(), "rollback", "fence.target")
+                new MigrationFinisher(io.pgferry.method.copy.CopyAndStream.filterOf(store, run)), "rollback", "fence.target")
                 .run(new CutoverOptions(CutoverOptions.FenceMode.READ_ONLY, Duration.ofHours(1), Duration.ofMinutes(5), false));
         io.pgferry.cutover.FenceExemption.remove(source, store, run);
         new WriteFence(source, store, run.id(), "fence.source").lift();

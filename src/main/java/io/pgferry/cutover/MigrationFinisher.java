@@ -13,6 +13,17 @@ public final class MigrationFinisher implements CutoverRunner.Finisher {
     private static final int JOBS = 4;
     private static final int KEYS_NAMED = 10;
 
+    private final io.pgferry.schema.TableFilter filter;
+
+    public MigrationFinisher() {
+        this(io.pgferry.schema.TableFilter.ALL);
+    }
+
+    /** Verifies only the tables a filtered migration moved. */
+    public MigrationFinisher(io.pgferry.schema.TableFilter filter) {
+        this.filter = filter;
+    }
+
     @Override
     public int syncSequences(Connector source, Connector target) {
         return SequenceSync.sync(source, target);
@@ -20,7 +31,7 @@ public final class MigrationFinisher implements CutoverRunner.Finisher {
 
     @Override
     public String verify(Connector source, Connector target, boolean checksums) {
-        VerifyReport report = new Verifier(source, target).verify(new Verifier.Options(checksums, JOBS, KEYS_NAMED));
+        VerifyReport report = new Verifier(source, target).verify(new Verifier.Options(checksums, JOBS, KEYS_NAMED, filter));
         if (!report.ok()) {
             StringBuilder sb = new StringBuilder();
             for (TableVerdict t : report.failures()) {

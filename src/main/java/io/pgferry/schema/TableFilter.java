@@ -48,10 +48,6 @@ public final class TableFilter {
      * same words as pg_dump 17's --filter; blank lines and lines starting with # are ignored.
      */
     public static TableFilter fromFile(Path file, TableFilter base) {
-        List<String> it = new ArrayList<>(base.sources(base.includeTables));
-        List<String> et = new ArrayList<>(base.sources(base.excludeTables));
-        List<String> is = new ArrayList<>(base.sources(base.includeSchemas));
-        List<String> es = new ArrayList<>(base.sources(base.excludeSchemas));
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
@@ -59,7 +55,34 @@ public final class TableFilter {
             throw new PgferryException(ErrorCode.BAD_INPUT, "cannot read the filter file " + file + ": " + e.getMessage(),
                     "pass a readable file to --filter-file");
         }
-        int n = 0;
+        List<String> all = new ArrayList<>(base.rules());
+        int first = all.size();
+        all.addAll(lines);
+        return fromRules(all, file.toString(), first);
+    }
+
+    /** Reads rules written by {@link #rules()} (how a run remembers its filter). */
+    public static TableFilter fromRules(List<String> lines) {
+        return fromRules(lines, "stored filter", 0);
+    }
+
+    /** The filter as rule lines, in the filter-file syntax. */
+    public List<String> rules() {
+        List<String> out = new ArrayList<>();
+        sources(includeSchemas).forEach(x -> out.add("include schema " + x));
+        sources(includeTables).forEach(x -> out.add("include table " + x));
+        sources(excludeSchemas).forEach(x -> out.add("exclude schema " + x));
+        sources(excludeTables).forEach(x -> out.add("exclude table " + x));
+        return out;
+    }
+
+    private static TableFilter fromRules(List<String> lines, String origin, int lineOffset) {
+        List<String> it = new ArrayList<>();
+        List<String> et = new ArrayList<>();
+        List<String> is = new ArrayList<>();
+        List<String> es = new ArrayList<>();
+        String file = origin;
+        int n = -lineOffset;
         for (String raw : lines) {
             n++;
             String line = raw.strip();
@@ -161,7 +184,7 @@ public final class TableFilter {
         }
     }
 
-    private static PgferryException badLine(Path file, int n, String raw) {
+    private static PgferryException badLine(String file, int n, String raw) {
         return new PgferryException(ErrorCode.BAD_INPUT, file + " line " + n + ": cannot read '" + raw.strip() + "'",
                 "write one rule per line: include table SCHEMA.TABLE, exclude table SCHEMA.TABLE, include schema NAME or exclude schema NAME");
     }

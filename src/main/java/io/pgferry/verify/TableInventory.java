@@ -12,11 +12,17 @@ public final class TableInventory {
     private TableInventory() {
     }
 
+    /** The tables {@code filter} selects (a partition by its root). */
+    public static List<TableRef> list(Connection c, io.pgferry.schema.TableFilter filter) throws SQLException {
+        return list(c).stream().filter(t -> filter.includes(t.rootSchema(), t.rootName())).toList();
+    }
+
     public static List<TableRef> list(Connection c) throws SQLException {
         String sql = "SELECT n.nspname, c.relname,"
                 + " EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary),"
-                + " greatest(c.reltuples, 0)::bigint, pg_total_relation_size(c.oid)"
+                + " greatest(c.reltuples, 0)::bigint, pg_total_relation_size(c.oid), rn.nspname, r.relname"
                 + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " JOIN pg_class r ON r.oid = coalesce(pg_partition_root(c.oid), c.oid) JOIN pg_namespace rn ON rn.oid = r.relnamespace"
                 + " WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
                 + " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'"
                 + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')"
@@ -24,7 +30,8 @@ public final class TableInventory {
         List<TableRef> out = new ArrayList<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
-                out.add(new TableRef(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getLong(4), rs.getLong(5)));
+                out.add(new TableRef(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getLong(4), rs.getLong(5), rs.getString(6),
+                        rs.getString(7)));
             }
         }
         return out;

@@ -23,7 +23,10 @@ import java.util.concurrent.Future;
  */
 public final class Verifier {
     /** @param checksums compare content, not only counts; @param jobs tables verified at once; @param maxKeys differing keys named per table */
-    public record Options(boolean checksums, int jobs, int maxKeys) {
+    public record Options(boolean checksums, int jobs, int maxKeys, io.pgferry.schema.TableFilter filter) {
+        public Options(boolean checksums, int jobs, int maxKeys) {
+            this(checksums, jobs, maxKeys, io.pgferry.schema.TableFilter.ALL);
+        }
     }
 
     private final Connector source;
@@ -38,8 +41,8 @@ public final class Verifier {
         Map<String, TableRef> tables = new LinkedHashMap<>();
         Map<String, TableRef> targetTables = new LinkedHashMap<>();
         try (Connection s = source.open(); Connection t = target.open()) {
-            TableInventory.list(s).forEach(r -> tables.put(r.displayName(), r));
-            TableInventory.list(t).forEach(r -> targetTables.put(r.displayName(), r));
+            TableInventory.list(s, options.filter()).forEach(r -> tables.put(r.displayName(), r));
+            TableInventory.list(t, options.filter()).forEach(r -> targetTables.put(r.displayName(), r));
         } catch (SQLException e) {
             throw source.classify(e);
         }

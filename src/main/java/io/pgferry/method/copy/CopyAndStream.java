@@ -48,6 +48,14 @@ public final class CopyAndStream implements MigrationMethod {
     static final String STEP_SEQUENCES = "sequences";
     static final String STEP_ANALYZE = "analyze";
     private static final String LARGE_OBJECTS_SETTING = "copy.large_objects";
+    private static final String FILTER_SETTING = "copy.filter";
+
+    /** The table filter a run was started with (all tables for runs without one). */
+    public static io.pgferry.schema.TableFilter filterOf(io.pgferry.state.StateStore store, io.pgferry.state.RunRecord run) {
+        return store.setting(run.id(), FILTER_SETTING).filter(s -> !s.isBlank())
+                .map(s -> io.pgferry.schema.TableFilter.fromRules(List.of(s.split("\n"))))
+                .orElse(io.pgferry.schema.TableFilter.ALL);
+    }
 
     private final CopyOptions options;
 
@@ -69,6 +77,9 @@ public final class CopyAndStream implements MigrationMethod {
         ctx.progress().info("source " + ctx.source().spec() + " (PostgreSQL " + pre.source().major() + ", "
                 + Units.bytes(pre.source().databaseSizeBytes()) + "), target " + ctx.target().spec() + " (PostgreSQL "
                 + pre.target().major() + "), pg_dump " + pre.tools().major() + "; tables: " + options.filter());
+        if (ctx.store().setting(ctx.runId(), FILTER_SETTING).isEmpty()) {
+            ctx.store().putSetting(ctx.runId(), FILTER_SETTING, String.join("\n", options.filter().rules()));
+        }
         SnapshotCopy data = new SnapshotCopy(ctx.source(), ctx.target(), ctx.store(), ctx.runId(), ctx.progress(),
                 new SnapshotCopy.Settings(ctx.options().jobs(), options.indexJobs(), options.splitThresholdBytes(), options.filter()));
         if (options.follow()) {

@@ -242,6 +242,32 @@ class CopyStreamIT {
         }
     }
 
+    @Test
+    void aFilteredRunStreamsAndVerifiesOnlyItsTables(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            PgFixture.exec(pair.source(), "app", "CREATE TABLE kept (id int PRIMARY KEY, v text)", "CREATE TABLE skipped (id int PRIMARY KEY)",
+                    "INSERT INTO kept SELECT g, 'v' FROM generate_series(1, 100) g", "INSERT INTO skipped SELECT generate_series(1, 100)");
+            Process p = start(work, "migrate", "migrate", "--method", "copy", "--exclude-table", "public.skipped", "--dir", work.toString(),
+                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            try {
+                awaitStreaming(work, p);
+                PgFixture.exec(pair.source(), "app", "INSERT INTO kept VALUES (101, 'new')", "INSERT INTO skipped VALUES (101)");
+                Thread.sleep(1500);
+                CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
+                        "--checksums");
+                assertThat(cut.exitCode()).as(cut.all()).isZero();
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                p.destroyForcibly().waitFor();
+            }
+            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+                assertThat(scalar(t, "SELECT count(*) FROM kept")).isEqualTo(101);
+                assertThat(scalar(t, "SELECT count(*) FROM pg_class WHERE relname = 'skipped'")).isZero();
+                assertThat(scalar(s, "SELECT count(*) FROM pg_publication_tables")).isEqualTo(1);
+            }
+        }
+    }
+
     /** Waits until the stream reports a lag under {@code bytes}. */
     static void awaitLagBelow(Path work, Process p, long bytes, int seconds) throws Exception {
         long deadline = System.currentTimeMillis() + seconds * 1000L;
