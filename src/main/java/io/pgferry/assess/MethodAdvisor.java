@@ -18,8 +18,6 @@ public final class MethodAdvisor {
     static final long DUMP_LIMIT = 20L << 30;
     static final long LOGICAL_LIMIT = 150L << 30;
     private static final Duration STREAMING_DOWNTIME = Duration.ofMinutes(1);
-    /** Methods this build can run; the sizing table also names copy, which is not built yet. */
-    private static final java.util.Set<String> AVAILABLE = java.util.Set.of("dump", "logical");
 
     private MethodAdvisor() {
     }
@@ -54,11 +52,6 @@ public final class MethodAdvisor {
         } else {
             ideal = "logical";
             reason = Units.bytes(sizeBytes) + " with short downtime on the same major: native logical replication";
-        }
-        if (!AVAILABLE.contains(ideal)) {
-            String fallback = logicalReady ? "logical" : "dump";
-            return new Recommendation(fallback, reason + ". Method " + ideal + " is not available in this version yet; "
-                    + fallback + " is the next best" + (fallback.equals("logical") ? " (it works across majors too)" : ""), estimates, true);
         }
         return new Recommendation(ideal, reason, estimates, true);
     }

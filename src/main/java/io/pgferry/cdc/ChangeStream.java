@@ -42,6 +42,7 @@ public final class ChangeStream {
 
     private static final int BATCH_TRANSACTIONS = 200;
     private static final long BATCH_MILLIS = 100;
+    private static final long CONFIRM_MILLIS = 200;
     private static final long REPORT_MILLIS = 1000;
     private static final int MAX_FAILURES_IN_A_ROW = 8;
 
@@ -135,6 +136,7 @@ public final class ChangeStream {
                          PgOutputDecoder decoder, PhaseProgress phase) throws Exception {
         long batchStarted = 0;
         long lastReport = 0;
+        long lastConfirm = 0;
         boolean idle = false;
         while (true) {
             ByteBuffer buf = stream.readPending();
@@ -157,13 +159,16 @@ public final class ChangeStream {
                 }
             }
             long now = System.currentTimeMillis();
-            if (now - lastReport >= REPORT_MILLIS) {
-                lastReport = now;
+            if (now - lastConfirm >= CONFIRM_MILLIS) {
+                lastConfirm = now;
                 LogSequenceNumber confirmed = confirm(stream, applier, origin, idle);
-                report(stream, applier, info, confirmed, idle, phase);
-                if (control.stopRequested() && idle && applier.pendingTransactions() == 0) {
-                    progress.info("change stream stopped on request at " + confirmed.asString());
-                    return true;
+                if (now - lastReport >= REPORT_MILLIS) {
+                    lastReport = now;
+                    report(stream, applier, info, confirmed, idle, phase);
+                    if (control.stopRequested() && idle && applier.pendingTransactions() == 0) {
+                        progress.info("change stream stopped on request at " + confirmed.asString());
+                        return true;
+                    }
                 }
             }
             if (buf == null) {

@@ -56,8 +56,8 @@ class AssessIT {
 
             CliRun tight = CliRun.of("assess", "--source", pair.sourceUri(), "--target", pair.targetUri(), "--json", "--max-downtime", "PT0S");
             JsonNode rec = json(tight).get("recommendation");
-            assertThat(rec.get("method").asText()).isEqualTo("logical");
-            assertThat(rec.get("reason").asText()).contains("major upgrade").contains("copy is not available");
+            assertThat(rec.get("method").asText()).isEqualTo("copy");
+            assertThat(rec.get("reason").asText()).contains("major upgrade");
 
             CliRun md = CliRun.of("assess", "--source", pair.sourceUri(), "--target", pair.targetUri(), "--markdown");
             assertThat(md.out()).contains("## pgferry assessment").contains("| blocker |").contains("**Recommended method:** `dump`");

@@ -28,11 +28,11 @@ class MethodAdvisorTest {
     }
 
     @Test
-    void mediumSameMajorIsLogicalAndLargeWouldBeCopy() {
+    void mediumSameMajorIsLogicalAndLargeIsCopy() {
         assertThat(MethodAdvisor.recommend(60 * GB, 16, 16, true, RATE, Optional.empty()).method()).isEqualTo("logical");
         Recommendation large = MethodAdvisor.recommend(400 * GB, 16, 16, true, RATE, Optional.empty());
-        assertThat(large.reason()).contains("over 150 GB").contains("copy is not available");
-        assertThat(large.method()).isEqualTo("logical");
+        assertThat(large.reason()).contains("over 150 GB").contains("parallel copy");
+        assertThat(large.method()).isEqualTo("copy");
     }
 
     @Test

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Method copy's change stream against native logical replication, on the same data in one run (issue #6):
+#   live:    pgbench -c 4 -T SECONDS writes to the source while the stream applies; reports the source's tps,
+#            the lag (source WAL position minus the slot's confirmed position) sampled every second, and the
+#            catch-up time after the load ends
+#   backlog: the apply is paused while pgbench writes for BACKLOG seconds, then resumed; the drain time gives
+#            each side's pure apply rate (transactions per second)
+# Usage: bench/stream.sh [pgbench_scale=50] [seconds=120] [backlog_seconds=30]
+set -euo pipefail
+scale=${1:-50}; seconds=${2:-120}; backlog=${3:-30}
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$here/bench/lib.sh"
+psql_s() { psql -X -q -h 127.0.0.1 -p "$sp" -U postgres "$@"; }
+pgbench_s() { "$bin/pgbench" -h 127.0.0.1 -p "$sp" -U postgres "$@" shop; }
+jar="$here/target/pgferry.jar"
+[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests package)
+
+echo "loading pgbench at scale $scale..."
+psql_s -d postgres -c "CREATE DATABASE shop"
+pgbench_s -q -i -s "$scale" >/dev/null 2>&1
+psql_s -d shop -c "ALTER TABLE pgbench_history REPLICA IDENTITY FULL"
+
+slot_lag() { # slot -> bytes behind the source's current WAL position
+  psql_s -Atd shop -c "SELECT coalesce(pg_current_wal_lsn() - confirmed_flush_lsn, -1)::bigint FROM pg_replication_slots WHERE slot_name = '$1'"
+}
+confirmed_past() { # slot lsn -> t when the slot confirmed lsn
+  psql_s -Atd shop -c "SELECT confirmed_flush_lsn >= '$2'::pg_lsn FROM pg_replication_slots WHERE slot_name = '$1'"
+}
+await_lsn() { # slot lsn -> seconds until confirmed
+  local s e; s=$(date +%s.%N)
+  until [ "$(confirmed_past "$1" "$2")" = t ]; do sleep 0.05; done
+  e=$(date +%s.%N); echo "$e - $s" | bc
+}
+live_load() { # slot name -> prints "tps max_lag_kb median_lag_kb catchup_s"
+  local slot=$1 samples="$base/lag-$1"
+  : >"$samples"
+  ( while sleep 1; do slot_lag "$slot" >>"$samples"; done ) & local sampler=$!
+  local tps; tps=$(pgbench_s -n -c 4 -j 2 -T "$seconds" 2>/dev/null | awk '/^tps/ {print $3; exit}')
+  local end; end=$(psql_s -Atd shop -c "SELECT pg_current_wal_lsn()")
+  local catchup; catchup=$(await_lsn "$slot" "$end")
+  kill $sampler 2>/dev/null || true
+  local max med
+  max=$(sort -n "$samples" | tail -1); med=$(sort -n "$samples" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  echo "$tps $((max / 1024)) $((med / 1024)) $catchup"
+}
+count_xacts() { psql_s -Atd shop -c "SELECT count(*) FROM pgbench_history"; }
+
+# --- native logical replication
+fresh_target
+pg_dump -h 127.0.0.1 -p "$sp" -U postgres --schema-only shop | psql_t -d t >/dev/null
+psql_s -d shop -c "CREATE PUBLICATION bench FOR ALL TABLES"
+psql_t -d t -c "CREATE SUBSCRIPTION bench CONNECTION 'host=127.0.0.1 port=$sp dbname=shop user=postgres' PUBLICATION bench"
+until [ "$(psql_t -Atd t -c "SELECT count(*) FILTER (WHERE srsubstate <> 'r') FROM pg_subscription_rel")" = 0 ]; do sleep 0.5; done
+echo "native: initial sync done; live load for ${seconds}s"
+read -r n_tps n_max n_med n_catch <<<"$(live_load bench)"
+psql_t -d t -c "ALTER SUBSCRIPTION bench DISABLE"
+before=$(count_xacts); pgbench_s -n -c 4 -j 2 -T "$backlog" >/dev/null 2>&1; n_backlog=$(( $(count_xacts) - before ))
+end=$(psql_s -Atd shop -c "SELECT pg_current_wal_lsn()")
+psql_t -d t -c "ALTER SUBSCRIPTION bench ENABLE"
+n_drain=$(await_lsn bench "$end")
+psql_t -d t -c "DROP SUBSCRIPTION bench"; psql_s -d shop -c "DROP PUBLICATION bench"
+
+# --- pgferry copy + change stream
+fresh_target
+rm -rf "$base/work"
+java -jar "$jar" migrate --method copy --set-replica-identity-full -j 2 --dir "$base/work" --source "$src" --target "$(dst_db t)" \
+  >"$base/pgferry.log" 2>&1 & ferry=$!
+until grep -q "change stream from slot" "$base/pgferry.log"; do kill -0 $ferry || { cat "$base/pgferry.log"; exit 1; }; sleep 0.5; done
+slot=$(grep -o 'slot pgferry_[0-9a-f]*' "$base/pgferry.log" | head -1 | cut -d' ' -f2)
+echo "pgferry: copy done, streaming from $slot; live load for ${seconds}s"
+read -r p_tps p_max p_med p_catch <<<"$(live_load "$slot")"
+kill $ferry; wait $ferry 2>/dev/null || true
+before=$(count_xacts); pgbench_s -n -c 4 -j 2 -T "$backlog" >/dev/null 2>&1; p_backlog=$(( $(count_xacts) - before ))
+end=$(psql_s -Atd shop -c "SELECT pg_current_wal_lsn()")
+java -jar "$jar" follow --dir "$base/work" --source "$src" --target "$(dst_db t)" >"$base/follow.log" 2>&1 & ferry=$!
+p_drain=$(await_lsn "$slot" "$end")
+java -jar "$jar" cutover --fence none --dir "$base/work" --source "$src" --target "$(dst_db t)" >"$base/cutover.log" 2>&1 \
+  || { echo "pgferry cutover failed:"; cat "$base/cutover.log"; }
+wait $ferry 2>/dev/null || true
+java -jar "$jar" cleanup --dir "$base/work" --source "$src" --target "$(dst_db t)" >/dev/null
+
+printf '\n%-8s %10s %12s %12s %12s %14s\n' "" "source tps" "max lag KB" "median KB" "catch-up s" "apply xact/s"
+printf '%-8s %10.0f %12d %12d %12.2f %14.0f\n' native "$n_tps" "$n_max" "$n_med" "$n_catch" "$(echo "$n_backlog / $n_drain" | bc -l)"
+printf '%-8s %10.0f %12d %12d %12.2f %14.0f\n' pgferry "$p_tps" "$p_max" "$p_med" "$p_catch" "$(echo "$p_backlog / $p_drain" | bc -l)"
+printf '\nratios pgferry/native: source tps %.2fx, apply rate %.2fx\n' "$(echo "$p_tps / $n_tps" | bc -l)" \
+  "$(echo "($p_backlog / $p_drain) / ($n_backlog / $n_drain)" | bc -l)"
