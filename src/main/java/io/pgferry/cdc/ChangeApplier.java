@@ -8,7 +8,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -27,8 +26,10 @@ import java.util.stream.Collectors;
  * origin's), and changes to a table whose transaction committed at or before the LSN that
  * table's rows were copied at (its snapshot already held them).
  *
- * <p>Consecutive changes that share a statement are sent as one JDBC batch (pipelined); row
- * counts still come back one by one, so a missing row is noticed and named.
+ * <p>Each relation's statements are prepared once on the target ({@code PREPARE}, types
+ * inferred from the columns); changes are queued as {@code EXECUTE} calls in one JDBC batch
+ * that pgjdbc pipelines, so a group of transactions costs one round trip instead of one per
+ * row. Row counts still come back one by one, so a missing row is noticed and named.
  */
 final class ChangeApplier implements AutoCloseable {
     private static final int MAX_BATCH = 1000;
@@ -37,10 +38,11 @@ final class ChangeApplier implements AutoCloseable {
     private final Map<String, LogSequenceNumber> tableLsns;
     private final LogSequenceNumber appliedBefore;
     private final Map<Long, RelationSql> relations = new HashMap<>();
-    private final Map<String, PreparedStatement> statements = new HashMap<>();
-
-    private PreparedStatement batch;
+    /** Prepared statement names by (relation, operation, columns); a relation's new shape gets new names. */
+    private final Map<String, String> prepared = new HashMap<>();
+    private final Statement pipeline;
     private final List<String> batchRows = new ArrayList<>();
+    private int preparedCount;
     private boolean targetTxOpen;
     private boolean skipTransaction;
     private LogSequenceNumber commitLsn;
@@ -63,7 +65,10 @@ final class ChangeApplier implements AutoCloseable {
         this.appliedBefore = appliedBefore;
         this.appliedEnd = appliedBefore;
         target.setAutoCommit(false);
+        this.pipeline = target.createStatement();
         try (Statement st = target.createStatement()) {
+            // EXECUTE arguments are quoted literals: backslashes must mean themselves
+            st.execute("SET standard_conforming_strings = on");
             // as the native apply worker does: the origin makes this safe, since after a crash the
             // target's recovered origin position and its recovered rows agree, and feedback to the
             // source reports only the flushed origin position
@@ -82,15 +87,9 @@ final class ChangeApplier implements AutoCloseable {
     void relation(PgOutputMessage.Relation r) throws SQLException {
         RelationSql old = relations.put(r.oid(), new RelationSql(r));
         if (old != null) {
-            flushBatch();
+            // the relation changed shape (or the stream restarted): later changes use freshly prepared statements
             String prefix = r.oid() + ":";
-            statements.entrySet().removeIf(e -> {
-                if (e.getKey().startsWith(prefix)) {
-                    closeQuietly(e.getValue());
-                    return true;
-                }
-                return false;
-            });
+            prepared.keySet().removeIf(k -> k.startsWith(prefix));
         }
     }
 
@@ -99,9 +98,8 @@ final class ChangeApplier implements AutoCloseable {
         if (skip(rel)) {
             return;
         }
-        PreparedStatement ps = statement(rel.relation().oid() + ":I", rel.insert());
-        bind(ps, i.newTuple(), all(rel), 1);
-        add(ps, null);
+        String name = statement(rel.relation().oid() + ":I", rel.insert());
+        add(execute(name, i.newTuple(), all(rel), null, null), null);
     }
 
     void update(PgOutputMessage.Update u, LogSequenceNumber at) throws SQLException {
@@ -117,10 +115,8 @@ final class ChangeApplier implements AutoCloseable {
         }
         TupleData keySource = u.oldTuple() != null ? u.oldTuple() : u.newTuple();
         BitSet where = rel.whereColumns(rel.fullIdentity() ? u.oldTuple() : null);
-        PreparedStatement ps = statement(rel.relation().oid() + ":U:" + set + ":" + where, rel.update(set, where));
-        int next = bind(ps, u.newTuple(), set, 1);
-        bind(ps, keySource, where, next);
-        add(ps, describe(rel, keySource, where, "UPDATE", at));
+        String name = statement(rel.relation().oid() + ":U:" + set + ":" + where, rel.update(set, where));
+        add(execute(name, u.newTuple(), set, keySource, where), describe(rel, keySource, where, "UPDATE", at));
     }
 
     void delete(PgOutputMessage.Delete d, LogSequenceNumber at) throws SQLException {
@@ -129,9 +125,8 @@ final class ChangeApplier implements AutoCloseable {
             return;
         }
         BitSet where = rel.whereColumns(rel.fullIdentity() ? d.oldTuple() : null);
-        PreparedStatement ps = statement(rel.relation().oid() + ":D:" + where, rel.delete(where));
-        bind(ps, d.oldTuple(), where, 1);
-        add(ps, describe(rel, d.oldTuple(), where, "DELETE", at));
+        String name = statement(rel.relation().oid() + ":D:" + where, rel.delete(where));
+        add(execute(name, d.oldTuple(), where, null, null), describe(rel, d.oldTuple(), where, "DELETE", at));
     }
 
     void truncate(PgOutputMessage.Truncate t, LogSequenceNumber at) throws SQLException {
@@ -145,13 +140,8 @@ final class ChangeApplier implements AutoCloseable {
         if (names.isEmpty()) {
             return;
         }
-        flushBatch();
-        openTargetTx();
-        try (Statement st = target.createStatement()) {
-            st.execute("TRUNCATE ONLY " + String.join(", ", names) + (t.restartIdentity() ? " RESTART IDENTITY" : "")
-                    + (t.cascade() ? " CASCADE" : ""));
-        }
-        appliedChanges++;
+        add("TRUNCATE ONLY " + String.join(", ", names) + (t.restartIdentity() ? " RESTART IDENTITY" : "")
+                + (t.cascade() ? " CASCADE" : ""), null);
     }
 
     /** Ends a source transaction; its rows reach the target at the next {@link #flush}. */
@@ -228,13 +218,16 @@ final class ChangeApplier implements AutoCloseable {
         return rel;
     }
 
-    private PreparedStatement statement(String key, String sql) throws SQLException {
-        PreparedStatement ps = statements.get(key);
-        if (ps == null) {
-            ps = target.prepareStatement(sql);
-            statements.put(key, ps);
+    /** The name of the prepared statement for {@code key}, queuing its PREPARE ahead of its first use. */
+    private String statement(String key, String sql) throws SQLException {
+        String name = prepared.get(key);
+        if (name == null) {
+            name = "pgferry_" + (++preparedCount);
+            prepared.put(key, name);
+            add("PREPARE " + name + " AS " + sql, null);
+            appliedChanges--;
         }
-        return ps;
+        return name;
     }
 
     private static BitSet all(RelationSql rel) {
@@ -243,27 +236,32 @@ final class ChangeApplier implements AutoCloseable {
         return b;
     }
 
-    private static int bind(PreparedStatement ps, TupleData tuple, BitSet columns, int first) throws SQLException {
-        int p = first;
-        for (int c = columns.nextSetBit(0); c >= 0; c = columns.nextSetBit(c + 1)) {
-            TupleData.Value v = tuple.get(c);
-            if (v instanceof TupleData.Null) {
-                ps.setNull(p++, Types.OTHER);
-            } else {
-                ps.setObject(p++, v.text(), Types.OTHER);
-            }
+    /** EXECUTE of a prepared statement with the values of {@code first} (then {@code second}) as quoted literals. */
+    private static String execute(String name, TupleData first, BitSet firstColumns, TupleData second, BitSet secondColumns) {
+        StringBuilder sql = new StringBuilder("EXECUTE ").append(name).append(" (");
+        boolean comma = appendValues(sql, first, firstColumns, false);
+        if (second != null) {
+            appendValues(sql, second, secondColumns, comma);
         }
-        return p;
+        return sql.append(')').toString();
     }
 
-    /** Queues a bound statement; {@code row} describes it for a conflict message (null: an INSERT, which cannot miss). */
-    private void add(PreparedStatement ps, String row) throws SQLException {
-        if (batch != ps) {
-            flushBatch();
+    private static boolean appendValues(StringBuilder sql, TupleData tuple, BitSet columns, boolean comma) {
+        for (int c = columns.nextSetBit(0); c >= 0; c = columns.nextSetBit(c + 1)) {
+            if (comma) {
+                sql.append(", ");
+            }
+            comma = true;
+            TupleData.Value v = tuple.get(c);
+            sql.append(v instanceof TupleData.Null ? "NULL" : Identifiers.literal(v.text()));
         }
+        return comma;
+    }
+
+    /** Queues a statement; {@code row} describes it for a conflict message (null: it cannot miss a row). */
+    private void add(String sql, String row) throws SQLException {
         openTargetTx();
-        ps.addBatch();
-        batch = ps;
+        pipeline.addBatch(sql);
         batchRows.add(row);
         appliedChanges++;
         if (batchRows.size() >= MAX_BATCH) {
@@ -272,19 +270,23 @@ final class ChangeApplier implements AutoCloseable {
     }
 
     private void flushBatch() throws SQLException {
-        if (batch == null) {
+        if (batchRows.isEmpty()) {
             return;
         }
-        int[] counts = batch.executeBatch();
+        int[] counts;
+        try {
+            counts = pipeline.executeBatch();
+        } catch (java.sql.BatchUpdateException e) {
+            batchRows.clear();
+            throw e.getNextException() != null ? e.getNextException() : e;
+        }
         for (int i = 0; i < counts.length; i++) {
             if (counts[i] == 0 && batchRows.get(i) != null) {
                 String row = batchRows.get(i);
-                batch = null;
                 batchRows.clear();
                 throw new ApplyConflictException(row);
             }
         }
-        batch = null;
         batchRows.clear();
     }
 
@@ -306,7 +308,11 @@ final class ChangeApplier implements AutoCloseable {
         } catch (SQLException ignored) {
             // the session is broken; the server rolls back on its own
         }
-        batch = null;
+        try {
+            pipeline.clearBatch();
+        } catch (SQLException ignored) {
+            // nothing queued survives anyway
+        }
         batchRows.clear();
         targetTxOpen = false;
         pendingTransactions = 0;
@@ -314,8 +320,7 @@ final class ChangeApplier implements AutoCloseable {
 
     @Override
     public void close() {
-        statements.values().forEach(ChangeApplier::closeQuietly);
-        statements.clear();
+        closeQuietly(pipeline);
     }
 
     private static void closeQuietly(Statement s) {
