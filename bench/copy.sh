@@ -62,6 +62,7 @@ for tool in raw_dump pgcopydb_clone pgferry_copy floor; do
       # the rows' own time, as pgferry's summary reports it: "... table(s) copied (N rows, X MB in 12.3s, ...)"
       d=$(grep -o ' in [0-9m.]*s, ' "$base/last.log" | head -1 | awk '{v=$2; sub("s,?$", "", v); n=split(v, a, "m"); print (n == 2 ? a[1] * 60 + a[2] : a[1])}')
       data_times+="$d "
+      mkdir -p "$here/target/bench-logs" && cp "$base/last.log" "$here/target/bench-logs/pgferry-copy-run$r.log"
       echo "  $tool run $r: ${t}s (rows copied in ${d}s)"
     else
       echo "  $tool run $r: ${t}s"
