@@ -108,10 +108,16 @@ final class ChangeApplier implements AutoCloseable {
             return;
         }
         BitSet set = new BitSet();
+        boolean keyUnchanged = u.oldKind() != PgOutputMessage.OldTuple.KEY;
         for (int c = 0; c < u.newTuple().size(); c++) {
-            if (!(u.newTuple().get(c) instanceof TupleData.UnchangedToast)) {
+            boolean unchangedKey = keyUnchanged && rel.relation().columns().get(c).key();
+            // an unchanged key stays out of SET: it cannot differ, and GENERATED ALWAYS identity keys refuse any assignment
+            if (!(u.newTuple().get(c) instanceof TupleData.UnchangedToast) && !unchangedKey) {
                 set.set(c);
             }
+        }
+        if (set.isEmpty()) {
+            return;
         }
         TupleData keySource = u.oldTuple() != null ? u.oldTuple() : u.newTuple();
         BitSet where = rel.whereColumns(rel.fullIdentity() ? u.oldTuple() : null);
@@ -298,7 +304,7 @@ final class ChangeApplier implements AutoCloseable {
         String key = where.stream().mapToObj(c -> rel.relation().columns().get(c).name() + "=" + tuple.get(c))
                 .limit(8).collect(Collectors.joining(", "));
         return op + " on " + Identifiers.qualified(rel.relation().namespace(), rel.relation().name()) + " found no row with " + key
-                + " (source transaction committing at " + commitLsn + ", change at " + at + ")";
+                + " (source transaction committing at " + commitLsn.asString() + ", change at " + at.asString() + ")";
     }
 
     /** Drops whatever the open target transaction holds; the stream will send it again. */

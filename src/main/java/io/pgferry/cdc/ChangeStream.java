@@ -125,9 +125,14 @@ public final class ChangeStream {
             reportedTransactions = 0;
             try (ChangeApplier applier = new ChangeApplier(apply, config.tableLsns(), applied);
                  PhaseProgress phase = progress.phase("stream", 0, "transactions", 0)) {
-                return loop(stream, applier, origin, info, new PgOutputDecoder(protocol), phase);
-            } finally {
+                boolean stopped = loop(stream, applier, origin, info, new PgOutputDecoder(protocol), phase);
                 closeQuietly(stream);
+                return stopped;
+            } catch (Exception e) {
+                // a polite close would first read (and keep in memory) everything the source still sends, which
+                // can be the rest of a transaction larger than the heap: drop the connection instead
+                repl.abort(Runnable::run);
+                throw e;
             }
         }
     }
@@ -222,7 +227,7 @@ public final class ChangeStream {
     private void report(PGReplicationStream stream, ChangeApplier applier, Connection info, LogSequenceNumber confirmed, boolean idle,
                         PhaseProgress phase) throws SQLException {
         LogSequenceNumber current;
-        try (Statement st = info.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+        try (Statement st = info.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             rs.next();
             current = LogSequenceNumber.valueOf(rs.getString(1));
         }

@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * The SQL that applies one relation's changes on the target, built from the source's Relation
- * message. Values are bound as untyped parameters so the target infers each column's type:
- * text output of the source's type is valid input on the same or a newer major.
+ * message, with numbered parameters ($1, $2...) for PREPARE: the target infers each
+ * parameter's type from its column, and text output of the source's type is valid input on
+ * the same or a newer major.
  *
  * <p>Rows are found by the replica identity's key columns, which use the target's primary-key
  * index. A REPLICA IDENTITY FULL table has no key: its row is found by every old value,
@@ -46,22 +47,23 @@ final class RelationSql {
         List<String> params = new ArrayList<>();
         for (PgOutputMessage.Column c : relation.columns()) {
             cols.add(Identifiers.quote(c.name()));
-            params.add("?");
+            params.add("$" + (params.size() + 1));
         }
-        return "INSERT INTO " + table + " (" + String.join(", ", cols) + ") VALUES (" + String.join(", ", params) + ")";
+        // the source's identity values are the truth: GENERATED ALWAYS columns must take them too
+        return "INSERT INTO " + table + " (" + String.join(", ", cols) + ") OVERRIDING SYSTEM VALUE VALUES (" + String.join(", ", params) + ")";
     }
 
     /** UPDATE of the columns in {@code set}, finding the row by {@code where} (see {@link #whereColumns}). */
     String update(BitSet set, BitSet where) {
         List<String> assignments = new ArrayList<>();
         for (int i = set.nextSetBit(0); i >= 0; i = set.nextSetBit(i + 1)) {
-            assignments.add(Identifiers.quote(relation.columns().get(i).name()) + " = ?");
+            assignments.add(Identifiers.quote(relation.columns().get(i).name()) + " = $" + (assignments.size() + 1));
         }
-        return "UPDATE " + table + " SET " + String.join(", ", assignments) + " WHERE " + rowMatch(where);
+        return "UPDATE " + table + " SET " + String.join(", ", assignments) + " WHERE " + rowMatch(where, assignments.size() + 1);
     }
 
     String delete(BitSet where) {
-        return "DELETE FROM " + table + " WHERE " + rowMatch(where);
+        return "DELETE FROM " + table + " WHERE " + rowMatch(where, 1);
     }
 
     /** The columns that find a row: the key columns, or for FULL identity every column the old image carries. */
@@ -77,11 +79,12 @@ final class RelationSql {
         return where;
     }
 
-    private String rowMatch(BitSet where) {
+    private String rowMatch(BitSet where, int firstParam) {
         List<String> conds = new ArrayList<>();
         for (int i = where.nextSetBit(0); i >= 0; i = where.nextSetBit(i + 1)) {
             String col = Identifiers.quote(relation.columns().get(i).name());
-            conds.add(fullIdentity() ? col + "::text IS NOT DISTINCT FROM ?::text" : col + " = ?");
+            String param = "$" + (firstParam + conds.size());
+            conds.add(fullIdentity() ? col + "::text IS NOT DISTINCT FROM " + param + "::text" : col + " = " + param);
         }
         String match = conds.isEmpty() ? "true" : String.join(" AND ", conds);
         if (fullIdentity()) {

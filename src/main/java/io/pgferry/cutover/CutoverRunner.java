@@ -128,9 +128,15 @@ public final class CutoverRunner {
         }
     }
 
+    /**
+     * Where the source's WAL ends once the fence is up: the insert position, not the write
+     * position pg_current_wal_lsn() reports, which lags behind commits by up to wal_writer_delay
+     * when synchronous_commit is off (a common setting) and would let the drain end before the
+     * last transactions arrived.
+     */
     private LogSequenceNumber currentWalLsn() {
         try (Connection c = source.open(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+             ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             rs.next();
             return LogSequenceNumber.valueOf(rs.getString(1));
         } catch (SQLException e) {

@@ -44,7 +44,8 @@ public final class WriteFence {
     public int raise() {
         try (Connection c = side.open()) {
             String db = currentDatabase(c);
-            if (store.setting(runId, stateKey).isEmpty()) {
+            // a fence lifted by a failed attempt is raised afresh by the retry, and must be recorded again to be lifted again
+            if (!isRaised()) {
                 store.putSetting(runId, stateKey, previousValue(c).orElse("<unset>"));
             }
             try (Statement st = c.createStatement()) {

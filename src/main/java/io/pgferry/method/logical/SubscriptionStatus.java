@@ -89,8 +89,8 @@ record SubscriptionStatus(int tablesReady, int tablesTotal, LogSequenceNumber co
             throw target.classify(e);
         }
         try (Connection s = source.open();
-             PreparedStatement ps = s.prepareStatement("SELECT confirmed_flush_lsn::text, pg_current_wal_lsn()::text,"
-                     + " pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint FROM pg_replication_slots WHERE slot_name = ?")) {
+             PreparedStatement ps = s.prepareStatement("SELECT confirmed_flush_lsn::text, pg_current_wal_insert_lsn()::text,"
+                     + " pg_wal_lsn_diff(pg_current_wal_insert_lsn(), confirmed_flush_lsn)::bigint FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, names.slot());
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {

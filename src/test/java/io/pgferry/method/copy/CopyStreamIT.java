@@ -186,7 +186,7 @@ class CopyStreamIT {
                 awaitLagBelow(work, follow, 64 * 1024, 60);
                 CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
                         "--checksums");
-                assertThat(cut.exitCode()).as(cut.all()).isZero();
+                assertThat(cut.exitCode()).as(cut.all() + log(work, "follow")).isZero();
                 assertThat(follow.waitFor(60, TimeUnit.SECONDS)).isTrue();
             } finally {
                 follow.destroyForcibly().waitFor();
@@ -272,7 +272,7 @@ class CopyStreamIT {
     static void awaitLagBelow(Path work, Process p, long bytes, int seconds) throws Exception {
         long deadline = System.currentTimeMillis() + seconds * 1000L;
         while (System.currentTimeMillis() < deadline) {
-            assertThat(p.isAlive()).as("stream process alive").isTrue();
+            assertAlive(work, p);
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db")); Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT lag_bytes FROM cdc_progress")) {
                 if (rs.next() && rs.getLong(1) < bytes) {
@@ -311,24 +311,17 @@ class CopyStreamIT {
         return Files.exists(f) ? Files.readString(f) : "(no log)";
     }
 
-    /** Waits until the stream process has refreshed its progress in the state store. */
+    /** Waits until the stream records progress after this call (so not an earlier, dead process's heartbeat). */
     static void awaitStreaming(Path work, Process p) throws Exception {
+        java.time.Instant started = java.time.Instant.now();
         long deadline = System.currentTimeMillis() + 180_000;
         while (System.currentTimeMillis() < deadline) {
-            if (!p.isAlive()) {
-                StringBuilder logs = new StringBuilder();
-                try (var files = Files.list(work)) {
-                    for (Path f : files.filter(f -> f.toString().endsWith(".log")).toList()) {
-                        logs.append("--- ").append(f.getFileName()).append('\n').append(Files.readString(f));
-                    }
-                }
-                throw new AssertionError("the pgferry process ended before streaming:\n" + logs);
-            }
+            assertAlive(work, p);
             Path db = work.resolve("state.db");
             if (Files.exists(db)) {
                 try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
-                     ResultSet rs = st.executeQuery("SELECT count(*) FROM cdc_progress WHERE updated_at > strftime('%Y-%m-%dT%H:%M:%f', 'now', '-3 seconds')")) {
-                    if (rs.next() && rs.getLong(1) > 0) {
+                     ResultSet rs = st.executeQuery("SELECT updated_at FROM cdc_progress")) {
+                    if (rs.next() && rs.getString(1) != null && java.time.Instant.parse(rs.getString(1)).isAfter(started)) {
                         return;
                     }
                 } catch (java.sql.SQLException e) {
@@ -338,6 +331,20 @@ class CopyStreamIT {
             Thread.sleep(100);
         }
         throw new AssertionError("the change stream did not start within 3 minutes");
+    }
+
+    /** Fails with every pgferry log of the work dir when the process has ended. */
+    static void assertAlive(Path work, Process p) throws Exception {
+        if (p.isAlive()) {
+            return;
+        }
+        StringBuilder logs = new StringBuilder();
+        try (var files = Files.list(work)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                logs.append("--- ").append(f.getFileName()).append('\n').append(Files.readString(f));
+            }
+        }
+        throw new AssertionError("the pgferry process ended (exit " + p.exitValue() + "):\n" + logs);
     }
 
     static long scalar(Connection c, String sql) throws Exception {
