@@ -74,8 +74,12 @@ public final class StatusReader {
         double secs = seconds(start, end);
         Double bytesRate = secs > 0 && p.bytesDone() > 0 ? p.bytesDone() / secs : null;
         Double itemsRate = secs > 0 && p.done() > 0 ? p.done() / secs : null;
-        Double percent = p.total() > 0 ? Math.min(100.0, 100.0 * p.done() / p.total())
-                : p.bytesTotal() > 0 ? Math.min(100.0, 100.0 * p.bytesDone() / p.bytesTotal()) : null;
+        Double percent = null; // not a nested ternary: its double branch would unbox the null
+        if (p.total() > 0) {
+            percent = Math.min(100.0, 100.0 * p.done() / p.total());
+        } else if (p.bytesTotal() > 0) {
+            percent = Math.min(100.0, 100.0 * p.bytesDone() / p.bytesTotal());
+        }
         Double eta = null;
         if (running && !finished) {
             if (p.bytesTotal() > 0 && bytesRate != null && p.bytesDone() < p.bytesTotal()) {

@@ -99,6 +99,20 @@ class StatusReaderTest {
         }
     }
 
+    @Test
+    void aPhaseWithoutTotalsYetHasNoPercentNorEta(@TempDir Path dir) {
+        try (StateStore store = StateStore.open(dir)) {
+            RunRecord run = store.createRun("logical", "postgres://app@src:5432/shop", "postgres://app@dst:5432/shop");
+            store.startStep(run.id(), "sync");
+            store.progress(run.id(), "sync", 0, 0, "tables", 0, 0);
+            StatusReport report = new StatusReader(store).read().orElseThrow();
+            StatusSchema.assertValid(StatusJson.write(report, false));
+            assertThat(report.overall().percent()).isNull();
+            assertThat(report.etaSeconds()).isNull();
+            assertThat(report.lag()).isNull();
+        }
+    }
+
     private static void part(StateStore store, RunRecord run, String schema, String table, int no, int total, String status,
                              long rows, long bytes, String lsn) {
         store.update("INSERT INTO table_part (run_id, schema_name, table_name, part_no, parts_total, status, rows, bytes, lsn)"
