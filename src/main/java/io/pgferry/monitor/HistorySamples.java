@@ -41,19 +41,22 @@ public final class HistorySamples {
         return !store.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", rs -> 1, TABLE).isEmpty();
     }
 
-    /** The run's last {@value #MAX_POINTS} points, oldest first, each with its byte rate. */
+    /** At most about {@value #MAX_POINTS} points over the whole run, oldest first, each with its byte rate since the one before. */
     public static List<Point> read(StateStore store, String runId) {
         if (!exists(store)) {
             return List.of();
         }
         record Raw(Instant at, String phase, long done, long bytes, Long lagBytes, Double lagSeconds) {
         }
-        List<Raw> raw = new ArrayList<>(store.query("SELECT at, phase, done, bytes_done, lag_bytes, lag_seconds FROM " + TABLE
-                        + " WHERE run_id = ? ORDER BY at DESC LIMIT " + MAX_POINTS,
+        long count = store.query("SELECT count(*) FROM " + TABLE + " WHERE run_id = ?", rs -> rs.getLong(1), runId).get(0);
+        long every = Math.max(1, (count + MAX_POINTS - 1) / MAX_POINTS);
+        // a long run is thinned evenly (every n-th sample, and the last) so the charts span the whole run
+        List<Raw> raw = store.query("SELECT at, phase, done, bytes_done, lag_bytes, lag_seconds FROM (SELECT *,"
+                        + " row_number() OVER (ORDER BY at) AS n FROM " + TABLE + " WHERE run_id = ?) WHERE (n - 1) % ? = 0 OR n = ?"
+                        + " ORDER BY at",
                 rs -> new Raw(Instant.parse(rs.getString(1)), rs.getString(2), rs.getLong(3), rs.getLong(4),
                         rs.getObject(5) == null ? null : rs.getLong(5), rs.getObject(6) == null ? null : rs.getDouble(6)),
-                runId));
-        java.util.Collections.reverse(raw);
+                runId, every, count);
         List<Point> out = new ArrayList<>(raw.size());
         java.util.Map<String, Raw> lastOfPhase = new java.util.HashMap<>();
         for (Raw r : raw) {
