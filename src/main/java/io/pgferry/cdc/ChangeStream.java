@@ -72,7 +72,6 @@ public final class ChangeStream {
     /** Streams until a stop is requested (returns normally) or a permanent error (throws, state resumable). */
     public void run() {
         control.state("streaming");
-        Retry retry = Retry.standard(progress::warn);
         int failures = 0;
         try {
             while (true) {
@@ -86,8 +85,7 @@ public final class ChangeStream {
                     if (!Retry.isTransient(e) || ++failures >= MAX_FAILURES_IN_A_ROW) {
                         throw e;
                     }
-                    store.event(runId, "retry", "change stream interrupted (" + e.getMessage() + "); resuming from the last applied transaction");
-                    progress.warn("change stream interrupted: " + e.getMessage() + "; resuming from the last applied transaction");
+                    progress.retry("change stream interrupted (" + e.getMessage() + "); resuming from the last applied transaction");
                     sleep(backoff(failures));
                 }
             }

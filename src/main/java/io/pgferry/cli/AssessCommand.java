@@ -39,11 +39,19 @@ public final class AssessCommand implements Callable<Integer> {
     @Option(names = "--markdown", description = "Print Markdown, to paste into a ticket.")
     boolean markdown;
 
+    @Option(names = "--dir", paramLabel = "DIR",
+            description = "Also save the report as DIR/assessment.json, the work dir where pgferry serve shows it.")
+    java.nio.file.Path dir;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         Connector s = new Connector("source", ConnectionSpec.parse(source));
         Connector t = target == null ? null : new Connector("target", ConnectionSpec.parse(target));
         Report report = Assessment.run(s, t, Optional.ofNullable(maxDowntime));
+        if (dir != null) {
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.writeString(dir.resolve(io.pgferry.monitor.DashboardServer.ASSESSMENT_FILE), report.toJson());
+        }
         System.out.println(json ? report.toJson() : markdown ? report.toMarkdown() : report.toText());
         return report.hasBlockers() ? 2 : 0;
     }

@@ -11,7 +11,7 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {"Moves a live PostgreSQL database (13 or newer) to another PostgreSQL server.", ""},
-        subcommands = {AssessCommand.class, MigrateCommand.class, FollowCommand.class, CutoverCommand.class, CleanupCommand.class, RollbackCommand.class, StatusCommand.class, VerifyCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {AssessCommand.class, MigrateCommand.class, FollowCommand.class, CutoverCommand.class, CleanupCommand.class, RollbackCommand.class, StatusCommand.class, ServeCommand.class, VerifyCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 ok, 1 failed, 2 bad input or a blocker (nothing changed),",
                 "3 a server unreachable or refusing access, 4 a tool or resource missing on this machine."})
 public final class Main implements Runnable {

@@ -8,6 +8,7 @@ import io.pgferry.method.MigrationSummary;
 import io.pgferry.method.RunStarter;
 import io.pgferry.method.logical.LogicalReplication;
 import io.pgferry.method.copy.CopyAndStream;
+import io.pgferry.monitor.DashboardServer;
 import io.pgferry.monitor.Progress;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.Connector;
@@ -18,6 +19,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -79,6 +82,10 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--keep-acl", description = "Restore privileges (GRANT/REVOKE); the target needs the source's roles.")
     boolean keepAcl;
 
+    @Option(names = "--dashboard", paramLabel = "PORT",
+            description = "Serve the web dashboard and /metrics on 127.0.0.1:PORT while the migration runs (0 picks a free port).")
+    Integer dashboard;
+
     @Override
     public Integer call() {
         if (jobs < 1 || jobs > 64) {
@@ -93,7 +100,7 @@ public final class MigrateCommand implements Callable<Integer> {
             case copy -> new CopyAndStream(copyOptions.toOptions(jobs, logicalOptions.setReplicaIdentityFull));
         };
         MigrationOptions options = new MigrationOptions(jobs, Optional.ofNullable(pgBin), clean, keepOwner, keepAcl);
-        try (StateStore store = StateStore.open(workDir.dir())) {
+        try (StateStore store = StateStore.open(workDir.dir()); DashboardServer dashboardServer = startDashboard(store)) {
             RunRecord run = RunStarter.startOrResume(store, impl.name(), source, target);
             Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
             MigrationContext context = new MigrationContext(new Connector("source", source), new Connector("target", target),
@@ -108,5 +115,16 @@ public final class MigrateCommand implements Callable<Integer> {
                 throw e;
             }
         }
+    }
+
+    private DashboardServer startDashboard(StateStore store) {
+        if (dashboard == null) {
+            return null;
+        }
+        DashboardServer server = DashboardServer.start(store, new InetSocketAddress(InetAddress.getLoopbackAddress(), dashboard),
+                Optional.empty());
+        System.out.println("dashboard on " + server.url() + " while this command runs (pgferry serve --dir " + workDir.dir()
+                + " keeps it up afterwards)");
+        return server;
     }
 }

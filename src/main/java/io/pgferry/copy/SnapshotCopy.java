@@ -150,7 +150,7 @@ public final class SnapshotCopy {
                 }
             }
             try (PhaseProgress phase = progress.phase("copy", toCopy.size(), "tables", bytesTotal)) {
-                ParallelCopy copy = new ParallelCopy(source, target, snapshot, ledger, phase, progress::warn);
+                ParallelCopy copy = new ParallelCopy(source, target, snapshot, ledger, phase, progress::retry);
                 copy.run(parts, settings.jobs(), t -> builds.tableReady(t.schema(), t.name()));
                 rows = copy.rowsCopied();
                 bytes = phase.bytesDone();

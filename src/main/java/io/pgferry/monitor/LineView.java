@@ -49,7 +49,10 @@ final class LineView implements PhaseProgress.View {
             }
             sb.append(", ").append(Units.rate(bytesDone, elapsed));
         }
-        if (total > 0 && done > 0 && done < total) {
+        if (bytesTotal > 0 && bytesDone > 0 && bytesDone < bytesTotal) {
+            long etaMs = (long) (elapsed * ((double) (bytesTotal - bytesDone) / bytesDone));
+            sb.append(", ETA ").append(Units.duration(Duration.ofMillis(etaMs)));
+        } else if (total > 0 && done > 0 && done < total) {
             long etaMs = elapsed * (total - done) / done;
             sb.append(", ETA ").append(Units.duration(Duration.ofMillis(etaMs)));
         }

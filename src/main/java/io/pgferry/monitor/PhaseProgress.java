@@ -95,6 +95,7 @@ public final class PhaseProgress implements AutoCloseable {
         if (store != null && (force || now - lastStoredAt >= STORE_INTERVAL_MS)) {
             lastStoredAt = now;
             store.progress(runId, phase, done, total, unit, bytesDone, bytesTotal);
+            HistorySamples.record(store, runId, phase, done, bytesDone);
         }
     }
 

@@ -62,6 +62,15 @@ public final class Progress {
         out.println("warning: " + safe);
     }
 
+    /** A transient failure about to be retried: counted by status and /metrics as a retry. */
+    public void retry(String message) {
+        String safe = Redaction.redact(message);
+        if (store != null) {
+            store.event(runId, "retry", safe);
+        }
+        out.println("retry: " + safe);
+    }
+
     /** The final summary is printed even in quiet mode. */
     public void summary(String text) {
         out.println(text);

@@ -67,7 +67,7 @@ class DumpRestoreIT {
             }
             CliRun status = CliRun.of("status", "--dir", work.toString(), "--json");
             assertThat(status.exitCode()).as(status.all()).isZero();
-            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(status.out());
+            var json = io.pgferry.testing.StatusSchema.assertValid(status.out());
             assertThat(json.at("/run/method").asText()).isEqualTo("dump");
             assertThat(json.at("/run/status").asText()).isEqualTo("done");
             assertThat(json.get("steps").findValuesAsText("name")).contains("dump", "restore", "analyze", "verify");

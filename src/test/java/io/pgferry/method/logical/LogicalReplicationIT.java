@@ -133,7 +133,7 @@ class LogicalReplicationIT {
             CliRun accepted = migrate(pair, work, "--set-replica-identity-full");
             assertThat(accepted.exitCode()).as(accepted.all()).isZero();
             CliRun status = CliRun.of("status", "--dir", work.toString(), "--json");
-            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(status.out());
+            var json = io.pgferry.testing.StatusSchema.assertValid(status.out());
             assertThat(json.at("/run/method").asText()).isEqualTo("logical");
             assertThat(json.at("/lag/appliedLsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
             assertThat(json.at("/lag/lagBytes").isNumber()).isTrue();

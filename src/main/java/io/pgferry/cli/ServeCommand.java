@@ -1,0 +1,56 @@
+package io.pgferry.cli;
+
+import io.pgferry.monitor.DashboardServer;
+import io.pgferry.state.StateStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        header = "Serve the web dashboard and /metrics of a work dir.",
+        description = {"Serves a live web dashboard of a migration from its work dir: phases as a timeline, tables,",
+                "throughput and lag charts, the assessment, events and the cutover command once lag allows it;",
+                "/api/status (docs/status.md), /api/history and /metrics (Prometheus). Read-only; runs until Ctrl-C.",
+                "Bound to 127.0.0.1 unless --bind says otherwise; any other address needs a token."},
+        footer = {"", "Examples:", "  pgferry serve --dir ./pgferry-work --port 8080",
+                "  PGFERRY_DASHBOARD_TOKEN=s3cret pgferry serve --bind 0.0.0.0   # then open http://host:8080/?token=s3cret"})
+public final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    GlobalOptions global;
+
+    @Mixin
+    WorkDirOption workDir;
+
+    @Option(names = "--port", defaultValue = "8080", paramLabel = "P", description = "TCP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "ADDRESS",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--token", paramLabel = "T",
+            description = "Require this token (?token=T or Authorization: Bearer T); default: $PGFERRY_DASHBOARD_TOKEN. Required off loopback.")
+    String token;
+
+    @Override
+    public Integer call() throws Exception {
+        try (StateStore store = StateStore.openExisting(workDir.dir());
+             DashboardServer server = DashboardServer.start(store, new InetSocketAddress(InetAddress.getByName(bind), port), token())) {
+            System.out.println("dashboard of " + workDir.dir().toAbsolutePath() + " on " + server.url()
+                    + (token().isPresent() ? " (token required)" : "") + "; Ctrl-C to stop");
+            System.out.flush();
+            new CountDownLatch(1).await();
+            return 0;
+        }
+    }
+
+    private Optional<String> token() {
+        return Optional.ofNullable(token).or(() -> Optional.ofNullable(System.getenv("PGFERRY_DASHBOARD_TOKEN")));
+    }
+}

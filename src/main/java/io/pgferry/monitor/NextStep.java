@@ -1,0 +1,84 @@
+package io.pgferry.monitor;
+
+import io.pgferry.state.RunRecord;
+import io.pgferry.state.StepRecord;
+import io.pgferry.state.StepStatus;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** What the user does next, derived from the run's method, status and steps. */
+final class NextStep {
+    /** The steps each method records, in order; a method not listed here still gets a generic answer. */
+    private static final Map<String, List<String>> PLANS = Map.of(
+            "dump", List.of("preflight", "dump", "restore", "analyze", "verify"),
+            "logical", List.of("preflight", "schema", "keys", "publication", "subscription", "sync", "post-data"),
+            "copy", List.of("preflight", "publication", "snapshot", "schema", "data", "post-data", "sequences", "analyze"));
+
+    private final RunRecord run;
+    private final List<StepRecord> steps;
+    private final Path dir;
+    private final StatusReport.Lag lag;
+
+    NextStep(RunRecord run, List<StepRecord> steps, Path dir, StatusReport.Lag lag) {
+        this.run = run;
+        this.steps = steps;
+        this.dir = dir;
+        this.lag = lag;
+    }
+
+    static List<String> plannedSteps(String method) {
+        return PLANS.getOrDefault(method, List.of());
+    }
+
+    /**
+     * The exact cutover command, once a logical run has synced and its lag is under
+     * {@link StatusReport#CUTOVER_LAG_SECONDS}; URIs as stored (without password: it comes from
+     * PGPASSWORD or ~/.pgpass).
+     */
+    Optional<String> cutoverCommand() {
+        boolean streamed = run.method().equals("logical") || run.method().equals("copy");
+        // logical is synced when its subscription is; copy once its copy is done and the stream follows
+        String readyStep = run.method().equals("copy") ? "analyze" : "sync";
+        boolean synced = steps.stream().anyMatch(s -> s.name().equals(readyStep) && s.status() == StepStatus.DONE)
+                || RunRecord.STATUS_DONE.equals(run.status());
+        if (!streamed || !synced || lag == null || lag.lagSeconds() >= StatusReport.CUTOVER_LAG_SECONDS
+                || !(RunRecord.STATUS_DONE.equals(run.status()) || RunRecord.STATUS_RUNNING.equals(run.status()))) {
+            return Optional.empty();
+        }
+        return Optional.of("pgferry cutover --dir " + dir.toAbsolutePath() + " --source '" + run.source() + "' --target '"
+                + run.target() + "'");
+    }
+
+    String text() {
+        String status = run.status();
+        if (RunRecord.STATUS_FAILED.equals(status)) {
+            return "fix the cause of the last error, then run the same pgferry migrate command again: finished steps are kept";
+        }
+        if ("cut-over".equals(status)) {
+            return "point the application at the target; then pgferry cleanup --dir " + dir.toAbsolutePath()
+                    + " removes the stream objects (rollback is possible until then)";
+        }
+        if ("rolled-back".equals(status)) {
+            return "the application uses the source again; pgferry cleanup --dir " + dir.toAbsolutePath() + " removes what is left";
+        }
+        if (RunRecord.STATUS_DONE.equals(status)) {
+            return switch (run.method()) {
+                case "dump" -> "point the application at the target: " + run.target();
+                case "logical", "copy" -> cutoverCommand().map(c -> "when ready: " + c)
+                        .orElse("wait for the lag to drop below " + (int) StatusReport.CUTOVER_LAG_SECONDS + " s, then pgferry cutover --dir "
+                                + dir.toAbsolutePath());
+                default -> "see pgferry status";
+            };
+        }
+        StepRecord runningStep = steps.stream().filter(s -> s.status() == StepStatus.RUNNING).reduce((a, b) -> b).orElse(null);
+        String current = runningStep != null ? runningStep.name() : run.phase();
+        List<String> plan = plannedSteps(run.method());
+        int at = plan.indexOf(current);
+        String next = plan.subList(at + 1, plan.size()).stream().filter(name -> steps.stream()
+                .noneMatch(s -> s.name().equals(name) && s.status() == StepStatus.DONE)).findFirst().orElse(null);
+        return "wait: " + current + " is running" + (next == null ? "" : "; then " + next);
+    }
+}

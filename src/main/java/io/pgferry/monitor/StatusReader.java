@@ -1,0 +1,176 @@
+package io.pgferry.monitor;
+
+import io.pgferry.state.EventRecord;
+import io.pgferry.state.ProgressRecord;
+import io.pgferry.state.RunRecord;
+import io.pgferry.state.StateStore;
+import io.pgferry.state.StepRecord;
+import io.pgferry.state.StepStatus;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** Builds a {@link StatusReport} from a work dir's state store: no server connection, no secret. */
+public final class StatusReader {
+    private static final int EVENTS = 50;
+
+    private final StateStore store;
+
+    public StatusReader(StateStore store) {
+        this.store = store;
+    }
+
+    public Optional<StatusReport> read() {
+        return store.currentRun().map(this::read);
+    }
+
+    private StatusReport read(RunRecord run) {
+        Instant now = Instant.now();
+        boolean running = RunRecord.STATUS_RUNNING.equals(run.status());
+        List<StepRecord> stepRecords = store.steps(run.id());
+        List<StatusReport.Step> steps = stepRecords.stream().map(s -> step(s, now)).toList();
+        List<StatusReport.Phase> phases = store.progress(run.id()).stream()
+                .map(p -> phase(p, stepRecords, run, running)).toList();
+        StatusReport.Phase current = currentPhase(run, phases);
+        List<StatusReport.TableState> tables = tables(run.id());
+        Optional<StatusReport.Lag> lag = lag(run.id());
+        StatusReport.Overall overall = current == null ? null : new StatusReport.Overall(current.name(), current.unit(),
+                current.done(), current.total(), current.bytesDone(), current.bytesTotal(), current.percent());
+        StatusReport.Totals totals = totals(run, phases, tables, stepRecords);
+        StatusReport.Rates rates = rates(current, tables, run, now);
+        Double eta = running && current != null ? current.etaSeconds() : null;
+        List<StatusReport.Event> events = store.events(run.id(), EVENTS).stream().map(StatusReader::event).toList();
+        long retries = count(run.id(), "level = 'retry' OR (level = 'warning' AND message LIKE '%retrying in%')");
+        long errors = count(run.id(), "level = 'error'");
+        String lastError = run.lastError() != null ? run.lastError() : lastErrorEvent(run.id());
+        NextStep next = new NextStep(run, stepRecords, store.dir(), lag.orElse(null));
+        return new StatusReport(StatusReport.SCHEMA_VERSION, now, store.dir().toAbsolutePath().toString(),
+                new StatusReport.Run(run.id(), run.method(), run.status(), run.phase(), run.source(), run.target(),
+                        run.createdAt(), run.updatedAt(), seconds(run.createdAt(), running ? now : run.updatedAt())),
+                steps, phases, overall, totals, rates, eta, lag.orElse(null), retries, errors, lastError,
+                next.text(), next.cutoverCommand().orElse(null), tables, events);
+    }
+
+    private static StatusReport.Step step(StepRecord s, Instant now) {
+        Instant end = s.finishedAt() != null ? s.finishedAt() : s.status() == StepStatus.RUNNING ? now : null;
+        return new StatusReport.Step(s.name(), s.status().name().toLowerCase(Locale.ROOT), s.startedAt(), s.finishedAt(),
+                s.startedAt() == null || end == null ? null : seconds(s.startedAt(), end), s.detail());
+    }
+
+    /**
+     * A phase's rate is its counters over the time since its step started (or since the run
+     * started, for a phase without a step of its name); its ETA follows bytes when their total is
+     * known, items otherwise.
+     */
+    private static StatusReport.Phase phase(ProgressRecord p, List<StepRecord> steps, RunRecord run, boolean running) {
+        StepRecord step = steps.stream().filter(s -> s.name().equals(p.phase())).findFirst().orElse(null);
+        Instant start = step != null && step.startedAt() != null ? step.startedAt() : run.createdAt();
+        boolean finished = step != null && step.status() == StepStatus.DONE;
+        Instant end = finished && step.finishedAt() != null ? step.finishedAt() : p.updatedAt();
+        double secs = seconds(start, end);
+        Double bytesRate = secs > 0 && p.bytesDone() > 0 ? p.bytesDone() / secs : null;
+        Double itemsRate = secs > 0 && p.done() > 0 ? p.done() / secs : null;
+        Double percent = null; // not a nested ternary: its double branch would unbox the null
+        if (p.total() > 0) {
+            percent = Math.min(100.0, 100.0 * p.done() / p.total());
+        } else if (p.bytesTotal() > 0) {
+            percent = Math.min(100.0, 100.0 * p.bytesDone() / p.bytesTotal());
+        }
+        Double eta = null;
+        if (running && !finished) {
+            if (p.bytesTotal() > 0 && bytesRate != null && p.bytesDone() < p.bytesTotal()) {
+                eta = (p.bytesTotal() - p.bytesDone()) / bytesRate;
+            } else if (p.total() > 0 && itemsRate != null && p.done() < p.total()) {
+                eta = (p.total() - p.done()) / itemsRate;
+            }
+        }
+        return new StatusReport.Phase(p.phase(), p.unit(), p.done(), p.total(), p.bytesDone(), p.bytesTotal(), p.updatedAt(),
+                percent, bytesRate, itemsRate, eta);
+    }
+
+    /** The phase named by the run, else the one updated last. */
+    private static StatusReport.Phase currentPhase(RunRecord run, List<StatusReport.Phase> phases) {
+        return phases.stream().filter(p -> p.name().equals(run.phase())).findFirst()
+                .orElse(phases.isEmpty() ? null : phases.stream().max(java.util.Comparator.comparing(StatusReport.Phase::updatedAt)).get());
+    }
+
+    private List<StatusReport.TableState> tables(String runId) {
+        return store.query("SELECT schema_name, table_name, sum(CASE WHEN lower(status) = 'done' THEN 1 ELSE 0 END),"
+                        + " max(parts_total), sum(rows), sum(bytes), group_concat(DISTINCT lower(status)), max(lsn)"
+                        + " FROM table_part WHERE run_id = ? GROUP BY schema_name, table_name ORDER BY schema_name, table_name",
+                rs -> {
+                    int done = rs.getInt(3);
+                    int total = Math.max(rs.getInt(4), 1);
+                    String statuses = rs.getString(7);
+                    String status = done >= total ? "done" : statuses.contains("failed") ? "failed"
+                            : statuses.contains(",") || statuses.contains("running") || done > 0 ? "copying" : statuses;
+                    return new StatusReport.TableState(rs.getString(1), rs.getString(2), done, total, rs.getLong(5), rs.getLong(6),
+                            status, rs.getString(8));
+                }, runId);
+    }
+
+    private Optional<StatusReport.Lag> lag(String runId) {
+        return store.query("SELECT applied_lsn, source_lsn, lag_bytes, lag_seconds, applied_xacts, updated_at FROM cdc_progress"
+                        + " WHERE run_id = ?",
+                rs -> new StatusReport.Lag(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getDouble(4), rs.getLong(5),
+                        rs.getString(6) == null ? null : Instant.parse(rs.getString(6))), runId).stream().findFirst();
+    }
+
+    /**
+     * Tables count from table_part when the method records parts; otherwise from the latest
+     * phase measured in tables. Bytes likewise, from parts or the current phase.
+     */
+    private static StatusReport.Totals totals(RunRecord run, List<StatusReport.Phase> phases, List<StatusReport.TableState> tables,
+                                              List<StepRecord> steps) {
+        long tablesDone;
+        long tablesTotal;
+        long rows = tables.stream().mapToLong(StatusReport.TableState::rows).sum();
+        long bytes;
+        if (!tables.isEmpty()) {
+            tablesDone = tables.stream().filter(t -> t.status().equals("done")).count();
+            tablesTotal = tables.size();
+            bytes = tables.stream().mapToLong(StatusReport.TableState::bytes).sum();
+        } else {
+            StatusReport.Phase byTables = phases.stream().filter(p -> p.unit().equals("tables"))
+                    .max(java.util.Comparator.comparing(StatusReport.Phase::updatedAt)).orElse(null);
+            tablesDone = byTables == null ? 0 : byTables.done();
+            tablesTotal = byTables == null ? 0 : byTables.total();
+            StatusReport.Phase current = currentPhase(run, phases);
+            bytes = current == null ? 0 : current.bytesDone();
+        }
+        long stepsDone = steps.stream().filter(s -> s.status() == StepStatus.DONE).count();
+        long stepsTotal = Math.max(NextStep.plannedSteps(run.method()).size(), steps.size());
+        return new StatusReport.Totals(tablesDone, tablesTotal, rows, bytes, stepsDone, stepsTotal);
+    }
+
+    private static StatusReport.Rates rates(StatusReport.Phase current, List<StatusReport.TableState> tables, RunRecord run,
+                                            Instant now) {
+        if (current == null) {
+            return new StatusReport.Rates(null, null, null);
+        }
+        long rows = tables.stream().mapToLong(StatusReport.TableState::rows).sum();
+        double secs = seconds(run.createdAt(), RunRecord.STATUS_RUNNING.equals(run.status()) ? now : run.updatedAt());
+        return new StatusReport.Rates(current.bytesPerSecond(), current.itemsPerSecond(), rows > 0 && secs > 0 ? rows / secs : null);
+    }
+
+    private long count(String runId, String where) {
+        return store.query("SELECT count(*) FROM event WHERE run_id = ? AND (" + where + ")", rs -> rs.getLong(1), runId).get(0);
+    }
+
+    private String lastErrorEvent(String runId) {
+        return store.query("SELECT message FROM event WHERE run_id = ? AND level = 'error' ORDER BY id DESC LIMIT 1",
+                rs -> rs.getString(1), runId).stream().findFirst().orElse(null);
+    }
+
+    private static StatusReport.Event event(EventRecord e) {
+        return new StatusReport.Event(e.id(), e.at(), e.level(), e.message());
+    }
+
+    static double seconds(Instant from, Instant to) {
+        return Math.max(0, Duration.between(from, to).toMillis() / 1000.0);
+    }
+}

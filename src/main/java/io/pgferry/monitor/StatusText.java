@@ -1,0 +1,67 @@
+package io.pgferry.monitor;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/** {@code pgferry status} for people: the same facts as the JSON, a screen high. */
+public final class StatusText {
+    private static final int EVENTS = 10;
+    private static final int TABLES = 20;
+
+    private StatusText() {
+    }
+
+    public static String render(StatusReport r) {
+        StringBuilder sb = new StringBuilder();
+        StatusReport.Run run = r.run();
+        sb.append("run ").append(run.id()).append("  method ").append(run.method()).append("  status ").append(run.status())
+                .append("  phase ").append(run.phase()).append("  elapsed ")
+                .append(Units.duration(Duration.ofMillis((long) (run.elapsedSeconds() * 1000)))).append('\n');
+        sb.append("  ").append(run.source()).append(" -> ").append(run.target()).append('\n');
+        if (r.lastError() != null) {
+            sb.append("  last error: ").append(r.lastError()).append('\n');
+        }
+        sb.append("steps:\n");
+        for (StatusReport.Step s : r.steps()) {
+            sb.append(String.format(Locale.ROOT, "  %-20s %-8s %7s %s%n", s.name(), s.status(),
+                    s.durationSeconds() == null ? "" : Units.duration(Duration.ofMillis((long) (s.durationSeconds() * 1000))),
+                    s.detail() == null ? "" : s.detail()));
+        }
+        for (StatusReport.Phase p : r.phases()) {
+            sb.append(String.format(Locale.ROOT, "progress %-12s %d/%d %s", p.name(), p.done(), p.total(), p.unit()));
+            if (p.bytesDone() > 0) {
+                sb.append(", ").append(Units.bytes(p.bytesDone()));
+                if (p.bytesTotal() > 0) {
+                    sb.append(" of ~").append(Units.bytes(p.bytesTotal()));
+                }
+            }
+            if (p.bytesPerSecond() != null) {
+                sb.append(", ").append(Units.bytes(p.bytesPerSecond().longValue())).append("/s");
+            }
+            if (p.etaSeconds() != null) {
+                sb.append(", ETA ").append(Units.duration(Duration.ofMillis((long) (p.etaSeconds() * 1000))));
+            }
+            sb.append('\n');
+        }
+        StatusReport.Totals t = r.totals();
+        sb.append(String.format(Locale.ROOT, "totals: %d/%d tables, %d/%d steps%s%s, %d retries, %d errors%n", t.tablesDone(),
+                t.tablesTotal(), t.stepsDone(), t.stepsTotal(), t.rows() > 0 ? ", " + t.rows() + " rows" : "",
+                t.bytes() > 0 ? ", " + Units.bytes(t.bytes()) : "", r.retries(), r.errors()));
+        if (r.lag() != null) {
+            StatusReport.Lag l = r.lag();
+            sb.append(String.format(Locale.ROOT, "lag: %s, %.1f s (applied %s, source %s, at %s)%n", Units.bytes(l.lagBytes()),
+                    l.lagSeconds(), l.appliedLsn(), l.sourceLsn(), l.updatedAt()));
+        }
+        if (!r.tables().isEmpty()) {
+            sb.append("tables:\n");
+            r.tables().stream().filter(x -> !x.status().equals("done")).limit(TABLES).forEach(x -> sb.append(String.format(Locale.ROOT,
+                    "  %-40s %-8s %d/%d parts, %d rows, %s%n", x.schema() + "." + x.table(), x.status(), x.partsDone(), x.partsTotal(),
+                    x.rows(), Units.bytes(x.bytes()))));
+        }
+        sb.append("recent events:\n");
+        r.events().stream().skip(Math.max(0, r.events().size() - EVENTS))
+                .forEach(e -> sb.append("  ").append(e.at()).append(' ').append(e.level()).append(' ').append(e.message()).append('\n'));
+        sb.append("next: ").append(r.nextStep()).append('\n');
+        return sb.toString();
+    }
+}

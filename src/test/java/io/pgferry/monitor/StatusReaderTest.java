@@ -1,0 +1,121 @@
+package io.pgferry.monitor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgferry.state.RunRecord;
+import io.pgferry.state.StateStore;
+import io.pgferry.testing.StatusSchema;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StatusReaderTest {
+
+    @Test
+    void aCopyRunWithPartsLagRetriesAndErrorsMatchesTheSchema(@TempDir Path dir) {
+        try (StateStore store = StateStore.open(dir)) {
+            RunRecord run = store.createRun("copy", "postgres://app@src:5432/shop", "postgres://app@dst:5432/shop");
+            store.startStep(run.id(), "preflight");
+            store.finishStep(run.id(), "preflight", null);
+            store.startStep(run.id(), "copy");
+            part(store, run, "public", "orders", 1, 2, "DONE", 1000, 65536, "0/16B3748");
+            part(store, run, "public", "orders", 2, 2, "RUNNING", 400, 20000, "0/16B3748");
+            part(store, run, "public", "customers", 1, 1, "DONE", 50, 4096, "0/16B3748");
+            part(store, run, "shop", "events", 1, 1, "PENDING", 0, 0, null);
+            store.progress(run.id(), "copy", 1, 3, "tables", 93632, 200000);
+            store.update("INSERT INTO cdc_progress (run_id, received_lsn, applied_lsn, source_lsn, lag_bytes, lag_seconds, applied_xacts,"
+                    + " updated_at) VALUES (?,?,?,?,?,?,?,?)", run.id(), "0/16B4000", "0/16B3800", "0/16B5000", 6144, 2.5, 17,
+                    Instant.now().toString());
+            store.event(run.id(), "warning", "COPY public.orders part 2 failed (connection reset), attempt 1 of 6; retrying in 480 ms");
+            store.event(run.id(), "retry", "reconnecting the stream");
+            store.event(run.id(), "error", "step index failed: out of disk");
+
+            StatusReport report = new StatusReader(store).read().orElseThrow();
+            JsonNode json = StatusSchema.assertValid(StatusJson.write(report, true));
+
+            assertThat(json.at("/tables")).hasSize(3);
+            assertThat(json.at("/tables/1/table").asText()).isEqualTo("orders");
+            assertThat(json.at("/tables/1/partsDone").asInt()).isEqualTo(1);
+            assertThat(json.at("/tables/1/status").asText()).isEqualTo("copying");
+            assertThat(json.at("/tables/1/rows").asLong()).isEqualTo(1400);
+            assertThat(json.at("/tables/0/status").asText()).isEqualTo("done");
+            assertThat(json.at("/tables/2/status").asText()).isEqualTo("pending");
+            assertThat(json.at("/totals/tablesDone").asInt()).isEqualTo(1);
+            assertThat(json.at("/totals/tablesTotal").asInt()).isEqualTo(3);
+            assertThat(json.at("/totals/rows").asLong()).isEqualTo(1450);
+            assertThat(json.at("/lag/lagBytes").asLong()).isEqualTo(6144);
+            assertThat(json.at("/lag/appliedTransactions").asLong()).isEqualTo(17);
+            assertThat(json.at("/retries").asInt()).isEqualTo(2);
+            assertThat(json.at("/errors").asInt()).isEqualTo(1);
+            assertThat(json.at("/lastError").asText()).contains("out of disk");
+            assertThat(json.at("/overall/phase").asText()).isEqualTo("copy");
+            assertThat(json.at("/nextStep").asText()).startsWith("wait: copy is running");
+            assertThat(json.at("/cutoverCommand").isNull()).as("not synced yet").isTrue();
+        }
+    }
+
+    @Test
+    void aFinishedLogicalRunUnderTenSecondsOfLagShowsTheCutoverCommand(@TempDir Path dir) {
+        try (StateStore store = StateStore.open(dir)) {
+            RunRecord run = store.createRun("logical", "postgres://app@src:5432/shop", "postgres://app@dst:5432/shop");
+            for (String step : new String[] {"preflight", "schema", "keys", "publication", "subscription", "sync", "post-data"}) {
+                store.startStep(run.id(), step);
+                store.finishStep(run.id(), step, "took 1s");
+            }
+            store.progress(run.id(), "sync", 12, 12, "tables", 5_000_000, 5_000_000);
+            store.update("INSERT INTO cdc_progress (run_id, applied_lsn, source_lsn, lag_bytes, lag_seconds, updated_at)"
+                    + " VALUES (?,?,?,?,?,?)", run.id(), "0/3000060", "0/3000100", 160, 0.4, Instant.now().toString());
+            store.setRunStatus(run.id(), RunRecord.STATUS_DONE, "done", null);
+
+            StatusReport report = new StatusReader(store).read().orElseThrow();
+            JsonNode json = StatusSchema.assertValid(StatusJson.write(report, false));
+
+            assertThat(json.at("/cutoverCommand").asText()).isEqualTo("pgferry cutover --dir " + dir.toAbsolutePath()
+                    + " --source 'postgres://app@src:5432/shop' --target 'postgres://app@dst:5432/shop'");
+            assertThat(json.at("/nextStep").asText()).startsWith("when ready: pgferry cutover");
+            assertThat(json.at("/etaSeconds").isNull()).isTrue();
+            assertThat(json.at("/totals/stepsDone").asInt()).isEqualTo(7);
+            assertThat(json.at("/totals/tablesDone").asInt()).isEqualTo(12);
+            assertThat(StatusText.render(report)).contains("next: when ready: pgferry cutover").contains("lag: 160 B");
+        }
+    }
+
+    @Test
+    void aRunningPhaseHasRateAndEta(@TempDir Path dir) throws Exception {
+        try (StateStore store = StateStore.open(dir)) {
+            RunRecord run = store.createRun("dump", "postgres://app@src:5432/shop", "postgres://app@dst:5432/shop");
+            store.startStep(run.id(), "dump");
+            Thread.sleep(50);
+            store.progress(run.id(), "dump", 2, 8, "tables", 1_000_000, 4_000_000);
+            StatusReport report = new StatusReader(store).read().orElseThrow();
+            StatusSchema.assertValid(StatusJson.write(report, false));
+            assertThat(report.rates().bytesPerSecond()).isPositive();
+            assertThat(report.etaSeconds()).isPositive();
+            assertThat(report.overall().percent()).isEqualTo(25.0);
+            assertThat(report.nextStep()).isEqualTo("wait: dump is running; then restore");
+        }
+    }
+
+    @Test
+    void aPhaseWithoutTotalsYetHasNoPercentNorEta(@TempDir Path dir) {
+        try (StateStore store = StateStore.open(dir)) {
+            RunRecord run = store.createRun("logical", "postgres://app@src:5432/shop", "postgres://app@dst:5432/shop");
+            store.startStep(run.id(), "sync");
+            store.progress(run.id(), "sync", 0, 0, "tables", 0, 0);
+            StatusReport report = new StatusReader(store).read().orElseThrow();
+            StatusSchema.assertValid(StatusJson.write(report, false));
+            assertThat(report.overall().percent()).isNull();
+            assertThat(report.etaSeconds()).isNull();
+            assertThat(report.lag()).isNull();
+        }
+    }
+
+    private static void part(StateStore store, RunRecord run, String schema, String table, int no, int total, String status,
+                             long rows, long bytes, String lsn) {
+        store.update("INSERT INTO table_part (run_id, schema_name, table_name, part_no, parts_total, status, rows, bytes, lsn)"
+                + " VALUES (?,?,?,?,?,?,?,?,?)", run.id(), schema, table, no, total, status, rows, bytes, lsn);
+    }
+}
