@@ -16,9 +16,10 @@ public final class CopyCliOptions {
             description = "copy: concurrent index and key builds (default: the value of --jobs).")
     Integer indexJobs;
 
-    @Option(names = "--split-tables-larger-than", defaultValue = "512MB", paramLabel = "SIZE", converter = SizeConverter.class,
-            description = "copy: copy tables larger than SIZE in concurrent parts (e.g. 256MB, 2GB; 0 never splits; default ${DEFAULT-VALUE}).")
-    long splitThreshold;
+    @Option(names = "--split-tables-larger-than", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "copy: copy tables larger than SIZE in concurrent parts (e.g. 256MB, 2GB; 0 never splits). Default: tables over"
+                    + " 512MB that are also larger than an even share of the data per job, the ones that would otherwise end the copy alone.")
+    Long splitThreshold;
 
     @Option(names = "--no-follow",
             description = "copy: copy once and stop, leaving no replication slot (no change stream; the source may be busy"
@@ -48,13 +49,14 @@ public final class CopyCliOptions {
             throw new PgferryException(ErrorCode.BAD_INPUT, "--index-jobs must be between 1 and 64, got " + index,
                     "index builds are CPU and I/O heavy on the target: about its number of cores is right");
         }
-        if (splitThreshold < 0) {
+        if (splitThreshold != null && splitThreshold < 0) {
             throw new PgferryException(ErrorCode.BAD_INPUT, "--split-tables-larger-than cannot be negative", "use 0 to never split");
         }
         TableFilter filter = TableFilter.of(includeTables, excludeTables, includeSchemas, excludeSchemas);
         if (filterFile != null) {
             filter = TableFilter.fromFile(filterFile, filter);
         }
-        return new CopyOptions(index, splitThreshold, !noFollow, filter, setReplicaIdentityFull);
+        return new CopyOptions(index, splitThreshold == null ? CopyOptions.AUTO_SPLIT : splitThreshold, !noFollow, filter,
+                setReplicaIdentityFull);
     }
 }

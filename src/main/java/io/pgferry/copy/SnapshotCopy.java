@@ -115,7 +115,6 @@ public final class SnapshotCopy {
         try (Connection planning = source.open()) {
             snapshot.importInto(planning);
             tables = SourceTables.list(planning, settings.filter());
-            PartPlanner planner = new PartPlanner(settings.splitThresholdBytes(), sourceMajor);
             for (SourceTable t : tables) {
                 CopyLedger.TableState state = recorded.get(t.displayName());
                 if (state != null && state.complete()) {
@@ -123,6 +122,9 @@ public final class SnapshotCopy {
                     continue;
                 }
                 toCopy.add(t);
+            }
+            PartPlanner planner = new PartPlanner(splitThreshold(toCopy), sourceMajor);
+            for (SourceTable t : toCopy) {
                 List<TablePart> planned = planner.plan(t, planning);
                 ledger.plan(planned);
                 parts.addAll(planned);
@@ -163,6 +165,23 @@ public final class SnapshotCopy {
         }
         return new Result(toCopy.size(), kept.size(), rows, bytes, largeObjects, built, copyMillis);
     }
+
+    /**
+     * Splitting costs something: a part cannot be loaded with COPY FREEZE (that needs the table
+     * emptied in the same transaction), so its pages get their hint bits written again by the
+     * first reader, the index build. It pays only for a table that would otherwise copy alone at
+     * the end: one larger than an even share of the data per job (largest-first scheduling
+     * keeps every other table out of the tail).
+     */
+    private long splitThreshold(List<SourceTable> toCopy) {
+        if (settings.splitThresholdBytes() >= 0) {
+            return settings.splitThresholdBytes();
+        }
+        long total = toCopy.stream().mapToLong(SourceTable::bytes).sum();
+        return Math.max(DEFAULT_SPLIT_BYTES, total / Math.max(1, settings.jobs()) + 1);
+    }
+
+    private static final long DEFAULT_SPLIT_BYTES = 512L << 20;
 
     /** A table with parts from an earlier snapshot is emptied: parts of two snapshots could lose or double rows. */
     private void emptyPartlyCopied(List<SourceTable> toCopy, Map<String, CopyLedger.TableState> recorded) throws SQLException {

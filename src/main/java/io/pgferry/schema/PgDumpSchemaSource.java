@@ -62,10 +62,19 @@ public final class PgDumpSchemaSource implements SchemaSource {
         return workDir.resolve("schema-post-data.dump");
     }
 
-    /** Dumps both sections from the source into the work dir. */
+    /** Dumps both sections from the source into the work dir, side by side (each pg_dump spends most of its time reading catalogs). */
     public void dump(ConnectionSpec source, Consumer<String> log) {
+        java.util.concurrent.CompletableFuture<Void> post = java.util.concurrent.CompletableFuture.runAsync(
+                () -> sections.dump(source, SchemaSectionCopy.Section.POST_DATA, dumpArgs, log));
         sections.dump(source, SchemaSectionCopy.Section.PRE_DATA, dumpArgs, log);
-        sections.dump(source, SchemaSectionCopy.Section.POST_DATA, dumpArgs, log);
+        try {
+            post.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
     }
 
     /** Whether both archives are already in the work dir (a resumed run needs no new dump). */

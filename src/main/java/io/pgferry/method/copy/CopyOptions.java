@@ -6,9 +6,11 @@ import io.pgferry.schema.TableFilter;
  * Options of method copy.
  *
  * @param indexJobs           concurrent index and key builds
- * @param splitThresholdBytes tables larger than this are copied in concurrent parts; 0 never splits
+ * @param splitThresholdBytes tables larger than this are copied in concurrent parts; 0 never splits; {@link #AUTO_SPLIT} decides by size
  * @param follow              stream changes after the copy (needs a logical slot); false copies and stops
  * @param setReplicaIdentityFull give keyless source tables REPLICA IDENTITY FULL so their updates and deletes can be streamed
  */
 public record CopyOptions(int indexJobs, long splitThresholdBytes, boolean follow, TableFilter filter, boolean setReplicaIdentityFull) {
+    /** Split only tables over 512MB that are also larger than an even share of the data per job. */
+    public static final long AUTO_SPLIT = -1;
 }
