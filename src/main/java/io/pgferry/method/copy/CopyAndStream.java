@@ -105,13 +105,23 @@ public final class CopyAndStream implements MigrationMethod {
                         + "; " + r.indexesBuilt() + " index(es) and key(s) built alongside");
             });
         }
+        // partitioned parents' statistics need every leaf and nothing else: gathered beside the final post-data
+        java.util.concurrent.CompletableFuture<Void> parents = ctx.store().stepStatus(ctx.runId(), STEP_ANALYZE) == StepStatus.DONE
+                ? java.util.concurrent.CompletableFuture.completedFuture(null)
+                : java.util.concurrent.CompletableFuture.runAsync(() -> analyzePartitionedParents(ctx));
         Steps.run(summary, STEP_POST_DATA, ctx, () -> {
             List<PostDataItem> rest = schema.postDataItems().stream().filter(i -> i.stage() == PostDataItem.Stage.FINAL).toList();
             schema.applyPostData(rest, ctx.target().spec(), ctx.options().jobs(), "final", line -> { });
         });
         Steps.run(summary, STEP_SEQUENCES, ctx, () -> ctx.progress().info(SequenceSync.sync(ctx.source(), ctx.target())
                 + " sequence(s) set from the source"));
-        Steps.run(summary, STEP_ANALYZE, ctx, () -> analyzePartitionedParents(ctx));
+        Steps.run(summary, STEP_ANALYZE, ctx, () -> {
+            try {
+                parents.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            }
+        });
         if (options.follow()) {
             summary.fact("copy done; streaming changes until cutover");
             ctx.progress().info("copy done in " + summary.elapsed() + "; streaming changes from the source until cutover."
@@ -229,7 +239,7 @@ public final class CopyAndStream implements MigrationMethod {
      * Tables were analyzed one by one as their indexes finished; partitioned parents hold no
      * rows, so their statistics (which autovacuum never gathers) are collected here.
      */
-    private static void analyzePartitionedParents(MigrationContext ctx) throws SQLException {
+    private static void analyzePartitionedParents(MigrationContext ctx) {
         try (Connection c = ctx.target().open(); Statement st = c.createStatement()) {
             List<String> parents = new java.util.ArrayList<>();
             try (java.sql.ResultSet rs = st.executeQuery("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c"
@@ -241,6 +251,8 @@ public final class CopyAndStream implements MigrationMethod {
             for (String p : parents) {
                 st.execute("ANALYZE " + p);
             }
+        } catch (SQLException e) {
+            throw ctx.target().classify(e);
         }
     }
 }
