@@ -61,6 +61,9 @@ class CopyStreamIT {
                 assertThat(scalar(s, "SELECT count(*) FROM pg_publication")).isZero();
                 assertThat(scalar(t, "SELECT count(*) FROM pg_replication_origin")).isZero();
             }
+            CliRun again = CliRun.of("cleanup", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            assertThat(again.exitCode()).as(again.all()).isZero();
+            assertThat(again.out()).contains("nothing to clean up");
         }
     }
 
