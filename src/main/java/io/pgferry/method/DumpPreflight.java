@@ -7,7 +7,6 @@ import io.pgferry.pg.PreflightException;
 import io.pgferry.pg.ServerInfo;
 import io.pgferry.schema.PgClientToolLocator;
 import io.pgferry.schema.PgClientTools;
-import io.pgferry.schema.TargetContents;
 import io.pgferry.state.StepStatus;
 import io.pgferry.verify.TableInventory;
 import io.pgferry.verify.TableRef;
@@ -39,22 +38,12 @@ final class DumpPreflight {
         try (Connection s = ctx.source().open(); Connection t = ctx.target().open()) {
             ServerInfo source = ServerInfo.read(s);
             ServerInfo target = ServerInfo.read(t);
-            if (target.major() < source.major()) {
-                throw new PreflightException(ErrorCode.BLOCKER,
-                        "the target runs PostgreSQL " + target.major() + ", older than the source's " + source.major(),
-                        "migrate to a target of major " + source.major() + " or newer; pg_dump output is not meant for older servers");
-            }
+            TargetChecks.notOlderThanSource(source, target);
             PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin()).forSource(source.major());
             List<TableRef> tables = TableInventory.list(s);
             long tableBytes = tables.stream().mapToLong(TableRef::totalBytes).sum();
             boolean restoreBegun = ctx.store().stepStatus(ctx.runId(), DumpRestore.STEP_RESTORE) != StepStatus.PENDING;
-            List<String> existing = TargetContents.userObjects(t, 5);
-            if (!existing.isEmpty() && !restoreBegun && !ctx.options().clean()) {
-                throw new PreflightException(ErrorCode.TARGET_NOT_EMPTY,
-                        "the target database " + ctx.target().spec() + " is not empty: " + String.join(", ", existing)
-                                + (existing.size() == 5 ? ", ..." : ""),
-                        "migrate into an empty database (CREATE DATABASE ...), or pass --clean to drop and recreate the objects the dump contains");
-            }
+            List<String> existing = TargetChecks.emptyUnlessResuming(ctx, t, restoreBegun, "the dump");
             if (ctx.store().stepStatus(ctx.runId(), DumpRestore.STEP_DUMP) != StepStatus.DONE) {
                 checkDiskSpace(tableBytes);
             }

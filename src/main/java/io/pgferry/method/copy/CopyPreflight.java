@@ -1,13 +1,13 @@
 package io.pgferry.method.copy;
 
 import io.pgferry.method.MigrationContext;
+import io.pgferry.method.TargetChecks;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.PreflightException;
 import io.pgferry.pg.ServerInfo;
 import io.pgferry.schema.PgClientToolLocator;
 import io.pgferry.schema.PgClientTools;
-import io.pgferry.schema.TargetContents;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -38,19 +38,9 @@ final class CopyPreflight {
         try (Connection s = ctx.source().open(); Connection t = ctx.target().open()) {
             ServerInfo source = ServerInfo.read(s);
             ServerInfo target = ServerInfo.read(t);
-            if (target.major() < source.major()) {
-                throw new PreflightException(ErrorCode.BLOCKER,
-                        "the target runs PostgreSQL " + target.major() + ", older than the source's " + source.major(),
-                        "migrate to a target of major " + source.major() + " or newer");
-            }
+            TargetChecks.notOlderThanSource(source, target);
             PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin()).forSource(source.major());
-            List<String> existing = TargetContents.userObjects(t, 5);
-            if (!existing.isEmpty() && !resuming && !ctx.options().clean()) {
-                throw new PreflightException(ErrorCode.TARGET_NOT_EMPTY,
-                        "the target database " + ctx.target().spec() + " is not empty: " + String.join(", ", existing)
-                                + (existing.size() == 5 ? ", ..." : ""),
-                        "migrate into an empty database (CREATE DATABASE ...), or pass --clean to drop and recreate the objects the schema contains");
-            }
+            List<String> existing = TargetChecks.emptyUnlessResuming(ctx, t, resuming, "the schema");
             if (options.follow()) {
                 checkChangeStreamPossible(s, source);
             }
