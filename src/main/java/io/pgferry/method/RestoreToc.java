@@ -1,16 +1,14 @@
 package io.pgferry.method;
 
 import io.pgferry.pg.ConnectionSpec;
-import io.pgferry.pg.ErrorCode;
-import io.pgferry.pg.PgferryException;
 import io.pgferry.schema.PgClientTools;
+import io.pgferry.schema.TocListing;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A dump's table of contents as `pg_restore -l` lists it: how many items a restore will run
@@ -23,35 +21,14 @@ record RestoreToc(int itemCount, Map<Integer, Long> dataFileBytes) {
     }
 
     static RestoreToc read(PgClientTools tools, Path dumpDir, ConnectionSpec anySpec) {
-        String listing;
-        try {
-            Process p = new ProcessBuilder(tools.pgRestore().toString(), "--list", dumpDir.toString()).start();
-            listing = new String(p.getInputStream().readAllBytes());
-            String err = new String(p.getErrorStream().readAllBytes());
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new PgferryException(ErrorCode.FAILED, "pg_restore --list failed on " + dumpDir + ": " + err.strip(),
-                        "the dump may be damaged: delete " + dumpDir + " and run the same command again to dump afresh");
-            }
-        } catch (IOException e) {
-            throw new PgferryException(ErrorCode.TOOL_MISSING, "cannot run " + tools.pgRestore() + ": " + e.getMessage(), null, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgferryException(ErrorCode.FAILED, "interrupted", null, e);
-        }
-        int items = 0;
+        TocListing toc = TocListing.read(tools.pgRestore(), dumpDir);
         Map<Integer, Long> bytes = new HashMap<>();
-        for (String line : listing.split("\n")) {
-            if (line.isBlank() || line.startsWith(";")) {
-                continue;
-            }
-            items++;
-            int semi = line.indexOf(';');
-            if (semi > 0 && line.contains(" TABLE DATA ")) {
-                int id = Integer.parseInt(line.substring(0, semi).trim());
-                bytes.put(id, dataFileSize(dumpDir, id));
+        for (TocListing.Entry e : toc.entries()) {
+            if (e.type().equals("TABLE DATA")) {
+                bytes.put(e.id(), dataFileSize(dumpDir, e.id()));
             }
         }
-        return new RestoreToc(items, bytes);
+        return new RestoreToc(toc.entries().size(), bytes);
     }
 
     private static long dataFileSize(Path dumpDir, int id) {

@@ -20,9 +20,9 @@ import java.util.regex.Pattern;
 public record TocListing(List<Entry> entries) {
     /** "&lt;id&gt;; &lt;catalog oid&gt; &lt;object oid&gt; &lt;TYPE WORDS&gt; &lt;schema&gt; &lt;name...&gt; &lt;owner&gt;" */
     private static final Pattern LINE = Pattern.compile("^(\\d+); (\\d+) (\\d+) (.*)$");
-    private static final List<String> TYPES = List.of("FK CONSTRAINT", "CHECK CONSTRAINT", "INDEX ATTACH",
-            "MATERIALIZED VIEW DATA", "DEFAULT ACL", "EVENT TRIGGER", "PUBLICATION TABLE", "PUBLICATION TABLES IN SCHEMA",
-            "CONSTRAINT", "INDEX", "TRIGGER", "RULE", "POLICY", "STATISTICS", "COMMENT", "ACL", "PUBLICATION",
+    private static final List<String> TYPES = List.of("TABLE DATA", "TABLE ATTACH", "SEQUENCE SET", "SEQUENCE OWNED BY",
+            "MATERIALIZED VIEW DATA", "MATERIALIZED VIEW", "FK CONSTRAINT", "CHECK CONSTRAINT", "INDEX ATTACH", "DEFAULT ACL",
+            "EVENT TRIGGER", "PUBLICATION TABLE", "PUBLICATION TABLES IN SCHEMA", "CONSTRAINT", "INDEX", "TRIGGER", "RULE", "POLICY", "STATISTICS", "COMMENT", "ACL", "PUBLICATION",
             "SUBSCRIPTION", "SECURITY LABEL");
 
     public record Entry(int id, long catalogOid, long objectOid, String type, String line) {

@@ -68,8 +68,10 @@ class TableFilterTest {
                 + "3345; 1259 16450 INDEX public idx with space postgres\n"
                 + "3180; 2606 16421 CONSTRAINT public orders orders_pkey postgres\n"
                 + "3190; 2606 16430 FK CONSTRAINT public orders orders_customer_id_fkey postgres\n"
-                + "3200; 0 0 INDEX ATTACH public events_pkey_2025 postgres\n");
-        assertThat(toc.entries()).extracting(TocListing.Entry::type).containsExactly("INDEX", "CONSTRAINT", "FK CONSTRAINT", "INDEX ATTACH");
+                + "3200; 0 0 INDEX ATTACH public events_pkey_2025 postgres\n"
+                + "3400; 0 16400 TABLE DATA public orders postgres\n");
+        assertThat(toc.entries()).extracting(TocListing.Entry::type)
+                .containsExactly("INDEX", "CONSTRAINT", "FK CONSTRAINT", "INDEX ATTACH", "TABLE DATA");
         assertThat(toc.entries().get(0).objectOid()).isEqualTo(16450);
         assertThat(toc.entries().get(1).catalogOid()).isEqualTo(2606);
     }
