@@ -45,6 +45,7 @@ public final class ChangeStream {
     private static final long CONFIRM_MILLIS = 200;
     private static final long REPORT_MILLIS = 1000;
     private static final int MAX_FAILURES_IN_A_ROW = 8;
+    private static final long HEALTHY_SESSION_MILLIS = 60_000;
 
     private final Connector source;
     private final Connector target;
@@ -75,18 +76,22 @@ public final class ChangeStream {
         int failures = 0;
         try {
             while (true) {
+                long sessionStart = System.currentTimeMillis();
                 try {
                     if (session()) {
                         control.state("stopped");
                         return;
                     }
-                    failures = 0;
                 } catch (Exception e) {
+                    // a session that streamed for a while ends a run of failures: only failures in a row give up
+                    if (System.currentTimeMillis() - sessionStart > HEALTHY_SESSION_MILLIS) {
+                        failures = 0;
+                    }
                     if (!Retry.isTransient(e) || ++failures >= MAX_FAILURES_IN_A_ROW) {
                         throw e;
                     }
                     progress.retry("change stream interrupted (" + e.getMessage() + "); resuming from the last applied transaction");
-                    sleep(backoff(failures));
+                    sleep(Retry.standard(progress::retry).delayBefore(failures + 1));
                 }
             }
         } catch (PgferryException e) {
@@ -100,11 +105,6 @@ public final class ChangeStream {
             throw new PgferryException(ErrorCode.FAILED, "the change stream failed: " + e.getMessage(),
                     "fix the cause and run pgferry follow again: it resumes after the last applied transaction", e);
         }
-    }
-
-    private static Duration backoff(int failures) {
-        long ms = Math.min(30_000, 500L << Math.min(6, failures));
-        return Duration.ofMillis(ms / 2 + (long) (Math.random() * ms / 2));
     }
 
     /** One connection's worth of streaming; true when it ended because a stop was requested. */

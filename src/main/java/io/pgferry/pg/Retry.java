@@ -51,8 +51,11 @@ public final class Retry {
         }
     }
 
-    /** Equal jitter: uniform in [cap/2, cap], cap = min(max, base * 2^(attempt-2)), so many workers spread out. */
-    Duration delayBefore(int attempt) {
+    /**
+     * Equal jitter: uniform in [cap/2, cap], cap = min(max, base * 2^(attempt-2)), so many workers spread out.
+     * Public for loops that retry on their own terms (a stream that resumes after every failure) with the same policy.
+     */
+    public Duration delayBefore(int attempt) {
         long cap = Math.min(maxDelay.toMillis(), baseDelay.toMillis() << Math.min(20, attempt - 2));
         return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
     }
