@@ -52,14 +52,15 @@ public final class SnapshotCopy {
         this.ledger = new CopyLedger(store, runId);
     }
 
-    /** Relations the filter leaves out, as exact pg_dump patterns, read under {@code snapshot}. */
-    public List<String> excludedDumpPatterns(SnapshotExport snapshot) {
-        return excluded(snapshot).stream().map(e -> TableFilter.exactDumpPattern(e.schema(), e.name())).toList();
+    /** Relations the filter leaves out: as exact pg_dump patterns (for the schema) and as schema.name (for foreign keys). */
+    public record Exclusions(List<String> dumpPatterns, java.util.Set<String> names) {
     }
 
-    /** Relations the filter leaves out, as schema.name. */
-    public List<String> excludedRelations(SnapshotExport snapshot) {
-        return excluded(snapshot).stream().map(e -> e.schema() + "." + e.name()).toList();
+    /** What the filter leaves out, read once under {@code snapshot}. */
+    public Exclusions exclusions(SnapshotExport snapshot) {
+        List<SourceTables.Excluded> excluded = excluded(snapshot);
+        return new Exclusions(excluded.stream().map(e -> TableFilter.exactDumpPattern(e.schema(), e.name())).toList(),
+                excluded.stream().map(e -> e.schema() + "." + e.name()).collect(java.util.stream.Collectors.toUnmodifiableSet()));
     }
 
     private List<SourceTables.Excluded> excluded(SnapshotExport snapshot) {

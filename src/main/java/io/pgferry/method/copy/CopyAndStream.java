@@ -87,13 +87,14 @@ public final class CopyAndStream implements MigrationMethod {
         }
         PgDumpSchemaSource schema;
         try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot)) {
+            SnapshotCopy.Exclusions exclusions = data.exclusions(snapshot);
             schema = new PgDumpSchemaSource(pre.tools(), ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges(),
-                    Optional.of(snapshot.snapshotName()), data.excludedDumpPatterns(snapshot));
+                    Optional.of(snapshot.snapshotName()), exclusions.dumpPatterns());
             Steps.run(summary, STEP_SCHEMA, ctx, () -> {
                 schema.dump(ctx.source().spec(), line -> { });
                 schema.applyPreData(ctx.target().spec(), schemaStarted || pre.targetHoldsObjects(), line -> { });
             });
-            loadPostData(ctx, schema, snapshot, data);
+            loadPostData(ctx, schema, snapshot, exclusions.names());
             Steps.run(summary, STEP_DATA, ctx, () -> {
                 boolean largeObjects = ctx.store().setting(ctx.runId(), LARGE_OBJECTS_SETTING).isEmpty();
                 SnapshotCopy.Result r = data.run(snapshot, schema, pre.source().major(), largeObjects);
@@ -219,14 +220,15 @@ public final class CopyAndStream implements MigrationMethod {
         }
     }
 
-    private static void loadPostData(MigrationContext ctx, PgDumpSchemaSource schema, SnapshotExport snapshot, SnapshotCopy data) {
+    private static void loadPostData(MigrationContext ctx, PgDumpSchemaSource schema, SnapshotExport snapshot,
+                                     java.util.Set<String> excludedNames) {
         if (!schema.dumped()) {
             throw new PgferryException(ErrorCode.FAILED, "the schema archives are missing from " + ctx.workDir(),
                     "the work dir was altered: start over with a new --dir and an empty target");
         }
         try (Connection c = ctx.source().open()) {
             snapshot.importInto(c);
-            List<String> dropped = schema.loadPostData(c, new HashSet<>(data.excludedRelations(snapshot)));
+            List<String> dropped = schema.loadPostData(c, excludedNames);
             for (String line : dropped) {
                 ctx.progress().warn("left out a foreign key that points at a table the filter excludes: " + line);
             }
