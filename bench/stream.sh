@@ -3,8 +3,9 @@
 #   live:    pgbench -c 4 -T SECONDS writes to the source while the stream applies; reports the source's tps,
 #            the lag (source WAL position minus the slot's confirmed position) sampled every second, and the
 #            catch-up time after the load ends
-#   backlog: the apply is paused while pgbench writes for BACKLOG seconds, then resumed; the drain time gives
-#            each side's pure apply rate (transactions per second)
+#   backlog: the apply is held back while pgbench writes for BACKLOG seconds (a lock on the target's
+#            pgbench_accounts blocks both appliers alike, warm and connected), then released; the drain time
+#            gives each side's steady apply rate (transactions per second)
 # Usage: bench/stream.sh [pgbench_scale=50] [seconds=120] [backlog_seconds=30]
 set -euo pipefail
 scale=${1:-50}; seconds=${2:-120}; backlog=${3:-30}
@@ -44,6 +45,20 @@ live_load() { # slot name -> prints "tps max_lag_kb median_lag_kb catchup_s"
   echo "$tps $((max / 1024)) $((med / 1024)) $catchup"
 }
 count_xacts() { psql_s -Atd shop -c "SELECT count(*) FROM pgbench_history"; }
+backlog_drain() { # slot -> prints "transactions drain_seconds": writes a backlog while the target's apply is held, then drains it
+  rm -f "$base/hold"; mkfifo "$base/hold"
+  ( psql_t -d t -c "BEGIN" -c "LOCK TABLE pgbench_accounts IN ACCESS EXCLUSIVE MODE" -c "\\! cat $base/hold" -c "COMMIT" >/dev/null ) &
+  local holder=$!
+  until [ "$(psql_t -Atd t -c "SELECT count(*) FROM pg_locks WHERE relation = 'pgbench_accounts'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ]; do sleep 0.1; done
+  local before; before=$(count_xacts)
+  pgbench_s -n -c 4 -j 2 -T "$backlog" >/dev/null 2>&1
+  local n=$(( $(count_xacts) - before ))
+  local end; end=$(psql_s -Atd shop -c "SELECT pg_current_wal_lsn()")
+  local s e; s=$(date +%s.%N)
+  echo go >"$base/hold"; wait $holder
+  until [ "$(confirmed_past "$1" "$end")" = t ]; do sleep 0.05; done
+  e=$(date +%s.%N); echo "$n $(echo "$e - $s" | bc)"
+}
 
 # --- native logical replication
 fresh_target
@@ -53,11 +68,7 @@ psql_t -d t -c "CREATE SUBSCRIPTION bench CONNECTION 'host=127.0.0.1 port=$sp db
 until [ "$(psql_t -Atd t -c "SELECT count(*) FILTER (WHERE srsubstate <> 'r') FROM pg_subscription_rel")" = 0 ]; do sleep 0.5; done
 echo "native: initial sync done; live load for ${seconds}s"
 read -r n_tps n_max n_med n_catch <<<"$(live_load bench)"
-psql_t -d t -c "ALTER SUBSCRIPTION bench DISABLE"
-before=$(count_xacts); pgbench_s -n -c 4 -j 2 -T "$backlog" >/dev/null 2>&1; n_backlog=$(( $(count_xacts) - before ))
-end=$(psql_s -Atd shop -c "SELECT pg_current_wal_lsn()")
-psql_t -d t -c "ALTER SUBSCRIPTION bench ENABLE"
-n_drain=$(await_lsn bench "$end")
+read -r n_backlog n_drain <<<"$(backlog_drain bench)"
 psql_t -d t -c "DROP SUBSCRIPTION bench"; psql_s -d shop -c "DROP PUBLICATION bench"
 
 # --- pgferry copy + change stream
@@ -69,11 +80,7 @@ until grep -q "change stream from slot" "$base/pgferry.log"; do kill -0 $ferry |
 slot=$(grep -o 'slot pgferry_[0-9a-f]*' "$base/pgferry.log" | head -1 | cut -d' ' -f2)
 echo "pgferry: copy done, streaming from $slot; live load for ${seconds}s"
 read -r p_tps p_max p_med p_catch <<<"$(live_load "$slot")"
-kill $ferry; wait $ferry 2>/dev/null || true
-before=$(count_xacts); pgbench_s -n -c 4 -j 2 -T "$backlog" >/dev/null 2>&1; p_backlog=$(( $(count_xacts) - before ))
-end=$(psql_s -Atd shop -c "SELECT pg_current_wal_lsn()")
-java -jar "$jar" follow --dir "$base/work" --source "$src" --target "$(dst_db t)" >"$base/follow.log" 2>&1 & ferry=$!
-p_drain=$(await_lsn "$slot" "$end")
+read -r p_backlog p_drain <<<"$(backlog_drain "$slot")"
 java -jar "$jar" cutover --fence none --dir "$base/work" --source "$src" --target "$(dst_db t)" >"$base/cutover.log" 2>&1 \
   || { echo "pgferry cutover failed:"; cat "$base/cutover.log"; }
 wait $ferry 2>/dev/null || true

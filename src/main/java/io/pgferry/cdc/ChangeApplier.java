@@ -5,6 +5,7 @@ import org.postgresql.replication.LogSequenceNumber;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
@@ -12,8 +13,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -26,23 +29,30 @@ import java.util.stream.Collectors;
  * origin's), and changes to a table whose transaction committed at or before the LSN that
  * table's rows were copied at (its snapshot already held them).
  *
- * <p>Each relation's statements are prepared once on the target ({@code PREPARE}, types
- * inferred from the columns); changes are queued as {@code EXECUTE} calls in one JDBC batch
- * that pgjdbc pipelines, so a group of transactions costs one round trip instead of one per
- * row. Row counts still come back one by one, so a missing row is noticed and named.
+ * <p>Each statement shape (relation, operation, columns) is a server-side prepared statement
+ * whose rows queue as a JDBC batch, which pgjdbc pipelines: one round trip for many rows and no
+ * SQL parsing per row. Inside one target transaction, a table's changes keep their order, but
+ * different tables' changes may run in another order than they arrived: the apply session runs
+ * as a replica, so no trigger, foreign-key check or rule ties one table's rows to another's,
+ * and the whole group commits at once. Where the target has triggers or rules that fire even
+ * for replicas, the arrival order is kept exactly. Row counts come back one by one, so a
+ * missing row is noticed and named.
  */
 final class ChangeApplier implements AutoCloseable {
-    private static final int MAX_BATCH = 1000;
+    /** Queued rows are sent when there are this many, or this many bytes of values, so memory stays bounded. */
+    private static final int MAX_QUEUED_ROWS = 2000;
+    private static final long MAX_QUEUED_BYTES = 16L << 20;
 
     private final Connection target;
     private final Map<String, LogSequenceNumber> tableLsns;
     private final LogSequenceNumber appliedBefore;
-    private final Map<Long, RelationSql> relations = new HashMap<>();
-    /** Prepared statement names by (relation, operation, columns); a relation's new shape gets new names. */
-    private final Map<String, String> prepared = new HashMap<>();
-    private final Statement pipeline;
-    private final List<String> batchRows = new ArrayList<>();
-    private int preparedCount;
+    private final boolean keepArrivalOrder;
+    private final Map<Long, RelationApply> relations = new HashMap<>();
+    /** Relations with queued rows, in the order their first queued row arrived. */
+    private final Map<Long, RelationApply> queued = new LinkedHashMap<>();
+    private RelationApply lastQueued;
+    private int queuedRows;
+    private long queuedBytes;
     private boolean targetTxOpen;
     private boolean skipTransaction;
     private LogSequenceNumber commitLsn;
@@ -65,16 +75,20 @@ final class ChangeApplier implements AutoCloseable {
         this.appliedBefore = appliedBefore;
         this.appliedEnd = appliedBefore;
         target.setAutoCommit(false);
-        this.pipeline = target.createStatement();
         try (Statement st = target.createStatement()) {
-            // EXECUTE arguments are quoted literals: backslashes must mean themselves
-            st.execute("SET standard_conforming_strings = on");
             // as the native apply worker does: the origin makes this safe, since after a crash the
             // target's recovered origin position and its recovered rows agree, and feedback to the
             // source reports only the flushed origin position
             st.execute("SET synchronous_commit = off");
             // the source already ran triggers and checked foreign keys; running them again would double effects
             st.execute("SET session_replication_role = replica");
+            // every statement finds rows by key equality: planning each execution anew buys nothing
+            st.execute("SET plan_cache_mode = force_generic_plan");
+            try (ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal AND tgenabled IN ('A', 'R'))"
+                    + " OR EXISTS (SELECT 1 FROM pg_rewrite WHERE ev_enabled IN ('A', 'R') AND rulename <> '_RETURN')")) {
+                rs.next();
+                this.keepArrivalOrder = rs.getBoolean(1);
+            }
         }
         target.commit();
     }
@@ -85,32 +99,36 @@ final class ChangeApplier implements AutoCloseable {
     }
 
     void relation(PgOutputMessage.Relation r) throws SQLException {
-        RelationSql old = relations.put(r.oid(), new RelationSql(r));
+        RelationApply old = relations.get(r.oid());
         if (old != null) {
-            // the relation changed shape (or the stream restarted): later changes use freshly prepared statements
-            String prefix = r.oid() + ":";
-            prepared.keySet().removeIf(k -> k.startsWith(prefix));
+            // the relation changed shape (or the stream restarted): what it queued goes with the old statements
+            sendQueued();
+            old.close();
         }
+        relations.put(r.oid(), new RelationApply(target, new RelationSql(r)));
     }
 
     void insert(PgOutputMessage.Insert i, LogSequenceNumber at) throws SQLException {
-        RelationSql rel = relationFor(i.relOid(), at);
-        if (skip(rel)) {
+        RelationApply rel = relationFor(i.relOid(), at);
+        if (skip(rel.sql())) {
             return;
         }
-        String name = statement(rel.relation().oid() + ":I", rel.insert());
-        add(execute(name, i.newTuple(), all(rel), null, null), null);
+        TupleData row = i.newTuple();
+        BitSet all = new BitSet();
+        all.set(0, row.size());
+        queue(rel, RelationApply.Shape.INSERT, row, all, null, null, null);
     }
 
     void update(PgOutputMessage.Update u, LogSequenceNumber at) throws SQLException {
-        RelationSql rel = relationFor(u.relOid(), at);
-        if (skip(rel)) {
+        RelationApply rel = relationFor(u.relOid(), at);
+        RelationSql sql = rel.sql();
+        if (skip(sql)) {
             return;
         }
         BitSet set = new BitSet();
         boolean keyUnchanged = u.oldKind() != PgOutputMessage.OldTuple.KEY;
         for (int c = 0; c < u.newTuple().size(); c++) {
-            boolean unchangedKey = keyUnchanged && rel.relation().columns().get(c).key();
+            boolean unchangedKey = keyUnchanged && sql.relation().columns().get(c).key();
             // an unchanged key stays out of SET: it cannot differ, and GENERATED ALWAYS identity keys refuse any assignment
             if (!(u.newTuple().get(c) instanceof TupleData.UnchangedToast) && !unchangedKey) {
                 set.set(c);
@@ -120,34 +138,41 @@ final class ChangeApplier implements AutoCloseable {
             return;
         }
         TupleData keySource = u.oldTuple() != null ? u.oldTuple() : u.newTuple();
-        BitSet where = rel.whereColumns(rel.fullIdentity() ? u.oldTuple() : null);
-        String name = statement(rel.relation().oid() + ":U:" + set + ":" + where, rel.update(set, where));
-        add(execute(name, u.newTuple(), set, keySource, where), describe(rel, keySource, where, "UPDATE", at));
+        BitSet where = sql.whereColumns(sql.fullIdentity() ? u.oldTuple() : null);
+        queue(rel, new RelationApply.Shape('U', set, where), u.newTuple(), set, keySource, where,
+                conflict(sql, keySource, where, "UPDATE", at));
     }
 
     void delete(PgOutputMessage.Delete d, LogSequenceNumber at) throws SQLException {
-        RelationSql rel = relationFor(d.relOid(), at);
-        if (skip(rel)) {
+        RelationApply rel = relationFor(d.relOid(), at);
+        RelationSql sql = rel.sql();
+        if (skip(sql)) {
             return;
         }
-        BitSet where = rel.whereColumns(rel.fullIdentity() ? d.oldTuple() : null);
-        String name = statement(rel.relation().oid() + ":D:" + where, rel.delete(where));
-        add(execute(name, d.oldTuple(), where, null, null), describe(rel, d.oldTuple(), where, "DELETE", at));
+        BitSet where = sql.whereColumns(sql.fullIdentity() ? d.oldTuple() : null);
+        queue(rel, new RelationApply.Shape('D', null, where), d.oldTuple(), where, null, null,
+                conflict(sql, d.oldTuple(), where, "DELETE", at));
     }
 
     void truncate(PgOutputMessage.Truncate t, LogSequenceNumber at) throws SQLException {
         List<String> names = new ArrayList<>();
         for (long oid : t.relOids()) {
-            RelationSql rel = relationFor(oid, at);
-            if (!skip(rel)) {
-                names.add(rel.qualified());
+            RelationSql sql = relationFor(oid, at).sql();
+            if (!skip(sql)) {
+                names.add(sql.qualified());
             }
         }
         if (names.isEmpty()) {
             return;
         }
-        add("TRUNCATE ONLY " + String.join(", ", names) + (t.restartIdentity() ? " RESTART IDENTITY" : "")
-                + (t.cascade() ? " CASCADE" : ""), null);
+        // rows queued before the TRUNCATE must land before it
+        sendQueued();
+        targetTxOpen = true;
+        try (Statement st = target.createStatement()) {
+            st.execute("TRUNCATE ONLY " + String.join(", ", names) + (t.restartIdentity() ? " RESTART IDENTITY" : "")
+                    + (t.cascade() ? " CASCADE" : ""));
+        }
+        appliedChanges++;
     }
 
     /** Ends a source transaction; its rows reach the target at the next {@link #flush}. */
@@ -175,7 +200,7 @@ final class ChangeApplier implements AutoCloseable {
         if (pendingTransactions == 0) {
             return;
         }
-        flushBatch();
+        sendQueued();
         if (targetTxOpen) {
             try (PreparedStatement ps = target.prepareStatement("SELECT pg_replication_origin_xact_setup(?::pg_lsn, ?)")) {
                 ps.setString(1, pendingEnd.asString());
@@ -216,95 +241,50 @@ final class ChangeApplier implements AutoCloseable {
         return copiedAt != null && commitLsn != null && commitLsn.compareTo(copiedAt) <= 0;
     }
 
-    private RelationSql relationFor(long oid, LogSequenceNumber at) {
-        RelationSql rel = relations.get(oid);
+    private RelationApply relationFor(long oid, LogSequenceNumber at) {
+        RelationApply rel = relations.get(oid);
         if (rel == null) {
             throw new IllegalStateException("change for relation " + oid + " before its Relation message at " + at);
         }
         return rel;
     }
 
-    /** The name of the prepared statement for {@code key}, queuing its PREPARE ahead of its first use. */
-    private String statement(String key, String sql) throws SQLException {
-        String name = prepared.get(key);
-        if (name == null) {
-            name = "pgferry_" + (++preparedCount);
-            prepared.put(key, name);
-            add("PREPARE " + name + " AS " + sql, null);
-            appliedChanges--;
+    private void queue(RelationApply rel, RelationApply.Shape shape, TupleData first, BitSet firstColumns, TupleData second,
+                       BitSet secondColumns, Supplier<String> missing) throws SQLException {
+        if (keepArrivalOrder && lastQueued != rel) {
+            sendQueued();
         }
-        return name;
-    }
-
-    private static BitSet all(RelationSql rel) {
-        BitSet b = new BitSet();
-        b.set(0, rel.relation().columns().size());
-        return b;
-    }
-
-    /** EXECUTE of a prepared statement with the values of {@code first} (then {@code second}) as quoted literals. */
-    private static String execute(String name, TupleData first, BitSet firstColumns, TupleData second, BitSet secondColumns) {
-        StringBuilder sql = new StringBuilder("EXECUTE ").append(name).append(" (");
-        boolean comma = appendValues(sql, first, firstColumns, false);
-        if (second != null) {
-            appendValues(sql, second, secondColumns, comma);
-        }
-        return sql.append(')').toString();
-    }
-
-    private static boolean appendValues(StringBuilder sql, TupleData tuple, BitSet columns, boolean comma) {
-        for (int c = columns.nextSetBit(0); c >= 0; c = columns.nextSetBit(c + 1)) {
-            if (comma) {
-                sql.append(", ");
-            }
-            comma = true;
-            TupleData.Value v = tuple.get(c);
-            sql.append(v instanceof TupleData.Null ? "NULL" : Identifiers.literal(v.text()));
-        }
-        return comma;
-    }
-
-    /** Queues a statement; {@code row} describes it for a conflict message (null: it cannot miss a row). */
-    private void add(String sql, String row) throws SQLException {
-        openTargetTx();
-        pipeline.addBatch(sql);
-        batchRows.add(row);
-        appliedChanges++;
-        if (batchRows.size() >= MAX_BATCH) {
-            flushBatch();
-        }
-    }
-
-    private void flushBatch() throws SQLException {
-        if (batchRows.isEmpty()) {
-            return;
-        }
-        int[] counts;
-        try {
-            counts = pipeline.executeBatch();
-        } catch (java.sql.BatchUpdateException e) {
-            batchRows.clear();
-            throw e.getNextException() != null ? e.getNextException() : e;
-        }
-        for (int i = 0; i < counts.length; i++) {
-            if (counts[i] == 0 && batchRows.get(i) != null) {
-                String row = batchRows.get(i);
-                batchRows.clear();
-                throw new ApplyConflictException(row);
-            }
-        }
-        batchRows.clear();
-    }
-
-    private void openTargetTx() {
         targetTxOpen = true;
+        queuedBytes += rel.queue(shape, first, firstColumns, second, secondColumns, missing);
+        queued.putIfAbsent(rel.sql().relation().oid(), rel);
+        lastQueued = rel;
+        queuedRows++;
+        appliedChanges++;
+        if (queuedRows >= MAX_QUEUED_ROWS || queuedBytes >= MAX_QUEUED_BYTES) {
+            sendQueued();
+        }
     }
 
-    private String describe(RelationSql rel, TupleData tuple, BitSet where, String op, LogSequenceNumber at) {
-        String key = where.stream().mapToObj(c -> rel.relation().columns().get(c).name() + "=" + tuple.get(c))
-                .limit(8).collect(Collectors.joining(", "));
-        return op + " on " + Identifiers.qualified(rel.relation().namespace(), rel.relation().name()) + " found no row with " + key
-                + " (source transaction committing at " + commitLsn.asString() + ", change at " + at.asString() + ")";
+    /** Sends every relation's queued rows, in the order the relations first queued. */
+    private void sendQueued() throws SQLException {
+        for (RelationApply rel : queued.values()) {
+            rel.send();
+        }
+        queued.clear();
+        lastQueued = null;
+        queuedRows = 0;
+        queuedBytes = 0;
+    }
+
+    /** Names a row that an UPDATE or DELETE did not find; built only when that happens. */
+    private Supplier<String> conflict(RelationSql rel, TupleData tuple, BitSet where, String op, LogSequenceNumber at) {
+        LogSequenceNumber commit = commitLsn;
+        return () -> {
+            String key = where.stream().mapToObj(c -> rel.relation().columns().get(c).name() + "=" + tuple.get(c))
+                    .limit(8).collect(Collectors.joining(", "));
+            return op + " on " + Identifiers.qualified(rel.relation().namespace(), rel.relation().name()) + " found no row with " + key
+                    + " (source transaction committing at " + commit.asString() + ", change at " + at.asString() + ")";
+        };
     }
 
     /** Drops whatever the open target transaction holds; the stream will send it again. */
@@ -314,26 +294,18 @@ final class ChangeApplier implements AutoCloseable {
         } catch (SQLException ignored) {
             // the session is broken; the server rolls back on its own
         }
-        try {
-            pipeline.clearBatch();
-        } catch (SQLException ignored) {
-            // nothing queued survives anyway
-        }
-        batchRows.clear();
+        queued.values().forEach(RelationApply::discard);
+        queued.clear();
+        lastQueued = null;
+        queuedRows = 0;
+        queuedBytes = 0;
         targetTxOpen = false;
         pendingTransactions = 0;
     }
 
     @Override
     public void close() {
-        closeQuietly(pipeline);
-    }
-
-    private static void closeQuietly(Statement s) {
-        try {
-            s.close();
-        } catch (SQLException ignored) {
-            // closing anyway
-        }
+        relations.values().forEach(RelationApply::close);
+        relations.clear();
     }
 }

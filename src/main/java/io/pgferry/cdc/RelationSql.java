@@ -8,9 +8,10 @@ import java.util.List;
 
 /**
  * The SQL that applies one relation's changes on the target, built from the source's Relation
- * message, with numbered parameters ($1, $2...) for PREPARE: the target infers each
- * parameter's type from its column, and text output of the source's type is valid input on
- * the same or a newer major.
+ * message, with JDBC parameters sent untyped: the target infers each parameter's type from
+ * its column, and text output of the source's type is valid input on the same or a newer
+ * major. Parameters appear in the order the applier binds them: SET values, then the row's
+ * old values.
  *
  * <p>Rows are found by the replica identity's key columns, which use the target's primary-key
  * index. A REPLICA IDENTITY FULL table has no key: its row is found by every old value,
@@ -47,7 +48,7 @@ final class RelationSql {
         List<String> params = new ArrayList<>();
         for (PgOutputMessage.Column c : relation.columns()) {
             cols.add(Identifiers.quote(c.name()));
-            params.add("$" + (params.size() + 1));
+            params.add("?");
         }
         // the source's identity values are the truth: GENERATED ALWAYS columns must take them too
         return "INSERT INTO " + table + " (" + String.join(", ", cols) + ") OVERRIDING SYSTEM VALUE VALUES (" + String.join(", ", params) + ")";
@@ -57,13 +58,13 @@ final class RelationSql {
     String update(BitSet set, BitSet where) {
         List<String> assignments = new ArrayList<>();
         for (int i = set.nextSetBit(0); i >= 0; i = set.nextSetBit(i + 1)) {
-            assignments.add(Identifiers.quote(relation.columns().get(i).name()) + " = $" + (assignments.size() + 1));
+            assignments.add(Identifiers.quote(relation.columns().get(i).name()) + " = ?");
         }
-        return "UPDATE " + table + " SET " + String.join(", ", assignments) + " WHERE " + rowMatch(where, assignments.size() + 1);
+        return "UPDATE " + table + " SET " + String.join(", ", assignments) + " WHERE " + rowMatch(where);
     }
 
     String delete(BitSet where) {
-        return "DELETE FROM " + table + " WHERE " + rowMatch(where, 1);
+        return "DELETE FROM " + table + " WHERE " + rowMatch(where);
     }
 
     /** The columns that find a row: the key columns, or for FULL identity every column the old image carries. */
@@ -79,12 +80,11 @@ final class RelationSql {
         return where;
     }
 
-    private String rowMatch(BitSet where, int firstParam) {
+    private String rowMatch(BitSet where) {
         List<String> conds = new ArrayList<>();
         for (int i = where.nextSetBit(0); i >= 0; i = where.nextSetBit(i + 1)) {
             String col = Identifiers.quote(relation.columns().get(i).name());
-            String param = "$" + (firstParam + conds.size());
-            conds.add(fullIdentity() ? col + "::text IS NOT DISTINCT FROM " + param + "::text" : col + " = " + param);
+            conds.add(fullIdentity() ? col + "::text IS NOT DISTINCT FROM ?::text" : col + " = ?");
         }
         String match = conds.isEmpty() ? "true" : String.join(" AND ", conds);
         if (fullIdentity()) {

@@ -75,6 +75,11 @@ public record TupleData(List<Value> values) {
             return new String(bytes, StandardCharsets.UTF_8);
         }
 
+        /** Bytes of text, without the copy {@link #bytes()} makes. */
+        public int length() {
+            return bytes.length;
+        }
+
         @Override
         public boolean equals(Object o) {
             return o instanceof Text t && Arrays.equals(bytes, t.bytes);

@@ -26,12 +26,12 @@ class RelationSqlTest {
     @Test
     void keyedTablesFindRowsByTheirKey() {
         RelationSql sql = new RelationSql(relation(PgOutputMessage.ReplicaIdentity.DEFAULT));
-        assertThat(sql.insert()).isEqualTo("INSERT INTO \"My Schema\".\"order\" (\"id\", \"Note\", \"doc\") OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3)");
+        assertThat(sql.insert()).isEqualTo("INSERT INTO \"My Schema\".\"order\" (\"id\", \"Note\", \"doc\") OVERRIDING SYSTEM VALUE VALUES (?, ?, ?)");
         BitSet where = sql.whereColumns(null);
         assertThat(where).isEqualTo(bits(0));
         // an unchanged TOASTed column (doc) is left out of the SET list
-        assertThat(sql.update(bits(0, 1), where)).isEqualTo("UPDATE \"My Schema\".\"order\" SET \"id\" = $1, \"Note\" = $2 WHERE \"id\" = $3");
-        assertThat(sql.delete(where)).isEqualTo("DELETE FROM \"My Schema\".\"order\" WHERE \"id\" = $1");
+        assertThat(sql.update(bits(0, 1), where)).isEqualTo("UPDATE \"My Schema\".\"order\" SET \"id\" = ?, \"Note\" = ? WHERE \"id\" = ?");
+        assertThat(sql.delete(where)).isEqualTo("DELETE FROM \"My Schema\".\"order\" WHERE \"id\" = ?");
     }
 
     @Test
@@ -41,7 +41,7 @@ class RelationSqlTest {
         BitSet where = sql.whereColumns(old);
         assertThat(where).isEqualTo(bits(0, 1));
         assertThat(sql.delete(where)).isEqualTo("DELETE FROM \"My Schema\".\"order\" WHERE ctid = (SELECT ctid FROM \"My Schema\".\"order\""
-                + " WHERE \"id\"::text IS NOT DISTINCT FROM $1::text AND \"Note\"::text IS NOT DISTINCT FROM $2::text LIMIT 1)");
+                + " WHERE \"id\"::text IS NOT DISTINCT FROM ?::text AND \"Note\"::text IS NOT DISTINCT FROM ?::text LIMIT 1)");
     }
 
     @Test

@@ -1,0 +1,150 @@
+package io.pgferry.cdc;
+
+import org.postgresql.PGStatement;
+
+import java.sql.BatchUpdateException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * One source relation on the target: a prepared statement per statement shape, and the rows
+ * queued for the shape being batched. Rows of one relation are sent in the order they were
+ * queued: a row of another shape first sends what the previous shape queued.
+ */
+final class RelationApply implements AutoCloseable {
+    /** What a statement does: its operation, the columns it sets and the columns that find the row. */
+    record Shape(char operation, BitSet set, BitSet where) {
+        static final Shape INSERT = new Shape('I', null, null);
+    }
+
+    private final Connection target;
+    private final RelationSql sql;
+    private final Map<Shape, PreparedStatement> statements = new HashMap<>();
+    private PreparedStatement batching;
+    /** Per queued row, how to name it if it finds no row on the target (null: it cannot miss, an insert). */
+    private final List<Supplier<String>> queued = new ArrayList<>();
+
+    RelationApply(Connection target, RelationSql sql) {
+        this.target = target;
+        this.sql = sql;
+    }
+
+    RelationSql sql() {
+        return sql;
+    }
+
+    boolean hasQueued() {
+        return !queued.isEmpty();
+    }
+
+    /**
+     * Queues a row: the values of {@code first}'s columns, then those of {@code second} (may be
+     * null). Returns the bytes of values queued, for the caller's memory bound.
+     */
+    long queue(Shape shape, TupleData first, BitSet firstColumns, TupleData second, BitSet secondColumns,
+               Supplier<String> missing) throws SQLException {
+        PreparedStatement ps = statement(shape);
+        if (batching != ps) {
+            send();
+            batching = ps;
+        }
+        int index = 1;
+        long bytes = 0;
+        for (int c = firstColumns.nextSetBit(0); c >= 0; c = firstColumns.nextSetBit(c + 1)) {
+            bytes += bind(ps, index++, first.get(c));
+        }
+        if (second != null) {
+            for (int c = secondColumns.nextSetBit(0); c >= 0; c = secondColumns.nextSetBit(c + 1)) {
+                bytes += bind(ps, index++, second.get(c));
+            }
+        }
+        ps.addBatch();
+        queued.add(missing);
+        return bytes;
+    }
+
+    /** Sends the queued rows in one pipelined batch; a row that found nothing to change is a conflict. */
+    void send() throws SQLException {
+        if (queued.isEmpty()) {
+            return;
+        }
+        int[] counts;
+        try {
+            counts = batching.executeBatch();
+        } catch (BatchUpdateException e) {
+            queued.clear();
+            throw e.getNextException() != null ? e.getNextException() : e;
+        }
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] == 0 && queued.get(i) != null) {
+                String row = queued.get(i).get();
+                queued.clear();
+                throw new ApplyConflictException(row);
+            }
+        }
+        queued.clear();
+    }
+
+    /** Forgets queued rows (their target transaction is being rolled back). */
+    void discard() {
+        if (batching != null) {
+            try {
+                batching.clearBatch();
+            } catch (SQLException ignored) {
+                // the statement is unusable anyway
+            }
+        }
+        queued.clear();
+    }
+
+    private PreparedStatement statement(Shape shape) throws SQLException {
+        PreparedStatement ps = statements.get(shape);
+        if (ps == null) {
+            String text = switch (shape.operation()) {
+                case 'I' -> sql.insert();
+                case 'U' -> sql.update(shape.set(), shape.where());
+                case 'D' -> sql.delete(shape.where());
+                default -> throw new IllegalArgumentException("unknown operation " + shape.operation());
+            };
+            ps = target.prepareStatement(text);
+            // a named statement on the server from the first use: the point is never to parse a row's statement again
+            ps.unwrap(PGStatement.class).setPrepareThreshold(1);
+            statements.put(shape, ps);
+        }
+        return ps;
+    }
+
+    /** Binds a value as untyped text, so the target reads it with its column's input function. */
+    private static long bind(PreparedStatement ps, int index, TupleData.Value v) throws SQLException {
+        if (v instanceof TupleData.Text t) {
+            ps.setObject(index, t.text(), Types.OTHER);
+            return t.length();
+        }
+        if (v instanceof TupleData.Null) {
+            ps.setNull(index, Types.OTHER);
+            return 0;
+        }
+        throw new IllegalStateException("cannot apply a " + v + " value");
+    }
+
+    @Override
+    public void close() {
+        for (PreparedStatement ps : statements.values()) {
+            try {
+                ps.close();
+            } catch (SQLException ignored) {
+                // the session may be gone; the server frees its statements with it
+            }
+        }
+        statements.clear();
+        queued.clear();
+    }
+}
