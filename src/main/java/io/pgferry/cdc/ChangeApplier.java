@@ -93,13 +93,18 @@ final class ChangeApplier implements AutoCloseable {
         target.commit();
     }
 
-    void begin(PgOutputMessage.Begin b) {
-        commitLsn = b.finalLsn();
-        skipTransaction = appliedBefore != null && b.finalLsn().compareTo(appliedBefore) < 0;
+    /** Starts a source transaction whose commit record is at {@code commitAt}. */
+    void begin(LogSequenceNumber commitAt) {
+        commitLsn = commitAt;
+        skipTransaction = appliedBefore != null && commitAt.compareTo(appliedBefore) < 0;
     }
 
     void relation(PgOutputMessage.Relation r) throws SQLException {
         RelationApply old = relations.get(r.oid());
+        if (old != null && old.sql().sameShape(r)) {
+            // sent again (a new session, or inside a streamed transaction): the prepared statements still fit
+            return;
+        }
         if (old != null) {
             // the relation changed shape (or the stream restarted): what it queued goes with the old statements
             sendQueued();
@@ -176,10 +181,10 @@ final class ChangeApplier implements AutoCloseable {
     }
 
     /** Ends a source transaction; its rows reach the target at the next {@link #flush}. */
-    void commit(PgOutputMessage.Commit c) {
+    void commit(LogSequenceNumber end, Instant commitTime) {
         if (!skipTransaction) {
-            pendingEnd = c.endLsn();
-            pendingCommitTime = c.commitTime();
+            pendingEnd = end;
+            pendingCommitTime = commitTime;
             pendingTransactions++;
         }
         skipTransaction = false;

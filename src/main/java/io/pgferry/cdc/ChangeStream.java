@@ -8,28 +8,33 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Retry;
 import io.pgferry.state.StateStore;
-import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
-import org.postgresql.replication.PGReplicationStream;
 
-import java.nio.ByteBuffer;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 
 /**
  * Follows the source's logical slot and applies its changes on the target until asked to
- * stop. The read loop decodes and applies on one thread; each second it reports to the slot
- * only what the target has flushed, and records position and lag in the state store.
+ * stop. A reader thread ({@link SlotStream}) reads and decodes while this thread applies; every
+ * 200 ms the slot hears only what the target has flushed, and each second position and lag go
+ * to the state store.
  *
- * <p>Transactions arrive whole and in commit order: in-progress streaming is left off, so the
- * source spills a large transaction to its own disk and sends it at commit, and pgferry applies
- * it row by row inside one target transaction; the heap never holds a transaction.
+ * <p>Plain transactions arrive whole and in commit order and are applied as they come. From
+ * source 14 on, a large transaction is streamed while still in progress, interleaved with
+ * others: the assembler keeps it (a few MB in memory, the rest in a spill file in the work
+ * dir) until its commit message, which comes in commit order, and only then is it applied.
+ * The heap never holds a whole large transaction.
  *
  * <p>Transient failures (either server restarting, a cut connection) end the session; the next
  * session starts again from the origin's position, so nothing is lost or applied twice.
@@ -37,12 +42,15 @@ import java.util.concurrent.TimeUnit;
 public final class ChangeStream {
     /** Everything a stream needs to know about its run. */
     public record Config(String slot, String publication, String origin, LogSequenceNumber slotStart,
-                         Map<String, LogSequenceNumber> tableLsns, int sourceMajor) {
+                         Map<String, LogSequenceNumber> tableLsns, int sourceMajor, Path spillDir) {
     }
 
     private static final int BATCH_TRANSACTIONS = 200;
     private static final long BATCH_MILLIS = 100;
     private static final long CONFIRM_MILLIS = 200;
+    private static final Duration POLL = Duration.ofMillis(5);
+    /** A streamed transaction keeps this much in memory, the rest in its spill file. */
+    private static final long SPILL_BYTES = 4L << 20;
     private static final long REPORT_MILLIS = 1000;
     private static final int MAX_FAILURES_IN_A_ROW = 8;
     private static final long HEALTHY_SESSION_MILLIS = 60_000;
@@ -63,11 +71,6 @@ public final class ChangeStream {
         this.progress = progress;
         this.config = config;
         this.control = new StreamControl(store, runId);
-    }
-
-    /** pgoutput's protocol by source major: 2 adds streaming (14), 3 two-phase (15), 4 parallel streaming (16). */
-    static int protocolFor(int sourceMajor) {
-        return sourceMajor >= 16 ? 4 : sourceMajor == 15 ? 3 : sourceMajor == 14 ? 2 : 1;
     }
 
     /** Streams until a stop is requested (returns normally) or a permanent error (throws, state resumable). */
@@ -109,54 +112,54 @@ public final class ChangeStream {
 
     /** One connection's worth of streaming; true when it ended because a stop was requested. */
     private boolean session() throws Exception {
-        try (Connection apply = target.open(); Connection info = source.open(); Connection repl = source.openReplication()) {
+        try (Connection apply = target.open(); Connection info = source.open()) {
             OriginTracker origin = new OriginTracker(apply, config.origin());
             LogSequenceNumber applied = origin.attach();
             LogSequenceNumber start = applied == null || applied.compareTo(config.slotStart()) < 0 ? config.slotStart() : applied;
-            int protocol = protocolFor(config.sourceMajor());
-            PGReplicationStream stream = repl.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
-                    .withSlotName(config.slot()).withStartPosition(start)
-                    .withSlotOption("proto_version", Integer.toString(protocol))
-                    .withSlotOption("publication_names", "\"" + config.publication().replace("\"", "\"\"") + "\"")
-                    .withStatusInterval(1, TimeUnit.SECONDS).start();
-            progress.info("change stream from slot " + config.slot() + " at " + start.asString() + " (pgoutput protocol " + protocol + ")");
-            reportedTransactions = 0;
-            try (ChangeApplier applier = new ChangeApplier(apply, config.tableLsns(), applied);
+            SlotStream.Options options = SlotStream.Options.forSource(config.sourceMajor(), config.slot(), List.of(config.publication()),
+                    start).withStreaming(config.sourceMajor() >= 14, false);
+            clearSpillDir();
+            try (SlotStream slot = SlotStream.open(source, options);
+                 TransactionAssembler assembler = new TransactionAssembler(config.spillDir(), SPILL_BYTES);
+                 ChangeApplier applier = new ChangeApplier(apply, config.tableLsns(), applied);
                  PhaseProgress phase = progress.phase("stream", 0, "transactions", 0)) {
-                boolean stopped = loop(stream, applier, origin, info, new PgOutputDecoder(protocol), phase);
-                closeQuietly(stream);
-                return stopped;
-            } catch (Exception e) {
-                // a polite close would first read (and keep in memory) everything the source still sends, which
-                // can be the rest of a transaction larger than the heap: drop the connection instead
-                repl.abort(Runnable::run);
-                throw e;
+                progress.info("change stream from slot " + config.slot() + " at " + start.asString() + " (pgoutput protocol "
+                        + options.protocol() + (options.streaming() ? ", large transactions streamed while in progress" : "") + ")");
+                reportedTransactions = 0;
+                return loop(slot, assembler, applier, origin, info, phase);
             }
         }
     }
 
-    private boolean loop(PGReplicationStream stream, ChangeApplier applier, OriginTracker origin, Connection info,
-                         PgOutputDecoder decoder, PhaseProgress phase) throws Exception {
+    /** Spill files of an earlier session (ended by a crash) belong to transactions the slot will send again. */
+    private void clearSpillDir() throws IOException {
+        Files.createDirectories(config.spillDir());
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(config.spillDir(), "*.spill")) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    private boolean loop(SlotStream slot, TransactionAssembler assembler, ChangeApplier applier, OriginTracker origin, Connection info,
+                         PhaseProgress phase) throws Exception {
         long batchStarted = 0;
         long lastReport = 0;
         long lastConfirm = 0;
         boolean idle = false;
         while (true) {
-            ByteBuffer buf = stream.readPending();
-            if (buf == null) {
+            SlotStream.Event event = slot.poll(POLL);
+            if (event == null) {
                 if (applier.pendingTransactions() > 0 && !applier.insideSourceTransaction()) {
                     applier.flush();
                 }
-                idle = !applier.insideSourceTransaction();
+                idle = !applier.insideSourceTransaction() && assembler.openStreamedTransactions() == 0;
             } else {
                 idle = false;
-                LogSequenceNumber at = stream.getLastReceiveLSN();
-                PgOutputMessage msg = decoder.decode(buf, at);
-                dispatch(msg, applier, at);
-                if (msg instanceof PgOutputMessage.Begin && applier.pendingTransactions() == 0) {
+                if (applier.pendingTransactions() == 0 && !applier.insideSourceTransaction()) {
                     batchStarted = System.currentTimeMillis();
                 }
-                if (msg instanceof PgOutputMessage.Commit && (applier.pendingTransactions() >= BATCH_TRANSACTIONS
+                if (handle(event, assembler, applier) && (applier.pendingTransactions() >= BATCH_TRANSACTIONS
                         || System.currentTimeMillis() - batchStarted >= BATCH_MILLIS)) {
                     applier.flush();
                 }
@@ -164,24 +167,50 @@ public final class ChangeStream {
             long now = System.currentTimeMillis();
             if (now - lastConfirm >= CONFIRM_MILLIS) {
                 lastConfirm = now;
-                LogSequenceNumber confirmed = confirm(stream, applier, origin, idle);
+                LogSequenceNumber confirmed = confirm(slot, applier, origin, idle);
                 if (now - lastReport >= REPORT_MILLIS) {
                     lastReport = now;
-                    report(stream, applier, info, confirmed, idle, phase);
+                    report(slot, applier, info, confirmed, idle, phase);
                     if (control.stopRequested() && idle && applier.pendingTransactions() == 0) {
                         progress.info("change stream stopped on request at " + confirmed.asString());
                         return true;
                     }
                 }
             }
-            if (buf == null) {
-                Thread.sleep(5);
-            }
         }
     }
 
+    /**
+     * Applies one message; true when it ended a source transaction. A plain transaction's changes
+     * go to the applier as they come (they arrive whole, in commit order). A streamed one's are
+     * held by the assembler (spilled when large) until its commit, then applied in one go.
+     */
+    private static boolean handle(SlotStream.Event event, TransactionAssembler assembler, ChangeApplier applier) throws SQLException {
+        PgOutputMessage msg = event.message();
+        boolean streamed = msg instanceof PgOutputMessage.StreamStart || msg instanceof PgOutputMessage.StreamStop
+                || msg instanceof PgOutputMessage.StreamCommit || msg instanceof PgOutputMessage.StreamAbort
+                || msg instanceof PgOutputMessage.Change c && c.streamXid() != null;
+        if (!streamed) {
+            dispatch(msg, applier, event.lsn());
+            return msg instanceof PgOutputMessage.Commit;
+        }
+        Optional<Assembled> done = assembler.accept(event);
+        if (done.isEmpty() || !(done.get() instanceof CommittedTransaction tx)) {
+            return false;
+        }
+        try (tx; ChangeCursor changes = tx.open()) {
+            applier.begin(tx.commitLsn());
+            while (changes.hasNext()) {
+                SlotStream.Event change = changes.next();
+                dispatch(change.message(), applier, change.lsn());
+            }
+            applier.commit(tx.endLsn(), tx.commitTime());
+        }
+        return true;
+    }
+
     private static void dispatch(PgOutputMessage msg, ChangeApplier applier, LogSequenceNumber at) throws SQLException {
-        // Origin, Type and Message carry nothing to apply; streaming blocks are never requested
+        // Origin, Type and Message carry nothing to apply
         if (msg instanceof PgOutputMessage.Insert i) {
             applier.insert(i, at);
         } else if (msg instanceof PgOutputMessage.Update u) {
@@ -189,9 +218,9 @@ public final class ChangeStream {
         } else if (msg instanceof PgOutputMessage.Delete d) {
             applier.delete(d, at);
         } else if (msg instanceof PgOutputMessage.Begin b) {
-            applier.begin(b);
+            applier.begin(b.finalLsn());
         } else if (msg instanceof PgOutputMessage.Commit c) {
-            applier.commit(c);
+            applier.commit(c.endLsn(), c.commitTime());
         } else if (msg instanceof PgOutputMessage.Relation r) {
             applier.relation(r);
         } else if (msg instanceof PgOutputMessage.Truncate t) {
@@ -201,28 +230,26 @@ public final class ChangeStream {
 
     /**
      * Tells the slot what it may forget: the origin's flushed position, or, when every received
-     * message is applied and flushed, the last received position (keepalives move it past WAL
-     * that held nothing for this publication, so an idle source shows no lag).
+     * message is applied and flushed, the position the reader had drained to (keepalives move it
+     * past WAL that held nothing for this publication, so an idle source shows no lag).
      */
-    private LogSequenceNumber confirm(PGReplicationStream stream, ChangeApplier applier, OriginTracker origin, boolean idle)
+    private LogSequenceNumber confirm(SlotStream slot, ChangeApplier applier, OriginTracker origin, boolean idle)
             throws SQLException {
         LogSequenceNumber flushed = origin.progress(true);
         LogSequenceNumber appliedEnd = applier.appliedEnd();
         LogSequenceNumber confirmed = flushed == null ? config.slotStart() : flushed;
         boolean allFlushed = appliedEnd == null || (flushed != null && flushed.compareTo(appliedEnd) >= 0);
         if (idle && applier.pendingTransactions() == 0 && allFlushed) {
-            LogSequenceNumber received = stream.getLastReceiveLSN();
-            if (received.compareTo(confirmed) > 0) {
-                confirmed = received;
+            LogSequenceNumber drained = slot.drainedTo();
+            if (drained.compareTo(confirmed) > 0) {
+                confirmed = drained;
             }
         }
-        stream.setFlushedLSN(confirmed);
-        stream.setAppliedLSN(confirmed);
-        stream.forceUpdateStatus();
+        slot.confirm(confirmed);
         return confirmed;
     }
 
-    private void report(PGReplicationStream stream, ChangeApplier applier, Connection info, LogSequenceNumber confirmed, boolean idle,
+    private void report(SlotStream slot, ChangeApplier applier, Connection info, LogSequenceNumber confirmed, boolean idle,
                         PhaseProgress phase) throws SQLException {
         LogSequenceNumber current;
         try (Statement st = info.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
@@ -238,7 +265,7 @@ public final class ChangeStream {
                         + " applied_lsn = excluded.applied_lsn, source_lsn = excluded.source_lsn, lag_bytes = excluded.lag_bytes,"
                         + " lag_seconds = excluded.lag_seconds, applied_xacts = cdc_progress.applied_xacts + excluded.applied_xacts,"
                         + " updated_at = excluded.updated_at",
-                runId, stream.getLastReceiveLSN().asString(), confirmed.asString(), current.asString(), lagBytes, lagSeconds,
+                runId, receivedOrStart(slot).asString(), confirmed.asString(), current.asString(), lagBytes, lagSeconds,
                 applier.appliedTransactions() - reportedTransactions, Instant.now().toString());
         reportedTransactions = applier.appliedTransactions();
         phase.update(applier.appliedTransactions(), 0);
@@ -258,11 +285,8 @@ public final class ChangeStream {
         }
     }
 
-    private static void closeQuietly(PGReplicationStream s) {
-        try {
-            s.close();
-        } catch (SQLException ignored) {
-            // the connection goes with it
-        }
+    private LogSequenceNumber receivedOrStart(SlotStream slot) {
+        LogSequenceNumber received = slot.lastReceived();
+        return received.equals(LogSequenceNumber.INVALID_LSN) ? config.slotStart() : received;
     }
 }

@@ -86,6 +86,24 @@ public final class PgOutputDecoder {
         return message;
     }
 
+    /**
+     * Decodes one data message written by {@link PgOutputEncoder} (a spilled change): with the
+     * stream xid field when {@code withXid}, whatever block the decoder is in.
+     */
+    PgOutputMessage.Change decodeChange(ByteBuffer buf, LogSequenceNumber lsn, boolean withXid) {
+        boolean saved = inStreamBlock;
+        inStreamBlock = withXid;
+        try {
+            PgOutputMessage m = decode(buf, lsn);
+            if (!(m instanceof PgOutputMessage.Change c)) {
+                throw new PgOutputException("spilled message " + m + " is not a change", lsn, null);
+            }
+            return c;
+        } finally {
+            inStreamBlock = saved;
+        }
+    }
+
     private PgOutputMessage dispatch(byte kind, ByteBuffer buf, LogSequenceNumber lsn) {
         switch (kind) {
             case 'B':
@@ -248,7 +266,7 @@ public final class PgOutputDecoder {
     }
 
     private Long streamXid(ByteBuffer buf) {
-        return protocol >= 2 && inStreamBlock ? uint32(buf) : null;
+        return protocol >= 2 && inStreamBlock ? Long.valueOf(uint32(buf)) : null;
     }
 
     private static void expect(ByteBuffer buf, char marker, String what, LogSequenceNumber lsn) {

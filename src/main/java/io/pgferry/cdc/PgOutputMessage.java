@@ -120,6 +120,10 @@ public sealed interface PgOutputMessage {
     /** 'M': pg_logical_emit_message (sent only with the 'messages' option, sources 14 and newer). */
     record Message(Long streamXid, boolean transactional, LogSequenceNumber lsn, String prefix, byte[] content)
             implements Change {
+        public int contentLength() {
+            return content.length;
+        }
+
         public String contentText() {
             return new String(content, StandardCharsets.UTF_8);
         }

@@ -126,7 +126,7 @@ final class RelationApply implements AutoCloseable {
     private static long bind(PreparedStatement ps, int index, TupleData.Value v) throws SQLException {
         if (v instanceof TupleData.Text t) {
             ps.setObject(index, t.text(), Types.OTHER);
-            return t.length();
+            return t.size();
         }
         if (v instanceof TupleData.Null) {
             ps.setNull(index, Types.OTHER);

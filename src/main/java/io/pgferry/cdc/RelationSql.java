@@ -31,6 +31,12 @@ final class RelationSql {
         return relation;
     }
 
+    /** True if {@code other} describes the same table with the same columns and identity. */
+    boolean sameShape(PgOutputMessage.Relation other) {
+        return relation.oid() == other.oid() && relation.namespace().equals(other.namespace()) && relation.name().equals(other.name())
+                && relation.replicaIdentity() == other.replicaIdentity() && relation.columns().equals(other.columns());
+    }
+
     String displayName() {
         return relation.namespace() + "." + relation.name();
     }

@@ -76,8 +76,12 @@ public record TupleData(List<Value> values) {
         }
 
         /** Bytes of text, without the copy {@link #bytes()} makes. */
-        public int length() {
+        public int size() {
             return bytes.length;
+        }
+
+        void writeTo(java.io.OutputStream out) throws java.io.IOException {
+            out.write(bytes);
         }
 
         @Override
@@ -101,6 +105,14 @@ public record TupleData(List<Value> values) {
         @Override
         public byte[] bytes() {
             return bytes.clone();
+        }
+
+        public int size() {
+            return bytes.length;
+        }
+
+        void writeTo(java.io.OutputStream out) throws java.io.IOException {
+            out.write(bytes);
         }
 
         @Override

@@ -46,9 +46,10 @@ class RelationSqlTest {
 
     @Test
     void protocolFollowsTheSourceMajor() {
-        assertThat(ChangeStream.protocolFor(13)).isEqualTo(1);
-        assertThat(ChangeStream.protocolFor(14)).isEqualTo(2);
-        assertThat(ChangeStream.protocolFor(15)).isEqualTo(3);
-        assertThat(ChangeStream.protocolFor(18)).isEqualTo(4);
+        assertThat(SlotStream.protocolFor(13)).isEqualTo(1);
+        assertThat(SlotStream.protocolFor(14)).isEqualTo(2);
+        assertThat(SlotStream.protocolFor(15)).isEqualTo(2);
+        assertThat(SlotStream.protocolFor(16)).isEqualTo(4);
+        assertThat(SlotStream.protocolFor(18)).isEqualTo(4);
     }
 }

@@ -147,7 +147,8 @@ public final class CopyAndStream implements MigrationMethod {
                         "it was copied with --no-follow: there is no change stream to follow"));
         new StreamControl(ctx.store(), ctx.runId()).clearStopRequest();
         new ChangeStream(ctx.source(), ctx.target(), ctx.store(), ctx.runId(), ctx.progress(),
-                new ChangeStream.Config(name, name, name, start, SnapshotCopy.tableLsns(ctx.store(), ctx.runId()), sourceMajor)).run();
+                new ChangeStream.Config(name, name, name, start, SnapshotCopy.tableLsns(ctx.store(), ctx.runId()), sourceMajor,
+                        ctx.workDir().resolve("spill"))).run();
     }
 
     /**
