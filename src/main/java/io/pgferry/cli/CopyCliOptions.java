@@ -26,6 +26,13 @@ public final class CopyCliOptions {
                     + " but its later writes are not carried over).")
     boolean noFollow;
 
+    @Option(names = "--data-only",
+            description = "copy: the target already has the schema (tables, keys, indexes, created by you or your migrations tool):"
+                    + " copy rows only, into empty tables, and refresh materialized views. No pg_dump is needed, so a source newer than"
+                    + " the local pg_dump works. Rows load as a replica (session_replication_role), so target triggers and foreign keys"
+                    + " do not fire while tables fill in any order.")
+    boolean dataOnly;
+
     @Option(names = "--include-table", paramLabel = "SCHEMA.TABLE",
             description = "copy: move only these tables (repeatable; * and ? are wildcards). A partitioned table brings its partitions.")
     List<String> includeTables = new ArrayList<>();
@@ -57,6 +64,6 @@ public final class CopyCliOptions {
             filter = TableFilter.fromFile(filterFile, filter);
         }
         return new CopyOptions(index, splitThreshold == null ? CopyOptions.AUTO_SPLIT : splitThreshold, !noFollow, filter,
-                setReplicaIdentityFull);
+                setReplicaIdentityFull, dataOnly);
     }
 }

@@ -38,12 +38,14 @@ final class ParallelCopy {
     private final CopyLedger ledger;
     private final PhaseProgress phase;
     private final Retry retry;
+    private final boolean existingSchema;
     private final AtomicLong rows = new AtomicLong();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     ParallelCopy(Connector source, Connector target, SnapshotExport snapshot, CopyLedger ledger, PhaseProgress phase,
-                 Consumer<String> log) {
+                 Consumer<String> log, boolean existingSchema) {
         this.source = source;
+        this.existingSchema = existingSchema;
         this.target = target;
         this.snapshot = snapshot;
         this.lsn = snapshot.consistentPoint().map(LogSequenceNumber::asString).orElse(null);
@@ -128,8 +130,11 @@ final class ParallelCopy {
                         src = source.open();
                         snapshot.importInto(src);
                         tgt = target.open();
+                        if (existingSchema) {
+                            PartStreamer.loadAsReplica(tgt);
+                        }
                     }
-                    return streamer.copy(part, src, tgt, bytes -> phase.add(0, bytes));
+                    return streamer.copy(part, src, tgt, !existingSchema, bytes -> phase.add(0, bytes));
                 } catch (Exception e) {
                     closeSessions();
                     throw e;

@@ -25,19 +25,31 @@ final class PartStreamer {
     private final byte[] buffer = new byte[BUFFER_BYTES];
 
     /**
+     * Makes a target session load rows as a replica: into a schema that already has its foreign
+     * keys and triggers, tables fill in any order and the source's rows are taken as they are.
+     */
+    static void loadAsReplica(Connection target) throws SQLException {
+        try (Statement st = target.createStatement()) {
+            st.execute("SET session_replication_role = replica");
+        }
+    }
+
+    /**
      * Copies {@code part}. {@code source} must already be inside the snapshot's transaction;
      * {@code target} is used in its own transaction, committed here: the part is on the target
-     * exactly when this returns. {@code onBytes} hears about progress as it happens.
+     * exactly when this returns. A whole table is emptied first, in the same transaction (rows of
+     * an earlier attempt go): with {@code truncate} by TRUNCATE, which also allows COPY FREEZE,
+     * otherwise by DELETE. {@code onBytes} hears about progress as it happens.
      */
-    Moved copy(TablePart part, Connection source, Connection target, LongConsumer onBytes) throws SQLException {
-        boolean freeze = part.wholeTable();
+    Moved copy(TablePart part, Connection source, Connection target, boolean truncate, LongConsumer onBytes) throws SQLException {
+        boolean freeze = part.wholeTable() && truncate;
         target.setAutoCommit(false);
         try {
-            if (freeze) {
+            if (part.wholeTable()) {
                 // emptying the table in this transaction makes COPY FREEZE legal: rows land frozen, so the
-                // target never rewrites every page to set hint bits; it also clears rows of an earlier attempt
+                // target never rewrites every page to set hint bits
                 try (Statement st = target.createStatement()) {
-                    st.execute("TRUNCATE ONLY " + part.table().qualified());
+                    st.execute((truncate ? "TRUNCATE ONLY " : "DELETE FROM ONLY ") + part.table().qualified());
                 }
             }
             Moved moved = stream(part, source, target, freeze, onBytes);

@@ -3,7 +3,7 @@ package io.pgferry.copy;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-import io.pgferry.schema.PgDumpSchemaSource;
+import io.pgferry.schema.SchemaSource;
 import io.pgferry.schema.PostDataItem;
 
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  * is recorded when built, so a rerun builds only the missing ones.
  */
 final class PostDataBuilds implements AutoCloseable {
-    private final PgDumpSchemaSource schema;
+    private final SchemaSource schema;
     private final ConnectionSpec target;
     private final CopyLedger ledger;
     private final Map<String, List<PostDataItem>> byTable;
@@ -34,7 +34,7 @@ final class PostDataBuilds implements AutoCloseable {
     private final java.util.function.BiConsumer<String, String> analyzer;
     private static final String ANALYZED = "analyzed:";
 
-    PostDataBuilds(PgDumpSchemaSource schema, ConnectionSpec target, CopyLedger ledger, int indexJobs, Consumer<String> log,
+    PostDataBuilds(SchemaSource schema, ConnectionSpec target, CopyLedger ledger, int indexJobs, Consumer<String> log,
                    java.util.function.BiConsumer<String, String> analyzer) {
         this.analyzer = analyzer;
         this.schema = schema;

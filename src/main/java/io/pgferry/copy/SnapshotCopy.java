@@ -6,7 +6,7 @@ import io.pgferry.monitor.PhaseProgress;
 import io.pgferry.monitor.Progress;
 import io.pgferry.monitor.Units;
 import io.pgferry.pg.Connector;
-import io.pgferry.schema.PgDumpSchemaSource;
+import io.pgferry.schema.SchemaSource;
 import io.pgferry.schema.TableFilter;
 import io.pgferry.state.StateStore;
 
@@ -31,7 +31,11 @@ public final class SnapshotCopy {
     }
 
     /** The knobs of the data phase. */
-    public record Settings(int jobs, int indexJobs, long splitThresholdBytes, TableFilter filter) {
+    /**
+     * @param existingSchema the target's tables already have their keys, foreign keys and triggers (--data-only): rows load
+     *                       as a replica, and a table is emptied with DELETE, since TRUNCATE refuses tables others reference
+     */
+    public record Settings(int jobs, int indexJobs, long splitThresholdBytes, TableFilter filter, boolean existingSchema) {
     }
 
     private final Connector source;
@@ -106,7 +110,7 @@ public final class SnapshotCopy {
      * Copies every table not yet complete, builds per-table indexes and keys, and copies large
      * objects when {@code withLargeObjects}. The schema's post-data must be loaded.
      */
-    public Result run(SnapshotExport snapshot, PgDumpSchemaSource schema, int sourceMajor, boolean withLargeObjects)
+    public Result run(SnapshotExport snapshot, SchemaSource schema, int sourceMajor, boolean withLargeObjects)
             throws SQLException {
         List<SourceTable> tables;
         List<TablePart> parts = new ArrayList<>();
@@ -153,7 +157,8 @@ public final class SnapshotCopy {
                 }
             }
             try (PhaseProgress phase = progress.phase("copy", toCopy.size(), "tables", bytesTotal)) {
-                ParallelCopy copy = new ParallelCopy(source, target, snapshot, ledger, phase, progress::retry);
+                ParallelCopy copy = new ParallelCopy(source, target, snapshot, ledger, phase, progress::retry,
+                        settings.existingSchema());
                 copy.run(parts, settings.jobs(), t -> builds.tableReady(t.schema(), t.name()));
                 rows = copy.rowsCopied();
                 bytes = phase.bytesDone();
@@ -191,8 +196,11 @@ public final class SnapshotCopy {
             return;
         }
         try (Connection t = target.open(); Statement st = t.createStatement()) {
+            if (settings.existingSchema()) {
+                PartStreamer.loadAsReplica(t);
+            }
             for (SourceTable table : dirty) {
-                st.execute("TRUNCATE ONLY " + table.qualified());
+                st.execute((settings.existingSchema() ? "DELETE FROM ONLY " : "TRUNCATE ONLY ") + table.qualified());
             }
         }
         progress.info(dirty.size() + " partly copied table(s) emptied, to be copied again whole");

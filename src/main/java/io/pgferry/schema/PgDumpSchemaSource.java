@@ -63,6 +63,7 @@ public final class PgDumpSchemaSource implements SchemaSource {
     }
 
     /** Dumps both sections from the source into the work dir, side by side (each pg_dump spends most of its time reading catalogs). */
+    @Override
     public void dump(ConnectionSpec source, Consumer<String> log) {
         java.util.concurrent.CompletableFuture<Void> post = java.util.concurrent.CompletableFuture.runAsync(
                 () -> sections.dump(source, SchemaSectionCopy.Section.POST_DATA, dumpArgs, log));
@@ -78,16 +79,12 @@ public final class PgDumpSchemaSource implements SchemaSource {
     }
 
     /** Whether both archives are already in the work dir (a resumed run needs no new dump). */
+    @Override
     public boolean dumped() {
         return Files.isRegularFile(preDataArchive()) && Files.isRegularFile(postDataArchive());
     }
 
     @Override
-    public void applyPreData(ConnectionSpec target, Consumer<String> log) {
-        applyPreData(target, false, log);
-    }
-
-    /** With {@code replace}, objects a previous attempt created are dropped first. */
     public void applyPreData(ConnectionSpec target, boolean replace, Consumer<String> log) {
         sections.restore(preDataArchive(), target, replace ? List.of("--clean", "--if-exists") : List.of(), log);
     }
@@ -97,6 +94,7 @@ public final class PgDumpSchemaSource implements SchemaSource {
      * catalogs. Foreign keys that point at a table the filter leaves out are dropped: they
      * could never be created on the target. Returns those dropped, for a warning.
      */
+    @Override
     public List<String> loadPostData(Connection source, Set<String> excludedRelations) throws SQLException {
         Map<Long, String[]> indexTable = ownerTables(source, "SELECT i.indexrelid, n.nspname, c.relname, c.relkind::text, NULL, NULL"
                 + " FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace");
@@ -137,6 +135,7 @@ public final class PgDumpSchemaSource implements SchemaSource {
      * Restores the given entries with pg_restore, {@code jobs} at a time. Each object is dropped
      * first if it exists, so a rerun after a crash mid-build simply builds it again.
      */
+    @Override
     public void applyPostData(List<PostDataItem> batch, ConnectionSpec target, int jobs, String listName, Consumer<String> log) {
         if (batch.isEmpty()) {
             return;

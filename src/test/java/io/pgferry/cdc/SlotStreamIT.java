@@ -161,7 +161,8 @@ class SlotStreamIT {
                 a.commit();
             }
             List<CommittedTransaction> done = new ArrayList<>();
-            try (SlotStream stream = SlotStream.open(source, SlotStream.Options.forSource(major, SLOT, List.of("p"), start));
+            try (SlotStream stream = SlotStream.open(source, SlotStream.Options.forSource(major, SLOT, List.of("p"), start)
+                    .withStreaming(major >= 14, false));
                  TransactionAssembler assembler = new TransactionAssembler(spill, 16 * 1024)) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (done.size() < 2 && System.nanoTime() < deadline) {

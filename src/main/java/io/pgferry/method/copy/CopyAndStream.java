@@ -16,7 +16,9 @@ import io.pgferry.method.Steps;
 import io.pgferry.monitor.Units;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
+import io.pgferry.schema.ExistingTargetSchema;
 import io.pgferry.schema.PgDumpSchemaSource;
+import io.pgferry.schema.SchemaSource;
 import io.pgferry.schema.PostDataItem;
 import io.pgferry.schema.SequenceSync;
 import io.pgferry.state.StepStatus;
@@ -76,19 +78,22 @@ public final class CopyAndStream implements MigrationMethod {
         CopyPreflight.Result pre = new CopyPreflight(ctx, options).run(schemaStarted);
         ctx.progress().info("source " + ctx.source().spec() + " (PostgreSQL " + pre.source().major() + ", "
                 + Units.bytes(pre.source().databaseSizeBytes()) + "), target " + ctx.target().spec() + " (PostgreSQL "
-                + pre.target().major() + "), pg_dump " + pre.tools().major() + "; tables: " + options.filter());
+                + pre.target().major() + "), " + (pre.tools() == null ? "schema already on the target" : "pg_dump " + pre.tools().major())
+                + "; tables: " + options.filter());
         if (ctx.store().setting(ctx.runId(), FILTER_SETTING).isEmpty()) {
             ctx.store().putSetting(ctx.runId(), FILTER_SETTING, String.join("\n", options.filter().rules()));
         }
         SnapshotCopy data = new SnapshotCopy(ctx.source(), ctx.target(), ctx.store(), ctx.runId(), ctx.progress(),
-                new SnapshotCopy.Settings(ctx.options().jobs(), options.indexJobs(), options.splitThresholdBytes(), options.filter()));
+                new SnapshotCopy.Settings(ctx.options().jobs(), options.indexJobs(), options.splitThresholdBytes(), options.filter(),
+                        options.dataOnly()));
         if (options.follow()) {
             Steps.run(summary, STEP_PUBLICATION, ctx, () -> publish(ctx));
         }
-        PgDumpSchemaSource schema;
+        SchemaSource schema;
         try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot)) {
             SnapshotCopy.Exclusions exclusions = data.exclusions(snapshot);
-            schema = new PgDumpSchemaSource(pre.tools(), ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges(),
+            schema = options.dataOnly() ? new ExistingTargetSchema()
+                    : new PgDumpSchemaSource(pre.tools(), ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges(),
                     Optional.of(snapshot.snapshotName()), exclusions.dumpPatterns());
             Steps.run(summary, STEP_SCHEMA, ctx, () -> {
                 schema.dump(ctx.source().spec(), line -> { });
@@ -221,7 +226,7 @@ public final class CopyAndStream implements MigrationMethod {
         }
     }
 
-    private static void loadPostData(MigrationContext ctx, PgDumpSchemaSource schema, SnapshotExport snapshot,
+    private static void loadPostData(MigrationContext ctx, SchemaSource schema, SnapshotExport snapshot,
                                      java.util.Set<String> excludedNames) {
         if (!schema.dumped()) {
             throw new PgferryException(ErrorCode.FAILED, "the schema archives are missing from " + ctx.workDir(),

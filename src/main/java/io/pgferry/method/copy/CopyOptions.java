@@ -9,8 +9,10 @@ import io.pgferry.schema.TableFilter;
  * @param splitThresholdBytes tables larger than this are copied in concurrent parts; 0 never splits; {@link #AUTO_SPLIT} decides by size
  * @param follow              stream changes after the copy (needs a logical slot); false copies and stops
  * @param setReplicaIdentityFull give keyless source tables REPLICA IDENTITY FULL so their updates and deletes can be streamed
+ * @param dataOnly            the target already has the schema: copy rows (and refresh materialized views), no pg_dump
  */
-public record CopyOptions(int indexJobs, long splitThresholdBytes, boolean follow, TableFilter filter, boolean setReplicaIdentityFull) {
+public record CopyOptions(int indexJobs, long splitThresholdBytes, boolean follow, TableFilter filter, boolean setReplicaIdentityFull,
+                          boolean dataOnly) {
     /** Split only tables over 512MB that are also larger than an even share of the data per job. */
     public static final long AUTO_SPLIT = -1;
 }

@@ -1,5 +1,6 @@
 package io.pgferry.method.copy;
 
+import io.pgferry.copy.SnapshotCopy;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.TargetChecks;
 import io.pgferry.pg.ErrorCode;
@@ -18,10 +19,11 @@ import java.util.List;
 /**
  * What method copy checks before it touches anything: both servers reachable and supported, a
  * pg_dump able to read the source, an empty target (unless this run already began filling it
- * or --clean was given), and for a change stream wal_level=logical, the REPLICATION attribute
+ * or --clean was given; with --data-only instead: the target has every table and column, empty), and for a change stream wal_level=logical, the REPLICATION attribute
  * and a free replication slot.
  */
 final class CopyPreflight {
+    /** {@code tools} is null with --data-only: no pg_dump is needed. */
     record Result(ServerInfo source, ServerInfo target, PgClientTools tools, boolean targetHoldsObjects) {
     }
 
@@ -39,13 +41,19 @@ final class CopyPreflight {
             ServerInfo source = ServerInfo.read(s);
             ServerInfo target = ServerInfo.read(t);
             TargetChecks.notOlderThanSource(source, target);
-            PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin()).forSource(source.major());
-            List<String> existing = TargetChecks.emptyUnlessResuming(ctx, t, resuming, "the schema");
+            PgClientTools tools = null;
+            List<String> existing = List.of();
+            if (options.dataOnly()) {
+                ExistingTargetTables.check(t, SnapshotCopy.currentTables(ctx.source(), options.filter()), resuming);
+            } else {
+                tools = new PgClientToolLocator(ctx.options().pgBin()).forSource(source.major());
+                existing = TargetChecks.emptyUnlessResuming(ctx, t, resuming, "the schema");
+            }
             if (options.follow()) {
                 checkChangeStreamPossible(s, source);
             }
             ctx.store().finishStep(ctx.runId(), "preflight", "source " + source.major() + ", target " + target.major()
-                    + ", pg_dump " + tools.major());
+                    + (tools == null ? ", schema already on the target" : ", pg_dump " + tools.major()));
             return new Result(source, target, tools, !existing.isEmpty());
         } catch (SQLException e) {
             ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());

@@ -55,7 +55,8 @@ class CopyIT {
         boolean pgDump17 = new io.pgferry.schema.PgClientToolLocator(java.util.Optional.empty()).available().stream()
                 .anyMatch(t -> t.major() >= 17);
         org.junit.jupiter.api.Assumptions.assumeTrue(pgDump17,
-                "no pg_dump 17+ on this machine and no catalog-based schema path yet: a 17 source cannot have its schema copied");
+                "no pg_dump 17+ on this machine and no catalog-based schema path yet: a 17 source cannot have its schema copied"
+                        + " (its rows and changes can: CopyStreamIT moves 17 -> 18 into a schema made on the target, --data-only)");
         try (ClusterPair pair = PgFixture.pair(17, 18)) {
             PgFixture.loadShop(pair.source(), "app", 0.01);
             CliRun run = migrate(pair, work);

@@ -67,6 +67,54 @@ class CopyStreamIT {
         }
     }
 
+    /**
+     * 17 -> 18: no pg_dump 17 exists on this machine, so the schema is made on the target by
+     * hand (as a team with its own migrations would) and pgferry moves rows and changes only.
+     */
+    @Test
+    void aSchemaMadeOnTheTargetFillsAndFollows17To18UnderAWriter(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(17, 18)) {
+            PgFixture.loadShop(pair.source(), "app", 0.02);
+            CliRun bare = CliRun.of("migrate", "--method", "copy", "--data-only", "--no-follow", "--dir", work.resolve("bare").toString(),
+                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            assertThat(bare.exitCode()).as(bare.all()).isEqualTo(2);
+            assertThat(bare.all()).contains("--data-only: the target lacks table public.customers").contains("create the schema on the target");
+
+            PgFixture.loadShop(pair.target(), "app", 0.0001);
+            CliRun filled = CliRun.of("migrate", "--method", "copy", "--data-only", "--no-follow", "--dir", work.resolve("filled").toString(),
+                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            assertThat(filled.exitCode()).as(filled.all()).isEqualTo(2);
+            assertThat(filled.all()).contains("these target tables already hold rows").contains("TRUNCATE");
+            PgFixture.exec(pair.target(), "app", "DO $$ BEGIN EXECUTE (SELECT 'TRUNCATE ' || string_agg(oid::regclass::text, ', ') FROM pg_class"
+                    + " WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition); END $$",
+                    "REFRESH MATERIALIZED VIEW daily_revenue");
+
+            try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
+                Process migrate = start(work, "migrate", "migrate", "--method", "copy", "--data-only", "--set-replica-identity-full",
+                        "--jobs", "2", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+                try {
+                    awaitStreaming(work, migrate);
+                    PgFixture.exec(pair.source(), "app", "UPDATE products SET price = price + 1 WHERE id = 3");
+                    Thread.sleep(2000);
+                    CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
+                            "--checksums", "--max-lag", "1m");
+                    assertThat(cut.exitCode()).as(cut.all()).isZero();
+                    assertThat(migrate.waitFor(60, TimeUnit.SECONDS)).as("migrate ends after cutover").isTrue();
+                    assertThat(migrate.exitValue()).as(log(work, "migrate")).isZero();
+                    assertThat(log(work, "migrate")).contains("schema already on the target").contains("pgoutput protocol 4");
+                } finally {
+                    migrate.destroyForcibly().waitFor();
+                }
+                assertThat(writer.transactions()).as("the writer wrote during copy and stream").isGreaterThan(20);
+            }
+            assertSameData(pair);
+            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+                // the materialized view holds the source's rows, not the emptied table's
+                assertThat(scalar(t, "SELECT count(*) FROM daily_revenue")).isPositive();
+            }
+        }
+    }
+
     @Test
     void killedTwiceDuringTheStreamLosesAndDoublesNothing(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
@@ -148,6 +196,11 @@ class CopyStreamIT {
                 pair.target().restartWith(Map.of()); // mid-apply or just after: the stream resumes from the origin either way
                 PgFixture.exec(pair.source(), "app", "UPDATE big SET pad = 'after restart' WHERE id % 1000 = 0");
                 awaitLagBelow(work, p, 64 * 1024, 180);
+                try (Connection c = PgFixture.connect(pair.source(), "app")) {
+                    // it came while still in progress (PostgreSQL 14+), so the source did not hold it back until its commit
+                    assertThat(scalar(c, "SELECT coalesce(sum(stream_txns), 0) FROM pg_stat_replication_slots WHERE slot_name LIKE 'pgferry%'"))
+                            .isPositive();
+                }
                 CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
                         "--max-lag", "5m");
                 assertThat(cut.exitCode()).as(cut.all()).isZero();
