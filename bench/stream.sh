@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Method copy's change stream against native logical replication, on the same data in one run (issue #6):
-#   live:    pgbench -c 4 -T SECONDS writes to the source while the stream applies; reports the source's tps,
+#   live:    after a CHECKPOINT on both servers, pgbench -c 4 -T SECONDS writes to the source while the stream
+#            applies; reports the source's tps,
 #            the lag (source WAL position minus the slot's confirmed position) sampled every second, and the
 #            catch-up time after the load ends
 #   backlog: the apply is held back while pgbench writes for BACKLOG seconds (a lock on the target's
@@ -34,12 +35,16 @@ await_lsn() { # slot lsn -> seconds until confirmed
 }
 live_load() { # slot name -> prints "tps max_lag_kb median_lag_kb catchup_s"
   local slot=$1 samples="$base/lag-$1"
+  # a fresh checkpoint on both servers, so that neither side's load meets a timed checkpoint (and its burst of
+  # full-page writes) at a different moment than the other's: the copy or the initial sync left many dirty pages
+  psql_s -d shop -c "CHECKPOINT"; psql_t -d t -c "CHECKPOINT"
   : >"$samples"
   ( while sleep 1; do slot_lag "$slot" >>"$samples"; done ) & local sampler=$!
   local tps; tps=$(pgbench_s -n -c 4 -j 2 -T "$seconds" 2>/dev/null | awk '/^tps/ {print $3; exit}')
   local end; end=$(psql_s -Atd shop -c "SELECT pg_current_wal_lsn()")
   local catchup; catchup=$(await_lsn "$slot" "$end")
   kill $sampler 2>/dev/null || true
+  mkdir -p "$here/target/bench-logs" && cp "$samples" "$here/target/bench-logs/stream-lag-$slot.txt"
   local max med
   max=$(sort -n "$samples" | tail -1); med=$(sort -n "$samples" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   echo "$tps $((max / 1024)) $((med / 1024)) $catchup"

@@ -38,14 +38,14 @@ final class ParallelCopy {
     private final CopyLedger ledger;
     private final PhaseProgress phase;
     private final Retry retry;
-    private final boolean existingSchema;
+    private final LoadMode mode;
     private final AtomicLong rows = new AtomicLong();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     ParallelCopy(Connector source, Connector target, SnapshotExport snapshot, CopyLedger ledger, PhaseProgress phase,
-                 Consumer<String> log, boolean existingSchema) {
+                 Consumer<String> log, LoadMode mode) {
         this.source = source;
-        this.existingSchema = existingSchema;
+        this.mode = mode;
         this.target = target;
         this.snapshot = snapshot;
         this.lsn = snapshot.consistentPoint().map(LogSequenceNumber::asString).orElse(null);
@@ -130,11 +130,11 @@ final class ParallelCopy {
                         src = source.open();
                         snapshot.importInto(src);
                         tgt = target.open();
-                        if (existingSchema) {
+                        if (mode.existingSchema()) {
                             PartStreamer.loadAsReplica(tgt);
                         }
                     }
-                    return streamer.copy(part, src, tgt, !existingSchema, bytes -> phase.add(0, bytes));
+                    return streamer.copy(part, src, tgt, mode, bytes -> phase.add(0, bytes));
                 } catch (Exception e) {
                     closeSessions();
                     throw e;

@@ -38,10 +38,11 @@ final class PartStreamer {
      * Copies {@code part}. {@code source} must already be inside the snapshot's transaction;
      * {@code target} is used in its own transaction, committed here: the part is on the target
      * exactly when this returns. A whole table is emptied first, in the same transaction (rows of
-     * an earlier attempt go): with {@code truncate} by TRUNCATE, which also allows COPY FREEZE,
-     * otherwise by DELETE. {@code onBytes} hears about progress as it happens.
+     * an earlier attempt go): by TRUNCATE, which also allows COPY FREEZE, or into an existing
+     * schema by DELETE. {@code onBytes} hears about progress as it happens.
      */
-    Moved copy(TablePart part, Connection source, Connection target, boolean truncate, LongConsumer onBytes) throws SQLException {
+    Moved copy(TablePart part, Connection source, Connection target, LoadMode mode, LongConsumer onBytes) throws SQLException {
+        boolean truncate = !mode.existingSchema();
         boolean freeze = part.wholeTable() && truncate;
         target.setAutoCommit(false);
         try {
@@ -52,7 +53,7 @@ final class PartStreamer {
                     st.execute((truncate ? "TRUNCATE ONLY " : "DELETE FROM ONLY ") + part.table().qualified());
                 }
             }
-            Moved moved = stream(part, source, target, freeze, onBytes);
+            Moved moved = stream(part, source, target, mode.binary(part.table()), freeze, onBytes);
             target.commit();
             return moved;
         } catch (SQLException | RuntimeException e) {
@@ -61,12 +62,12 @@ final class PartStreamer {
         }
     }
 
-    private Moved stream(TablePart part, Connection source, Connection target, boolean freeze, LongConsumer onBytes)
+    private Moved stream(TablePart part, Connection source, Connection target, boolean binary, boolean freeze, LongConsumer onBytes)
             throws SQLException {
-        CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut(part.copyOutSql());
+        CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut(part.copyOutSql(binary));
         CopyIn in = null;
         try {
-            in = target.unwrap(PGConnection.class).getCopyAPI().copyIn(part.copyInSql(freeze));
+            in = target.unwrap(PGConnection.class).getCopyAPI().copyIn(part.copyInSql(binary, freeze));
             long bytes = 0;
             int filled = 0;
             byte[] row;

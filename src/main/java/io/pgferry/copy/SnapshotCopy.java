@@ -11,6 +11,7 @@ import io.pgferry.schema.TableFilter;
 import io.pgferry.state.StateStore;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -142,8 +143,10 @@ public final class SnapshotCopy {
         }
         long bytesTotal = toCopy.stream().mapToLong(SourceTable::bytes).sum();
         long splitCount = toCopy.stream().filter(t -> parts.stream().anyMatch(p -> p.table() == t && !p.wholeTable())).count();
+        LoadMode mode = new LoadMode(settings.existingSchema(), sameEncoding());
+        long binary = toCopy.stream().filter(mode::binary).count();
         progress.info("copying " + toCopy.size() + " table(s), " + Units.bytes(bytesTotal) + " on disk, in " + parts.size()
-                + " part(s) (" + splitCount + " table(s) split) with " + settings.jobs() + " job(s)");
+                + " part(s) (" + splitCount + " table(s) split, " + binary + " in binary format) with " + settings.jobs() + " job(s)");
         int largeObjects = 0;
         long copyMillis;
         int built;
@@ -158,7 +161,7 @@ public final class SnapshotCopy {
             }
             try (PhaseProgress phase = progress.phase("copy", toCopy.size(), "tables", bytesTotal)) {
                 ParallelCopy copy = new ParallelCopy(source, target, snapshot, ledger, phase, progress::retry,
-                        settings.existingSchema());
+                        mode);
                 copy.run(parts, settings.jobs(), t -> builds.tableReady(t.schema(), t.name()));
                 rows = copy.rowsCopied();
                 bytes = phase.bytesDone();
@@ -204,6 +207,17 @@ public final class SnapshotCopy {
             }
         }
         progress.info(dirty.size() + " partly copied table(s) emptied, to be copied again whole");
+    }
+
+    private boolean sameEncoding() throws SQLException {
+        return serverEncoding(source).equals(serverEncoding(target));
+    }
+
+    private static String serverEncoding(Connector server) throws SQLException {
+        try (Connection c = server.open(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_encoding")) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     /** Planner statistics for one table; a failure only costs the planner, so it is a warning. */

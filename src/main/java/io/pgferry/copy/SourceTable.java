@@ -15,9 +15,10 @@ import java.util.stream.Collectors;
  * @param pages     heap blocks, for ctid-range parts
  * @param intKey    the single integer primary-key column, when there is one (for key-range parts)
  * @param root      the partitioned root's qualified name for a leaf partition, else the table's own
+ * @param builtinTypesOnly every copied column has a built-in type, so its rows can travel in binary COPY format
  */
 public record SourceTable(long oid, String schema, String name, List<String> columns, long bytes, long pages,
-                          long estimatedRows, Optional<String> intKey, String rootSchema, String rootName) {
+                          long estimatedRows, Optional<String> intKey, String rootSchema, String rootName, boolean builtinTypesOnly) {
 
     public String qualified() {
         return Identifiers.qualified(schema, name);

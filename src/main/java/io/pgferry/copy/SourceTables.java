@@ -28,7 +28,13 @@ final class SourceTables {
             + "       AND a.attgenerated = '' ORDER BY a.attnum)::text[],"
             + " (SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
             + "   WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1 AND a.atttypid IN (20, 21, 23)),"
-            + " rn.nspname, r.relname"
+            + " rn.nspname, r.relname,"
+            // built-in types only (OIDs below FirstNormalObjectId), whose binary forms carry no OID that differs between
+            // servers; not the reg* types, whose binary form is an OID where their text is a name; only types with binary I/O
+            + " NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+            + "   JOIN pg_type base ON base.oid = coalesce(nullif(t.typelem, 0), t.oid)"
+            + "   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''"
+            + "   AND (a.atttypid >= 16384 OR t.typsend::oid = 0 OR t.typreceive::oid = 0 OR base.typname LIKE 'reg%'))"
             + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
             + " JOIN pg_class r ON r.oid = coalesce(pg_partition_root(c.oid), c.oid)"
             + " JOIN pg_namespace rn ON rn.oid = r.relnamespace"
@@ -75,6 +81,6 @@ final class SourceTables {
     private static void out(List<SourceTable> included, ResultSet rs, String schema, String name, List<String> columns,
                             String rootSchema, String rootName) throws SQLException {
         included.add(new SourceTable(rs.getLong(1), schema, name, List.copyOf(columns), rs.getLong(6), rs.getLong(5),
-                rs.getLong(7), Optional.ofNullable(rs.getString(9)), rootSchema, rootName));
+                rs.getLong(7), Optional.ofNullable(rs.getString(9)), rootSchema, rootName, rs.getBoolean(12)));
     }
 }

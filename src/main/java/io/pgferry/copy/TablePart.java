@@ -1,5 +1,8 @@
 package io.pgferry.copy;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * One slice of a table that a worker copies on its own: the whole table, a range of heap
  * blocks (ctid), or a range of an integer primary key. Parts of one table always come from
@@ -15,17 +18,25 @@ public record TablePart(SourceTable table, int partNo, int partsTotal, String pr
         return partsTotal == 1;
     }
 
-    /** The COPY statement reading this part from the source in text format. */
-    public String copyOutSql() {
+    /** The COPY statement reading this part from the source, in binary or text format. */
+    public String copyOutSql(boolean binary) {
+        String format = binary ? " WITH (FORMAT binary)" : "";
         if (predicate.isEmpty()) {
-            return "COPY " + table.qualified() + table.columnList() + " TO STDOUT";
+            return "COPY " + table.qualified() + table.columnList() + " TO STDOUT" + format;
         }
-        return "COPY (SELECT " + table.selectList() + " FROM ONLY " + table.qualified() + " WHERE " + predicate + ") TO STDOUT";
+        return "COPY (SELECT " + table.selectList() + " FROM ONLY " + table.qualified() + " WHERE " + predicate + ") TO STDOUT" + format;
     }
 
     /** The COPY statement writing into the target; FREEZE only when the same transaction emptied the table. */
-    public String copyInSql(boolean freeze) {
-        return "COPY " + table.qualified() + table.columnList() + " FROM STDIN" + (freeze ? " WITH (FREEZE)" : "");
+    public String copyInSql(boolean binary, boolean freeze) {
+        List<String> options = new ArrayList<>();
+        if (binary) {
+            options.add("FORMAT binary");
+        }
+        if (freeze) {
+            options.add("FREEZE");
+        }
+        return "COPY " + table.qualified() + table.columnList() + " FROM STDIN" + (options.isEmpty() ? "" : " WITH (" + String.join(", ", options) + ")");
     }
 
     public String label() {

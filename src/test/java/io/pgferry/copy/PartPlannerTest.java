@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class PartPlannerTest {
     private static SourceTable table(long bytes, long pages) {
-        return new SourceTable(1, "public", "t", List.of("id"), bytes, pages, 0, Optional.empty(), "public", "t");
+        return new SourceTable(1, "public", "t", List.of("id"), bytes, pages, 0, Optional.empty(), "public", "t", true);
     }
 
     @Test
@@ -41,11 +41,13 @@ class PartPlannerTest {
 
     @Test
     void copyStatementsReadOnlyThePartAndTheDataColumns() {
-        SourceTable t = new SourceTable(1, "My Schema", "t\"x", List.of("id", "Name"), 10, 10, 0, Optional.empty(), "My Schema", "t\"x");
+        SourceTable t = new SourceTable(1, "My Schema", "t\"x", List.of("id", "Name"), 10, 10, 0, Optional.empty(), "My Schema", "t\"x", true);
         TablePart whole = new TablePart(t, 1, 1, "", 10);
-        assertThat(whole.copyOutSql()).isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") TO STDOUT");
-        assertThat(whole.copyInSql(true)).isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") FROM STDIN WITH (FREEZE)");
+        assertThat(whole.copyOutSql(false)).isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") TO STDOUT");
+        assertThat(whole.copyOutSql(true)).isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") TO STDOUT WITH (FORMAT binary)");
+        assertThat(whole.copyInSql(true, true)).isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") FROM STDIN WITH (FORMAT binary, FREEZE)");
+        assertThat(whole.copyInSql(false, true)).isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") FROM STDIN WITH (FREEZE)");
         TablePart part = new TablePart(t, 2, 3, "ctid >= '(5,0)'::tid", 3);
-        assertThat(part.copyOutSql()).isEqualTo("COPY (SELECT \"id\", \"Name\" FROM ONLY \"My Schema\".\"t\"\"x\" WHERE ctid >= '(5,0)'::tid) TO STDOUT");
+        assertThat(part.copyOutSql(false)).isEqualTo("COPY (SELECT \"id\", \"Name\" FROM ONLY \"My Schema\".\"t\"\"x\" WHERE ctid >= '(5,0)'::tid) TO STDOUT");
     }
 }

@@ -115,9 +115,10 @@ class CopyStreamIT {
         }
     }
 
-    @Test
-    void killedTwiceDuringTheStreamLosesAndDoublesNothing(@TempDir Path work) throws Exception {
-        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"15, 17", "13, 18"})
+    void killedTwiceDuringTheStreamLosesAndDoublesNothing(int sourceMajor, int targetMajor, @TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
             PgFixture.loadShop(pair.source(), "app", 0.01);
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
                 Process p = start(work, "run-0", "migrate", "--method", "copy", "--set-replica-identity-full", "--dir", work.toString(),
