@@ -27,6 +27,7 @@ max_logical_replication_workers = 8
 shared_buffers = 256MB
 maintenance_work_mem = 256MB
 max_wal_size = 4GB
+checkpoint_timeout = 1h
 CONF
   as_pg "$bin/pg_ctl" -D "$base/$1" -l "$base/$1.log" -w start >/dev/null
 }

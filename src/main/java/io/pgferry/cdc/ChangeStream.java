@@ -27,7 +27,7 @@ import java.util.Optional;
 /**
  * Follows the source's logical slot and applies its changes on the target until asked to
  * stop. A reader thread ({@link SlotStream}) reads and decodes while this thread applies; every
- * 200 ms the slot hears only what the target has flushed, and each second position and lag go
+ * 50 ms the slot hears only what the target has flushed, and each second position and lag go
  * to the state store.
  *
  * <p>Plain transactions arrive whole and in commit order and are applied as they come. From
@@ -46,8 +46,8 @@ public final class ChangeStream {
     }
 
     private static final int BATCH_TRANSACTIONS = 200;
-    private static final long BATCH_MILLIS = 100;
-    private static final long CONFIRM_MILLIS = 200;
+    private static final long BATCH_MILLIS = 50;
+    private static final long CONFIRM_MILLIS = 50;
     private static final Duration POLL = Duration.ofMillis(5);
     /** A streamed transaction keeps this much in memory, the rest in its spill file. */
     private static final long SPILL_BYTES = 4L << 20;
