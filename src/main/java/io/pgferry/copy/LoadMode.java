@@ -11,7 +11,8 @@ package io.pgferry.copy;
  */
 record LoadMode(boolean existingSchema, boolean sameEncoding) {
 
+    /** Never into a schema the user made: its column types may differ, and binary input would misread or refuse the bytes. */
     boolean binary(SourceTable table) {
-        return sameEncoding && table.builtinTypesOnly();
+        return !existingSchema && sameEncoding && table.builtinTypesOnly();
     }
 }

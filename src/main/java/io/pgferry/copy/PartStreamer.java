@@ -25,6 +25,20 @@ final class PartStreamer {
     private final byte[] buffer = new byte[BUFFER_BYTES];
 
     /**
+     * DELETE of every row of {@code table} in a schema the user made, where the table may be
+     * partitioned on the target although it is plain on the source (ONLY would then reach no row).
+     */
+    static String deleteAll(Connection target, SourceTable table) throws SQLException {
+        try (java.sql.PreparedStatement ps = target.prepareStatement("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(?)")) {
+            ps.setString(1, table.qualified());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                boolean partitioned = rs.next() && rs.getBoolean(1);
+                return (partitioned ? "DELETE FROM " : "DELETE FROM ONLY ") + table.qualified();
+            }
+        }
+    }
+
+    /**
      * Makes a target session load rows as a replica: into a schema that already has its foreign
      * keys and triggers, tables fill in any order and the source's rows are taken as they are.
      */
@@ -50,7 +64,7 @@ final class PartStreamer {
                 // emptying the table in this transaction makes COPY FREEZE legal: rows land frozen, so the
                 // target never rewrites every page to set hint bits
                 try (Statement st = target.createStatement()) {
-                    st.execute((truncate ? "TRUNCATE ONLY " : "DELETE FROM ONLY ") + part.table().qualified());
+                    st.execute(truncate ? "TRUNCATE ONLY " + part.table().qualified() : deleteAll(target, part.table()));
                 }
             }
             Moved moved = stream(part, source, target, mode.binary(part.table()), freeze, onBytes);

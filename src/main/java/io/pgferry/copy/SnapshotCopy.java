@@ -203,7 +203,7 @@ public final class SnapshotCopy {
                 PartStreamer.loadAsReplica(t);
             }
             for (SourceTable table : dirty) {
-                st.execute((settings.existingSchema() ? "DELETE FROM ONLY " : "TRUNCATE ONLY ") + table.qualified());
+                st.execute(settings.existingSchema() ? PartStreamer.deleteAll(t, table) : "TRUNCATE ONLY " + table.qualified());
             }
         }
         progress.info(dirty.size() + " partly copied table(s) emptied, to be copied again whole");

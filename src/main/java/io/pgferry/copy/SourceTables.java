@@ -29,12 +29,14 @@ final class SourceTables {
             + " (SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
             + "   WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1 AND a.atttypid IN (20, 21, 23)),"
             + " rn.nspname, r.relname,"
-            // built-in types only (OIDs below FirstNormalObjectId), whose binary forms carry no OID that differs between
-            // servers; not the reg* types, whose binary form is an OID where their text is a name; only types with binary I/O
+            // pg_catalog's base, range and multirange types (and arrays of base types) only: their binary forms carry no OID
+            // that differs between servers, unlike composites or initdb-made domains; not the reg* types, whose binary
+            // form is an OID where their text is a name; only types with binary I/O
             + " NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
             + "   JOIN pg_type base ON base.oid = coalesce(nullif(t.typelem, 0), t.oid)"
             + "   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''"
-            + "   AND (a.atttypid >= 16384 OR t.typsend::oid = 0 OR t.typreceive::oid = 0 OR base.typname LIKE 'reg%'))"
+            + "   AND (t.typnamespace <> 'pg_catalog'::regnamespace OR t.typtype NOT IN ('b', 'r', 'm') OR base.typtype NOT IN ('b', 'r', 'm')"
+            + "        OR t.typsend::oid = 0 OR t.typreceive::oid = 0 OR base.typname LIKE 'reg%'))"
             + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
             + " JOIN pg_class r ON r.oid = coalesce(pg_partition_root(c.oid), c.oid)"
             + " JOIN pg_namespace rn ON rn.oid = r.relnamespace"

@@ -51,6 +51,7 @@ public final class CopyAndStream implements MigrationMethod {
     static final String STEP_ANALYZE = "analyze";
     private static final String LARGE_OBJECTS_SETTING = "copy.large_objects";
     private static final String FILTER_SETTING = "copy.filter";
+    private static final String SCHEMA_MODE_SETTING = "copy.schema";
 
     /** The table filter a run was started with (all tables for runs without one). */
     public static io.pgferry.schema.TableFilter filterOf(io.pgferry.state.StateStore store, io.pgferry.state.RunRecord run) {
@@ -73,6 +74,7 @@ public final class CopyAndStream implements MigrationMethod {
     @Override
     public MigrationSummary migrate(MigrationContext ctx) {
         MigrationSummary summary = new MigrationSummary(name());
+        requireSameSchemaMode(ctx);
         boolean firstSnapshot = ctx.store().stepStatus(ctx.runId(), STEP_SNAPSHOT) != StepStatus.DONE;
         boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
         CopyPreflight.Result pre = new CopyPreflight(ctx, options).run(schemaStarted);
@@ -142,6 +144,22 @@ public final class CopyAndStream implements MigrationMethod {
             summary.nextStep("point the application at " + ctx.target().spec());
         }
         return summary;
+    }
+
+    /**
+     * A run resumed with or without --data-only must keep the choice it started with: switching
+     * would leave the dumped post-data unbuilt, or look for archives that were never made.
+     */
+    private void requireSameSchemaMode(MigrationContext ctx) {
+        String mode = options.dataOnly() ? "data-only" : "pg_dump";
+        Optional<String> started = ctx.store().setting(ctx.runId(), SCHEMA_MODE_SETTING);
+        if (started.isEmpty()) {
+            ctx.store().putSetting(ctx.runId(), SCHEMA_MODE_SETTING, mode);
+        } else if (!started.get().equals(mode)) {
+            throw new PgferryException(ErrorCode.BAD_INPUT, "run " + ctx.runId() + " was started " + (started.get().equals("data-only")
+                    ? "with" : "without") + " --data-only", "run the same command as before (with the same --data-only choice), or start"
+                    + " a new run with another --dir");
+        }
     }
 
     /** Runs the change stream of a copied run until cutover asks it to stop. */

@@ -64,7 +64,7 @@ final class ExistingTargetTables {
     }
 
     private static boolean hasRows(Connection target, SourceTable t) throws SQLException {
-        try (Statement st = target.createStatement(); ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM ONLY " + t.qualified() + ")")) {
+        try (Statement st = target.createStatement(); ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM " + t.qualified() + ")")) {
             rs.next();
             return rs.getBoolean(1);
         }
