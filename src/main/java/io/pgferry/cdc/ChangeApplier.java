@@ -61,8 +61,6 @@ final class ChangeApplier implements AutoCloseable {
     private Instant pendingCommitTime;
     private int pendingTransactions;
     private LogSequenceNumber appliedEnd;
-    /** The origin position of this session's last target commit; null before the first. */
-    private LogSequenceNumber originEnd;
     private Instant appliedCommitTime;
     private long appliedTransactions;
     private long appliedChanges;
@@ -240,7 +238,6 @@ final class ChangeApplier implements AutoCloseable {
             }
             target.commit();
             targetTxOpen = false;
-            originEnd = pendingEnd;
         }
         appliedEnd = pendingEnd;
         appliedCommitTime = pendingCommitTime;
@@ -251,11 +248,6 @@ final class ChangeApplier implements AutoCloseable {
     /** The end of the last source transaction committed on the target (not necessarily flushed to its disk yet). */
     LogSequenceNumber appliedEnd() {
         return appliedEnd;
-    }
-
-    /** Where the origin stands after this session's last target commit (null if none yet): what a flush must reach. */
-    LogSequenceNumber originEnd() {
-        return originEnd;
     }
 
     Instant appliedCommitTime() {

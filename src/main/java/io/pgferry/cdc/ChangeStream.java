@@ -155,23 +155,18 @@ public final class ChangeStream {
                 if (applier.pendingTransactions() > 0 && !applier.insideSourceTransaction()) {
                     applier.flush();
                 }
-                // a streamed transaction still open holds nothing on the target, and the source sends it again whole
-                // after a restart: confirming past its first blocks, or stopping, loses nothing
-                idle = !applier.insideSourceTransaction();
+                idle = !applier.insideSourceTransaction() && assembler.openStreamedTransactions() == 0;
             } else {
                 idle = false;
                 if (applier.pendingTransactions() == 0 && !applier.insideSourceTransaction()) {
                     batchStarted = System.currentTimeMillis();
                 }
-                if (handle(event, assembler, applier) && applier.pendingTransactions() >= BATCH_TRANSACTIONS) {
+                if (handle(event, assembler, applier) && (applier.pendingTransactions() >= BATCH_TRANSACTIONS
+                        || System.currentTimeMillis() - batchStarted >= BATCH_MILLIS)) {
                     applier.flush();
                 }
             }
             long now = System.currentTimeMillis();
-            // also while a large transaction's blocks keep the queue busy: committed ones must not wait for a gap
-            if (applier.pendingTransactions() > 0 && !applier.insideSourceTransaction() && now - batchStarted >= BATCH_MILLIS) {
-                applier.flush();
-            }
             if (now - lastConfirm >= CONFIRM_MILLIS) {
                 lastConfirm = now;
                 LogSequenceNumber confirmed = confirm(slot, applier, origin, idle);
@@ -243,10 +238,9 @@ public final class ChangeStream {
     private LogSequenceNumber confirm(SlotStream slot, ChangeApplier applier, OriginTracker origin, boolean idle)
             throws SQLException {
         LogSequenceNumber flushed = origin.progress(true);
-        LogSequenceNumber written = applier.originEnd();
+        LogSequenceNumber appliedEnd = applier.appliedEnd();
         LogSequenceNumber confirmed = flushed == null ? config.slotStart() : flushed;
-        // the origin moves only with target commits: transactions with nothing to apply leave it behind, and must not hold up the slot
-        boolean allFlushed = written == null || (flushed != null && flushed.compareTo(written) >= 0);
+        boolean allFlushed = appliedEnd == null || (flushed != null && flushed.compareTo(appliedEnd) >= 0);
         if (idle && applier.pendingTransactions() == 0 && allFlushed) {
             LogSequenceNumber drained = slot.drainedTo();
             if (drained.compareTo(confirmed) > 0) {
