@@ -118,17 +118,15 @@ public final class ChangeStream {
             LogSequenceNumber start = applied == null || applied.compareTo(config.slotStart()) < 0 ? config.slotStart() : applied;
             SlotStream.Options options = SlotStream.Options.forSource(config.sourceMajor(), config.slot(), List.of(config.publication()),
                     start).withStreaming(config.sourceMajor() >= 14, false);
-            try (SlotStream slot = SlotStream.open(source, options)) {
-                // only now: until the slot is this session's, another process streaming from it may be using its files
-                clearSpillDir();
-                try (TransactionAssembler assembler = new TransactionAssembler(config.spillDir(), SPILL_BYTES);
-                     ChangeApplier applier = new ChangeApplier(apply, config.tableLsns(), applied);
-                     PhaseProgress phase = progress.phase("stream", 0, "transactions", 0)) {
-                    progress.info("change stream from slot " + config.slot() + " at " + start.asString() + " (pgoutput protocol "
-                            + options.protocol() + (options.streaming() ? ", large transactions streamed while in progress" : "") + ")");
-                    reportedTransactions = 0;
-                    return loop(slot, assembler, applier, origin, info, phase);
-                }
+            clearSpillDir();
+            try (SlotStream slot = SlotStream.open(source, options);
+                 TransactionAssembler assembler = new TransactionAssembler(config.spillDir(), SPILL_BYTES);
+                 ChangeApplier applier = new ChangeApplier(apply, config.tableLsns(), applied);
+                 PhaseProgress phase = progress.phase("stream", 0, "transactions", 0)) {
+                progress.info("change stream from slot " + config.slot() + " at " + start.asString() + " (pgoutput protocol "
+                        + options.protocol() + (options.streaming() ? ", large transactions streamed while in progress" : "") + ")");
+                reportedTransactions = 0;
+                return loop(slot, assembler, applier, origin, info, phase);
             }
         }
     }

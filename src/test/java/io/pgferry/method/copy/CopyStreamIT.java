@@ -152,10 +152,7 @@ class CopyStreamIT {
     void transactionsApplyInCommitOrderNotBeginOrder(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
             PgFixture.exec(pair.source(), "app", "CREATE TABLE ledger (id int PRIMARY KEY, v text)",
-                    "CREATE TABLE counter (id int PRIMARY KEY, n int)", "INSERT INTO counter VALUES (1, 0)",
-                    // a GENERATED ALWAYS identity that is not the key: an UPDATE on the target may not assign it
-                    "CREATE TABLE tickets (code text PRIMARY KEY, seq bigint GENERATED ALWAYS AS IDENTITY, status text)",
-                    "INSERT INTO tickets (code, status) VALUES ('T-1', 'open')");
+                    "CREATE TABLE counter (id int PRIMARY KEY, n int)", "INSERT INTO counter VALUES (1, 0)");
             Process p = start(work, "migrate", "migrate", "--method", "copy", "--dir", work.toString(),
                     "--source", pair.sourceUri(), "--target", pair.targetUri());
             try {
@@ -171,8 +168,6 @@ class CopyStreamIT {
                     exec(a, "UPDATE counter SET n = n + 1 WHERE id = 1");
                     a.commit();
                 }
-                PgFixture.exec(pair.source(), "app", "UPDATE tickets SET status = 'closed' WHERE code = 'T-1'",
-                        "INSERT INTO tickets (code, status) VALUES ('T-2', 'open')");
                 Thread.sleep(1500);
                 CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
                 assertThat(cut.exitCode()).as(cut.all()).isZero();
