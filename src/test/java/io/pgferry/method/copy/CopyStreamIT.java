@@ -138,7 +138,7 @@ class CopyStreamIT {
                     Thread.sleep(1500);
                     CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
                             "--max-lag", "1m");
-                    assertThat(cut.exitCode()).as(cut.all()).isZero();
+                    assertThat(cut.exitCode()).as(cut.all() + "\n" + logs(work)).isZero();
                     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
                 } finally {
                     p.destroyForcibly().waitFor();
@@ -388,6 +388,17 @@ class CopyStreamIT {
             Thread.sleep(100);
         }
         throw new AssertionError("the change stream did not start within 3 minutes");
+    }
+
+    /** Every pgferry log of the work dir, for a failure message. */
+    static String logs(Path work) throws Exception {
+        StringBuilder logs = new StringBuilder();
+        try (var files = Files.list(work)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+                logs.append("--- ").append(f.getFileName()).append('\n').append(Files.readString(f));
+            }
+        }
+        return logs.toString();
     }
 
     /** Fails with every pgferry log of the work dir when the process has ended. */
