@@ -62,7 +62,6 @@ final class ChangeApplier implements AutoCloseable {
     private LogSequenceNumber appliedEnd;
     private Instant appliedCommitTime;
     private long appliedTransactions;
-    private long appliedChanges;
 
     /**
      * @param target        a session already set up for the replication origin
@@ -177,7 +176,6 @@ final class ChangeApplier implements AutoCloseable {
             st.execute("TRUNCATE ONLY " + String.join(", ", names) + (t.restartIdentity() ? " RESTART IDENTITY" : "")
                     + (t.cascade() ? " CASCADE" : ""));
         }
-        appliedChanges++;
     }
 
     /** Ends a source transaction; its rows reach the target at the next {@link #flush}. */
@@ -234,10 +232,6 @@ final class ChangeApplier implements AutoCloseable {
         return appliedTransactions;
     }
 
-    long appliedChanges() {
-        return appliedChanges;
-    }
-
     private boolean skip(RelationSql rel) {
         if (skipTransaction) {
             return true;
@@ -264,7 +258,6 @@ final class ChangeApplier implements AutoCloseable {
         queued.putIfAbsent(rel.sql().relation().oid(), rel);
         lastQueued = rel;
         queuedRows++;
-        appliedChanges++;
         if (queuedRows >= MAX_QUEUED_ROWS || queuedBytes >= MAX_QUEUED_BYTES) {
             sendQueued();
         }
@@ -290,22 +283,6 @@ final class ChangeApplier implements AutoCloseable {
             return op + " on " + Identifiers.qualified(rel.relation().namespace(), rel.relation().name()) + " found no row with " + key
                     + " (source transaction committing at " + commit.asString() + ", change at " + at.asString() + ")";
         };
-    }
-
-    /** Drops whatever the open target transaction holds; the stream will send it again. */
-    void abandon() {
-        try {
-            target.rollback();
-        } catch (SQLException ignored) {
-            // the session is broken; the server rolls back on its own
-        }
-        queued.values().forEach(RelationApply::discard);
-        queued.clear();
-        lastQueued = null;
-        queuedRows = 0;
-        queuedBytes = 0;
-        targetTxOpen = false;
-        pendingTransactions = 0;
     }
 
     @Override

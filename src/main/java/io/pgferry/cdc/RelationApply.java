@@ -93,18 +93,6 @@ final class RelationApply implements AutoCloseable {
         queued.clear();
     }
 
-    /** Forgets queued rows (their target transaction is being rolled back). */
-    void discard() {
-        if (batching != null) {
-            try {
-                batching.clearBatch();
-            } catch (SQLException ignored) {
-                // the statement is unusable anyway
-            }
-        }
-        queued.clear();
-    }
-
     private PreparedStatement statement(Shape shape) throws SQLException {
         PreparedStatement ps = statements.get(shape);
         if (ps == null) {

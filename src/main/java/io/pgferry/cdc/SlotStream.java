@@ -84,10 +84,6 @@ public final class SlotStream implements AutoCloseable {
                     slotBusyWait);
         }
 
-        public Options withQueueCapacity(int capacity) {
-            return new Options(slot, publications, start, protocol, streaming, messages, capacity, statusInterval, slotBusyWait);
-        }
-
         public Options withStart(LogSequenceNumber lsn) {
             return new Options(slot, publications, lsn, protocol, streaming, messages, queueCapacity, statusInterval, slotBusyWait);
         }
@@ -195,12 +191,6 @@ public final class SlotStream implements AutoCloseable {
 
     public int protocol() {
         return options.protocol();
-    }
-
-    /** The next message, waiting as long as it takes. Throws what ended the stream. */
-    public Event next() throws InterruptedException {
-        Event e = ended ? END : queue.take();
-        return unlessEnd(e);
     }
 
     /** The next message, or null if none arrives within {@code timeout}. */
