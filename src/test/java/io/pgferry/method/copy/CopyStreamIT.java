@@ -35,22 +35,10 @@ class CopyStreamIT {
             PgFixture.exec(pair.source(), "app", "CREATE TABLE scratch (id int PRIMARY KEY, v text)",
                     "INSERT INTO scratch SELECT g, 'v' FROM generate_series(1, 100) g");
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
-                Process migrate = start(work, "migrate-1", "migrate", "--method", "copy", "--set-replica-identity-full", "--jobs", "2",
-                        "--split-tables-larger-than", "1MB", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
-                try {
-                    awaitStreaming(work, migrate);
-                    // an unchanged TOASTed column (description) must survive an update of another column; a truncate must arrive
-                    PgFixture.exec(pair.source(), "app", "UPDATE products SET price = price + 1 WHERE id = 3",
-                            "TRUNCATE scratch", "INSERT INTO scratch VALUES (1, 'after truncate')");
-                    Thread.sleep(2000);
-                    CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
-                            "--checksums", "--max-lag", "1m");
-                    assertThat(cut.exitCode()).as(cut.all()).isZero();
-                    assertThat(migrate.waitFor(60, TimeUnit.SECONDS)).as("migrate ends after cutover").isTrue();
-                    assertThat(migrate.exitValue()).as(log(work, "migrate-1")).isZero();
-                } finally {
-                    migrate.destroyForcibly().waitFor();
-                }
+                // an unchanged TOASTed column (description) must survive an update of another column; a truncate must arrive
+                migrateAndCutOver(pair, work, "migrate-1", List.of("UPDATE products SET price = price + 1 WHERE id = 3",
+                        "TRUNCATE scratch", "INSERT INTO scratch VALUES (1, 'after truncate')"),
+                        "--set-replica-identity-full", "--jobs", "2", "--split-tables-larger-than", "1MB");
                 assertThat(writer.transactions()).as("the writer wrote during copy and stream").isGreaterThan(20);
             }
             assertSameData(pair);
@@ -90,21 +78,9 @@ class CopyStreamIT {
                     "REFRESH MATERIALIZED VIEW daily_revenue");
 
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
-                Process migrate = start(work, "migrate", "migrate", "--method", "copy", "--data-only", "--set-replica-identity-full",
-                        "--jobs", "2", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
-                try {
-                    awaitStreaming(work, migrate);
-                    PgFixture.exec(pair.source(), "app", "UPDATE products SET price = price + 1 WHERE id = 3");
-                    Thread.sleep(2000);
-                    CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
-                            "--checksums", "--max-lag", "1m");
-                    assertThat(cut.exitCode()).as(cut.all()).isZero();
-                    assertThat(migrate.waitFor(60, TimeUnit.SECONDS)).as("migrate ends after cutover").isTrue();
-                    assertThat(migrate.exitValue()).as(log(work, "migrate")).isZero();
-                    assertThat(log(work, "migrate")).contains("schema already on the target").contains("pgoutput protocol 4");
-                } finally {
-                    migrate.destroyForcibly().waitFor();
-                }
+                String log = migrateAndCutOver(pair, work, "migrate", List.of("UPDATE products SET price = price + 1 WHERE id = 3"),
+                        "--data-only", "--set-replica-identity-full", "--jobs", "2");
+                assertThat(log).contains("schema already on the target").contains("pgoutput protocol 4");
                 assertThat(writer.transactions()).as("the writer wrote during copy and stream").isGreaterThan(20);
             }
             assertSameData(pair);
@@ -322,6 +298,32 @@ class CopyStreamIT {
                 assertThat(scalar(t, "SELECT count(*) FROM pg_class WHERE relname = 'skipped'")).isZero();
                 assertThat(scalar(s, "SELECT count(*) FROM pg_publication_tables")).isEqualTo(1);
             }
+        }
+    }
+
+    /**
+     * Runs {@code migrate --method copy} with {@code options} until it streams, runs
+     * {@code whileStreaming} on the source, then cuts over with checksums; migrate must end
+     * cleanly. Returns its log.
+     */
+    static String migrateAndCutOver(ClusterPair pair, Path work, String logName, List<String> whileStreaming, String... options)
+            throws Exception {
+        List<String> args = new ArrayList<>(List.of("migrate", "--method", "copy"));
+        args.addAll(List.of(options));
+        args.addAll(List.of("--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()));
+        Process migrate = start(work, logName, args.toArray(String[]::new));
+        try {
+            awaitStreaming(work, migrate);
+            PgFixture.exec(pair.source(), "app", whileStreaming.toArray(String[]::new));
+            Thread.sleep(2000);
+            CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
+                    "--checksums", "--max-lag", "1m");
+            assertThat(cut.exitCode()).as(cut.all()).isZero();
+            assertThat(migrate.waitFor(60, TimeUnit.SECONDS)).as("migrate ends after cutover").isTrue();
+            assertThat(migrate.exitValue()).as(log(work, logName)).isZero();
+            return log(work, logName);
+        } finally {
+            migrate.destroyForcibly().waitFor();
         }
     }
 
