@@ -172,6 +172,10 @@ public final class SlotStream implements AutoCloseable {
                 .withSlotName(options.slot())
                 .withStartPosition(options.start())
                 .withStatusInterval((int) options.statusInterval().toMillis(), TimeUnit.MILLISECONDS)
+                // pgjdbc would otherwise confirm a keepalive's position on its own once the last message
+                // it read is confirmed; this reader reads ahead of the applier, and a streamed block can
+                // carry a position from before transactions still queued: the slot would skip them
+                .withAutomaticFlush(false)
                 .withSlotOption("proto_version", Integer.toString(options.protocol()))
                 // publication_names is parsed as a list of identifiers: quote each one
                 .withSlotOption("publication_names", options.publications().stream()

@@ -133,6 +133,66 @@ class SlotStreamIT {
         }
     }
 
+    /**
+     * The reader reads ahead of the applier, so the slot must hear only what the applier
+     * confirms. pgjdbc (42.7+) by default confirms a keepalive's position by itself once the
+     * last message it read is confirmed; a block of a streamed transaction can carry a position
+     * far behind transactions still waiting in the queue, and the slot would then skip them.
+     */
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(ints = {15, 17})
+    void theSlotLearnsOnlyWhatTheApplierConfirmedEvenAfterAStreamedBlockFromThePast(int major) throws Exception {
+        try (LocalCluster pg = PgFixture.server(major, Map.of("logical_decoding_work_mem", "'64kB'"))) {
+            PgFixture.createDatabase(pg, "app");
+            Connector source = new Connector("source", pg.spec("app"));
+            LogSequenceNumber start;
+            try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE t (id int PRIMARY KEY, v text)");
+                st.execute("CREATE PUBLICATION p FOR TABLE t");
+                start = LogSequenceNumber.valueOf(scalar(st, "SELECT lsn FROM pg_create_logical_replication_slot('" + SLOT + "', 'pgoutput')"));
+            }
+            // status every 100 ms, so anything pgjdbc decided to confirm on its own goes out quickly
+            SlotStream.Options options = new SlotStream.Options(SLOT, List.of("p"), start, SlotStream.protocolFor(major), true, false,
+                    1024, Duration.ofMillis(100), Duration.ofSeconds(30));
+            try (Connection old = PgFixture.connect(pg, "app"); Connection other = PgFixture.connect(pg, "app");
+                 Connection writer = PgFixture.connect(pg, "app");
+                 Statement so = old.createStatement(); Statement sx = other.createStatement(); Statement sw = writer.createStatement();
+                 SlotStream stream = SlotStream.open(source, options)) {
+                old.setAutoCommit(false);
+                other.setAutoCommit(false);
+                // an open transaction with changes under the decoding memory limit: kept, not yet streamed
+                so.execute("INSERT INTO t SELECT g, repeat('o', 100) FROM generate_series(1000, 1149) g");
+                sw.execute("INSERT INTO t VALUES (1, 'applied')");
+                List<Event> first = readCommits(stream, 1);
+                LogSequenceNumber applied = first.get(first.size() - 1).lsn();
+                stream.confirm(applied);
+                awaitConfirmed(stream, applied);
+
+                // received but not applied: it waits in the queue
+                sw.execute("INSERT INTO t VALUES (2, 'queued')");
+                LogSequenceNumber queuedEnd = LogSequenceNumber.valueOf(scalar(sw, "SELECT pg_current_wal_insert_lsn()"));
+                // another transaction pushes decoding over its memory limit: the old one is streamed, in a block
+                // whose position is that of its last change, from before the applied commit
+                sx.execute("INSERT INTO t SELECT g, repeat('x', 100) FROM generate_series(5000, 5199) g");
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (stream.lastReceived().compareTo(queuedEnd) < 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(stream.lastReceived()).as("the keepalive after the streamed block arrived").isGreaterThanOrEqualTo(queuedEnd);
+                Thread.sleep(1000); // several status intervals
+                assertThat(slotConfirmedFlush(pg)).as("the slot's confirmed position").isEqualTo(applied);
+                other.rollback();
+                old.rollback();
+            }
+            // and so the queued transaction comes again after a restart
+            try (SlotStream stream = SlotStream.open(source, SlotStream.Options.forSource(major, SLOT, List.of("p"), start))) {
+                List<Event> again = readCommits(stream, 1);
+                assertThat(again).filteredOn(e -> e.message() instanceof Insert)
+                        .singleElement().satisfies(e -> assertThat(((Insert) e.message()).newTuple().get(0).text()).isEqualTo("2"));
+            }
+        }
+    }
+
     @ParameterizedTest(name = "PostgreSQL {0}")
     @ValueSource(ints = {13, 15, 17, 18})
     void transactionsThatBeginABAndCommitBAAreAssembledBThenA(int major, @TempDir Path spill) throws Exception {
