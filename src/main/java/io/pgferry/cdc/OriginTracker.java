@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 
 /**
  * The target's replication origin for this run: where the change stream stands, committed in
@@ -15,6 +16,7 @@ import java.sql.SQLException;
  * last source transaction whose rows are on the target.
  */
 final class OriginTracker {
+    private static final Duration BUSY_WAIT = Duration.ofSeconds(30);
     private final Connection target;
     private final String name;
 
@@ -32,11 +34,10 @@ final class OriginTracker {
                 ps.setString(2, name);
                 ps.executeQuery().close();
             }
+            // bound first, read after: until the origin is this session's, the backend of a killed
+            // process may still be committing through it, and a position read earlier would be stale
+            bindSession();
             LogSequenceNumber at = progress(false);
-            try (PreparedStatement ps = target.prepareStatement("SELECT pg_replication_origin_session_setup(?)")) {
-                ps.setString(1, name);
-                ps.executeQuery().close();
-            }
             if (!target.getAutoCommit()) {
                 target.commit();
             }
@@ -49,6 +50,31 @@ final class OriginTracker {
                                 + " pg_replication_origin_xact_setup, pg_replication_origin_progress TO the role", e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Binds this session to the origin, waiting while another backend still holds it: after a
+     * kill -9 the old process's backend lives on until it notices its client is gone.
+     */
+    private void bindSession() throws SQLException {
+        long deadline = System.nanoTime() + BUSY_WAIT.toNanos();
+        while (true) {
+            try (PreparedStatement ps = target.prepareStatement("SELECT pg_replication_origin_session_setup(?)")) {
+                ps.setString(1, name);
+                ps.executeQuery().close();
+                return;
+            } catch (SQLException e) {
+                if (!"55006".equals(e.getSQLState()) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PgferryException(ErrorCode.FAILED, "interrupted while waiting for replication origin " + name, null, e);
+            }
         }
     }
 
