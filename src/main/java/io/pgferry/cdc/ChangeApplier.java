@@ -35,7 +35,8 @@ import java.util.stream.Collectors;
  * different tables' changes may run in another order than they arrived: the apply session runs
  * as a replica, so no trigger, foreign-key check or rule ties one table's rows to another's,
  * and the whole group commits at once. Where the target has triggers or rules that fire even
- * for replicas, the arrival order is kept exactly. Row counts come back one by one, so a
+ * for replicas (foreign-key triggers included, after ENABLE ALWAYS TRIGGER ALL), the arrival
+ * order is kept exactly. Row counts come back one by one, so a
  * missing row is noticed and named.
  */
 final class ChangeApplier implements AutoCloseable {
@@ -60,6 +61,8 @@ final class ChangeApplier implements AutoCloseable {
     private Instant pendingCommitTime;
     private int pendingTransactions;
     private LogSequenceNumber appliedEnd;
+    /** The origin position of this session's last target commit; null before the first. */
+    private LogSequenceNumber originEnd;
     private Instant appliedCommitTime;
     private long appliedTransactions;
 
@@ -83,7 +86,7 @@ final class ChangeApplier implements AutoCloseable {
             st.execute("SET session_replication_role = replica");
             // every statement finds rows by key equality: planning each execution anew buys nothing
             st.execute("SET plan_cache_mode = force_generic_plan");
-            try (ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal AND tgenabled IN ('A', 'R'))"
+            try (ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgenabled IN ('A', 'R'))"
                     + " OR EXISTS (SELECT 1 FROM pg_rewrite WHERE ev_enabled IN ('A', 'R') AND rulename <> '_RETURN')")) {
                 rs.next();
                 this.keepArrivalOrder = rs.getBoolean(1);
@@ -109,7 +112,30 @@ final class ChangeApplier implements AutoCloseable {
             sendQueued();
             old.close();
         }
-        relations.put(r.oid(), new RelationApply(target, new RelationSql(r)));
+        relations.put(r.oid(), new RelationApply(target, new RelationSql(r), alwaysIdentityColumns(r)));
+    }
+
+    /**
+     * The target's GENERATED ALWAYS identity columns of {@code r}: an UPDATE may not assign them
+     * (only an INSERT can, with OVERRIDING SYSTEM VALUE), and an update on the source cannot have
+     * changed them except to a new generated value, which the target cannot take.
+     */
+    private BitSet alwaysIdentityColumns(PgOutputMessage.Relation r) throws SQLException {
+        BitSet out = new BitSet();
+        try (PreparedStatement ps = target.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?)"
+                + " AND attidentity = 'a'")) {
+            ps.setString(1, Identifiers.qualified(r.namespace(), r.name()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    for (int c = 0; c < r.columns().size(); c++) {
+                        if (r.columns().get(c).name().equals(rs.getString(1))) {
+                            out.set(c);
+                        }
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     void insert(PgOutputMessage.Insert i, LogSequenceNumber at) throws SQLException {
@@ -133,8 +159,8 @@ final class ChangeApplier implements AutoCloseable {
         boolean keyUnchanged = u.oldKind() != PgOutputMessage.OldTuple.KEY;
         for (int c = 0; c < u.newTuple().size(); c++) {
             boolean unchangedKey = keyUnchanged && sql.relation().columns().get(c).key();
-            // an unchanged key stays out of SET: it cannot differ, and GENERATED ALWAYS identity keys refuse any assignment
-            if (!(u.newTuple().get(c) instanceof TupleData.UnchangedToast) && !unchangedKey) {
+            // an unchanged key stays out of SET: it cannot differ, and GENERATED ALWAYS identity columns refuse any assignment
+            if (!(u.newTuple().get(c) instanceof TupleData.UnchangedToast) && !unchangedKey && !rel.alwaysIdentity().get(c)) {
                 set.set(c);
             }
         }
@@ -212,6 +238,7 @@ final class ChangeApplier implements AutoCloseable {
             }
             target.commit();
             targetTxOpen = false;
+            originEnd = pendingEnd;
         }
         appliedEnd = pendingEnd;
         appliedCommitTime = pendingCommitTime;
@@ -222,6 +249,11 @@ final class ChangeApplier implements AutoCloseable {
     /** The end of the last source transaction committed on the target (not necessarily flushed to its disk yet). */
     LogSequenceNumber appliedEnd() {
         return appliedEnd;
+    }
+
+    /** Where the origin stands after this session's last target commit (null if none yet): what a flush must reach. */
+    LogSequenceNumber originEnd() {
+        return originEnd;
     }
 
     Instant appliedCommitTime() {

@@ -118,15 +118,17 @@ public final class ChangeStream {
             LogSequenceNumber start = applied == null || applied.compareTo(config.slotStart()) < 0 ? config.slotStart() : applied;
             SlotStream.Options options = SlotStream.Options.forSource(config.sourceMajor(), config.slot(), List.of(config.publication()),
                     start).withStreaming(config.sourceMajor() >= 14, false);
-            clearSpillDir();
-            try (SlotStream slot = SlotStream.open(source, options);
-                 TransactionAssembler assembler = new TransactionAssembler(config.spillDir(), SPILL_BYTES);
-                 ChangeApplier applier = new ChangeApplier(apply, config.tableLsns(), applied);
-                 PhaseProgress phase = progress.phase("stream", 0, "transactions", 0)) {
-                progress.info("change stream from slot " + config.slot() + " at " + start.asString() + " (pgoutput protocol "
-                        + options.protocol() + (options.streaming() ? ", large transactions streamed while in progress" : "") + ")");
-                reportedTransactions = 0;
-                return loop(slot, assembler, applier, origin, info, phase);
+            try (SlotStream slot = SlotStream.open(source, options)) {
+                // only now: until the slot is this session's, another process streaming from it may be using its files
+                clearSpillDir();
+                try (TransactionAssembler assembler = new TransactionAssembler(config.spillDir(), SPILL_BYTES);
+                     ChangeApplier applier = new ChangeApplier(apply, config.tableLsns(), applied);
+                     PhaseProgress phase = progress.phase("stream", 0, "transactions", 0)) {
+                    progress.info("change stream from slot " + config.slot() + " at " + start.asString() + " (pgoutput protocol "
+                            + options.protocol() + (options.streaming() ? ", large transactions streamed while in progress" : "") + ")");
+                    reportedTransactions = 0;
+                    return loop(slot, assembler, applier, origin, info, phase);
+                }
             }
         }
     }
@@ -153,18 +155,23 @@ public final class ChangeStream {
                 if (applier.pendingTransactions() > 0 && !applier.insideSourceTransaction()) {
                     applier.flush();
                 }
-                idle = !applier.insideSourceTransaction() && assembler.openStreamedTransactions() == 0;
+                // a streamed transaction still open holds nothing on the target, and the source sends it again whole
+                // after a restart: confirming past its first blocks, or stopping, loses nothing
+                idle = !applier.insideSourceTransaction();
             } else {
                 idle = false;
                 if (applier.pendingTransactions() == 0 && !applier.insideSourceTransaction()) {
                     batchStarted = System.currentTimeMillis();
                 }
-                if (handle(event, assembler, applier) && (applier.pendingTransactions() >= BATCH_TRANSACTIONS
-                        || System.currentTimeMillis() - batchStarted >= BATCH_MILLIS)) {
+                if (handle(event, assembler, applier) && applier.pendingTransactions() >= BATCH_TRANSACTIONS) {
                     applier.flush();
                 }
             }
             long now = System.currentTimeMillis();
+            // also while a large transaction's blocks keep the queue busy: committed ones must not wait for a gap
+            if (applier.pendingTransactions() > 0 && !applier.insideSourceTransaction() && now - batchStarted >= BATCH_MILLIS) {
+                applier.flush();
+            }
             if (now - lastConfirm >= CONFIRM_MILLIS) {
                 lastConfirm = now;
                 LogSequenceNumber confirmed = confirm(slot, applier, origin, idle);
@@ -236,9 +243,10 @@ public final class ChangeStream {
     private LogSequenceNumber confirm(SlotStream slot, ChangeApplier applier, OriginTracker origin, boolean idle)
             throws SQLException {
         LogSequenceNumber flushed = origin.progress(true);
-        LogSequenceNumber appliedEnd = applier.appliedEnd();
+        LogSequenceNumber written = applier.originEnd();
         LogSequenceNumber confirmed = flushed == null ? config.slotStart() : flushed;
-        boolean allFlushed = appliedEnd == null || (flushed != null && flushed.compareTo(appliedEnd) >= 0);
+        // the origin moves only with target commits: transactions with nothing to apply leave it behind, and must not hold up the slot
+        boolean allFlushed = written == null || (flushed != null && flushed.compareTo(written) >= 0);
         if (idle && applier.pendingTransactions() == 0 && allFlushed) {
             LogSequenceNumber drained = slot.drainedTo();
             if (drained.compareTo(confirmed) > 0) {

@@ -27,18 +27,25 @@ final class RelationApply implements AutoCloseable {
 
     private final Connection target;
     private final RelationSql sql;
+    private final BitSet alwaysIdentity;
     private final Map<Shape, PreparedStatement> statements = new HashMap<>();
     private PreparedStatement batching;
     /** Per queued row, how to name it if it finds no row on the target (null: it cannot miss, an insert). */
     private final List<Supplier<String>> queued = new ArrayList<>();
 
-    RelationApply(Connection target, RelationSql sql) {
+    RelationApply(Connection target, RelationSql sql, BitSet alwaysIdentity) {
         this.target = target;
         this.sql = sql;
+        this.alwaysIdentity = alwaysIdentity;
     }
 
     RelationSql sql() {
         return sql;
+    }
+
+    /** Columns that are GENERATED ALWAYS identities on the target: never in an UPDATE's SET. */
+    BitSet alwaysIdentity() {
+        return alwaysIdentity;
     }
 
     boolean hasQueued() {

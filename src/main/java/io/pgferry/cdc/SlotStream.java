@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -100,7 +101,14 @@ public final class SlotStream implements AutoCloseable {
         return sourceMajor <= 15 ? 2 : 4;
     }
 
-    private static final Event END = new Event(LogSequenceNumber.INVALID_LSN, null);
+    private static final Event END_EVENT = new Event(LogSequenceNumber.INVALID_LSN, null);
+    private static final Queued END = new Queued(END_EVENT, 0);
+    /** Bytes of undelivered messages the queue may hold, whatever their count: rows can be large. */
+    private static final int QUEUE_BYTES = 32 << 20;
+
+    /** A queued event and the bytes it holds of the budget. */
+    private record Queued(Event event, int bytes) {
+    }
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long QUEUE_WAIT_MILLIS = 100;
 
@@ -109,7 +117,8 @@ public final class SlotStream implements AutoCloseable {
     private final Connection connection;
     private final PGReplicationStream stream;
     private final PgOutputDecoder decoder;
-    private final BlockingQueue<Event> queue;
+    private final BlockingQueue<Queued> queue;
+    private final Semaphore queueBudget = new Semaphore(QUEUE_BYTES);
     private final AtomicReference<LogSequenceNumber> pendingConfirm = new AtomicReference<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Thread reader;
@@ -199,13 +208,14 @@ public final class SlotStream implements AutoCloseable {
 
     /** The next message, or null if none arrives within {@code timeout}. */
     public Event poll(Duration timeout) throws InterruptedException {
-        Event e = ended ? END : queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        return e == null ? null : unlessEnd(e);
+        Queued q = ended ? END : queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return q == null ? null : unlessEnd(q);
     }
 
-    private Event unlessEnd(Event e) {
-        if (e != END) {
-            return e;
+    private Event unlessEnd(Queued q) {
+        if (q != END) {
+            queueBudget.release(q.bytes());
+            return q.event();
         }
         ended = true;
         Throwable t = failure.get();
@@ -274,15 +284,15 @@ public final class SlotStream implements AutoCloseable {
                     continue;
                 }
                 LogSequenceNumber lsn = stream.getLastReceiveLSN();
-                Event e = new Event(lsn, decoder.decode(buf, lsn));
+                int bytes = Math.min(buf.remaining(), QUEUE_BYTES);
+                Queued e = new Queued(new Event(lsn, decoder.decode(buf, lsn)), bytes);
                 // a full queue means the apply side is behind: keep confirming and keep the
                 // connection alive (wal_sender_timeout) while waiting for room
+                while (!closing && !queueBudget.tryAcquire(bytes, QUEUE_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                    keepAliveWhileWaiting();
+                }
                 while (!closing && !queue.offer(e, QUEUE_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-                    sendPendingConfirm();
-                    if (System.nanoTime() - lastStatus > options.statusInterval().toNanos()) {
-                        stream.forceUpdateStatus();
-                        lastStatus = System.nanoTime();
-                    }
+                    keepAliveWhileWaiting();
                 }
             }
         } catch (InterruptedException e) {
@@ -293,6 +303,14 @@ public final class SlotStream implements AutoCloseable {
             }
         } finally {
             endQueue();
+        }
+    }
+
+    private void keepAliveWhileWaiting() throws SQLException {
+        sendPendingConfirm();
+        if (System.nanoTime() - lastStatus > options.statusInterval().toNanos()) {
+            stream.forceUpdateStatus();
+            lastStatus = System.nanoTime();
         }
     }
 
