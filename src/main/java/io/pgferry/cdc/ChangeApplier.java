@@ -61,8 +61,6 @@ final class ChangeApplier implements AutoCloseable {
     private Instant pendingCommitTime;
     private int pendingTransactions;
     private LogSequenceNumber appliedEnd;
-    /** The origin position of this session's last target commit; null before the first. */
-    private LogSequenceNumber originEnd;
     private Instant appliedCommitTime;
     private long appliedTransactions;
 
@@ -224,36 +222,60 @@ final class ChangeApplier implements AutoCloseable {
         return commitLsn != null;
     }
 
-    /** Commits the target transaction holding the pending source transactions, together with the origin's new position. */
+    /**
+     * Commits the target transaction holding the pending source transactions, together with the
+     * origin's new position. A group with nothing to apply (13 sends transactions on unpublished
+     * tables, empty) still commits the origin's move: the origin is the one record of how far the
+     * target got, and the slot is only ever told what it says.
+     */
     void flush() throws SQLException {
         if (pendingTransactions == 0) {
             return;
         }
         sendQueued();
-        if (targetTxOpen) {
-            try (PreparedStatement ps = target.prepareStatement("SELECT pg_replication_origin_xact_setup(?::pg_lsn, ?)")) {
-                ps.setString(1, pendingEnd.asString());
-                ps.setTimestamp(2, Timestamp.from(pendingCommitTime));
-                ps.executeQuery().close();
-            }
-            target.commit();
-            targetTxOpen = false;
-            originEnd = pendingEnd;
-        }
+        commitOrigin(pendingEnd, pendingCommitTime);
         appliedEnd = pendingEnd;
         appliedCommitTime = pendingCommitTime;
         appliedTransactions += pendingTransactions;
         pendingTransactions = 0;
     }
 
-    /** The end of the last source transaction committed on the target (not necessarily flushed to its disk yet). */
-    LogSequenceNumber appliedEnd() {
-        return appliedEnd;
+    /**
+     * Moves the origin over source WAL that held nothing to apply (a position the source reported
+     * while every message before it was applied), in a target transaction of its own. Only
+     * between source transactions, with nothing pending. False when the origin is already there.
+     */
+    boolean advanceOrigin(LogSequenceNumber to) throws SQLException {
+        if (pendingTransactions > 0 || commitLsn != null) {
+            throw new IllegalStateException("the origin can only move over WAL with nothing to apply");
+        }
+        if (appliedEnd != null && to.compareTo(appliedEnd) <= 0) {
+            return false;
+        }
+        commitOrigin(to, Instant.now());
+        appliedEnd = to;
+        return true;
     }
 
-    /** Where the origin stands after this session's last target commit (null if none yet): what a flush must reach. */
-    LogSequenceNumber originEnd() {
-        return originEnd;
+    private void commitOrigin(LogSequenceNumber end, Instant commitTime) throws SQLException {
+        try (Statement st = target.createStatement()) {
+            if (!targetTxOpen) {
+                // only a transaction with an id writes a commit record, and only that moves the origin
+                st.executeQuery("SELECT pg_current_xact_id()").close();
+            }
+        }
+        try (PreparedStatement ps = target.prepareStatement("SELECT pg_replication_origin_xact_setup(?::pg_lsn, ?)")) {
+            ps.setString(1, end.asString());
+            ps.setTimestamp(2, Timestamp.from(commitTime));
+            ps.executeQuery().close();
+        }
+        target.commit();
+        targetTxOpen = false;
+    }
+
+    /** Where the origin stands after this session's commits (the session's starting position before any). */
+    LogSequenceNumber appliedEnd() {
+        return appliedEnd;
     }
 
     Instant appliedCommitTime() {

@@ -15,6 +15,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -48,6 +49,8 @@ public final class ChangeStream {
     private static final int BATCH_TRANSACTIONS = 200;
     private static final long BATCH_MILLIS = 50;
     private static final long CONFIRM_MILLIS = 50;
+    /** How often an idle stream commits the origin's move over WAL with nothing to apply. */
+    private static final long ADVANCE_MILLIS = 200;
     private static final Duration POLL = Duration.ofMillis(5);
     /** A streamed transaction keeps this much in memory, the rest in its spill file. */
     private static final long SPILL_BYTES = 4L << 20;
@@ -116,6 +119,7 @@ public final class ChangeStream {
             OriginTracker origin = new OriginTracker(apply, config.origin());
             LogSequenceNumber applied = origin.attach();
             LogSequenceNumber start = applied == null || applied.compareTo(config.slotStart()) < 0 ? config.slotStart() : applied;
+            requireSlotNotAhead(info, start);
             SlotStream.Options options = SlotStream.Options.forSource(config.sourceMajor(), config.slot(), List.of(config.publication()),
                     start).withStreaming(config.sourceMajor() >= 14, false);
             try (SlotStream slot = SlotStream.open(source, options)) {
@@ -128,6 +132,30 @@ public final class ChangeStream {
                             + options.protocol() + (options.streaming() ? ", large transactions streamed while in progress" : "") + ")");
                     reportedTransactions = 0;
                     return loop(slot, assembler, applier, origin, info, phase);
+                }
+            }
+        }
+    }
+
+    /**
+     * The slot only ever hears the origin's position, so it can never be ahead of it. If it is,
+     * something else consumed the slot (or the target's origin was reset), and the source would
+     * not send again what lies in between: refuse rather than go on with a hole.
+     */
+    private void requireSlotNotAhead(Connection info, LogSequenceNumber start) throws SQLException {
+        try (PreparedStatement ps = info.prepareStatement("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, config.slot());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getString(1) == null) {
+                    return; // a missing slot is named by SlotStream.open
+                }
+                LogSequenceNumber confirmed = LogSequenceNumber.valueOf(rs.getString(1));
+                if (confirmed.compareTo(start) > 0) {
+                    throw new PgferryException(ErrorCode.FAILED, "replication slot " + config.slot() + " on the " + source.role()
+                            + " is at " + confirmed.asString() + ", past " + start.asString() + ", where the target's replication origin "
+                            + config.origin() + " stands: the changes in between were never applied and the source will not send them again",
+                            "something else read the slot or the origin was reset; the target cannot be completed from this slot:"
+                                    + " run pgferry rollback (or cleanup) and migrate again");
                 }
             }
         }
@@ -174,7 +202,7 @@ public final class ChangeStream {
             }
             if (now - lastConfirm >= CONFIRM_MILLIS) {
                 lastConfirm = now;
-                LogSequenceNumber confirmed = confirm(slot, applier, origin, idle);
+                LogSequenceNumber confirmed = confirm(slot, applier, origin, idle, now);
                 if (now - lastReport >= REPORT_MILLIS) {
                     lastReport = now;
                     report(slot, applier, info, confirmed, idle, phase);
@@ -236,26 +264,27 @@ public final class ChangeStream {
     }
 
     /**
-     * Tells the slot what it may forget: the origin's flushed position, or, when every received
-     * message is applied and flushed, the position the reader had drained to (keepalives move it
-     * past WAL that held nothing for this publication, so an idle source shows no lag).
+     * Tells the slot what it may forget: exactly the origin's flushed position, never more, so
+     * the slot's confirmed position is always something the target holds. When every received
+     * message is applied, the origin is first moved (at most every {@code ADVANCE_MILLIS}) to the
+     * position the reader drained to: keepalives carry it past WAL that held nothing for this
+     * publication, so an idle source shows no lag and keeps no WAL for pgferry.
      */
-    private LogSequenceNumber confirm(SlotStream slot, ChangeApplier applier, OriginTracker origin, boolean idle)
+    private LogSequenceNumber confirm(SlotStream slot, ChangeApplier applier, OriginTracker origin, boolean idle, long now)
             throws SQLException {
-        LogSequenceNumber flushed = origin.progress(true);
-        LogSequenceNumber written = applier.originEnd();
-        LogSequenceNumber confirmed = flushed == null ? config.slotStart() : flushed;
-        // the origin moves only with target commits: transactions with nothing to apply leave it behind, and must not hold up the slot
-        boolean allFlushed = written == null || (flushed != null && flushed.compareTo(written) >= 0);
-        if (idle && applier.pendingTransactions() == 0 && allFlushed) {
+        if (idle && applier.pendingTransactions() == 0 && now - lastAdvance >= ADVANCE_MILLIS) {
             LogSequenceNumber drained = slot.drainedTo();
-            if (drained.compareTo(confirmed) > 0) {
-                confirmed = drained;
+            if (drained.compareTo(config.slotStart()) > 0 && applier.advanceOrigin(drained)) {
+                lastAdvance = now;
             }
         }
+        LogSequenceNumber flushed = origin.progress(true);
+        LogSequenceNumber confirmed = flushed == null ? config.slotStart() : flushed;
         slot.confirm(confirmed);
         return confirmed;
     }
+
+    private long lastAdvance;
 
     private void report(SlotStream slot, ChangeApplier applier, Connection info, LogSequenceNumber confirmed, boolean idle,
                         PhaseProgress phase) throws SQLException {
