@@ -19,6 +19,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import io.pgferry.schema.PostDataItem;
 
 /**
  * The data phase of method copy under one exported snapshot: decides which tables still need
@@ -97,6 +99,11 @@ public final class SnapshotCopy {
         return out;
     }
 
+    /** Whether a post-data item was built beside the copy (in this attempt or an earlier one). */
+    public boolean postDataDone(String itemId) {
+        return ledger.postDataDone(itemId);
+    }
+
     /** The tables the filter selects (for the publication of a change stream), read under {@code snapshot}. */
     public List<SourceTable> tables(SnapshotExport snapshot) {
         try (Connection c = source.open()) {
@@ -111,7 +118,7 @@ public final class SnapshotCopy {
      * Copies every table not yet complete, builds per-table indexes and keys, and copies large
      * objects when {@code withLargeObjects}. The schema's post-data must be loaded.
      */
-    public Result run(SnapshotExport snapshot, SchemaSource schema, int sourceMajor, boolean withLargeObjects)
+    public Result run(SnapshotExport snapshot, SchemaSource schema, int sourceMajor, int targetMajor, boolean withLargeObjects)
             throws SQLException {
         List<SourceTable> tables;
         List<TablePart> parts = new ArrayList<>();
@@ -153,16 +160,16 @@ public final class SnapshotCopy {
         long rows;
         long bytes;
         try (PostDataBuilds builds = new PostDataBuilds(schema, target.spec(), ledger, settings.indexJobs(), progress::info,
-                this::analyze)) {
+                tables, this::analyze, targetMajor, foreignKeySettings(targetMajor))) {
             for (SourceTable t : tables) {
                 if (kept.contains(t.displayName())) {
-                    builds.tableReady(t.schema(), t.name());
+                    builds.tableReady(t);
                 }
             }
             try (PhaseProgress phase = progress.phase("copy", toCopy.size(), "tables", bytesTotal)) {
                 ParallelCopy copy = new ParallelCopy(source, target, snapshot, ledger, phase, progress::retry,
                         mode);
-                copy.run(parts, settings.jobs(), t -> builds.tableReady(t.schema(), t.name()));
+                copy.run(parts, settings.jobs(), builds::tableReady);
                 rows = copy.rowsCopied();
                 bytes = phase.bytesDone();
                 copyMillis = phase.elapsedMillis();
@@ -173,6 +180,21 @@ public final class SnapshotCopy {
             built = builds.awaitAll();
         }
         return new Result(toCopy.size(), kept.size(), rows, bytes, largeObjects, built, copyMillis);
+    }
+
+    /**
+     * How a foreign key's rows are best checked on the target. PostgreSQL checks them with one
+     * anti-join and lets it use maintenance_work_mem, so the planner picks a hash join, probing
+     * a hash of the referenced keys once per row: several times slower here than a merge join
+     * over the two tables' indexes, which reads index pages only when the rows are all-visible.
+     * They are when both tables were loaded whole with COPY FREEZE into a 14+ target (which sets
+     * the visibility map then); split tables, loaded without FREEZE, keep the planner's choice.
+     */
+    private Function<PostDataItem, Map<String, String>> foreignKeySettings(int targetMajor) {
+        Set<String> frozen = new HashSet<>();
+        ledger.tables().values().stream().filter(t -> t.partsTotal() == 1).forEach(t -> frozen.add(t.key()));
+        return fk -> targetMajor >= 14 && !settings.existingSchema() && frozen.contains(fk.tableKey()) && frozen.contains(fk.references())
+                ? Map.of("enable_hashjoin", "off") : Map.of();
     }
 
     /**
@@ -220,13 +242,18 @@ public final class SnapshotCopy {
         }
     }
 
-    /** Planner statistics for one table; a failure only costs the planner, so it is a warning. */
-    private void analyze(String schemaName, String tableName) {
+    /** Planner statistics for one table (or partitioned root); a failure only costs the planner, so it is a warning. */
+    private void analyze(String relation) {
         try (Connection c = target.open(); Statement st = c.createStatement()) {
-            st.execute("ANALYZE " + io.pgferry.pg.Identifiers.qualified(schemaName, tableName));
+            st.execute("ANALYZE " + relation);
         } catch (SQLException | RuntimeException e) {
-            progress.warn("ANALYZE of " + schemaName + "." + tableName + " failed: " + e.getMessage() + "; the planner lacks its statistics until autovacuum runs");
+            progress.warn("ANALYZE " + relation + " failed: " + e.getMessage() + "; the planner lacks its statistics until autovacuum runs");
         }
+    }
+
+    /** Whether the statistics of partitioned root {@code key} ("schema.name") were gathered beside the copy. */
+    public boolean rootAnalyzed(String key) {
+        return PostDataBuilds.rootAnalyzed(ledger, key);
     }
 
     private int copyLargeObjects(SnapshotExport snapshot) throws SQLException {

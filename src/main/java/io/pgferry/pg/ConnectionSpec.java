@@ -259,6 +259,26 @@ public final class ConnectionSpec {
         return new ConnectionSpec(host, port, otherDb, user, password, params);
     }
 
+    /**
+     * The same database with server settings for every session opened with it ({@code -c name=value}
+     * added to the connection's options, after any the user gave), for JDBC and libpq tools alike.
+     */
+    public ConnectionSpec withSessionSettings(Map<String, String> settings) {
+        if (settings.isEmpty()) {
+            return this;
+        }
+        StringBuilder options = new StringBuilder(params.getOrDefault("options", ""));
+        settings.forEach((k, v) -> {
+            if (!k.matches("[a-z_.]+") || !v.matches("[A-Za-z0-9_.]+")) {
+                throw new IllegalArgumentException("not a plain setting: " + k + "=" + v);
+            }
+            options.append(options.length() == 0 ? "" : " ").append("-c ").append(k).append('=').append(v);
+        });
+        Map<String, String> p = new LinkedHashMap<>(params);
+        p.put("options", options.toString());
+        return new ConnectionSpec(host, port, dbname, user, password, p);
+    }
+
     public String jdbcUrl() {
         String h = host.contains(":") ? "[" + host + "]" : host;
         return "jdbc:postgresql://" + h + ":" + port + "/" + java.net.URLEncoder.encode(dbname, StandardCharsets.UTF_8).replace("+", "%20");
@@ -313,6 +333,9 @@ public final class ConnectionSpec {
             env.put("PGSSLKEY", params.get("sslkey"));
         }
         env.put("PGAPPNAME", params.getOrDefault("application_name", "pgferry"));
+        if (params.containsKey("options")) {
+            env.put("PGOPTIONS", params.get("options"));
+        }
         return env;
     }
 

@@ -96,10 +96,10 @@ public final class PgDumpSchemaSource implements SchemaSource {
      */
     @Override
     public List<String> loadPostData(Connection source, Set<String> excludedRelations) throws SQLException {
-        Map<Long, String[]> indexTable = ownerTables(source, "SELECT i.indexrelid, n.nspname, c.relname, c.relkind::text, NULL, NULL"
+        Map<Long, String[]> indexTable = ownerTables(source, "SELECT i.indexrelid, n.nspname, c.relname, c.relkind::text, NULL, NULL, NULL"
                 + " FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace");
         Map<Long, String[]> constraintTable = ownerTables(source, "SELECT k.oid, n.nspname, c.relname, c.relkind::text,"
-                + " fn.nspname, f.relname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+                + " fn.nspname, f.relname, f.relkind::text FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
                 + " JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class f ON f.oid = k.confrelid"
                 + " LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE k.conrelid <> 0");
         List<PostDataItem> out = new ArrayList<>();
@@ -114,8 +114,12 @@ public final class PgDumpSchemaSource implements SchemaSource {
                 dropped.add(e.line());
                 continue;
             }
+            // partitioned tables (either side) wait for the end: their keys need every partition
+            boolean betweenTables = e.type().equals("FK CONSTRAINT") && owner != null && "r".equals(owner[2]) && "r".equals(owner[5]);
+            PostDataItem.Stage stage = perTable ? PostDataItem.Stage.PER_TABLE
+                    : betweenTables ? PostDataItem.Stage.BETWEEN_TABLES : PostDataItem.Stage.FINAL;
             out.add(new PostDataItem(Integer.toString(e.id()), e.type(), owner == null ? null : owner[0],
-                    owner == null ? null : owner[1], e.line(), perTable ? PostDataItem.Stage.PER_TABLE : PostDataItem.Stage.FINAL));
+                    owner == null ? null : owner[1], e.line(), stage, betweenTables ? owner[3] + "." + owner[4] : null));
         }
         items = List.copyOf(out);
         return dropped;
@@ -158,7 +162,8 @@ public final class PgDumpSchemaSource implements SchemaSource {
         Map<Long, String[]> out = new HashMap<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
-                out.put(rs.getLong(1), new String[]{rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6)});
+                out.put(rs.getLong(1), new String[]{rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                        rs.getString(7)});
             }
         }
         return out;

@@ -9,12 +9,27 @@ package io.pgferry.schema;
  * @param schema schema of the table it belongs to (or of the object itself)
  * @param table  the table it belongs to; null for objects not tied to one table
  * @param name   the object's own name
+ * @param references for a foreign key between two plain tables, the table it points at ("schema.name"); null otherwise
  */
-public record PostDataItem(String id, String kind, String schema, String table, String name, Stage stage) {
+public record PostDataItem(String id, String kind, String schema, String table, String name, Stage stage, String references) {
     public enum Stage {
         /** Needs only its own table's rows: index, primary key, unique or exclusion constraint. */
         PER_TABLE,
-        /** Needs every table: foreign keys, triggers, materialized view refreshes, anything else. */
+        /**
+         * A foreign key between two plain tables: needs both tables' rows and keys, nothing else,
+         * so it is added (and its rows checked) while other tables still copy.
+         */
+        BETWEEN_TABLES,
+        /** Needs every table: triggers, materialized view refreshes, foreign keys of partitioned tables, anything else. */
         FINAL
+    }
+
+    public PostDataItem(String id, String kind, String schema, String table, String name, Stage stage) {
+        this(id, kind, schema, table, name, stage, null);
+    }
+
+    /** The table it belongs to as "schema.name", or null. */
+    public String tableKey() {
+        return table == null ? null : schema + "." + table;
     }
 }

@@ -100,4 +100,14 @@ class ConnectionSpecTest {
         assertThat(env).containsEntry("PGPASSWORD", "pw1").containsEntry("PGHOST", "h").containsEntry("PGPORT", "5");
         assertThat(env.entrySet()).filteredOn(e -> !e.getKey().equals("PGPASSWORD")).noneMatch(e -> e.getValue().contains("pw1"));
     }
+
+    @Test
+    void sessionSettingsGoToTheDriverAndToLibpqToolsAfterTheUsersOwnOptions() {
+        ConnectionSpec s = ConnectionSpec.parse("postgres://u@h:5/db?options=-c%20statement_timeout%3D0", Map.of(), Path.of("/nonexistent"))
+                .withSessionSettings(Map.of("enable_hashjoin", "off"));
+        assertThat(s.jdbcProperties("x").getProperty("options")).isEqualTo("-c statement_timeout=0 -c enable_hashjoin=off");
+        assertThat(s.libpqEnvironment()).containsEntry("PGOPTIONS", "-c statement_timeout=0 -c enable_hashjoin=off");
+        assertThat(ConnectionSpec.parse("postgres://u@h:5/db", Map.of(), Path.of("/nonexistent")).libpqEnvironment()).doesNotContainKey("PGOPTIONS");
+        assertThatThrownBy(() -> s.withSessionSettings(Map.of("work_mem", "1GB; DROP"))).isInstanceOf(IllegalArgumentException.class);
+    }
 }

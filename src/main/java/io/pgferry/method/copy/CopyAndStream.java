@@ -104,7 +104,7 @@ public final class CopyAndStream implements MigrationMethod {
             loadPostData(ctx, schema, snapshot, exclusions.names());
             Steps.run(summary, STEP_DATA, ctx, () -> {
                 boolean largeObjects = ctx.store().setting(ctx.runId(), LARGE_OBJECTS_SETTING).isEmpty();
-                SnapshotCopy.Result r = data.run(snapshot, schema, pre.source().major(), largeObjects);
+                SnapshotCopy.Result r = data.run(snapshot, schema, pre.source().major(), pre.target().major(), largeObjects);
                 ctx.store().putSetting(ctx.runId(), LARGE_OBJECTS_SETTING, "done");
                 summary.fact(r.tablesCopied() + " table(s) copied (" + r.rows() + " rows, " + Units.bytes(r.bytes()) + " in "
                         + Units.duration(java.time.Duration.ofMillis(r.copyMillis())) + ", " + Units.rate(r.bytes(), r.copyMillis()) + ")"
@@ -116,9 +116,11 @@ public final class CopyAndStream implements MigrationMethod {
         // partitioned parents' statistics need every leaf and nothing else: gathered beside the final post-data
         java.util.concurrent.CompletableFuture<Void> parents = ctx.store().stepStatus(ctx.runId(), STEP_ANALYZE) == StepStatus.DONE
                 ? java.util.concurrent.CompletableFuture.completedFuture(null)
-                : java.util.concurrent.CompletableFuture.runAsync(() -> analyzePartitionedParents(ctx));
+                : java.util.concurrent.CompletableFuture.runAsync(() -> analyzePartitionedParents(ctx, data));
         Steps.run(summary, STEP_POST_DATA, ctx, () -> {
-            List<PostDataItem> rest = schema.postDataItems().stream().filter(i -> i.stage() == PostDataItem.Stage.FINAL).toList();
+            // foreign keys not added beside the copy (one of their tables failed a build earlier) come here too
+            List<PostDataItem> rest = schema.postDataItems().stream().filter(i -> i.stage() == PostDataItem.Stage.FINAL
+                    || i.stage() == PostDataItem.Stage.BETWEEN_TABLES && !data.postDataDone(i.id())).toList();
             schema.applyPostData(rest, ctx.target().spec(), ctx.options().jobs(), "final", line -> { });
         });
         Steps.run(summary, STEP_SEQUENCES, ctx, () -> ctx.progress().info(SequenceSync.sync(ctx.source(), ctx.target())
@@ -262,16 +264,19 @@ public final class CopyAndStream implements MigrationMethod {
     }
 
     /**
-     * Tables were analyzed one by one as their indexes finished; partitioned parents hold no
-     * rows, so their statistics (which autovacuum never gathers) are collected here.
+     * Tables were analyzed one by one as their indexes finished, and partitioned roots once
+     * their last leaf was; a root whose statistics were not gathered then (a resumed run that
+     * kept every leaf) is analyzed here: autovacuum never analyzes partitioned tables.
      */
-    private static void analyzePartitionedParents(MigrationContext ctx) {
+    private static void analyzePartitionedParents(MigrationContext ctx, SnapshotCopy data) {
         try (Connection c = ctx.target().open(); Statement st = c.createStatement()) {
             List<String> parents = new java.util.ArrayList<>();
-            try (java.sql.ResultSet rs = st.executeQuery("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c"
-                    + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'p' AND NOT c.relispartition")) {
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT format('%I.%I', n.nspname, c.relname), n.nspname || '.' || c.relname"
+                    + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'p' AND NOT c.relispartition")) {
                 while (rs.next()) {
-                    parents.add(rs.getString(1));
+                    if (!data.rootAnalyzed(rs.getString(2))) {
+                        parents.add(rs.getString(1));
+                    }
                 }
             }
             for (String p : parents) {
