@@ -139,6 +139,33 @@ class CopyStreamIT {
         }
     }
 
+    /** The slot only ever hears the origin's position: a slot ahead of it was read by someone else, and the gap is lost. */
+    @Test
+    void aSlotAdvancedBehindPgferrysBackIsRefusedNotFollowed(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            PgFixture.exec(pair.source(), "app", "CREATE TABLE t (id int PRIMARY KEY)", "INSERT INTO t VALUES (1)");
+            Process p = start(work, "migrate", "migrate", "--method", "copy", "--dir", work.toString(),
+                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            try {
+                awaitStreaming(work, p);
+            } finally {
+                p.destroyForcibly().waitFor();
+            }
+            // rows the target never got, then the slot moved past them by another client
+            // (flushed: the test servers run with synchronous_commit off, and a slot advances only over flushed WAL)
+            PgFixture.exec(pair.source(), "app", "SET synchronous_commit = on", "INSERT INTO t SELECT generate_series(2, 100)",
+                    "SELECT pg_replication_slot_advance(slot_name, pg_current_wal_lsn()) FROM pg_replication_slots WHERE slot_name LIKE 'pgferry%'");
+            Process follow = start(work, "follow", "follow", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            try {
+                assertThat(follow.waitFor(60, TimeUnit.SECONDS)).as("follow refuses at once: " + log(work, "follow")).isTrue();
+                assertThat(follow.exitValue()).isEqualTo(1);
+            } finally {
+                follow.destroyForcibly().waitFor();
+            }
+            assertThat(log(work, "follow")).contains("the changes in between were never applied").contains("migrate again");
+        }
+    }
+
     @Test
     void transactionsApplyInCommitOrderNotBeginOrder(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
