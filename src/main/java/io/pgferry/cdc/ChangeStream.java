@@ -115,7 +115,8 @@ public final class ChangeStream {
 
     /** One connection's worth of streaming; true when it ended because a stop was requested. */
     private boolean session() throws Exception {
-        try (Connection apply = target.open(); Connection info = source.open()) {
+        // a batch of one table's inserts goes as multi-row INSERTs (pgjdbc rewrites them): one statement for many rows
+        try (Connection apply = target.open(Map.of("reWriteBatchedInserts", "true")); Connection info = source.open()) {
             OriginTracker origin = new OriginTracker(apply, config.origin());
             LogSequenceNumber applied = origin.attach();
             LogSequenceNumber start = applied == null || applied.compareTo(config.slotStart()) < 0 ? config.slotStart() : applied;

@@ -9,6 +9,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -36,7 +37,14 @@ public final class Connector {
 
     /** A plain connection, checked to be PostgreSQL 13 or newer. */
     public Connection open() {
-        Connection c = connect(spec.jdbcProperties("pgferry"));
+        return open(Map.of());
+    }
+
+    /** A plain connection with extra pgjdbc properties (e.g. reWriteBatchedInserts), checked to be PostgreSQL 13 or newer. */
+    public Connection open(Map<String, String> driverProperties) {
+        Properties props = spec.jdbcProperties("pgferry");
+        driverProperties.forEach(props::setProperty);
+        Connection c = connect(props);
         try (Statement st = c.createStatement()) {
             boolean readOnlyDefault;
             try (ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int,"
