@@ -42,16 +42,10 @@ class SlotStreamIT {
         try (LocalCluster pg = PgFixture.server(major, Map.of("logical_decoding_work_mem", "'64kB'"))) {
             PgFixture.createDatabase(pg, "app");
             Connector source = new Connector("source", pg.spec("app"));
-            LogSequenceNumber start;
-            try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE t (id int PRIMARY KEY, v text)");
-                st.execute("CREATE TABLE ignored (id int PRIMARY KEY)");
-                st.execute("CREATE PUBLICATION \"Pub One\" FOR TABLE t");
-                start = LogSequenceNumber.valueOf(scalar(st, "SELECT lsn FROM pg_create_logical_replication_slot('" + SLOT + "', 'pgoutput')"));
-                st.execute("INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c')");
-                st.execute("INSERT INTO ignored VALUES (1)");
-                st.execute("UPDATE t SET v = 'bb' WHERE id = 2");
-            }
+            LogSequenceNumber start = createSlotAfter(pg, "CREATE TABLE t (id int PRIMARY KEY, v text)", "CREATE TABLE ignored (id int PRIMARY KEY)",
+                    "CREATE PUBLICATION \"Pub One\" FOR TABLE t");
+            PgFixture.exec(pg, "app", "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c')", "INSERT INTO ignored VALUES (1)",
+                    "UPDATE t SET v = 'bb' WHERE id = 2");
             SlotStream.Options options = SlotStream.Options.forSource(major, SLOT, List.of("Pub One"), start).withStreaming(major >= 14, major >= 14);
             assertThat(options.protocol()).isEqualTo(major == 13 ? 1 : 4);
 
@@ -145,12 +139,7 @@ class SlotStreamIT {
         try (LocalCluster pg = PgFixture.server(major, Map.of("logical_decoding_work_mem", "'64kB'"))) {
             PgFixture.createDatabase(pg, "app");
             Connector source = new Connector("source", pg.spec("app"));
-            LogSequenceNumber start;
-            try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE t (id int PRIMARY KEY, v text)");
-                st.execute("CREATE PUBLICATION p FOR TABLE t");
-                start = LogSequenceNumber.valueOf(scalar(st, "SELECT lsn FROM pg_create_logical_replication_slot('" + SLOT + "', 'pgoutput')"));
-            }
+            LogSequenceNumber start = createSlotAfter(pg, "CREATE TABLE t (id int PRIMARY KEY, v text)", "CREATE PUBLICATION p FOR TABLE t");
             // status every 100 ms, so anything pgjdbc decided to confirm on its own goes out quickly
             SlotStream.Options options = new SlotStream.Options(SLOT, List.of("p"), start, SlotStream.protocolFor(major), true, false,
                     1024, Duration.ofMillis(100), Duration.ofSeconds(30));
@@ -199,12 +188,7 @@ class SlotStreamIT {
         try (LocalCluster pg = PgFixture.server(major, Map.of("logical_decoding_work_mem", "'64kB'"))) {
             PgFixture.createDatabase(pg, "app");
             Connector source = new Connector("source", pg.spec("app"));
-            LogSequenceNumber start;
-            try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE t (id int PRIMARY KEY, who text)");
-                st.execute("CREATE PUBLICATION p FOR TABLE t");
-                start = LogSequenceNumber.valueOf(scalar(st, "SELECT lsn FROM pg_create_logical_replication_slot('" + SLOT + "', 'pgoutput')"));
-            }
+            LogSequenceNumber start = createSlotAfter(pg, "CREATE TABLE t (id int PRIMARY KEY, who text)", "CREATE PUBLICATION p FOR TABLE t");
             // A and B each large enough to be streamed in blocks (14+) and spilled by the assembler
             try (Connection a = PgFixture.connect(pg, "app"); Connection b = PgFixture.connect(pg, "app");
                  Statement sa = a.createStatement(); Statement sb = b.createStatement()) {
@@ -264,13 +248,8 @@ class SlotStreamIT {
         try (LocalCluster pg = PgFixture.server(major)) {
             PgFixture.createDatabase(pg, "app");
             Connector source = new Connector("source", pg.spec("app"));
-            LogSequenceNumber start;
-            try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE t (id int PRIMARY KEY)");
-                st.execute("CREATE PUBLICATION p FOR TABLE t");
-                start = LogSequenceNumber.valueOf(scalar(st, "SELECT lsn FROM pg_create_logical_replication_slot('" + SLOT + "', 'pgoutput')"));
-                st.execute("INSERT INTO t VALUES (1)");
-            }
+            LogSequenceNumber start = createSlotAfter(pg, "CREATE TABLE t (id int PRIMARY KEY)", "CREATE PUBLICATION p FOR TABLE t");
+            PgFixture.exec(pg, "app", "INSERT INTO t VALUES (1)");
             try (SlotStream stream = SlotStream.open(source, SlotStream.Options.forSource(major, SLOT, List.of("p"), start))) {
                 assertThat(kinds(readCommits(stream, 1))).containsExactly("Begin", "Relation", "Insert", "Commit");
                 try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
@@ -346,6 +325,16 @@ class SlotStreamIT {
     static LogSequenceNumber slotConfirmedFlush(LocalCluster pg) throws SQLException {
         try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
             return LogSequenceNumber.valueOf(scalar(st, "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"));
+        }
+    }
+
+    /** Runs {@code ddl} in database app, then creates the test slot; returns its consistent point. */
+    static LogSequenceNumber createSlotAfter(LocalCluster pg, String... ddl) throws SQLException {
+        try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
+            for (String d : ddl) {
+                st.execute(d);
+            }
+            return LogSequenceNumber.valueOf(scalar(st, "SELECT lsn FROM pg_create_logical_replication_slot('" + SLOT + "', 'pgoutput')"));
         }
     }
 
