@@ -12,10 +12,12 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -38,6 +40,10 @@ import java.util.stream.Collectors;
  * for replicas (foreign-key triggers included, after ENABLE ALWAYS TRIGGER ALL), the arrival
  * order is kept exactly. Row counts come back one by one, so a
  * missing row is noticed and named.
+ *
+ * <p>Where the arrival order need not be kept, a table's run of UPDATEs or DELETEs of one shape
+ * goes set-based ({@link SetApply}): a few statements for many rows, the executor set up once
+ * per statement instead of once per row.
  */
 final class ChangeApplier implements AutoCloseable {
     /** Queued rows are sent when there are this many, or this many bytes of values, so memory stays bounded. */
@@ -49,6 +55,7 @@ final class ChangeApplier implements AutoCloseable {
     private final LogSequenceNumber appliedBefore;
     private final boolean keepArrivalOrder;
     private final Map<Long, RelationApply> relations = new HashMap<>();
+    private final LongAdder setBasedRows = new LongAdder();
     /** Relations with queued rows, in the order their first queued row arrived. */
     private final Map<Long, RelationApply> queued = new LinkedHashMap<>();
     private RelationApply lastQueued;
@@ -110,30 +117,55 @@ final class ChangeApplier implements AutoCloseable {
             sendQueued();
             old.close();
         }
-        relations.put(r.oid(), new RelationApply(target, new RelationSql(r), alwaysIdentityColumns(r)));
+        TargetColumns columns = targetColumns(r);
+        relations.put(r.oid(), new RelationApply(target, new RelationSql(r), columns.alwaysIdentity(), columns.types(),
+                columns.unique(), !keepArrivalOrder, setBasedRows));
     }
 
     /**
-     * The target's GENERATED ALWAYS identity columns of {@code r}: an UPDATE may not assign them
-     * (only an INSERT can, with OVERRIDING SYSTEM VALUE), and an update on the source cannot have
-     * changed them except to a new generated value, which the target cannot take.
+     * What the target says about {@code r}'s columns (by name, in the source's column order).
+     * GENERATED ALWAYS identities: an UPDATE may not assign them (only an INSERT can, with
+     * OVERRIDING SYSTEM VALUE), and an update on the source cannot have changed them except to a
+     * new generated value, which the target cannot take. Types: what a set-based statement reads
+     * each value's text as, named by schema and type name without modifier, so that a value
+     * too long for its column fails on assignment as row by row, instead of being cut by a cast
+     * (and so that a quoted "bit" is any length, not bit(1)). Unique: columns in a unique or
+     * exclusion index, every column when such an index has expressions or a predicate.
      */
-    private BitSet alwaysIdentityColumns(PgOutputMessage.Relation r) throws SQLException {
-        BitSet out = new BitSet();
-        try (PreparedStatement ps = target.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?)"
-                + " AND attidentity = 'a'")) {
-            ps.setString(1, Identifiers.qualified(r.namespace(), r.name()));
+    private TargetColumns targetColumns(PgOutputMessage.Relation r) throws SQLException {
+        TargetColumns out = new TargetColumns(new BitSet(), new ArrayList<>(Collections.nCopies(r.columns().size(), null)),
+                new BitSet());
+        Map<String, Integer> byName = new HashMap<>();
+        for (int c = 0; c < r.columns().size(); c++) {
+            byName.put(r.columns().get(c).name(), c);
+        }
+        String table = Identifiers.qualified(r.namespace(), r.name());
+        try (PreparedStatement ps = target.prepareStatement("SELECT a.attname, a.attidentity = 'a', quote_ident(n.nspname) || '.' ||"
+                + " quote_ident(t.typname), EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid"
+                + " AND (i.indisunique OR i.indisexclusion) AND (a.attnum = ANY (i.indkey) OR i.indexprs IS NOT NULL OR i.indpred IS NOT NULL))"
+                + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace n ON n.oid = t.typnamespace"
+                + " WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped")) {
+            ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    for (int c = 0; c < r.columns().size(); c++) {
-                        if (r.columns().get(c).name().equals(rs.getString(1))) {
-                            out.set(c);
-                        }
+                    Integer c = byName.get(rs.getString(1));
+                    if (c == null) {
+                        continue;
                     }
+                    out.alwaysIdentity().set(c, rs.getBoolean(2));
+                    out.types().set(c, rs.getString(3));
+                    out.unique().set(c, rs.getBoolean(4));
                 }
             }
         }
         return out;
+    }
+
+    private record TargetColumns(BitSet alwaysIdentity, List<String> types, BitSet unique) { }
+
+    /** Updates and deletes applied by set-based statements in this session. */
+    long setBasedRows() {
+        return setBasedRows.sum();
     }
 
     void insert(PgOutputMessage.Insert i, LogSequenceNumber at) throws SQLException {

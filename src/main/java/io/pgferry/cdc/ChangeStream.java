@@ -208,7 +208,9 @@ public final class ChangeStream {
                     lastReport = now;
                     report(slot, applier, info, confirmed, idle, phase);
                     if (control.stopRequested() && idle && applier.pendingTransactions() == 0) {
-                        progress.info("change stream stopped on request at " + confirmed.asString());
+                        progress.info("change stream stopped on request at " + confirmed.asString() + "; this session applied "
+                                + applier.appliedTransactions() + " transaction(s), " + applier.setBasedRows()
+                                + " of their updates and deletes in set-based statements");
                         return true;
                     }
                 }

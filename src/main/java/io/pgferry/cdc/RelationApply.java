@@ -12,6 +12,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -32,11 +33,30 @@ final class RelationApply implements AutoCloseable {
     private PreparedStatement batching;
     /** Per queued row, how to name it if it finds no row on the target (null: it cannot miss, an insert). */
     private final List<Supplier<String>> queued = new ArrayList<>();
+    /** Null when this relation's changes go row by row only. */
+    private final SetApply setApply;
+    private final BitSet uniqueColumns;
+    private final List<String> targetTypes;
+    private final LongAdder setBasedRows;
+    /** Rows held for a set-based statement, all of shape {@link #holding}. */
+    private final List<SetApply.Row> held = new ArrayList<>();
+    private Shape holding;
 
-    RelationApply(Connection target, RelationSql sql, BitSet alwaysIdentity) {
+    /**
+     * @param targetTypes   per source column, the target type its text is read as (null: no such column)
+     * @param uniqueColumns columns in a unique or exclusion index on the target (an UPDATE of one stays row by row)
+     * @param setBased      whether UPDATEs and DELETEs may go set-based (no trigger or rule fires for replicas)
+     * @param setBasedRows  counts the rows applied set-based
+     */
+    RelationApply(Connection target, RelationSql sql, BitSet alwaysIdentity, List<String> targetTypes, BitSet uniqueColumns,
+                  boolean setBased, LongAdder setBasedRows) {
         this.target = target;
         this.sql = sql;
         this.alwaysIdentity = alwaysIdentity;
+        this.targetTypes = targetTypes;
+        this.uniqueColumns = uniqueColumns;
+        this.setApply = setBased ? new SetApply(target, sql, targetTypes) : null;
+        this.setBasedRows = setBasedRows;
     }
 
     RelationSql sql() {
@@ -49,7 +69,7 @@ final class RelationApply implements AutoCloseable {
     }
 
     boolean hasQueued() {
-        return !queued.isEmpty();
+        return !queued.isEmpty() || !held.isEmpty();
     }
 
     /**
@@ -58,8 +78,11 @@ final class RelationApply implements AutoCloseable {
      */
     long queue(Shape shape, TupleData first, BitSet firstColumns, TupleData second, BitSet secondColumns,
                Supplier<String> missing) throws SQLException {
+        if (setApply != null && SetApply.suits(shape, sql, uniqueColumns, targetTypes)) {
+            return hold(shape, first, firstColumns, second, secondColumns, missing);
+        }
         PreparedStatement ps = statement(shape);
-        if (batching != ps) {
+        if (batching != ps || !held.isEmpty()) {
             send();
             batching = ps;
         }
@@ -78,8 +101,47 @@ final class RelationApply implements AutoCloseable {
         return bytes;
     }
 
-    /** Sends the queued rows in one pipelined batch; a row that found nothing to change is a conflict. */
+    /** Holds a row for a set-based statement; its key is the values of the columns that find it. */
+    private long hold(Shape shape, TupleData first, BitSet firstColumns, TupleData second, BitSet secondColumns,
+                      Supplier<String> missing) throws SQLException {
+        if (!shape.equals(holding) || !queued.isEmpty()) {
+            send();
+            holding = shape;
+        }
+        List<TupleData.Value> values = new ArrayList<>();
+        long bytes = 0;
+        for (int c = firstColumns.nextSetBit(0); c >= 0; c = firstColumns.nextSetBit(c + 1)) {
+            values.add(first.get(c));
+            bytes += size(first.get(c));
+        }
+        List<TupleData.Value> key = new ArrayList<>();
+        TupleData keyTuple = second != null ? second : first;
+        BitSet keyColumns = second != null ? secondColumns : firstColumns;
+        for (int c = keyColumns.nextSetBit(0); c >= 0; c = keyColumns.nextSetBit(c + 1)) {
+            key.add(keyTuple.get(c));
+            if (second != null) {
+                values.add(keyTuple.get(c));
+                bytes += size(keyTuple.get(c));
+            }
+        }
+        held.add(new SetApply.Row(values, key, missing));
+        return bytes;
+    }
+
+    private static long size(TupleData.Value v) {
+        return v instanceof TupleData.Text t ? t.size() : 0;
+    }
+
+    /**
+     * Sends what is queued: held rows set-based (a lone one row by row, where a prepared
+     * single-row statement is cheaper), batched rows in one pipelined batch. A row that found
+     * nothing to change is a conflict.
+     */
     void send() throws SQLException {
+        if (!held.isEmpty()) {
+            sendHeld();
+            return;
+        }
         if (queued.isEmpty()) {
             return;
         }
@@ -98,6 +160,25 @@ final class RelationApply implements AutoCloseable {
             }
         }
         queued.clear();
+    }
+
+    private void sendHeld() throws SQLException {
+        List<SetApply.Row> rows = List.copyOf(held);
+        Shape shape = holding;
+        held.clear();
+        holding = null;
+        if (rows.size() == 1) {
+            PreparedStatement ps = statement(shape);
+            int index = 1;
+            for (TupleData.Value v : rows.get(0).values()) {
+                bind(ps, index++, v);
+            }
+            if (ps.executeUpdate() == 0) {
+                throw new ApplyConflictException(rows.get(0).missing().get());
+            }
+            return;
+        }
+        setBasedRows.add(setApply.apply(shape, rows));
     }
 
     private PreparedStatement statement(Shape shape) throws SQLException {
@@ -141,5 +222,9 @@ final class RelationApply implements AutoCloseable {
         }
         statements.clear();
         queued.clear();
+        held.clear();
+        if (setApply != null) {
+            setApply.close();
+        }
     }
 }

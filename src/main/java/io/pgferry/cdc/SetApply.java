@@ -1,0 +1,219 @@
+package io.pgferry.cdc;
+
+import io.pgferry.pg.Identifiers;
+import org.postgresql.PGStatement;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Applies many UPDATEs or DELETEs of one relation and one shape as a few set-based statements,
+ * {@code UPDATE t SET c = v.c FROM (VALUES ...) v WHERE t.key = v.key RETURNING v.o}: one
+ * executor start per 64 rows instead of per row, which is where per-row apply loses to the
+ * native apply worker.
+ *
+ * <p>Rows of one statement run in no defined order, so a statement holds each key at most once:
+ * the n-th change of a key goes in the n-th wave, and waves run in order. Between different
+ * keys, order cannot matter as long as nothing on the target relates rows to each other while
+ * the statement runs; {@link #suits} admits only shapes where that holds (no key change, no
+ * unique or exclusion index over a column set; the applier sends nothing set-based where
+ * triggers or rules fire for replicas). Each VALUES row carries its ordinal, and RETURNING
+ * gives back those that found their row, so a missing row is still named.
+ */
+final class SetApply implements AutoCloseable {
+    /** Statement sizes, in rows: the big one for bulk, the small one so a short tail pads little. */
+    static final int LARGE = 64;
+    static final int SMALL = 8;
+    /** PostgreSQL's limit is 65535 parameters per statement; stay well clear. */
+    private static final int MAX_PARAMETERS = 32_000;
+
+    /** One held change: its values in bind order (SET values, then key values), its key, and how to name it. */
+    record Row(List<TupleData.Value> values, List<TupleData.Value> key, Supplier<String> missing) { }
+
+    private final Connection target;
+    private final RelationSql sql;
+    /** Per source column, the target type to read its text as (schema-qualified, without modifier); null if unknown. */
+    private final List<String> targetTypes;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+    SetApply(Connection target, RelationSql sql, List<String> targetTypes) {
+        this.target = target;
+        this.sql = sql;
+        this.targetTypes = targetTypes;
+    }
+
+    /**
+     * Whether rows of {@code shape} may go set-based: an UPDATE or DELETE found by key (not by
+     * full row), an UPDATE that changes neither the key nor a column of a unique or exclusion
+     * index (a swap of two unique values is valid row by row in source order, not in one
+     * statement with immediate unique checks), and every column it names has a known type.
+     */
+    static boolean suits(RelationApply.Shape shape, RelationSql sql, BitSet uniqueColumns, List<String> targetTypes) {
+        if ((shape.operation() != 'U' && shape.operation() != 'D') || sql.fullIdentity() || shape.where().isEmpty()) {
+            return false;
+        }
+        BitSet used = (BitSet) shape.where().clone();
+        if (shape.operation() == 'U') {
+            if (shape.set().intersects(shape.where()) || shape.set().intersects(uniqueColumns)) {
+                return false;
+            }
+            used.or(shape.set());
+        }
+        for (int c = used.nextSetBit(0); c >= 0; c = used.nextSetBit(c + 1)) {
+            if (c >= targetTypes.size() || targetTypes.get(c) == null) {
+                return false;
+            }
+        }
+        return used.cardinality() * SMALL <= MAX_PARAMETERS;
+    }
+
+    /**
+     * Applies {@code rows} (all of {@code shape}, in arrival order); returns the number applied
+     * set-based. A row that found nothing on the target is a conflict.
+     */
+    int apply(RelationApply.Shape shape, List<Row> rows) throws SQLException {
+        int columns = shape.where().cardinality() + (shape.set() == null ? 0 : shape.set().cardinality());
+        int large = columns * LARGE <= MAX_PARAMETERS ? LARGE : SMALL;
+        for (List<Row> wave : waves(rows)) {
+            int at = 0;
+            while (at < wave.size()) {
+                int left = wave.size() - at;
+                int size = left >= large || left > large / 2 ? large : SMALL;
+                int n = Math.min(size, left);
+                execute(shape, size, wave.subList(at, at + n));
+                at += n;
+            }
+        }
+        return rows.size();
+    }
+
+    /** Splits rows so that no key occurs twice in one wave, each key's changes in arrival order across waves. */
+    static List<List<Row>> waves(List<Row> rows) {
+        List<List<Row>> waves = new ArrayList<>();
+        Map<List<TupleData.Value>, Integer> seen = new HashMap<>();
+        for (Row r : rows) {
+            int wave = seen.merge(r.key(), 1, Integer::sum) - 1;
+            if (wave == waves.size()) {
+                waves.add(new ArrayList<>());
+            }
+            waves.get(wave).add(r);
+        }
+        return waves;
+    }
+
+    private void execute(RelationApply.Shape shape, int size, List<Row> rows) throws SQLException {
+        PreparedStatement ps = statement(shape, size);
+        int index = 1;
+        for (int r = 0; r < size; r++) {
+            if (r < rows.size()) {
+                for (TupleData.Value v : rows.get(r).values()) {
+                    bind(ps, index++, v);
+                }
+            } else {
+                // padding: a null key matches no row
+                int per = rows.get(0).values().size();
+                for (int i = 0; i < per; i++) {
+                    ps.setNull(index++, Types.OTHER);
+                }
+            }
+        }
+        boolean[] found = new boolean[rows.size()];
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                int ordinal = rs.getInt(1);
+                if (ordinal >= 1 && ordinal <= rows.size()) {
+                    found[ordinal - 1] = true;
+                }
+            }
+        }
+        for (int i = 0; i < found.length; i++) {
+            if (!found[i]) {
+                throw new ApplyConflictException(rows.get(i).missing().get());
+            }
+        }
+    }
+
+    private PreparedStatement statement(RelationApply.Shape shape, int size) throws SQLException {
+        String name = shape + "/" + size;
+        PreparedStatement ps = statements.get(name);
+        if (ps == null) {
+            ps = target.prepareStatement(text(shape, size));
+            ps.unwrap(PGStatement.class).setPrepareThreshold(1);
+            statements.put(name, ps);
+        }
+        return ps;
+    }
+
+    /** The statement for {@code size} rows; VALUES columns are o (the ordinal), then p0.. in bind order. */
+    String text(RelationApply.Shape shape, int size) {
+        List<Integer> bound = new ArrayList<>();
+        if (shape.set() != null) {
+            shape.set().stream().forEach(bound::add);
+        }
+        shape.where().stream().forEach(bound::add);
+        List<String> valueRows = new ArrayList<>();
+        for (int r = 1; r <= size; r++) {
+            List<String> cells = new ArrayList<>();
+            cells.add(Integer.toString(r));
+            for (int c : bound) {
+                cells.add("?::" + targetTypes.get(c));
+            }
+            valueRows.add("(" + String.join(", ", cells) + ")");
+        }
+        List<String> aliases = new ArrayList<>();
+        aliases.add("o");
+        for (int i = 0; i < bound.size(); i++) {
+            aliases.add("p" + i);
+        }
+        String values = "(VALUES " + String.join(", ", valueRows) + ") AS v(" + String.join(", ", aliases) + ")";
+        int setCount = shape.set() == null ? 0 : shape.set().cardinality();
+        List<String> match = new ArrayList<>();
+        for (int i = setCount; i < bound.size(); i++) {
+            match.add("t." + column(bound.get(i)) + " = v.p" + i);
+        }
+        String where = " WHERE " + String.join(" AND ", match) + " RETURNING v.o";
+        if (shape.operation() == 'D') {
+            return "DELETE FROM " + sql.qualified() + " AS t USING " + values + where;
+        }
+        List<String> assignments = new ArrayList<>();
+        for (int i = 0; i < setCount; i++) {
+            assignments.add(column(bound.get(i)) + " = v.p" + i);
+        }
+        return "UPDATE " + sql.qualified() + " AS t SET " + String.join(", ", assignments) + " FROM " + values + where;
+    }
+
+    private String column(int c) {
+        return Identifiers.quote(sql.relation().columns().get(c).name());
+    }
+
+    private static void bind(PreparedStatement ps, int index, TupleData.Value v) throws SQLException {
+        if (v instanceof TupleData.Text t) {
+            ps.setObject(index, t.text(), Types.OTHER);
+        } else if (v instanceof TupleData.Null) {
+            ps.setNull(index, Types.OTHER);
+        } else {
+            throw new IllegalStateException("cannot apply a " + v + " value");
+        }
+    }
+
+    @Override
+    public void close() {
+        for (PreparedStatement ps : statements.values()) {
+            try {
+                ps.close();
+            } catch (SQLException ignored) {
+                // the session may be gone; the server frees its statements with it
+            }
+        }
+        statements.clear();
+    }
+}
