@@ -123,14 +123,12 @@ final class ChangeApplier implements AutoCloseable {
     }
 
     /**
-     * What the target says about {@code r}'s columns (by name, in the source's column order).
-     * GENERATED ALWAYS identities: an UPDATE may not assign them (only an INSERT can, with
-     * OVERRIDING SYSTEM VALUE), and an update on the source cannot have changed them except to a
-     * new generated value, which the target cannot take. Types: what a set-based statement reads
-     * each value's text as, named by schema and type name without modifier, so that a value
-     * too long for its column fails on assignment as row by row, instead of being cut by a cast
-     * (and so that a quoted "bit" is any length, not bit(1)). Unique: columns in a unique or
-     * exclusion index, every column when such an index has expressions or a predicate.
+     * What the target says about {@code r}'s columns (by name, in the source's column order), see
+     * {@link #TARGET_COLUMNS}. GENERATED ALWAYS identities: an UPDATE may not assign them (only an
+     * INSERT can, with OVERRIDING SYSTEM VALUE), and an update on the source cannot have changed
+     * them except to a new generated value, which the target cannot take. Types are named
+     * without modifier, so a value too long for its column fails on assignment as row by row,
+     * instead of being cut by a cast (and a quoted "bit" is any length, not bit(1)).
      */
     private TargetColumns targetColumns(PgOutputMessage.Relation r) throws SQLException {
         TargetColumns out = new TargetColumns(new BitSet(), new ArrayList<>(Collections.nCopies(r.columns().size(), null)),
@@ -140,11 +138,7 @@ final class ChangeApplier implements AutoCloseable {
             byName.put(r.columns().get(c).name(), c);
         }
         String table = Identifiers.qualified(r.namespace(), r.name());
-        try (PreparedStatement ps = target.prepareStatement("SELECT a.attname, a.attidentity = 'a', quote_ident(n.nspname) || '.' ||"
-                + " quote_ident(t.typname), EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid"
-                + " AND (i.indisunique OR i.indisexclusion) AND (a.attnum = ANY (i.indkey) OR i.indexprs IS NOT NULL OR i.indpred IS NOT NULL))"
-                + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace n ON n.oid = t.typnamespace"
-                + " WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped")) {
+        try (PreparedStatement ps = target.prepareStatement(TARGET_COLUMNS)) {
             ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -160,6 +154,39 @@ final class ChangeApplier implements AutoCloseable {
         }
         return out;
     }
+
+    /**
+     * Per column of a table: name, GENERATED ALWAYS identity, the type to read its text as (a
+     * domain's base type: a domain's input function runs even for null, so the null padding of
+     * a set-based statement would trip a NOT NULL domain; assignment to the column applies the
+     * domain's checks as row by row), and whether a unique or exclusion index covers it. An
+     * index covers every column if it has expressions, a predicate or a generated column (an
+     * update of one column may change another's value), and indexes of a partitioned table's
+     * partitions count, matched by column name.
+     */
+    private static final String TARGET_COLUMNS = """
+            WITH RECURSIVE rel AS (SELECT to_regclass(?) AS oid),
+            cols AS (
+                SELECT a.attname, a.attidentity, a.atttypid FROM pg_attribute a, rel
+                WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped),
+            base (attname, typ, typtype) AS (
+                SELECT c.attname, t.oid, t.typtype FROM cols c JOIN pg_type t ON t.oid = c.atttypid
+                UNION ALL
+                SELECT b.attname, t.oid, t.typtype FROM base b JOIN pg_type d ON d.oid = b.typ
+                JOIN pg_type t ON t.oid = d.typbasetype WHERE b.typtype = 'd'),
+            tree AS (
+                SELECT oid AS relid FROM rel
+                UNION SELECT p.relid FROM rel, pg_partition_tree(rel.oid) p),
+            uniq AS (
+                SELECT i.indrelid, i.indkey, i.indexprs IS NOT NULL OR i.indpred IS NOT NULL
+                    OR EXISTS (SELECT 1 FROM pg_attribute g WHERE g.attrelid = i.indrelid AND g.attnum = ANY (i.indkey)
+                               AND g.attgenerated <> '') AS every
+                FROM pg_index i JOIN tree ON tree.relid = i.indrelid WHERE i.indisunique OR i.indisexclusion)
+            SELECT c.attname, c.attidentity = 'a', quote_ident(n.nspname) || '.' || quote_ident(t.typname),
+                EXISTS (SELECT 1 FROM uniq u WHERE u.every OR EXISTS (SELECT 1 FROM pg_attribute ia WHERE ia.attrelid = u.indrelid
+                        AND ia.attnum = ANY (u.indkey) AND ia.attname = c.attname))
+            FROM cols c JOIN base b ON b.attname = c.attname AND b.typtype <> 'd'
+            JOIN pg_type t ON t.oid = b.typ JOIN pg_namespace n ON n.oid = t.typnamespace""";
 
     private record TargetColumns(BitSet alwaysIdentity, List<String> types, BitSet unique) { }
 

@@ -103,6 +103,11 @@ public final class ChangeStream {
         } catch (PgferryException e) {
             control.state("failed: " + e.getMessage());
             throw e;
+        } catch (TargetFailure e) {
+            PgferryException named = target.classify(e.sql());
+            control.state("failed: " + named.getMessage());
+            throw named.hint() != null ? named : new PgferryException(named.code(), named.getMessage(),
+                    "fix the cause on the target and run pgferry follow again: it resumes after the last applied transaction", e.sql());
         } catch (SQLException e) {
             control.state("failed: " + e.getMessage());
             throw source.classify(e);
@@ -118,7 +123,7 @@ public final class ChangeStream {
         // a batch of one table's inserts goes as multi-row INSERTs (pgjdbc rewrites them): one statement for many rows
         try (Connection apply = target.open(Map.of("reWriteBatchedInserts", "true")); Connection info = source.open()) {
             OriginTracker origin = new OriginTracker(apply, config.origin());
-            LogSequenceNumber applied = origin.attach();
+            LogSequenceNumber applied = onTarget(origin::attach);
             LogSequenceNumber start = applied == null || applied.compareTo(config.slotStart()) < 0 ? config.slotStart() : applied;
             requireSlotNotAhead(info, start);
             SlotStream.Options options = SlotStream.Options.forSource(config.sourceMajor(), config.slot(), List.of(config.publication()),
@@ -127,7 +132,7 @@ public final class ChangeStream {
                 // only now: until the slot is this session's, another process streaming from it may be using its files
                 clearSpillDir();
                 try (TransactionAssembler assembler = new TransactionAssembler(config.spillDir(), SPILL_BYTES);
-                     ChangeApplier applier = new ChangeApplier(apply, config.tableLsns(), applied);
+                     ChangeApplier applier = onTarget(() -> new ChangeApplier(apply, config.tableLsns(), applied));
                      PhaseProgress phase = progress.phase("stream", 0, "transactions", 0)) {
                     progress.info("change stream from slot " + config.slot() + " at " + start.asString() + " (pgoutput protocol "
                             + options.protocol() + (options.streaming() ? ", large transactions streamed while in progress" : "") + ")");
@@ -182,7 +187,7 @@ public final class ChangeStream {
             SlotStream.Event event = slot.poll(POLL);
             if (event == null) {
                 if (applier.pendingTransactions() > 0 && !applier.insideSourceTransaction()) {
-                    applier.flush();
+                    onTarget(applier::flush);
                 }
                 // a streamed transaction still open holds nothing on the target, and the source sends it again whole
                 // after a restart: confirming past its first blocks, or stopping, loses nothing
@@ -192,14 +197,14 @@ public final class ChangeStream {
                 if (applier.pendingTransactions() == 0 && !applier.insideSourceTransaction()) {
                     batchStarted = System.currentTimeMillis();
                 }
-                if (handle(event, assembler, applier) && applier.pendingTransactions() >= BATCH_TRANSACTIONS) {
-                    applier.flush();
+                if (onTarget(() -> handle(event, assembler, applier)) && applier.pendingTransactions() >= BATCH_TRANSACTIONS) {
+                    onTarget(applier::flush);
                 }
             }
             long now = System.currentTimeMillis();
             // also while a large transaction's blocks keep the queue busy: committed ones must not wait for a gap
             if (applier.pendingTransactions() > 0 && !applier.insideSourceTransaction() && now - batchStarted >= BATCH_MILLIS) {
-                applier.flush();
+                onTarget(applier::flush);
             }
             if (now - lastConfirm >= CONFIRM_MILLIS) {
                 lastConfirm = now;
@@ -274,20 +279,61 @@ public final class ChangeStream {
      * publication, so an idle source shows no lag and keeps no WAL for pgferry.
      */
     private LogSequenceNumber confirm(SlotStream slot, ChangeApplier applier, OriginTracker origin, boolean idle, long now)
-            throws SQLException {
+            throws TargetFailure {
         if (idle && applier.pendingTransactions() == 0 && now - lastAdvance >= ADVANCE_MILLIS) {
             LogSequenceNumber drained = slot.drainedTo();
-            if (drained.compareTo(config.slotStart()) > 0 && applier.advanceOrigin(drained)) {
+            if (drained.compareTo(config.slotStart()) > 0 && onTarget(() -> applier.advanceOrigin(drained))) {
                 lastAdvance = now;
             }
         }
-        LogSequenceNumber flushed = origin.progress(true);
+        LogSequenceNumber flushed = onTarget(() -> origin.progress(true));
         LogSequenceNumber confirmed = flushed == null ? config.slotStart() : flushed;
         slot.confirm(confirmed);
         return confirmed;
     }
 
     private long lastAdvance;
+
+    /**
+     * A failure of the target's side (apply session, origin), so it is reported with the target's
+     * name: everything else in a session fails on the source. Its cause keeps the SQLSTATE, by
+     * which {@link Retry#isTransient} decides.
+     */
+    static final class TargetFailure extends Exception {
+        TargetFailure(SQLException cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        SQLException sql() {
+            return (SQLException) getCause();
+        }
+    }
+
+    @FunctionalInterface
+    private interface TargetCall<T> {
+        T call() throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface TargetRun {
+        void run() throws SQLException;
+    }
+
+    private static <T> T onTarget(TargetCall<T> call) throws TargetFailure {
+        try {
+            return call.call();
+        } catch (SQLException e) {
+            throw new TargetFailure(e);
+        }
+    }
+
+    private static void onTarget(TargetRun run) throws TargetFailure {
+        try {
+            run.run();
+        } catch (SQLException e) {
+            throw new TargetFailure(e);
+        }
+    }
 
     private void report(SlotStream slot, ChangeApplier applier, Connection info, LogSequenceNumber confirmed, boolean idle,
                         PhaseProgress phase) throws SQLException {

@@ -68,10 +68,6 @@ final class RelationApply implements AutoCloseable {
         return alwaysIdentity;
     }
 
-    boolean hasQueued() {
-        return !queued.isEmpty() || !held.isEmpty();
-    }
-
     /**
      * Queues a row: the values of {@code first}'s columns, then those of {@code second} (may be
      * null). Returns the bytes of values queued, for the caller's memory bound.
@@ -133,9 +129,9 @@ final class RelationApply implements AutoCloseable {
     }
 
     /**
-     * Sends what is queued: held rows set-based (a lone one row by row, where a prepared
-     * single-row statement is cheaper), batched rows in one pipelined batch. A row that found
-     * nothing to change is a conflict.
+     * Sends what is queued: held rows set-based (see {@link SetApply#apply} for what goes row
+     * by row after all), batched rows in one pipelined batch. A row that found nothing to change
+     * is a conflict.
      */
     void send() throws SQLException {
         if (!held.isEmpty()) {
@@ -167,18 +163,30 @@ final class RelationApply implements AutoCloseable {
         Shape shape = holding;
         held.clear();
         holding = null;
-        if (rows.size() == 1) {
-            PreparedStatement ps = statement(shape);
-            int index = 1;
-            for (TupleData.Value v : rows.get(0).values()) {
-                bind(ps, index++, v);
-            }
-            if (ps.executeUpdate() == 0) {
-                throw new ApplyConflictException(rows.get(0).missing().get());
-            }
+        List<SetApply.Row> rest = setApply.apply(shape, rows);
+        setBasedRows.add(rows.size() - rest.size());
+        if (rest.isEmpty()) {
             return;
         }
-        setBasedRows.add(setApply.apply(shape, rows));
+        PreparedStatement ps = statement(shape);
+        for (SetApply.Row row : rest) {
+            int index = 1;
+            for (TupleData.Value v : row.values()) {
+                bind(ps, index++, v);
+            }
+            ps.addBatch();
+        }
+        int[] counts;
+        try {
+            counts = ps.executeBatch();
+        } catch (BatchUpdateException e) {
+            throw e.getNextException() != null ? e.getNextException() : e;
+        }
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] == 0) {
+                throw new ApplyConflictException(rest.get(i).missing().get());
+            }
+        }
     }
 
     private PreparedStatement statement(Shape shape) throws SQLException {

@@ -3,10 +3,12 @@ package io.pgferry.cdc;
 import io.pgferry.pg.Identifiers;
 import org.postgresql.PGStatement;
 
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -33,6 +35,8 @@ final class SetApply implements AutoCloseable {
     /** Statement sizes, in rows: the big one for bulk, the small one so a short tail pads little. */
     static final int LARGE = 64;
     static final int SMALL = 8;
+    /** A wave smaller than this goes row by row: padding a statement for two rows costs more than it saves. */
+    static final int MIN_WAVE = 4;
     /** PostgreSQL's limit is 65535 parameters per statement; stay well clear. */
     private static final int MAX_PARAMETERS = 32_000;
 
@@ -77,23 +81,76 @@ final class SetApply implements AutoCloseable {
     }
 
     /**
-     * Applies {@code rows} (all of {@code shape}, in arrival order); returns the number applied
-     * set-based. A row that found nothing on the target is a conflict.
+     * Applies {@code rows} (all of {@code shape}, in arrival order) set-based, as far as that
+     * pays: waves go set-based while they hold at least {@link #MIN_WAVE} rows, and what is
+     * left (a hot key's later changes, each its own tiny wave) is returned in arrival order for
+     * the caller to send row by row. Every statement goes in one pipelined batch, waves in
+     * order: the server runs them in the order sent, so a wave never overtakes the one before,
+     * and a remote target costs one round trip, not one per statement. A row that found nothing
+     * on the target is a conflict.
      */
-    int apply(RelationApply.Shape shape, List<Row> rows) throws SQLException {
-        int columns = shape.where().cardinality() + (shape.set() == null ? 0 : shape.set().cardinality());
-        int large = columns * LARGE <= MAX_PARAMETERS ? LARGE : SMALL;
-        for (List<Row> wave : waves(rows)) {
-            int at = 0;
-            while (at < wave.size()) {
-                int left = wave.size() - at;
-                int size = left >= large || left > large / 2 ? large : SMALL;
-                int n = Math.min(size, left);
-                execute(shape, size, wave.subList(at, at + n));
-                at += n;
+    List<Row> apply(RelationApply.Shape shape, List<Row> rows) throws SQLException {
+        List<List<Row>> waves = waves(rows);
+        int setBased = 0;
+        while (setBased < waves.size() && waves.get(setBased).size() >= MIN_WAVE) {
+            setBased++;
+        }
+        if (setBased == 0) {
+            return rows;
+        }
+        int perRow = rows.get(0).values().size();
+        int size = waves.get(0).size() > LARGE * 3 / 4 && (perRow + 1) * LARGE <= MAX_PARAMETERS ? LARGE : SMALL;
+        PreparedStatement ps = statement(shape, size);
+        List<Row> sent = new ArrayList<>();
+        for (List<Row> wave : waves.subList(0, setBased)) {
+            for (int at = 0; at < wave.size(); at += size) {
+                List<Row> chunk = wave.subList(at, Math.min(at + size, wave.size()));
+                int index = 1;
+                for (int r = 0; r < size; r++) {
+                    if (r < chunk.size()) {
+                        sent.add(chunk.get(r));
+                        ps.setInt(index++, sent.size());
+                        for (TupleData.Value v : chunk.get(r).values()) {
+                            bind(ps, index++, v);
+                        }
+                    } else {
+                        // padding: a null key matches no row
+                        for (int i = 0; i <= perRow; i++) {
+                            ps.setNull(index++, Types.OTHER);
+                        }
+                    }
+                }
+                ps.addBatch();
             }
         }
-        return rows.size();
+        boolean[] found = new boolean[sent.size()];
+        try {
+            ps.executeBatch();
+        } catch (BatchUpdateException e) {
+            throw e.getNextException() != null ? e.getNextException() : e;
+        }
+        try (ResultSet rs = ps.getGeneratedKeys()) {
+            while (rs.next()) {
+                found[rs.getInt(1) - 1] = true;
+            }
+        }
+        for (int i = 0; i < found.length; i++) {
+            if (!found[i]) {
+                throw new ApplyConflictException(sent.get(i).missing().get());
+            }
+        }
+        if (setBased == waves.size()) {
+            return List.of();
+        }
+        // the rest in arrival order: each key's changes from the first small wave on
+        Map<List<TupleData.Value>, Integer> seen = new HashMap<>();
+        List<Row> rest = new ArrayList<>();
+        for (Row r : rows) {
+            if (seen.merge(r.key(), 1, Integer::sum) > setBased) {
+                rest.add(r);
+            }
+        }
+        return rest;
     }
 
     /** Splits rows so that no key occurs twice in one wave, each key's changes in arrival order across waves. */
@@ -110,50 +167,19 @@ final class SetApply implements AutoCloseable {
         return waves;
     }
 
-    private void execute(RelationApply.Shape shape, int size, List<Row> rows) throws SQLException {
-        PreparedStatement ps = statement(shape, size);
-        int index = 1;
-        for (int r = 0; r < size; r++) {
-            if (r < rows.size()) {
-                for (TupleData.Value v : rows.get(r).values()) {
-                    bind(ps, index++, v);
-                }
-            } else {
-                // padding: a null key matches no row
-                int per = rows.get(0).values().size();
-                for (int i = 0; i < per; i++) {
-                    ps.setNull(index++, Types.OTHER);
-                }
-            }
-        }
-        boolean[] found = new boolean[rows.size()];
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                int ordinal = rs.getInt(1);
-                if (ordinal >= 1 && ordinal <= rows.size()) {
-                    found[ordinal - 1] = true;
-                }
-            }
-        }
-        for (int i = 0; i < found.length; i++) {
-            if (!found[i]) {
-                throw new ApplyConflictException(rows.get(i).missing().get());
-            }
-        }
-    }
-
     private PreparedStatement statement(RelationApply.Shape shape, int size) throws SQLException {
         String name = shape + "/" + size;
         PreparedStatement ps = statements.get(name);
         if (ps == null) {
-            ps = target.prepareStatement(text(shape, size));
+            // RETURNING is in the text already; asking for generated keys makes pgjdbc collect every batch entry's rows
+            ps = target.prepareStatement(text(shape, size), Statement.RETURN_GENERATED_KEYS);
             ps.unwrap(PGStatement.class).setPrepareThreshold(1);
             statements.put(name, ps);
         }
         return ps;
     }
 
-    /** The statement for {@code size} rows; VALUES columns are o (the ordinal), then p0.. in bind order. */
+    /** The statement for {@code size} rows; VALUES columns are o (the row's ordinal in its batch), then p0.. in bind order. */
     String text(RelationApply.Shape shape, int size) {
         List<Integer> bound = new ArrayList<>();
         if (shape.set() != null) {
@@ -163,7 +189,7 @@ final class SetApply implements AutoCloseable {
         List<String> valueRows = new ArrayList<>();
         for (int r = 1; r <= size; r++) {
             List<String> cells = new ArrayList<>();
-            cells.add(Integer.toString(r));
+            cells.add("?::pg_catalog.int4");
             for (int c : bound) {
                 cells.add("?::" + targetTypes.get(c));
             }

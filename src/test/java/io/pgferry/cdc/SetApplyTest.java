@@ -72,11 +72,11 @@ class SetApplyTest {
         SetApply apply = new SetApply(null, relation(PgOutputMessage.ReplicaIdentity.DEFAULT), TYPES);
         assertThat(apply.text(new RelationApply.Shape('U', bits(1, 2), bits(0)), 2)).isEqualTo(
                 "UPDATE \"My Schema\".\"order\" AS t SET \"Note\" = v.p0, \"flags\" = v.p1 FROM (VALUES"
-                        + " (1, ?::pg_catalog.text, ?::pg_catalog.\"bit\", ?::pg_catalog.int4),"
-                        + " (2, ?::pg_catalog.text, ?::pg_catalog.\"bit\", ?::pg_catalog.int4)) AS v(o, p0, p1, p2)"
+                        + " (?::pg_catalog.int4, ?::pg_catalog.text, ?::pg_catalog.\"bit\", ?::pg_catalog.int4),"
+                        + " (?::pg_catalog.int4, ?::pg_catalog.text, ?::pg_catalog.\"bit\", ?::pg_catalog.int4)) AS v(o, p0, p1, p2)"
                         + " WHERE t.\"id\" = v.p2 RETURNING v.o");
         assertThat(apply.text(new RelationApply.Shape('D', null, bits(0)), 2)).isEqualTo(
-                "DELETE FROM \"My Schema\".\"order\" AS t USING (VALUES (1, ?::pg_catalog.int4), (2, ?::pg_catalog.int4)) AS v(o, p0)"
+                "DELETE FROM \"My Schema\".\"order\" AS t USING (VALUES (?::pg_catalog.int4, ?::pg_catalog.int4), (?::pg_catalog.int4, ?::pg_catalog.int4)) AS v(o, p0)"
                         + " WHERE t.\"id\" = v.p0 RETURNING v.o");
     }
 }
