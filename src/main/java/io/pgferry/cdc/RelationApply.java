@@ -40,6 +40,8 @@ final class RelationApply implements AutoCloseable {
     private final LongAdder setBasedRows;
     /** Rows held for a set-based statement, all of shape {@link #holding}. */
     private final List<SetApply.Row> held = new ArrayList<>();
+    /** Per shape, whether it goes set-based: decided once, not per row. */
+    private final Map<Shape, Boolean> setBasedShapes = new HashMap<>();
     private Shape holding;
 
     /**
@@ -74,7 +76,7 @@ final class RelationApply implements AutoCloseable {
      */
     long queue(Shape shape, TupleData first, BitSet firstColumns, TupleData second, BitSet secondColumns,
                Supplier<String> missing) throws SQLException {
-        if (setApply != null && SetApply.suits(shape, sql, uniqueColumns, targetTypes)) {
+        if (setApply != null && setBasedShapes.computeIfAbsent(shape, sh -> SetApply.suits(sh, sql, uniqueColumns, targetTypes))) {
             return hold(shape, first, firstColumns, second, secondColumns, missing);
         }
         PreparedStatement ps = statement(shape);
@@ -136,8 +138,11 @@ final class RelationApply implements AutoCloseable {
     void send() throws SQLException {
         if (!held.isEmpty()) {
             sendHeld();
-            return;
         }
+        sendBatch();
+    }
+
+    private void sendBatch() throws SQLException {
         if (queued.isEmpty()) {
             return;
         }
@@ -158,6 +163,7 @@ final class RelationApply implements AutoCloseable {
         queued.clear();
     }
 
+    /** Sends the held rows set-based; what {@link SetApply#apply} leaves goes on the row-by-row batch, in arrival order. */
     private void sendHeld() throws SQLException {
         List<SetApply.Row> rows = List.copyOf(held);
         Shape shape = holding;
@@ -168,24 +174,14 @@ final class RelationApply implements AutoCloseable {
         if (rest.isEmpty()) {
             return;
         }
-        PreparedStatement ps = statement(shape);
+        batching = statement(shape);
         for (SetApply.Row row : rest) {
             int index = 1;
             for (TupleData.Value v : row.values()) {
-                bind(ps, index++, v);
+                bind(batching, index++, v);
             }
-            ps.addBatch();
-        }
-        int[] counts;
-        try {
-            counts = ps.executeBatch();
-        } catch (BatchUpdateException e) {
-            throw e.getNextException() != null ? e.getNextException() : e;
-        }
-        for (int i = 0; i < counts.length; i++) {
-            if (counts[i] == 0) {
-                throw new ApplyConflictException(rest.get(i).missing().get());
-            }
+            batching.addBatch();
+            queued.add(row.missing());
         }
     }
 
@@ -206,8 +202,8 @@ final class RelationApply implements AutoCloseable {
         return ps;
     }
 
-    /** Binds a value as untyped text, so the target reads it with its column's input function. */
-    private static long bind(PreparedStatement ps, int index, TupleData.Value v) throws SQLException {
+    /** Binds a value as untyped text, so the target reads it with its column's input function (or a cast's). */
+    static long bind(PreparedStatement ps, int index, TupleData.Value v) throws SQLException {
         if (v instanceof TupleData.Text t) {
             ps.setObject(index, t.text(), Types.OTHER);
             return t.size();
@@ -219,16 +215,21 @@ final class RelationApply implements AutoCloseable {
         throw new IllegalStateException("cannot apply a " + v + " value");
     }
 
-    @Override
-    public void close() {
+    /** Closes prepared statements whose session may already be gone (the server frees its statements with it). */
+    static void closeAll(Map<?, PreparedStatement> statements) {
         for (PreparedStatement ps : statements.values()) {
             try {
                 ps.close();
             } catch (SQLException ignored) {
-                // the session may be gone; the server frees its statements with it
+                // see above
             }
         }
         statements.clear();
+    }
+
+    @Override
+    public void close() {
+        closeAll(statements);
         queued.clear();
         held.clear();
         if (setApply != null) {

@@ -90,7 +90,8 @@ final class SetApply implements AutoCloseable {
      * on the target is a conflict.
      */
     List<Row> apply(RelationApply.Shape shape, List<Row> rows) throws SQLException {
-        List<List<Row>> waves = waves(rows);
+        int[] waveOf = waveOf(rows);
+        List<List<Row>> waves = waves(rows, waveOf);
         int setBased = 0;
         while (setBased < waves.size() && waves.get(setBased).size() >= MIN_WAVE) {
             setBased++;
@@ -111,7 +112,7 @@ final class SetApply implements AutoCloseable {
                         sent.add(chunk.get(r));
                         ps.setInt(index++, sent.size());
                         for (TupleData.Value v : chunk.get(r).values()) {
-                            bind(ps, index++, v);
+                            RelationApply.bind(ps, index++, v);
                         }
                     } else {
                         // padding: a null key matches no row
@@ -143,11 +144,10 @@ final class SetApply implements AutoCloseable {
             return List.of();
         }
         // the rest in arrival order: each key's changes from the first small wave on
-        Map<List<TupleData.Value>, Integer> seen = new HashMap<>();
         List<Row> rest = new ArrayList<>();
-        for (Row r : rows) {
-            if (seen.merge(r.key(), 1, Integer::sum) > setBased) {
-                rest.add(r);
+        for (int i = 0; i < rows.size(); i++) {
+            if (waveOf[i] >= setBased) {
+                rest.add(rows.get(i));
             }
         }
         return rest;
@@ -155,16 +155,28 @@ final class SetApply implements AutoCloseable {
 
     /** Splits rows so that no key occurs twice in one wave, each key's changes in arrival order across waves. */
     static List<List<Row>> waves(List<Row> rows) {
+        return waves(rows, waveOf(rows));
+    }
+
+    private static List<List<Row>> waves(List<Row> rows, int[] waveOf) {
         List<List<Row>> waves = new ArrayList<>();
-        Map<List<TupleData.Value>, Integer> seen = new HashMap<>();
-        for (Row r : rows) {
-            int wave = seen.merge(r.key(), 1, Integer::sum) - 1;
-            if (wave == waves.size()) {
+        for (int i = 0; i < rows.size(); i++) {
+            if (waveOf[i] == waves.size()) {
                 waves.add(new ArrayList<>());
             }
-            waves.get(wave).add(r);
+            waves.get(waveOf[i]).add(rows.get(i));
         }
         return waves;
+    }
+
+    /** Per row, its wave: how many changes of its key came before it. */
+    private static int[] waveOf(List<Row> rows) {
+        int[] waveOf = new int[rows.size()];
+        Map<List<TupleData.Value>, Integer> seen = new HashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            waveOf[i] = seen.merge(rows.get(i).key(), 1, Integer::sum) - 1;
+        }
+        return waveOf;
     }
 
     private PreparedStatement statement(RelationApply.Shape shape, int size) throws SQLException {
@@ -221,25 +233,8 @@ final class SetApply implements AutoCloseable {
         return Identifiers.quote(sql.relation().columns().get(c).name());
     }
 
-    private static void bind(PreparedStatement ps, int index, TupleData.Value v) throws SQLException {
-        if (v instanceof TupleData.Text t) {
-            ps.setObject(index, t.text(), Types.OTHER);
-        } else if (v instanceof TupleData.Null) {
-            ps.setNull(index, Types.OTHER);
-        } else {
-            throw new IllegalStateException("cannot apply a " + v + " value");
-        }
-    }
-
     @Override
     public void close() {
-        for (PreparedStatement ps : statements.values()) {
-            try {
-                ps.close();
-            } catch (SQLException ignored) {
-                // the session may be gone; the server frees its statements with it
-            }
-        }
-        statements.clear();
+        RelationApply.closeAll(statements);
     }
 }

@@ -127,10 +127,7 @@ class CopyStreamIT {
                 try {
                     awaitStreaming(work, p);
                     Thread.sleep(1500);
-                    CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
-                            "--max-lag", "1m");
-                    assertThat(cut.exitCode()).as(cut.all() + "\n" + logs(work)).isZero();
-                    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                    cutOverAndAwaitEnd(work, pair, p, "--max-lag", "1m");
                 } finally {
                     p.destroyForcibly().waitFor();
                 }
@@ -192,9 +189,7 @@ class CopyStreamIT {
                 PgFixture.exec(pair.source(), "app", "UPDATE tickets SET status = 'closed' WHERE code = 'T-1'",
                         "INSERT INTO tickets (code, status) VALUES ('T-2', 'open')");
                 Thread.sleep(1500);
-                CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
-                assertThat(cut.exitCode()).as(cut.all()).isZero();
-                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                cutOverAndAwaitEnd(work, pair, p);
             } finally {
                 p.destroyForcibly().waitFor();
             }
@@ -254,10 +249,7 @@ class CopyStreamIT {
                     }
                 }
                 awaitLagBelow(work, p, 64 * 1024, 60);
-                CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
-                        "--checksums");
-                assertThat(cut.exitCode()).as(cut.all() + log(work, "migrate")).isZero();
-                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                cutOverAndAwaitEnd(work, pair, p, "--checksums");
             } finally {
                 p.destroyForcibly().waitFor();
             }
@@ -286,10 +278,7 @@ class CopyStreamIT {
                     assertThat(scalar(c, "SELECT coalesce(sum(stream_txns), 0) FROM pg_stat_replication_slots WHERE slot_name LIKE 'pgferry%'"))
                             .isPositive();
                 }
-                CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
-                        "--max-lag", "5m");
-                assertThat(cut.exitCode()).as(cut.all()).isZero();
-                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                cutOverAndAwaitEnd(work, pair, p, "--max-lag", "5m");
                 assertThat(p.exitValue()).as(log(work, "migrate")).isZero();
                 assertThat(log(work, "migrate")).doesNotContain("OutOfMemoryError");
             } finally {
@@ -331,10 +320,7 @@ class CopyStreamIT {
             try {
                 awaitStreaming(work, follow);
                 awaitLagBelow(work, follow, 64 * 1024, 60);
-                CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
-                        "--checksums");
-                assertThat(cut.exitCode()).as(cut.all() + log(work, "follow")).isZero();
-                assertThat(follow.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                cutOverAndAwaitEnd(work, pair, follow, "--checksums");
             } finally {
                 follow.destroyForcibly().waitFor();
             }
@@ -384,10 +370,7 @@ class CopyStreamIT {
                     PgFixture.exec(pair.source(), "app", "UPDATE t SET v = 2 WHERE id = 2"); // writable again
                     blocker.rollback();
                 }
-                CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
-                        "--reverse");
-                assertThat(cut.exitCode()).as(cut.all()).isZero();
-                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                cutOverAndAwaitEnd(work, pair, p, "--reverse");
             } finally {
                 p.destroyForcibly().waitFor();
             }
@@ -428,10 +411,7 @@ class CopyStreamIT {
                 PgFixture.exec(pair.source(), "app", "INSERT INTO kept VALUES (101, 'new')", "INSERT INTO skipped VALUES (101)",
                         "INSERT INTO skipped VALUES (102)");
                 Thread.sleep(1500);
-                CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
-                        "--checksums", "--timeout", "20s");
-                assertThat(cut.exitCode()).as(cut.all()).isZero();
-                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                cutOverAndAwaitEnd(work, pair, p, "--checksums", "--timeout", "20s");
             } finally {
                 p.destroyForcibly().waitFor();
             }
@@ -458,15 +438,22 @@ class CopyStreamIT {
             awaitStreaming(work, migrate);
             PgFixture.exec(pair.source(), "app", whileStreaming.toArray(String[]::new));
             Thread.sleep(2000);
-            CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
-                    "--checksums", "--max-lag", "1m");
-            assertThat(cut.exitCode()).as(cut.all()).isZero();
-            assertThat(migrate.waitFor(60, TimeUnit.SECONDS)).as("migrate ends after cutover").isTrue();
+            cutOverAndAwaitEnd(work, pair, migrate, "--checksums", "--max-lag", "1m");
             assertThat(migrate.exitValue()).as(log(work, logName)).isZero();
             return log(work, logName);
         } finally {
             migrate.destroyForcibly().waitFor();
         }
+    }
+
+    /** Cuts over and waits for the streaming process to end; fails with every log of the work dir if either does not. */
+    static void cutOverAndAwaitEnd(Path work, ClusterPair pair, Process p, String... options) throws Exception {
+        List<String> args = new ArrayList<>(List.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(),
+                "--target", pair.targetUri()));
+        args.addAll(List.of(options));
+        CliRun cut = CliRun.of(args.toArray(String[]::new));
+        assertThat(cut.exitCode()).as(cut.all() + "\n" + logs(work)).isZero();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the stream ends after cutover").isTrue();
     }
 
     /** Waits until the stream reports a lag under {@code bytes}. */
