@@ -2,7 +2,9 @@
 # Method copy against its anchors on the same data, in one run (issue #5):
 #   pgferry migrate --method copy --no-follow   vs   pgcopydb clone (same job counts)
 #   vs   pg_dump -Fd -j N + pg_restore -j N   vs   the data floor: every table's COPY piped
-#   source -> target into a schema without indexes, N pipes at a time.
+#   source -> target into a schema without indexes, N pipes at a time. pgferry's data phase is
+#   timed twice: inside its full run (index builds, foreign keys and ANALYZE share the cores
+#   with it), and alone, with --data-only into the data floor's own schema.
 # Data: shop.sql at the given scale plus pgbench at the given scale, in one database.
 # Usage: bench/copy.sh [shop_scale=2] [pgbench_scale=50] [runs=3] [jobs=2]
 set -euo pipefail
@@ -46,14 +48,20 @@ floor_copy() {
       psql -X -q -h 127.0.0.1 -p $tp -U postgres -d t -c 'COPY {} FROM STDIN'"
 }
 
+pgferry_data_only() {
+  rm -rf "$base/work"
+  java -jar "$here/target/pgferry.jar" migrate --method copy --no-follow --data-only -j "$jobs" --dir "$base/work" \
+    --source "$src" --target "$(dst_db t)"
+}
+
 declare -A times
 data_times=""
-for tool in raw_dump pgcopydb_clone pgferry_copy floor; do
+for tool in raw_dump pgcopydb_clone pgferry_copy floor pgferry_data_only; do
   for ((r = 1; r <= runs; r++)); do
     fresh_target
-    if [ "$tool" = floor ]; then
+    if [ "$tool" = floor ] || [ "$tool" = pgferry_data_only ]; then
       floor_schema
-      t=$(timeit floor_copy)
+      t=$(timeit "${tool/floor/floor_copy}")
     else
       t=$(timeit "$tool")
     fi
@@ -72,7 +80,7 @@ done
 times[pgferry_rows]="$data_times"
 printf '\n%-16s %10s %10s %10s\n' tool "median s" "MB/s" ratio
 for pair in "raw_dump raw_dump" "pgcopydb_clone raw_dump" "pgferry_copy raw_dump" "pgferry_copy pgcopydb_clone" \
-            "floor floor" "pgferry_rows floor"; do
+            "floor floor" "pgferry_rows floor" "pgferry_data_only floor"; do
   set -- $pair
   m=$(echo "${times[$1]}" | median); a=$(echo "${times[$2]}" | median)
   printf '%-16s %10.2f %10.1f %9.2fx  (vs %s)\n' "$1" "$m" "$(echo "$bytes / 1048576 / $m" | bc -l)" "$(echo "$m / $a" | bc -l)" "$2"

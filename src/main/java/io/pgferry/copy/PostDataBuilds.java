@@ -31,6 +31,14 @@ import java.util.stream.Collectors;
  */
 final class PostDataBuilds implements AutoCloseable {
     private static final String ANALYZED = "analyzed:";
+    /**
+     * Server settings of the sessions that build indexes and keys. Parallelism is pgferry's own
+     * (--index-jobs builds beside the copy's workers), so a build runs in one process: parallel
+     * workers would add processes to cores the copy already fills, and split maintenance_work_mem
+     * between them, so a sort that fits in memory alone spills to temporary files (measured on the
+     * copy benchmark: about 12% of the run's time).
+     */
+    static final Map<String, String> BUILD_SETTINGS = Map.of("max_parallel_maintenance_workers", "0");
 
     private final SchemaSource schema;
     private final ConnectionSpec target;
@@ -42,6 +50,8 @@ final class PostDataBuilds implements AutoCloseable {
     private final ExecutorService pool;
     /** Foreign keys one at a time: each locks both its tables, and two keys in opposite directions would deadlock. */
     private final ExecutorService foreignKeyPool;
+    /** ANALYZE one table at a time, beside the builds: a root's statistics then need not wait for a free build worker. */
+    private final ExecutorService analyzePool;
     private final List<Future<?>> running = new ArrayList<>();
     private final AtomicInteger built = new AtomicInteger();
     private final Consumer<String> log;
@@ -49,7 +59,8 @@ final class PostDataBuilds implements AutoCloseable {
     private final Function<PostDataItem, Map<String, String>> foreignKeySettings;
     /** Per partitioned root ("schema.name"), its leaves not yet complete. */
     private final Map<String, Set<String>> leavesLeft = new HashMap<>();
-    private final Map<String, SourceTable> roots = new HashMap<>();
+    /** Per partitioned root analyzed as soon as its leaves' rows are in, the leaves whose rows are not. */
+    private final Map<String, Set<String>> leavesWithoutRows = new HashMap<>();
     private final boolean analyzeOnly;
 
     /**
@@ -63,12 +74,17 @@ final class PostDataBuilds implements AutoCloseable {
                    Function<PostDataItem, Map<String, String>> foreignKeySettings) {
         this.foreignKeySettings = foreignKeySettings;
         this.analyzeOnly = targetMajor >= 18;
+        Set<String> waitForIndexes = new HashSet<>();
         for (SourceTable t : tables) {
             if (partitioned(t)) {
                 leavesLeft.computeIfAbsent(rootKey(t), k -> new HashSet<>()).add(t.displayName());
-                roots.putIfAbsent(rootKey(t), t);
+                leavesWithoutRows.computeIfAbsent(rootKey(t), k -> new HashSet<>()).add(t.displayName());
+                if (!analyzeOnly && t.expressionIndexes()) {
+                    waitForIndexes.add(rootKey(t));
+                }
             }
         }
+        waitForIndexes.forEach(leavesWithoutRows::remove);
         this.analyzer = analyzer;
         this.schema = schema;
         this.target = target;
@@ -83,34 +99,50 @@ final class PostDataBuilds implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.foreignKeyPool = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "pgferry-foreign-keys");
+        this.foreignKeyPool = singleThread("pgferry-foreign-keys");
+        this.analyzePool = singleThread("pgferry-analyze");
+    }
+
+    private static ExecutorService singleThread(String name) {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });
     }
 
     /**
-     * Queues the builds of one table whose rows are all on the target, then its ANALYZE once
-     * the last of them is done: statistics gathered here, while other tables still copy, spare
-     * a serial pass over the whole database at the end. A leaf partition is analyzed with its
-     * root when its last sibling is done instead, since before 18 ANALYZE of a partitioned table
-     * analyzes every partition again (18 has ANALYZE ONLY, and analyzes each leaf on its own).
+     * Queues the builds of one table whose rows are all on the target. Its indexes (and the
+     * unique indexes its keys will use) build side by side, each under a lock that lets the
+     * others run; what needs the table to itself (a key or exclusion constraint added by ALTER
+     * TABLE, a key attached to its index) goes after them, one at a time, so that no build
+     * holds a worker while it waits for a lock. Then the table's ANALYZE: statistics gathered
+     * here, while other tables still copy, spare a serial pass over the whole database at the
+     * end. Leaf partitions are analyzed through their root instead, as soon as every leaf's rows
+     * are in (see {@link #rowsIn}).
      */
     synchronized void tableReady(SourceTable table) {
         String key = table.displayName();
         List<PostDataItem> todo = byTable.getOrDefault(key, List.of()).stream().filter(i -> !ledger.postDataDone(i.id())).toList();
-        AtomicInteger left = new AtomicInteger(todo.size());
+        List<PostDataItem> shared = todo.stream().filter(i -> !i.locksTable()).toList();
+        List<PostDataItem> exclusive = todo.stream().filter(PostDataItem::locksTable).toList();
+        if (partitioned(table)) {
+            rowsIn(table);
+        }
         Runnable finish = () -> {
-            if (!partitioned(table) || analyzeOnly) {
-                analyzeOnce(key, table.qualified());
-            }
-            tableComplete(table);
+            exclusive.forEach(this::build);
+            track(analyzePool.submit(() -> {
+                if (!partitioned(table) || analyzeOnly) {
+                    analyzeOnce(key, table.qualified());
+                }
+                tableComplete(table);
+            }));
         };
-        if (todo.isEmpty()) {
+        if (shared.isEmpty()) {
             running.add(pool.submit(finish));
         }
-        for (PostDataItem item : todo) {
+        AtomicInteger left = new AtomicInteger(shared.size());
+        for (PostDataItem item : shared) {
             running.add(pool.submit(() -> {
                 build(item);
                 if (left.decrementAndGet() == 0) {
@@ -118,6 +150,30 @@ final class PostDataBuilds implements AutoCloseable {
                 }
             }));
         }
+    }
+
+    /**
+     * A partitioned root's statistics are sampled from its leaves' rows, and need nothing else:
+     * its ANALYZE is queued as soon as the last leaf's rows are in, to run beside the leaves'
+     * index builds rather than alone at the end. Before 18, ANALYZE of a root also analyzes
+     * every leaf; a leaf with an index on an expression gets that expression's statistics only
+     * once the index exists, so such a root waits until its leaves are complete instead.
+     */
+    private void rowsIn(SourceTable leaf) {
+        String root = rootKey(leaf);
+        Set<String> left = leavesWithoutRows.get(root);
+        if (left != null && left.remove(leaf.displayName()) && left.isEmpty()) {
+            analyzeRoot(leaf);
+        }
+    }
+
+    private void analyzeRoot(SourceTable leaf) {
+        String qualified = io.pgferry.pg.Identifiers.qualified(leaf.rootSchema(), leaf.rootName());
+        running.add(analyzePool.submit(() -> analyzeOnce(rootKey(leaf), (analyzeOnly ? "ONLY " : "") + qualified)));
+    }
+
+    private synchronized void track(Future<?> f) {
+        running.add(f);
     }
 
     private void analyzeOnce(String key, String what) {
@@ -146,10 +202,8 @@ final class PostDataBuilds implements AutoCloseable {
             return;
         }
         Set<String> left = leavesLeft.get(rootKey(table));
-        if (left.remove(table.displayName()) && left.isEmpty()) {
-            String root = rootKey(table);
-            String qualified = io.pgferry.pg.Identifiers.qualified(table.rootSchema(), table.rootName());
-            running.add(pool.submit(() -> analyzeOnce(root, (analyzeOnly ? "ONLY " : "") + qualified)));
+        if (left.remove(table.displayName()) && left.isEmpty() && !leavesWithoutRows.containsKey(rootKey(table))) {
+            analyzeRoot(table);
         }
     }
 
@@ -165,13 +219,15 @@ final class PostDataBuilds implements AutoCloseable {
     }
 
     private void build(PostDataItem item) {
-        build(item, target);
+        build(item, target.withSessionSettings(BUILD_SETTINGS));
     }
 
     private void build(PostDataItem item, ConnectionSpec on) {
         schema.applyPostDataItem(item, on, line -> { });
         ledger.postDataDone(List.of(item.id()));
-        built.incrementAndGet();
+        if (!item.kind().equals(PostDataItem.KEY_INDEX)) {
+            built.incrementAndGet();
+        }
     }
 
     /** Waits for every queued build; the first failure is thrown after all have ended. */
@@ -213,5 +269,6 @@ final class PostDataBuilds implements AutoCloseable {
     public void close() {
         pool.shutdownNow();
         foreignKeyPool.shutdownNow();
+        analyzePool.shutdownNow();
     }
 }

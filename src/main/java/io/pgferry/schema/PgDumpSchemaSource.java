@@ -36,6 +36,8 @@ public final class PgDumpSchemaSource implements SchemaSource {
     private final List<String> dumpArgs;
     private List<PostDataItem> items = List.of();
     private final Map<String, TocListing.Entry> entriesById = new HashMap<>();
+    /** Keys built in two steps, by the id of either step's item. */
+    private final Map<String, KeyIndexBuild> keyBuilds = new HashMap<>();
 
     /**
      * @param snapshot      an exported snapshot to dump under, or empty for the current state
@@ -102,6 +104,7 @@ public final class PgDumpSchemaSource implements SchemaSource {
                 + " fn.nspname, f.relname, f.relkind::text FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
                 + " JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class f ON f.oid = k.confrelid"
                 + " LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE k.conrelid <> 0");
+        Map<Long, KeyIndexBuild> keys = KeyIndexBuild.read(source);
         List<PostDataItem> out = new ArrayList<>();
         List<String> dropped = new ArrayList<>();
         for (TocListing.Entry e : TocListing.read(tools.pgRestore(), postDataArchive()).entries()) {
@@ -118,6 +121,13 @@ public final class PgDumpSchemaSource implements SchemaSource {
             boolean betweenTables = e.type().equals("FK CONSTRAINT") && owner != null && "r".equals(owner[2]) && "r".equals(owner[5]);
             PostDataItem.Stage stage = perTable ? PostDataItem.Stage.PER_TABLE
                     : betweenTables ? PostDataItem.Stage.BETWEEN_TABLES : PostDataItem.Stage.FINAL;
+            KeyIndexBuild key = perTable && e.catalogOid() == PG_CONSTRAINT ? keys.get(e.objectOid()) : null;
+            if (key != null) {
+                String id = Integer.toString(e.id());
+                keyBuilds.put(id, key);
+                keyBuilds.put(id + KeyIndexBuild.INDEX_STEP, key);
+                out.add(new PostDataItem(id + KeyIndexBuild.INDEX_STEP, PostDataItem.KEY_INDEX, owner[0], owner[1], e.line(), stage));
+            }
             out.add(new PostDataItem(Integer.toString(e.id()), e.type(), owner == null ? null : owner[0],
                     owner == null ? null : owner[1], e.line(), stage, betweenTables ? owner[3] + "." + owner[4] : null));
         }
@@ -132,7 +142,14 @@ public final class PgDumpSchemaSource implements SchemaSource {
 
     @Override
     public void applyPostDataItem(PostDataItem item, ConnectionSpec target, Consumer<String> log) {
-        applyPostData(List.of(item), target, 1, "item-" + item.id(), log);
+        KeyIndexBuild key = keyBuilds.get(item.id());
+        if (key == null) {
+            applyPostData(List.of(item), target, 1, "item-" + item.id(), log);
+        } else if (item.id().endsWith(KeyIndexBuild.INDEX_STEP)) {
+            key.buildIndex(target);
+        } else {
+            key.attach(target);
+        }
     }
 
     /**
@@ -141,6 +158,9 @@ public final class PgDumpSchemaSource implements SchemaSource {
      */
     @Override
     public void applyPostData(List<PostDataItem> batch, ConnectionSpec target, int jobs, String listName, Consumer<String> log) {
+        // keys built in two steps go first, in order: whatever else the batch holds may need them (a foreign key)
+        batch.stream().filter(i -> keyBuilds.containsKey(i.id())).forEach(i -> applyPostDataItem(i, target, log));
+        batch = batch.stream().filter(i -> !keyBuilds.containsKey(i.id())).toList();
         if (batch.isEmpty()) {
             return;
         }

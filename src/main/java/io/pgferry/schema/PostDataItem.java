@@ -12,6 +12,12 @@ package io.pgferry.schema;
  * @param references for a foreign key between two plain tables, the table it points at ("schema.name"); null otherwise
  */
 public record PostDataItem(String id, String kind, String schema, String table, String name, Stage stage, String references) {
+    /**
+     * The kind of the first of a key's two steps: its unique index, built beside the table's other
+     * indexes; the key itself (kind CONSTRAINT) then takes the index over.
+     */
+    public static final String KEY_INDEX = "INDEX FOR CONSTRAINT";
+
     public enum Stage {
         /** Needs only its own table's rows: index, primary key, unique or exclusion constraint. */
         PER_TABLE,
@@ -26,6 +32,15 @@ public record PostDataItem(String id, String kind, String schema, String table, 
 
     public PostDataItem(String id, String kind, String schema, String table, String name, Stage stage) {
         this(id, kind, schema, table, name, stage, null);
+    }
+
+    /**
+     * Whether building it needs its table to itself: an ALTER TABLE adding a constraint takes a
+     * lock that waits for (and stops) every other build on the table, where CREATE INDEX lets
+     * other index builds run beside it.
+     */
+    public boolean locksTable() {
+        return kind.equals("CONSTRAINT");
     }
 
     /** The table it belongs to as "schema.name", or null. */

@@ -1,0 +1,125 @@
+package io.pgferry.copy;
+
+import io.pgferry.pg.ConnectionSpec;
+import io.pgferry.schema.PostDataItem;
+import io.pgferry.schema.SchemaSource;
+import io.pgferry.state.StateStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The order and sessions of one table's builds, with a schema source that only records what it is asked to build. */
+class PostDataBuildsTest {
+
+    @Test
+    void indexesBuildSideBySideInOneProcessEachAndWhatLocksTheTableGoesAfterThem(@TempDir Path dir) {
+        List<PostDataItem> items = List.of(
+                new PostDataItem("1:index", PostDataItem.KEY_INDEX, "public", "t", "t_pkey", PostDataItem.Stage.PER_TABLE),
+                new PostDataItem("1", "CONSTRAINT", "public", "t", "t_pkey", PostDataItem.Stage.PER_TABLE),
+                new PostDataItem("2", "INDEX", "public", "t", "t_a_idx", PostDataItem.Stage.PER_TABLE),
+                new PostDataItem("3", "CONSTRAINT", "public", "t", "t_excl", PostDataItem.Stage.PER_TABLE),
+                new PostDataItem("4", "INDEX", "public", "t", "t_b_idx", PostDataItem.Stage.PER_TABLE));
+        Recording schema = new Recording(items);
+        List<String> analyzed = Collections.synchronizedList(new ArrayList<>());
+        try (StateStore store = StateStore.open(dir)) {
+            String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db").id();
+            CopyLedger ledger = new CopyLedger(store, run);
+            SourceTable t = new SourceTable(1, "public", "t", List.of("id"), 10, 1, 1, Optional.empty(), "public", "t", true, false);
+            try (PostDataBuilds builds = new PostDataBuilds(schema, ConnectionSpec.parse("postgres://a@t:5432/db"), ledger, 3, line -> { },
+                    List.of(t), analyzed::add, 17, fk -> Map.of())) {
+                builds.tableReady(t);
+                assertThat(builds.awaitAll()).as("the key's index step is not counted apart from the key").isEqualTo(4);
+            }
+            assertThat(ledger.postDataDone("1:index")).isTrue();
+            assertThat(ledger.postDataDone("3")).isTrue();
+        }
+        assertThat(schema.maxConcurrent.get()).as("the three index builds ran side by side").isEqualTo(3);
+        List<String> order = schema.order;
+        assertThat(order.subList(0, 3)).containsExactlyInAnyOrder("1:index", "2", "4");
+        assertThat(order.subList(3, 5)).containsExactlyInAnyOrder("1", "3");
+        assertThat(schema.concurrentWithExclusive).as("nothing built beside an item that locks the table").isEmpty();
+        assertThat(schema.options.values()).hasSize(5).allSatisfy(o -> assertThat(o).contains("-c max_parallel_maintenance_workers=0"));
+        assertThat(analyzed).containsExactly("\"public\".\"t\"");
+    }
+
+    /** Builds nothing; records order, concurrency, and the session options each build would have run with. */
+    private static final class Recording implements SchemaSource {
+        private final List<PostDataItem> items;
+        final List<String> order = Collections.synchronizedList(new ArrayList<>());
+        final Map<String, String> options = new ConcurrentHashMap<>();
+        final AtomicInteger running = new AtomicInteger();
+        final AtomicInteger maxConcurrent = new AtomicInteger();
+        final Set<String> concurrentWithExclusive = ConcurrentHashMap.newKeySet();
+        private volatile String exclusiveRunning;
+
+        Recording(List<PostDataItem> items) {
+            this.items = items;
+        }
+
+        @Override
+        public void applyPostDataItem(PostDataItem item, ConnectionSpec target, Consumer<String> log) {
+            int now = running.incrementAndGet();
+            maxConcurrent.accumulateAndGet(now, Math::max);
+            if (exclusiveRunning != null) {
+                concurrentWithExclusive.add(item.id() + " beside " + exclusiveRunning);
+            }
+            if (item.locksTable()) {
+                exclusiveRunning = item.id();
+                if (now > 1) {
+                    concurrentWithExclusive.add(item.id() + " beside another build");
+                }
+            }
+            options.put(item.id(), target.libpqEnvironment().getOrDefault("PGOPTIONS", ""));
+            try {
+                Thread.sleep(150);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (item.locksTable()) {
+                exclusiveRunning = null;
+            }
+            order.add(item.id());
+            running.decrementAndGet();
+        }
+
+        @Override
+        public List<PostDataItem> postDataItems() {
+            return items;
+        }
+
+        @Override
+        public void dump(ConnectionSpec source, Consumer<String> log) {
+        }
+
+        @Override
+        public boolean dumped() {
+            return true;
+        }
+
+        @Override
+        public void applyPreData(ConnectionSpec target, boolean replace, Consumer<String> log) {
+        }
+
+        @Override
+        public List<String> loadPostData(Connection source, Set<String> excludedRelations) {
+            return List.of();
+        }
+
+        @Override
+        public void applyPostData(List<PostDataItem> batch, ConnectionSpec target, int jobs, String listName, Consumer<String> log) {
+        }
+    }
+}
