@@ -74,17 +74,14 @@ final class PostDataBuilds implements AutoCloseable {
                    Function<PostDataItem, Map<String, String>> foreignKeySettings) {
         this.foreignKeySettings = foreignKeySettings;
         this.analyzeOnly = targetMajor >= 18;
-        Set<String> waitForIndexes = new HashSet<>();
         for (SourceTable t : tables) {
             if (partitioned(t)) {
                 leavesLeft.computeIfAbsent(rootKey(t), k -> new HashSet<>()).add(t.displayName());
-                leavesWithoutRows.computeIfAbsent(rootKey(t), k -> new HashSet<>()).add(t.displayName());
-                if (!analyzeOnly && t.expressionIndexes()) {
-                    waitForIndexes.add(rootKey(t));
+                if (analyzeOnly) {
+                    leavesWithoutRows.computeIfAbsent(rootKey(t), k -> new HashSet<>()).add(t.displayName());
                 }
             }
         }
-        waitForIndexes.forEach(leavesWithoutRows::remove);
         this.analyzer = analyzer;
         this.schema = schema;
         this.target = target;
@@ -118,12 +115,12 @@ final class PostDataBuilds implements AutoCloseable {
      * TABLE, a key attached to its index) goes after them, one at a time, so that no build
      * holds a worker while it waits for a lock. Then the table's ANALYZE: statistics gathered
      * here, while other tables still copy, spare a serial pass over the whole database at the
-     * end. Leaf partitions are analyzed through their root instead, as soon as every leaf's rows
-     * are in (see {@link #rowsIn}).
+     * end. Before 18, leaf partitions are analyzed through their root instead (see {@link #rowsIn}).
      */
     synchronized void tableReady(SourceTable table) {
         String key = table.displayName();
-        List<PostDataItem> todo = byTable.getOrDefault(key, List.of()).stream().filter(i -> !ledger.postDataDone(i.id())).toList();
+        List<PostDataItem> todo = byTable.getOrDefault(key, List.of()).stream().filter(i -> !ledger.postDataDone(i.id()))
+                .filter(i -> !(i.kind().equals(PostDataItem.KEY_INDEX) && ledger.postDataDone(i.keyOfIndex()))).toList();
         List<PostDataItem> shared = todo.stream().filter(i -> !i.locksTable()).toList();
         List<PostDataItem> exclusive = todo.stream().filter(PostDataItem::locksTable).toList();
         if (partitioned(table)) {
@@ -153,11 +150,11 @@ final class PostDataBuilds implements AutoCloseable {
     }
 
     /**
-     * A partitioned root's statistics are sampled from its leaves' rows, and need nothing else:
-     * its ANALYZE is queued as soon as the last leaf's rows are in, to run beside the leaves'
-     * index builds rather than alone at the end. Before 18, ANALYZE of a root also analyzes
-     * every leaf; a leaf with an index on an expression gets that expression's statistics only
-     * once the index exists, so such a root waits until its leaves are complete instead.
+     * From 18, a partitioned root's statistics (ANALYZE ONLY) are sampled from its leaves' rows
+     * and need nothing else: the root is queued as soon as its last leaf's rows are in, and runs
+     * beside the leaves' index builds, since sampling takes a lock they let through. Before 18,
+     * ANALYZE of a root also analyzes every leaf, under a lock that would wait for each leaf's
+     * builds (and hold up builds queued behind it), so the root goes once its leaves are complete.
      */
     private void rowsIn(SourceTable leaf) {
         String root = rootKey(leaf);

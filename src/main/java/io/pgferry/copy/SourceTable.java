@@ -16,12 +16,9 @@ import java.util.stream.Collectors;
  * @param intKey    the single integer primary-key column, when there is one (for key-range parts)
  * @param root      the partitioned root's qualified name for a leaf partition, else the table's own
  * @param builtinTypesOnly every copied column has a built-in type, so its rows can travel in binary COPY format
- * @param expressionIndexes the table has an index on an expression, whose statistics ANALYZE gathers only once the
- *                  index exists
  */
 public record SourceTable(long oid, String schema, String name, List<String> columns, long bytes, long pages,
-                          long estimatedRows, Optional<String> intKey, String rootSchema, String rootName, boolean builtinTypesOnly,
-                          boolean expressionIndexes) {
+                          long estimatedRows, Optional<String> intKey, String rootSchema, String rootName, boolean builtinTypesOnly) {
 
     public String qualified() {
         return Identifiers.qualified(schema, name);

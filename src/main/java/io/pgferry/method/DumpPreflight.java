@@ -39,7 +39,7 @@ final class DumpPreflight {
             ServerInfo source = ServerInfo.read(s);
             ServerInfo target = ServerInfo.read(t);
             TargetChecks.notOlderThanSource(source, target);
-            PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin()).forSource(source.major());
+            PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin()).forMigration(source.major(), target.major());
             List<TableRef> tables = TableInventory.list(s);
             long tableBytes = tables.stream().mapToLong(TableRef::totalBytes).sum();
             boolean restoreBegun = ctx.store().stepStatus(ctx.runId(), DumpRestore.STEP_RESTORE) != StepStatus.PENDING;

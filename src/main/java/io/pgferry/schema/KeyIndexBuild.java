@@ -2,7 +2,9 @@ package io.pgferry.schema;
 
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.Connector;
+import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
+import io.pgferry.pg.PgferryException;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -39,7 +41,10 @@ record KeyIndexBuild(String schema, String table, String constraint, boolean pri
             + " JOIN pg_am am ON am.oid = ic.relam"
             + " WHERE k.contype IN ('p', 'u') AND c.relkind = 'r' AND am.amname = 'btree' AND ic.relname = k.conname"
             + " AND ic.reltablespace = 0 AND NOT i.indisreplident AND NOT i.indisclustered"
-            + " AND n.nspname NOT IN ('pg_catalog', 'information_schema')";
+            + " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            // pg_dump adds ALTER INDEX ... DEPENDS ON EXTENSION to such an index's entry
+            + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = k.conindid"
+            + "   AND d.deptype = 'x')";
 
     /** The source's keys that can be built in two steps, by constraint OID. */
     static Map<Long, KeyIndexBuild> read(Connection source) throws SQLException {
@@ -55,13 +60,38 @@ record KeyIndexBuild(String schema, String table, String constraint, boolean pri
                     out.put(rs.getLong(1), new KeyIndexBuild(rs.getString(2), rs.getString(3), rs.getString(4), rs.getBoolean(5),
                             rs.getBoolean(6), rs.getBoolean(7), rs.getString(8)));
                 }
-            }
-            try (PreparedStatement ps = source.prepareStatement("SELECT set_config('search_path', ?, false)")) {
-                ps.setString(1, searchPath);
-                ps.execute();
+            } finally {
+                try (PreparedStatement ps = source.prepareStatement("SELECT set_config('search_path', ?, false)")) {
+                    ps.setString(1, searchPath);
+                    ps.execute();
+                }
             }
         }
         return out;
+    }
+
+    /**
+     * The keys of {@link #read}, decided once per schema dump: kept in {@code file} and read back
+     * from it by a resumed run, so that a key whose catalog changed on the source since (a new
+     * replica identity, say) is still built the way its first step began.
+     */
+    static Map<Long, KeyIndexBuild> decided(Connection source, java.nio.file.Path file) throws SQLException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.core.type.TypeReference<Map<Long, KeyIndexBuild>> type = new com.fasterxml.jackson.core.type.TypeReference<>() {
+        };
+        try {
+            if (java.nio.file.Files.isRegularFile(file)) {
+                return json.readValue(file.toFile(), type);
+            }
+            Map<Long, KeyIndexBuild> keys = read(source);
+            java.nio.file.Path partial = file.resolveSibling(file.getFileName() + ".partial");
+            json.writeValue(partial.toFile(), keys);
+            java.nio.file.Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return keys;
+        } catch (java.io.IOException e) {
+            throw new PgferryException(ErrorCode.FAILED, "cannot keep the key build plan in " + file + ": " + e.getMessage(),
+                    "check the work dir is writable and not altered", e);
+        }
     }
 
     String qualifiedTable() {
@@ -69,20 +99,21 @@ record KeyIndexBuild(String schema, String table, String constraint, boolean pri
     }
 
     /**
-     * The first step. A rerun after a crash finds what an earlier attempt left (the index, or
-     * already the constraint) and drops it first; a first run takes no lock for that.
+     * The first step. A rerun after a crash drops an index an earlier attempt left half done
+     * (or done but not recorded); if the key itself exists already, there is nothing to do, and
+     * it is never dropped: a foreign key may rest on it.
      */
     void buildIndex(ConnectionSpec target) {
         Connector connector = new Connector("target", target);
         try (Connection c = connector.open(); Statement st = c.createStatement()) {
             prepare(st);
             if (constraintExists(c)) {
-                st.execute("ALTER TABLE ONLY " + qualifiedTable() + " DROP CONSTRAINT " + Identifiers.quote(constraint));
+                return;
             }
             st.execute("DROP INDEX IF EXISTS " + Identifiers.qualified(schema, constraint));
             st.execute(indexDefinition);
         } catch (SQLException e) {
-            throw connector.classify(e);
+            throw failed(connector, e);
         }
     }
 
@@ -95,8 +126,18 @@ record KeyIndexBuild(String schema, String table, String constraint, boolean pri
                 st.execute(attachStatement());
             }
         } catch (SQLException e) {
-            throw connector.classify(e);
+            throw failed(connector, e);
         }
+    }
+
+    private PgferryException failed(Connector connector, SQLException e) {
+        PgferryException classified = connector.classify(e);
+        if (classified.code() != ErrorCode.FAILED) {
+            return classified;
+        }
+        return new PgferryException(ErrorCode.FAILED, "building " + (primaryKey ? "primary key " : "unique constraint ")
+                + Identifiers.quote(constraint) + " of " + qualifiedTable() + " failed: " + classified.getMessage(),
+                "fix the cause on the target and run the same command again; the indexes and keys already built are kept", e);
     }
 
     String attachStatement() {

@@ -20,9 +20,11 @@ import java.util.regex.Pattern;
 
 /**
  * Finds a pg_dump/pg_restore pair able to read a source of a given major. pg_dump refuses
- * servers newer than itself, so the pair's major must be at least the source's; among those
- * the newest wins. Looks in {@code --pg-bin} when given, else PATH and Debian's
- * /usr/lib/postgresql/N/bin directories.
+ * servers newer than itself, so the pair's major must be at least the source's. Its output is
+ * meant for a server of its own major or newer (a newer pg_dump may write settings an older
+ * server rejects), so for a migration the newest pair no newer than the target wins, and
+ * failing that the oldest one newer than the target. Looks in {@code --pg-bin} when given,
+ * else PATH and Debian's /usr/lib/postgresql/N/bin directories.
  */
 public final class PgClientToolLocator {
     private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\)\\s+(\\d+)");
@@ -73,6 +75,14 @@ public final class PgClientToolLocator {
         }
         found.sort(Comparator.comparingInt(PgClientTools::major).reversed());
         return found;
+    }
+
+    /** The pair for copying a schema from a {@code sourceMajor} server into a {@code targetMajor} one, or a clear error naming the package. */
+    public PgClientTools forMigration(int sourceMajor, int targetMajor) {
+        List<PgClientTools> able = available().stream().filter(t -> t.major() >= sourceMajor).toList();
+        return able.stream().filter(t -> t.major() <= targetMajor).findFirst()
+                .or(() -> able.stream().min(Comparator.comparingInt(PgClientTools::major)))
+                .orElseGet(() -> forSource(sourceMajor));
     }
 
     /** The newest pair that can dump a server of {@code sourceMajor}, or a clear error naming the package. */

@@ -64,9 +64,19 @@ public final class PgDumpSchemaSource implements SchemaSource {
         return workDir.resolve("schema-post-data.dump");
     }
 
+    /** Which keys of the post-data archive are built in two steps (see {@link KeyIndexBuild}): decided with the dump. */
+    private Path keyPlan() {
+        return workDir.resolve("schema-key-indexes.json");
+    }
+
     /** Dumps both sections from the source into the work dir, side by side (each pg_dump spends most of its time reading catalogs). */
     @Override
     public void dump(ConnectionSpec source, Consumer<String> log) {
+        try {
+            Files.deleteIfExists(keyPlan());
+        } catch (IOException e) {
+            throw new PgferryException(ErrorCode.FAILED, "cannot remove " + keyPlan() + ": " + e.getMessage(), "check the work dir is writable", e);
+        }
         java.util.concurrent.CompletableFuture<Void> post = java.util.concurrent.CompletableFuture.runAsync(
                 () -> sections.dump(source, SchemaSectionCopy.Section.POST_DATA, dumpArgs, log));
         sections.dump(source, SchemaSectionCopy.Section.PRE_DATA, dumpArgs, log);
@@ -104,7 +114,7 @@ public final class PgDumpSchemaSource implements SchemaSource {
                 + " fn.nspname, f.relname, f.relkind::text FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
                 + " JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class f ON f.oid = k.confrelid"
                 + " LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE k.conrelid <> 0");
-        Map<Long, KeyIndexBuild> keys = KeyIndexBuild.read(source);
+        Map<Long, KeyIndexBuild> keys = KeyIndexBuild.decided(source, keyPlan());
         List<PostDataItem> out = new ArrayList<>();
         List<String> dropped = new ArrayList<>();
         for (TocListing.Entry e : TocListing.read(tools.pgRestore(), postDataArchive()).entries()) {

@@ -43,6 +43,11 @@ public record PostDataItem(String id, String kind, String schema, String table, 
         return kind.equals("CONSTRAINT");
     }
 
+    /** For the first step of a key ({@link #KEY_INDEX}), the id of the key's own item, whose being done covers this one too. */
+    public String keyOfIndex() {
+        return id.substring(0, id.lastIndexOf(':'));
+    }
+
     /** The table it belongs to as "schema.name", or null. */
     public String tableKey() {
         return table == null ? null : schema + "." + table;

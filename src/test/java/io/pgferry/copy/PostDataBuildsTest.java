@@ -32,12 +32,12 @@ class PostDataBuildsTest {
                 new PostDataItem("2", "INDEX", "public", "t", "t_a_idx", PostDataItem.Stage.PER_TABLE),
                 new PostDataItem("3", "CONSTRAINT", "public", "t", "t_excl", PostDataItem.Stage.PER_TABLE),
                 new PostDataItem("4", "INDEX", "public", "t", "t_b_idx", PostDataItem.Stage.PER_TABLE));
-        Recording schema = new Recording(items);
+        Recording schema = new Recording(items, 3);
         List<String> analyzed = Collections.synchronizedList(new ArrayList<>());
         try (StateStore store = StateStore.open(dir)) {
             String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db").id();
             CopyLedger ledger = new CopyLedger(store, run);
-            SourceTable t = new SourceTable(1, "public", "t", List.of("id"), 10, 1, 1, Optional.empty(), "public", "t", true, false);
+            SourceTable t = new SourceTable(1, "public", "t", List.of("id"), 10, 1, 1, Optional.empty(), "public", "t", true);
             try (PostDataBuilds builds = new PostDataBuilds(schema, ConnectionSpec.parse("postgres://a@t:5432/db"), ledger, 3, line -> { },
                     List.of(t), analyzed::add, 17, fk -> Map.of())) {
                 builds.tableReady(t);
@@ -55,6 +55,28 @@ class PostDataBuildsTest {
         assertThat(analyzed).containsExactly("\"public\".\"t\"");
     }
 
+    /** A key recorded as built (by an older pgferry, say, or in one step) must not get its index step again: that would build a second index. */
+    @Test
+    void aKeyAlreadyBuiltSkipsItsIndexStep(@TempDir Path dir) {
+        List<PostDataItem> items = List.of(
+                new PostDataItem("7:index", PostDataItem.KEY_INDEX, "public", "t", "t_pkey", PostDataItem.Stage.PER_TABLE),
+                new PostDataItem("7", "CONSTRAINT", "public", "t", "t_pkey", PostDataItem.Stage.PER_TABLE),
+                new PostDataItem("8", "INDEX", "public", "t", "t_a_idx", PostDataItem.Stage.PER_TABLE));
+        Recording schema = new Recording(items, 1);
+        try (StateStore store = StateStore.open(dir)) {
+            String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db").id();
+            CopyLedger ledger = new CopyLedger(store, run);
+            ledger.postDataDone(List.of("7"));
+            SourceTable t = new SourceTable(1, "public", "t", List.of("id"), 10, 1, 1, Optional.empty(), "public", "t", true);
+            try (PostDataBuilds builds = new PostDataBuilds(schema, ConnectionSpec.parse("postgres://a@t:5432/db"), ledger, 2, line -> { },
+                    List.of(t), what -> { }, 17, fk -> Map.of())) {
+                builds.tableReady(t);
+                builds.awaitAll();
+            }
+        }
+        assertThat(schema.order).containsExactly("8");
+    }
+
     /** Builds nothing; records order, concurrency, and the session options each build would have run with. */
     private static final class Recording implements SchemaSource {
         private final List<PostDataItem> items;
@@ -63,10 +85,13 @@ class PostDataBuildsTest {
         final AtomicInteger running = new AtomicInteger();
         final AtomicInteger maxConcurrent = new AtomicInteger();
         final Set<String> concurrentWithExclusive = ConcurrentHashMap.newKeySet();
+        /** Index builds wait here until all have started: they can only get past it side by side (or time out). */
+        final java.util.concurrent.CountDownLatch indexesStarted;
         private volatile String exclusiveRunning;
 
-        Recording(List<PostDataItem> items) {
+        Recording(List<PostDataItem> items, int indexBuilds) {
             this.items = items;
+            this.indexesStarted = new java.util.concurrent.CountDownLatch(indexBuilds);
         }
 
         @Override
@@ -84,7 +109,12 @@ class PostDataBuildsTest {
             }
             options.put(item.id(), target.libpqEnvironment().getOrDefault("PGOPTIONS", ""));
             try {
-                Thread.sleep(150);
+                if (item.locksTable()) {
+                    Thread.sleep(50);
+                } else {
+                    indexesStarted.countDown();
+                    indexesStarted.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

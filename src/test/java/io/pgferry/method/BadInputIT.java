@@ -133,9 +133,11 @@ class BadInputIT {
     void sourceNewerThanAnyLocalPgDumpNamesThePackage(@TempDir Path work) throws Exception {
         try (LocalCluster newer = PgFixture.server(16)) {
             PgFixture.createDatabase(newer, "app");
-            CliRun run = migrate(work, uri(newer, "postgres", newer.password(), "app"), pair.targetUri());
+            // only Debian's own 15 tools: CI also has a pg_dump 17 on PATH, which could dump this source
+            CliRun run = CliRun.of("migrate", "--method", "dump", "--dir", work.toString(), "--pg-bin", "/usr/lib/postgresql/15/bin",
+                    "--source", uri(newer, "postgres", newer.password(), "app"), "--target", pair.targetUri());
             assertThat(run.exitCode()).isEqualTo(4);
-            assertThat(run.err()).contains("pg_dump 16 or newer is needed").contains("postgresql-client-16").contains("--pg-bin");
+            assertThat(run.err()).contains("pg_dump 16 or newer is needed").contains("found only 15").contains("postgresql-client-16").contains("--pg-bin");
             assertTargetUntouched();
         }
     }

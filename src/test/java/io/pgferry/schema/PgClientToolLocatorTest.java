@@ -33,6 +33,21 @@ class PgClientToolLocatorTest {
     }
 
     @Test
+    void forAMigrationPrefersThePairNoNewerThanTheTarget(@TempDir Path dir) throws Exception {
+        Path v15 = fakeTools(dir.resolve("15"), 15);
+        Path v17 = fakeTools(dir.resolve("17"), 17);
+        Path v18 = fakeTools(dir.resolve("18"), 18);
+        PgClientToolLocator locator = new PgClientToolLocator(Optional.empty(), List.of(v15, v17, v18));
+        assertThat(locator.forMigration(13, 15).binDir()).isEqualTo(v15);
+        assertThat(locator.forMigration(15, 17).binDir()).isEqualTo(v17);
+        assertThat(locator.forMigration(15, 16).binDir()).isEqualTo(v15);
+        assertThat(locator.forMigration(16, 16).binDir()).as("none between: the oldest newer than the source").isEqualTo(v17);
+        assertThat(locator.forMigration(17, 19).binDir()).isEqualTo(v18);
+        assertThatThrownBy(() -> new PgClientToolLocator(Optional.empty(), List.of(v15)).forMigration(17, 18))
+                .hasMessageContaining("pg_dump 17 or newer");
+    }
+
+    @Test
     void namesThePackageToInstallWhenNothingIsNewEnough(@TempDir Path dir) throws Exception {
         Path v15 = fakeTools(dir.resolve("15"), 15);
         PgClientToolLocator locator = new PgClientToolLocator(Optional.empty(), List.of(v15));

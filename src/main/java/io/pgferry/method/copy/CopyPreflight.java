@@ -46,7 +46,7 @@ final class CopyPreflight {
             if (options.dataOnly()) {
                 ExistingTargetTables.check(t, SnapshotCopy.currentTables(ctx.source(), options.filter()), resuming);
             } else {
-                tools = new PgClientToolLocator(ctx.options().pgBin()).forSource(source.major());
+                tools = new PgClientToolLocator(ctx.options().pgBin()).forMigration(source.major(), target.major());
                 existing = TargetChecks.emptyUnlessResuming(ctx, t, resuming, "the schema");
             }
             if (options.follow()) {

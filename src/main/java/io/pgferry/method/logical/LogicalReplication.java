@@ -65,7 +65,7 @@ public final class LogicalReplication implements MigrationMethod {
             throw e;
         }
         ctx.store().finishStep(ctx.runId(), "preflight", "source " + pre.source().major() + ", target " + pre.target().major());
-        PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin()).forSource(pre.source().major());
+        PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin()).forMigration(pre.source().major(), pre.target().major());
         SchemaSectionCopy schema = new SchemaSectionCopy(tools, ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges());
         Path postArchive = ctx.workDir().resolve("schema-post-data.dump");
 
