@@ -164,8 +164,6 @@ final class PartStreamer {
                 }
                 if (filledBytes > 0) {
                     filled.put(new Chunk(buffer, filledBytes, true));
-                } else {
-                    free.put(buffer);
                 }
                 filled.put(END);
             } catch (InterruptedException e) {

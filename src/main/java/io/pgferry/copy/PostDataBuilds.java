@@ -136,11 +136,11 @@ final class PostDataBuilds implements AutoCloseable {
             }));
         };
         if (shared.isEmpty()) {
-            running.add(pool.submit(finish));
+            track(pool.submit(finish));
         }
         AtomicInteger left = new AtomicInteger(shared.size());
         for (PostDataItem item : shared) {
-            running.add(pool.submit(() -> {
+            track(pool.submit(() -> {
                 build(item);
                 if (left.decrementAndGet() == 0) {
                     finish.run();
@@ -166,7 +166,7 @@ final class PostDataBuilds implements AutoCloseable {
 
     private void analyzeRoot(SourceTable leaf) {
         String qualified = io.pgferry.pg.Identifiers.qualified(leaf.rootSchema(), leaf.rootName());
-        running.add(analyzePool.submit(() -> analyzeOnce(rootKey(leaf), (analyzeOnly ? "ONLY " : "") + qualified)));
+        track(analyzePool.submit(() -> analyzeOnce(rootKey(leaf), (analyzeOnly ? "ONLY " : "") + qualified)));
     }
 
     private synchronized void track(Future<?> f) {
@@ -210,7 +210,7 @@ final class PostDataBuilds implements AutoCloseable {
         for (PostDataItem fk : foreignKeys) {
             if (complete.contains(fk.tableKey()) && complete.contains(fk.references()) && foreignKeysQueued.add(fk.id())
                     && !ledger.postDataDone(fk.id())) {
-                running.add(foreignKeyPool.submit(() -> build(fk, target.withSessionSettings(foreignKeySettings.apply(fk)))));
+                track(foreignKeyPool.submit(() -> build(fk, target.withSessionSettings(foreignKeySettings.apply(fk)))));
             }
         }
     }

@@ -30,8 +30,6 @@ import java.util.Map;
 record KeyIndexBuild(String schema, String table, String constraint, boolean primaryKey, boolean deferrable,
                      boolean initiallyDeferred, String indexDefinition) {
 
-    /** Suffix of the id of the first step's item: the second step keeps the constraint's own pg_dump id. */
-    static final String INDEX_STEP = ":index";
 
     /** Read under an empty search_path, so that every name in the index definition comes qualified. */
     private static final String KEYS = "SELECT k.oid, n.nspname, c.relname, k.conname, k.contype = 'p', k.condeferrable,"

@@ -135,8 +135,8 @@ public final class PgDumpSchemaSource implements SchemaSource {
             if (key != null) {
                 String id = Integer.toString(e.id());
                 keyBuilds.put(id, key);
-                keyBuilds.put(id + KeyIndexBuild.INDEX_STEP, key);
-                out.add(new PostDataItem(id + KeyIndexBuild.INDEX_STEP, PostDataItem.KEY_INDEX, owner[0], owner[1], e.line(), stage));
+                keyBuilds.put(id + PostDataItem.KEY_INDEX_ID_SUFFIX, key);
+                out.add(new PostDataItem(id + PostDataItem.KEY_INDEX_ID_SUFFIX, PostDataItem.KEY_INDEX, owner[0], owner[1], e.line(), stage));
             }
             out.add(new PostDataItem(Integer.toString(e.id()), e.type(), owner == null ? null : owner[0],
                     owner == null ? null : owner[1], e.line(), stage, betweenTables ? owner[3] + "." + owner[4] : null));
@@ -155,7 +155,7 @@ public final class PgDumpSchemaSource implements SchemaSource {
         KeyIndexBuild key = keyBuilds.get(item.id());
         if (key == null) {
             applyPostData(List.of(item), target, 1, "item-" + item.id(), log);
-        } else if (item.id().endsWith(KeyIndexBuild.INDEX_STEP)) {
+        } else if (item.kind().equals(PostDataItem.KEY_INDEX)) {
             key.buildIndex(target);
         } else {
             key.attach(target);

@@ -17,6 +17,8 @@ public record PostDataItem(String id, String kind, String schema, String table, 
      * indexes; the key itself (kind CONSTRAINT) then takes the index over.
      */
     public static final String KEY_INDEX = "INDEX FOR CONSTRAINT";
+    /** What the first step's id adds to the key's own id. */
+    static final String KEY_INDEX_ID_SUFFIX = ":index";
 
     public enum Stage {
         /** Needs only its own table's rows: index, primary key, unique or exclusion constraint. */
@@ -45,7 +47,7 @@ public record PostDataItem(String id, String kind, String schema, String table, 
 
     /** For the first step of a key ({@link #KEY_INDEX}), the id of the key's own item, whose being done covers this one too. */
     public String keyOfIndex() {
-        return id.substring(0, id.lastIndexOf(':'));
+        return id.substring(0, id.length() - KEY_INDEX_ID_SUFFIX.length());
     }
 
     /** The table it belongs to as "schema.name", or null. */
