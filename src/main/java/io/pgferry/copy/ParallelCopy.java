@@ -11,7 +11,6 @@ import io.pgferry.pg.Retry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -60,12 +59,8 @@ final class ParallelCopy {
 
     /** Copies every part; returns when all are on the target, or throws the first failure once every worker stopped. */
     void run(List<TablePart> parts, int jobs, Consumer<SourceTable> tableCopied) {
-        List<TablePart> ordered = new ArrayList<>(parts);
-        // largest table first, its parts together: tables finish early (their indexes can start, a
-        // rerun keeps them) and the long tail is small parts of small tables spread over all workers
-        ordered.sort(Comparator.comparingLong((TablePart p) -> p.table().bytes()).reversed()
-                .thenComparingLong(p -> p.table().oid()).thenComparingInt(TablePart::partNo));
-        Queue<TablePart> queue = new ConcurrentLinkedQueue<>(ordered);
+        // a table's parts together: tables finish early (their indexes can start, a rerun keeps them)
+        Queue<TablePart> queue = new ConcurrentLinkedQueue<>(CopyOrder.of(parts));
         Map<Long, AtomicInteger> remaining = new ConcurrentHashMap<>();
         parts.forEach(p -> remaining.computeIfAbsent(p.table().oid(), k -> new AtomicInteger()).incrementAndGet());
         List<Thread> workers = new ArrayList<>();

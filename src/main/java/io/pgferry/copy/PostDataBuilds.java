@@ -113,9 +113,10 @@ final class PostDataBuilds implements AutoCloseable {
      * unique indexes its keys will use) build side by side, each under a lock that lets the
      * others run; what needs the table to itself (a key or exclusion constraint added by ALTER
      * TABLE, a key attached to its index) goes after them, one at a time, so that no build
-     * holds a worker while it waits for a lock. Then the table's ANALYZE: statistics gathered
-     * here, while other tables still copy, spare a serial pass over the whole database at the
-     * end. Before 18, leaf partitions are analyzed through their root instead (see {@link #rowsIn}).
+     * holds a worker while it waits for a lock. Then its foreign keys may go, and, on a worker of
+     * its own, the table's ANALYZE: statistics gathered here, while other tables still copy, spare
+     * a serial pass over the whole database at the end. Before 18, leaf partitions are analyzed
+     * through their root instead (see {@link #rowsIn}).
      */
     synchronized void tableReady(SourceTable table) {
         String key = table.displayName();
@@ -128,12 +129,11 @@ final class PostDataBuilds implements AutoCloseable {
         }
         Runnable finish = () -> {
             exclusive.forEach(this::build);
-            track(analyzePool.submit(() -> {
-                if (!partitioned(table) || analyzeOnly) {
-                    analyzeOnce(key, table.qualified());
-                }
-                tableComplete(table);
-            }));
+            // a foreign key needs the rows and keys, not statistics: it must not queue behind other tables' ANALYZEs
+            tableComplete(table);
+            if (!partitioned(table) || analyzeOnly) {
+                track(analyzePool.submit(() -> analyzeOnce(key, table.qualified())));
+            }
         };
         if (shared.isEmpty()) {
             track(pool.submit(finish));

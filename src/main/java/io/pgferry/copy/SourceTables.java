@@ -36,7 +36,8 @@ final class SourceTables {
             + "   JOIN pg_type base ON base.oid = coalesce(nullif(t.typelem, 0), t.oid)"
             + "   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''"
             + "   AND (t.typnamespace <> 'pg_catalog'::regnamespace OR t.typtype NOT IN ('b', 'r', 'm') OR base.typtype NOT IN ('b', 'r', 'm')"
-            + "        OR t.typsend::oid = 0 OR t.typreceive::oid = 0 OR base.typname LIKE 'reg%'))"
+            + "        OR t.typsend::oid = 0 OR t.typreceive::oid = 0 OR base.typname LIKE 'reg%')),"
+            + " pg_indexes_size(c.oid)"
             + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
             + " JOIN pg_class r ON r.oid = coalesce(pg_partition_root(c.oid), c.oid)"
             + " JOIN pg_namespace rn ON rn.oid = r.relnamespace"
@@ -82,7 +83,7 @@ final class SourceTables {
 
     private static void out(List<SourceTable> included, ResultSet rs, String schema, String name, List<String> columns,
                             String rootSchema, String rootName) throws SQLException {
-        included.add(new SourceTable(rs.getLong(1), schema, name, List.copyOf(columns), rs.getLong(6), rs.getLong(5),
+        included.add(new SourceTable(rs.getLong(1), schema, name, List.copyOf(columns), rs.getLong(6), rs.getLong(13), rs.getLong(5),
                 rs.getLong(7), Optional.ofNullable(rs.getString(9)), rootSchema, rootName, rs.getBoolean(12)));
     }
 }

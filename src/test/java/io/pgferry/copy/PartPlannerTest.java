@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class PartPlannerTest {
     private static SourceTable table(long bytes, long pages) {
-        return new SourceTable(1, "public", "t", List.of("id"), bytes, pages, 0, Optional.empty(), "public", "t", true);
+        return new SourceTable(1, "public", "t", List.of("id"), bytes, 0, pages, 0, Optional.empty(), "public", "t", true);
     }
 
     @Test
@@ -41,7 +41,7 @@ class PartPlannerTest {
 
     @Test
     void copyStatementsReadOnlyThePartAndTheDataColumns() {
-        SourceTable t = new SourceTable(1, "My Schema", "t\"x", List.of("id", "Name"), 10, 10, 0, Optional.empty(), "My Schema", "t\"x", true);
+        SourceTable t = new SourceTable(1, "My Schema", "t\"x", List.of("id", "Name"), 10, 0, 10, 0, Optional.empty(), "My Schema", "t\"x", true);
         TablePart whole = new TablePart(t, 1, 1, "", 10);
         assertThat(whole.copyOutSql(false)).isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") TO STDOUT");
         assertThat(whole.copyOutSql(true)).isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") TO STDOUT WITH (FORMAT binary)");

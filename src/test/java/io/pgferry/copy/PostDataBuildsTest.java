@@ -37,7 +37,7 @@ class PostDataBuildsTest {
         try (StateStore store = StateStore.open(dir)) {
             String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db").id();
             CopyLedger ledger = new CopyLedger(store, run);
-            SourceTable t = new SourceTable(1, "public", "t", List.of("id"), 10, 1, 1, Optional.empty(), "public", "t", true);
+            SourceTable t = new SourceTable(1, "public", "t", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "t", true);
             try (PostDataBuilds builds = new PostDataBuilds(schema, ConnectionSpec.parse("postgres://a@t:5432/db"), ledger, 3, line -> { },
                     List.of(t), analyzed::add, 17, fk -> Map.of())) {
                 builds.tableReady(t);
@@ -67,7 +67,7 @@ class PostDataBuildsTest {
             String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db").id();
             CopyLedger ledger = new CopyLedger(store, run);
             ledger.postDataDone(List.of("7"));
-            SourceTable t = new SourceTable(1, "public", "t", List.of("id"), 10, 1, 1, Optional.empty(), "public", "t", true);
+            SourceTable t = new SourceTable(1, "public", "t", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "t", true);
             try (PostDataBuilds builds = new PostDataBuilds(schema, ConnectionSpec.parse("postgres://a@t:5432/db"), ledger, 2, line -> { },
                     List.of(t), what -> { }, 17, fk -> Map.of())) {
                 builds.tableReady(t);
@@ -75,6 +75,40 @@ class PostDataBuildsTest {
             }
         }
         assertThat(schema.order).containsExactly("8");
+    }
+
+    /** A foreign key needs its two tables' rows and keys, not their statistics: it must not queue behind an ANALYZE. */
+    @Test
+    void aForeignKeyGoesWithoutWaitingForAnalyze(@TempDir Path dir) {
+        List<PostDataItem> items = List.of(
+                new PostDataItem("1", "INDEX", "public", "parent", "parent_a_idx", PostDataItem.Stage.PER_TABLE),
+                new PostDataItem("2", "FK CONSTRAINT", "public", "child", "child_parent_fkey", PostDataItem.Stage.BETWEEN_TABLES,
+                        "public.parent"));
+        Recording schema = new Recording(items, 1);
+        List<String> foreignKeyBuiltDuringAnalyze = Collections.synchronizedList(new ArrayList<>());
+        Consumer<String> slowAnalyze = what -> {
+            // holds the analyze worker until the foreign key is in, or gives up after 5 s
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (!schema.order.contains("2") && System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            if (schema.order.contains("2")) {
+                foreignKeyBuiltDuringAnalyze.add(what);
+            }
+        };
+        try (StateStore store = StateStore.open(dir)) {
+            String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db").id();
+            CopyLedger ledger = new CopyLedger(store, run);
+            SourceTable parent = new SourceTable(1, "public", "parent", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "parent", true);
+            SourceTable child = new SourceTable(2, "public", "child", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "child", true);
+            try (PostDataBuilds builds = new PostDataBuilds(schema, ConnectionSpec.parse("postgres://a@t:5432/db"), ledger, 2, line -> { },
+                    List.of(parent, child), slowAnalyze, 15, fk -> Map.of())) {
+                builds.tableReady(parent);
+                builds.tableReady(child);
+                assertThat(builds.awaitAll()).isEqualTo(2);
+            }
+        }
+        assertThat(foreignKeyBuiltDuringAnalyze).as("the foreign key was added while the first ANALYZE still ran").isNotEmpty();
     }
 
     /** Builds nothing; records order, concurrency, and the session options each build would have run with. */
