@@ -22,11 +22,11 @@ psql_s -d shop -v scale="$scale" -f "$shop" >/dev/null
 psql_s -d shop -c "VACUUM ANALYZE"
 bytes=$(psql_s -Atd shop -c "SELECT pg_database_size('shop')")
 echo "source database: $((bytes / 1048576)) MB; $runs run(s) each, $jobs jobs"
-[ -f "$here/target/pgferry.jar" ] || (cd "$here" && mvn -q -B -DskipTests package)
+"$here/pgferry" --version >/dev/null # builds the jar if missing or stale, before any timing
 
 pgferry_copy() {
   rm -rf "$base/work"
-  java -jar "$here/target/pgferry.jar" migrate --method copy --no-follow -j "$jobs" --index-jobs "$jobs" --dir "$base/work" \
+  "$here/pgferry" migrate --method copy --no-follow -j "$jobs" --index-jobs "$jobs" --dir "$base/work" \
     --source "$src" --target "$(dst_db t)"
 }
 pgcopydb_clone() {
@@ -50,11 +50,11 @@ floor_copy() {
 
 pgferry_data_only() {
   rm -rf "$base/work"
-  java -jar "$here/target/pgferry.jar" migrate --method copy --no-follow --data-only -j "$jobs" --dir "$base/work" \
+  "$here/pgferry" migrate --method copy --no-follow --data-only -j "$jobs" --dir "$base/work" \
     --source "$src" --target "$(dst_db t)"
 }
 
-declare -A times
+declare -A times cpus clients
 data_times=""
 for tool in raw_dump pgcopydb_clone pgferry_copy floor pgferry_data_only; do
   for ((r = 1; r <= runs; r++)); do
@@ -66,6 +66,8 @@ for tool in raw_dump pgcopydb_clone pgferry_copy floor pgferry_data_only; do
       t=$(timeit "$tool")
     fi
     times[$tool]+="$t "
+    read -r c_client c_src c_dst <"$base/last.cpu"
+    cpus[$tool]+="$(echo "$c_client + $c_src + $c_dst" | bc) "; clients[$tool]+="$c_client "
     if [ "$tool" = pgferry_copy ]; then
       # the rows' own time, as pgferry's summary reports it: "... table(s) copied (N rows, X MB in 12.3s, ...)"
       d=$(grep -o ' in [0-9m.]*s, ' "$base/last.log" | head -1 | awk '{v=$2; sub("s,?$", "", v); n=split(v, a, "m"); print (n == 2 ? a[1] * 60 + a[2] : a[1])}')
@@ -78,10 +80,18 @@ for tool in raw_dump pgcopydb_clone pgferry_copy floor pgferry_data_only; do
   done
 done
 times[pgferry_rows]="$data_times"
-printf '\n%-16s %10s %10s %10s\n' tool "median s" "MB/s" ratio
+printf '\n%-16s %10s %10s %10s %10s %10s\n' tool "median s" "MB/s" ratio "CPU s" "client"
 for pair in "raw_dump raw_dump" "pgcopydb_clone raw_dump" "pgferry_copy raw_dump" "pgferry_copy pgcopydb_clone" \
             "floor floor" "pgferry_rows floor" "pgferry_data_only floor"; do
   set -- $pair
   m=$(echo "${times[$1]}" | median); a=$(echo "${times[$2]}" | median)
-  printf '%-16s %10.2f %10.1f %9.2fx  (vs %s)\n' "$1" "$m" "$(echo "$bytes / 1048576 / $m" | bc -l)" "$(echo "$m / $a" | bc -l)" "$2"
+  cpu="-"; client="-"
+  if [ -n "${cpus[$1]:-}" ]; then cpu=$(echo "${cpus[$1]}" | median); client=$(echo "${clients[$1]}" | median); fi
+  printf '%-16s %10.2f %10.1f %9.2fx %10s %10s  (vs %s)\n' "$1" "$m" "$(echo "$bytes / 1048576 / $m" | bc -l)" "$(echo "$m / $a" | bc -l)" \
+    "$cpu" "$client" "$2"
 done
+cat <<'NOTE'
+CPU s: median CPU seconds of the run, the tool's processes and both servers' backends together (not the servers'
+walwriter, checkpointer and bgwriter); client: the tool's own processes. On a machine whose cores are all busy,
+wall time follows CPU seconds / cores, so a ratio of wall times cannot beat the ratio of the work done.
+NOTE

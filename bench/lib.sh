@@ -38,5 +38,20 @@ dst_db() { echo "postgres://postgres@127.0.0.1:$tp/$1?sslmode=disable"; }
 psql_t() { psql -X -q -h 127.0.0.1 -p "$tp" -U postgres "$@"; }
 fresh_target() { psql_t -d postgres -c "DROP DATABASE IF EXISTS t WITH (FORCE)" -c "CREATE DATABASE t"; }
 
-timeit() { local s e; s=$(date +%s.%N); "$@" >"$base/last.log" 2>&1 || { cat "$base/last.log"; exit 1; }; e=$(date +%s.%N); echo "$e - $s" | bc; }
+# CPU seconds the backends of cluster $1 used so far: the postmaster's reaped children (every backend, autovacuum
+# worker and parallel worker that exited; not the long-lived walwriter, checkpointer and bgwriter)
+ticks=$(getconf CLK_TCK)
+server_cpu() { awk -v t="$ticks" '{printf "%.2f", ($16 + $17) / t}' "/proc/$(head -1 "$base/$1/postmaster.pid")/stat"; }
+# Runs a command, prints its wall seconds; "$base/last.cpu" gets its CPU seconds: "client source target"
+# (client: the command and every process it waited for; source/target: that cluster's backends)
+timeit() {
+  local s e s0 d0
+  s0=$(server_cpu src); d0=$(server_cpu dst); s=$(date +%s.%N)
+  ( "$@" >"$base/last.log" 2>&1; rc=$?; times >"$base/last.times"; exit $rc ) || { cat "$base/last.log"; exit 1; }
+  e=$(date +%s.%N)
+  # times: the subshell's own line, then its children's ("0m1.234s 0m0.567s")
+  local client; client=$(sed -n 2p "$base/last.times" | awk '{n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] } printf "%.2f", n}')
+  echo "$client $(echo "$(server_cpu src) - $s0" | bc) $(echo "$(server_cpu dst) - $d0" | bc)" >"$base/last.cpu"
+  echo "$e - $s" | bc
+}
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
