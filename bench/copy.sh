@@ -56,8 +56,10 @@ pgferry_data_only() {
 
 declare -A times cpus clients
 data_times=""
-for tool in raw_dump pgcopydb_clone pgferry_copy floor pgferry_data_only; do
-  for ((r = 1; r <= runs; r++)); do
+# round by round, every tool once per round: a machine whose speed drifts over the minutes (these do) then slows
+# or speeds every tool alike, where running one tool's runs back to back would hand the drift to the ratios
+for ((r = 1; r <= runs; r++)); do
+  for tool in raw_dump pgcopydb_clone pgferry_copy floor pgferry_data_only; do
     fresh_target
     if [ "$tool" = floor ] || [ "$tool" = pgferry_data_only ]; then
       floor_schema
