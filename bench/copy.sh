@@ -92,6 +92,14 @@ for pair in "raw_dump raw_dump" "pgcopydb_clone raw_dump" "pgferry_copy raw_dump
   printf '%-16s %10.2f %10.1f %9.2fx %10s %10s  (vs %s)\n' "$1" "$m" "$(echo "$bytes / 1048576 / $m" | bc -l)" "$(echo "$m / $a" | bc -l)" \
     "$cpu" "$client" "$2"
 done
+# the same ratios round by round (the two tools ran minutes apart at most), then their median: steadier than a ratio
+# of medians when the machine's speed drifts between rounds
+paired() { # tool anchor -> the median of per-round ratios
+  local -a a b; read -r -a a <<<"${times[$1]}"; read -r -a b <<<"${times[$2]}"
+  for ((i = 0; i < ${#a[@]}; i++)); do echo "${a[$i]} / ${b[$i]}" | bc -l; done | median
+}
+printf '\nround by round, median ratio: pgferry_copy %.2fx raw_dump, %.2fx pgcopydb_clone; pgferry_rows %.2fx floor\n' \
+  "$(paired pgferry_copy raw_dump)" "$(paired pgferry_copy pgcopydb_clone)" "$(paired pgferry_rows floor)"
 cat <<'NOTE'
 CPU s: median CPU seconds of the run, the tool's processes and both servers' backends together (not the servers'
 walwriter, checkpointer and bgwriter); client: the tool's own processes. On a machine whose cores are all busy,
