@@ -2,6 +2,7 @@ package io.pgferry.schema;
 
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PgferryException;
 
 import java.io.IOException;
@@ -38,6 +39,9 @@ public final class PgDumpSchemaSource implements SchemaSource {
     private final Map<String, TocListing.Entry> entriesById = new HashMap<>();
     /** Keys built in two steps, by the id of either step's item. */
     private final Map<String, KeyIndexBuild> keyBuilds = new HashMap<>();
+    /** Per-table indexes and constraints run from pg_restore's script over JDBC, by item id. */
+    private final Map<String, ScriptedPostDataItem> scripted = new HashMap<>();
+    private static final Set<String> SCRIPTED_KINDS = Set.of("INDEX", "CONSTRAINT", "FK CONSTRAINT");
 
     /**
      * @param snapshot      an exported snapshot to dump under, or empty for the current state
@@ -108,15 +112,17 @@ public final class PgDumpSchemaSource implements SchemaSource {
      */
     @Override
     public List<String> loadPostData(Connection source, Set<String> excludedRelations) throws SQLException {
-        Map<Long, String[]> indexTable = ownerTables(source, "SELECT i.indexrelid, n.nspname, c.relname, c.relkind::text, NULL, NULL, NULL"
-                + " FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace");
+        Map<Long, String[]> indexTable = ownerTables(source, "SELECT i.indexrelid, n.nspname, c.relname, c.relkind::text, NULL, NULL, NULL,"
+                + " ic.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " JOIN pg_class ic ON ic.oid = i.indexrelid");
         Map<Long, String[]> constraintTable = ownerTables(source, "SELECT k.oid, n.nspname, c.relname, c.relkind::text,"
-                + " fn.nspname, f.relname, f.relkind::text FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+                + " fn.nspname, f.relname, f.relkind::text, k.conname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
                 + " JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class f ON f.oid = k.confrelid"
                 + " LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE k.conrelid <> 0");
         Map<Long, KeyIndexBuild> keys = KeyIndexBuild.decided(source, keyPlan());
         List<PostDataItem> out = new ArrayList<>();
         List<String> dropped = new ArrayList<>();
+        Map<Integer, Scripted> toScript = new HashMap<>();
         for (TocListing.Entry e : TocListing.read(tools.pgRestore(), postDataArchive()).entries()) {
             entriesById.put(Integer.toString(e.id()), e);
             String[] owner = e.catalogOid() == PG_CLASS ? indexTable.get(e.objectOid())
@@ -140,9 +146,50 @@ public final class PgDumpSchemaSource implements SchemaSource {
             }
             out.add(new PostDataItem(Integer.toString(e.id()), e.type(), owner == null ? null : owner[0],
                     owner == null ? null : owner[1], e.line(), stage, betweenTables ? owner[3] + "." + owner[4] : null));
+            if (stage != PostDataItem.Stage.FINAL && key == null && SCRIPTED_KINDS.contains(e.type())) {
+                toScript.put(e.id(), scripted(e.type(), owner[0], owner[1], owner[6]));
+            }
         }
         items = List.copyOf(out);
+        scriptItems(toScript);
         return dropped;
+    }
+
+    /** An index or constraint to run from the script: what pg_restore --clean --if-exists would drop first, and its name for messages. */
+    private record Scripted(String drop, String what) {
+    }
+
+    private static Scripted scripted(String kind, String schema, String table, String name) {
+        String qualifiedTable = Identifiers.qualified(schema, table);
+        String drop = kind.equals("INDEX") ? "DROP INDEX IF EXISTS " + Identifiers.qualified(schema, name)
+                : "ALTER TABLE IF EXISTS ONLY " + qualifiedTable + " DROP CONSTRAINT IF EXISTS " + Identifiers.quote(name);
+        return new Scripted(drop, kind.toLowerCase(java.util.Locale.ROOT) + " " + Identifiers.quote(name) + " of " + qualifiedTable);
+    }
+
+    /**
+     * The indexes and constraints built beside the copy run from one pg_restore script over JDBC,
+     * each on a session of its own, instead of one pg_restore process each; see {@link RestoreScript}.
+     */
+    private void scriptItems(Map<Integer, Scripted> toScript) {
+        scripted.clear();
+        if (toScript.isEmpty()) {
+            return;
+        }
+        Path list = workDir.resolve("lists").resolve("per-table.list");
+        try {
+            Files.createDirectories(list.getParent());
+            Files.write(list, toScript.keySet().stream().sorted().map(id -> entriesById.get(Integer.toString(id)).line()).toList());
+        } catch (IOException e) {
+            throw new PgferryException(ErrorCode.FAILED, "cannot write " + list + ": " + e.getMessage(), "check the work dir is writable", e);
+        }
+        Map<Integer, RestoreScript.Entry> entries = RestoreScript.render(tools.pgRestore(), postDataArchive(), list,
+                workDir.resolve("lists").resolve("per-table.sql"));
+        toScript.forEach((id, item) -> {
+            RestoreScript.Entry entry = entries.get(id);
+            if (entry != null) {
+                scripted.put(Integer.toString(id), new ScriptedPostDataItem(entry, item.drop(), item.what()));
+            }
+        });
     }
 
     @Override
@@ -153,7 +200,10 @@ public final class PgDumpSchemaSource implements SchemaSource {
     @Override
     public void applyPostDataItem(PostDataItem item, ConnectionSpec target, Consumer<String> log) {
         KeyIndexBuild key = keyBuilds.get(item.id());
-        if (key == null) {
+        ScriptedPostDataItem scriptedItem = scripted.get(item.id());
+        if (scriptedItem != null) {
+            scriptedItem.apply(target);
+        } else if (key == null) {
             applyPostData(List.of(item), target, 1, "item-" + item.id(), log);
         } else if (item.kind().equals(PostDataItem.KEY_INDEX)) {
             key.buildIndex(target);
@@ -193,7 +243,7 @@ public final class PgDumpSchemaSource implements SchemaSource {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
                 out.put(rs.getLong(1), new String[]{rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-                        rs.getString(7)});
+                        rs.getString(7), rs.getString(8)});
             }
         }
         return out;
