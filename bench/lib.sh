@@ -1,5 +1,6 @@
 # Shared by the bench scripts: two throwaway PostgreSQL 15 clusters (Debian's) in their own
 # directory, stopped and removed on exit, and a timer. Source this file; it sets base, sp, tp.
+export LC_ALL=C # bash's times and printf read and write numbers with a point
 bin=/usr/lib/postgresql/15/bin
 [ -x "$bin/postgres" ] || { echo "bench: needs Debian's postgresql-15 (apt-get install postgresql-15)"; exit 4; }
 command -v pgcopydb >/dev/null || { echo "bench: needs pgcopydb (apt-get install pgcopydb)"; exit 4; }
@@ -47,7 +48,7 @@ server_cpu() { awk -v t="$ticks" '{printf "%.2f", ($16 + $17) / t}' "/proc/$(hea
 timeit() {
   local s e s0 d0
   s0=$(server_cpu src); d0=$(server_cpu dst); s=$(date +%s.%N)
-  ( "$@" >"$base/last.log" 2>&1; rc=$?; times >"$base/last.times"; exit $rc ) || { cat "$base/last.log"; exit 1; }
+  ( "$@" >"$base/last.log" 2>&1; rc=$?; times >"$base/last.times"; exit $rc ) || { cat "$base/last.log" >&2; exit 1; }
   e=$(date +%s.%N)
   # times: the subshell's own line, then its children's ("0m1.234s 0m0.567s")
   local client; client=$(sed -n 2p "$base/last.times" | awk '{n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] } printf "%.2f", n}')

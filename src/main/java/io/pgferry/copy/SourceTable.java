@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * @param columns   columns that hold data, in order: generated columns are left out, since the
  *                  target computes them itself
  * @param bytes     the table's size on the source, TOAST included
- * @param indexBytes the size of its indexes on the source: how much building them will take, roughly
+ * @param indexBytes the size of its indexes on the source, as the catalog last counted their pages: how much
+ *                   building them will take, roughly
  * @param pages     heap blocks, for ctid-range parts
  * @param intKey    the single integer primary-key column, when there is one (for key-range parts)
  * @param root      the partitioned root's qualified name for a leaf partition, else the table's own

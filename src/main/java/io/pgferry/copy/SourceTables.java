@@ -37,7 +37,9 @@ final class SourceTables {
             + "   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''"
             + "   AND (t.typnamespace <> 'pg_catalog'::regnamespace OR t.typtype NOT IN ('b', 'r', 'm') OR base.typtype NOT IN ('b', 'r', 'm')"
             + "        OR t.typsend::oid = 0 OR t.typreceive::oid = 0 OR base.typname LIKE 'reg%')),"
-            + " pg_indexes_size(c.oid)"
+            // from the catalog's page counts: pg_indexes_size would lock every index of every table for the planning transaction
+            + " (SELECT coalesce(sum(ic.relpages), 0) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
+            + "   WHERE i.indrelid = c.oid)::bigint * current_setting('block_size')::int"
             + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
             + " JOIN pg_class r ON r.oid = coalesce(pg_partition_root(c.oid), c.oid)"
             + " JOIN pg_namespace rn ON rn.oid = r.relnamespace"

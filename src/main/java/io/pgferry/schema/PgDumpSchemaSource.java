@@ -155,15 +155,24 @@ public final class PgDumpSchemaSource implements SchemaSource {
         return dropped;
     }
 
-    /** An index or constraint to run from the script: what pg_restore --clean --if-exists would drop first, and its name for messages. */
-    private record Scripted(String drop, String what) {
+    /**
+     * An index or constraint to run from the script: what pg_restore --clean --if-exists would drop
+     * first, a query that finds it, and its name for messages.
+     */
+    private record Scripted(String drop, String exists, String what) {
     }
 
     private static Scripted scripted(String kind, String schema, String table, String name) {
         String qualifiedTable = Identifiers.qualified(schema, table);
-        String drop = kind.equals("INDEX") ? "DROP INDEX IF EXISTS " + Identifiers.qualified(schema, name)
-                : "ALTER TABLE IF EXISTS ONLY " + qualifiedTable + " DROP CONSTRAINT IF EXISTS " + Identifiers.quote(name);
-        return new Scripted(drop, kind.toLowerCase(java.util.Locale.ROOT) + " " + Identifiers.quote(name) + " of " + qualifiedTable);
+        String what = kind.toLowerCase(java.util.Locale.ROOT) + " " + Identifiers.quote(name) + " of " + qualifiedTable;
+        if (kind.equals("INDEX")) {
+            String index = Identifiers.qualified(schema, name);
+            return new Scripted("DROP INDEX IF EXISTS " + index, "SELECT 1 WHERE to_regclass(" + Identifiers.literal(index) + ") IS NOT NULL",
+                    what);
+        }
+        return new Scripted("ALTER TABLE IF EXISTS ONLY " + qualifiedTable + " DROP CONSTRAINT IF EXISTS " + Identifiers.quote(name),
+                "SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(" + Identifiers.literal(qualifiedTable) + ") AND conname = "
+                        + Identifiers.literal(name), what);
     }
 
     /**
@@ -183,11 +192,11 @@ public final class PgDumpSchemaSource implements SchemaSource {
             throw new PgferryException(ErrorCode.FAILED, "cannot write " + list + ": " + e.getMessage(), "check the work dir is writable", e);
         }
         Map<Integer, RestoreScript.Entry> entries = RestoreScript.render(tools.pgRestore(), postDataArchive(), list,
-                workDir.resolve("lists").resolve("per-table.sql"));
+                workDir.resolve("lists").resolve("per-table.sql"), toScript.keySet());
         toScript.forEach((id, item) -> {
             RestoreScript.Entry entry = entries.get(id);
             if (entry != null) {
-                scripted.put(Integer.toString(id), new ScriptedPostDataItem(entry, item.drop(), item.what()));
+                scripted.put(Integer.toString(id), new ScriptedPostDataItem(entry, item.drop(), item.exists(), item.what()));
             }
         });
     }

@@ -74,7 +74,7 @@ class RestoreScriptTest {
 
     @Test
     void eachEntryCarriesItsStatementsAndTheSettingsInForceWhereItStands() {
-        Map<Integer, RestoreScript.Entry> entries = RestoreScript.parse(SCRIPT.lines().toList());
+        Map<Integer, RestoreScript.Entry> entries = RestoreScript.parse(SCRIPT, List.of(3378, 3318, 3400));
         assertThat(entries).containsOnlyKeys(3378, 3318, 3400);
 
         RestoreScript.Entry key = entries.get(3378);
@@ -98,8 +98,39 @@ class RestoreScriptTest {
 
     @Test
     void anEntryWithAPsqlMetaCommandIsLeftToPgRestore() {
-        List<String> lines = List.of("SET statement_timeout = 0;", "--", "-- TOC entry 7 (class 1259 OID 1)", "--", "",
+        String script = String.join("\n", "SET client_encoding = 'UTF8';", "--", "-- TOC entry 7 (class 1259 OID 1)", "--", "",
                 "CREATE INDEX i ON public.t (a);", "\\connect other", "CREATE INDEX j ON public.t (b);", "");
-        assertThat(RestoreScript.parse(lines)).isEmpty();
+        assertThat(RestoreScript.parse(script, List.of(7))).isEmpty();
+    }
+
+    /**
+     * Names and literals may hold line breaks: a line inside quotes is never a header, a comment
+     * or a setting, so a name made to look like a header cannot cut the script (and run what
+     * follows it as an entry of its own), and a literal's lines stay whole, carriage returns too.
+     */
+    @Test
+    void linesInsideQuotesAreStatementsWhateverTheyLookLike() {
+        String script = String.join("\n", "SET client_encoding = 'UTF8';", "SET default_tablespace = '';", "", "--",
+                "-- TOC entry 10 (class 1259 OID 1)", "--", "",
+                "CREATE INDEX \"x", "-- TOC entry 11 (class 1259 OID 2)", "DROP TABLE public.t;", "--\" ON public.t (a)",
+                "  WHERE (b <> 'line one", "-- not a comment", "SET not_a = setting;", "x\r');", "", "",
+                "--", "-- TOC entry 11 (class 1259 OID 2)", "--", "", "CREATE INDEX y ON public.t (E'it''s \\' -- still quoted", "' || c);", "");
+        Map<Integer, RestoreScript.Entry> entries = RestoreScript.parse(script, List.of(10, 11));
+        assertThat(entries).containsOnlyKeys(10, 11);
+        assertThat(entries.get(10).sql()).isEqualTo("CREATE INDEX \"x\n-- TOC entry 11 (class 1259 OID 2)\nDROP TABLE public.t;\n--\" ON public.t (a)\n"
+                + "  WHERE (b <> 'line one\n-- not a comment\nSET not_a = setting;\nx\r');");
+        assertThat(entries.get(11).settings()).containsExactly("SET default_tablespace = '';");
+        assertThat(entries.get(11).sql()).isEqualTo("CREATE INDEX y ON public.t (E'it''s \\' -- still quoted\n' || c);");
+    }
+
+    @Test
+    void headersOtherThanTheEntriesAskedForEachOnceMeanTheScriptIsNotUsed() {
+        String entry = String.join("\n", "--", "-- TOC entry 5 (class 1259 OID 1)", "--", "", "CREATE INDEX i ON public.t (a);", "");
+        String utf8 = "SET client_encoding = 'UTF8';\n";
+        assertThat(RestoreScript.parse(utf8 + entry, List.of(5))).containsOnlyKeys(5);
+        assertThat(RestoreScript.parse(utf8 + entry + entry, List.of(5))).as("twice").isEmpty();
+        assertThat(RestoreScript.parse(utf8 + entry, List.of(5, 6))).as("one missing").isEmpty();
+        assertThat(RestoreScript.parse(utf8 + entry, List.of(4))).as("another").isEmpty();
+        assertThat(RestoreScript.parse("SET client_encoding = 'LATIN1';\n" + entry, List.of(5))).as("not UTF-8").isEmpty();
     }
 }
