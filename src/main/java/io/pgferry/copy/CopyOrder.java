@@ -3,8 +3,10 @@ package io.pgferry.copy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The order the workers take parts in: most work first, so that the end of the copy is small
@@ -26,9 +28,9 @@ final class CopyOrder {
 
     static List<TablePart> of(List<TablePart> parts) {
         Map<String, Long> unitWork = new HashMap<>();
-        Map<String, SourceTable> seen = new HashMap<>();
+        Set<String> seen = new HashSet<>();
         for (TablePart p : parts) {
-            if (seen.putIfAbsent(p.table().displayName(), p.table()) == null) {
+            if (seen.add(p.table().displayName())) {
                 unitWork.merge(unit(p.table()), work(p.table()), Long::sum);
             }
         }

@@ -129,13 +129,8 @@ record KeyIndexBuild(String schema, String table, String constraint, boolean pri
     }
 
     private PgferryException failed(Connector connector, SQLException e) {
-        PgferryException classified = connector.classify(e);
-        if (classified.code() != ErrorCode.FAILED) {
-            return classified;
-        }
-        return new PgferryException(ErrorCode.FAILED, "building " + (primaryKey ? "primary key " : "unique constraint ")
-                + Identifiers.quote(constraint) + " of " + qualifiedTable() + " failed: " + classified.getMessage(),
-                "fix the cause on the target and run the same command again; the indexes and keys already built are kept", e);
+        return BuildFailure.of(connector, e, (primaryKey ? "primary key " : "unique constraint ") + Identifiers.quote(constraint)
+                + " of " + qualifiedTable());
     }
 
     String attachStatement() {

@@ -20,7 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -62,24 +61,15 @@ final class RestoreScript {
      * process each.
      */
     static Map<Integer, Entry> render(Path pgRestore, Path archive, Path list, Path script, Collection<Integer> ids) {
+        PgRestoreOutput.of(pgRestore, archive, List.of("--verbose", "--file=" + script, "--use-list=" + list),
+                "pg_restore writing the post-data script " + script);
         try {
-            Process p = new ProcessBuilder(pgRestore.toString(), "--verbose", "--file=" + script, "--use-list=" + list,
-                    archive.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new PgferryException(ErrorCode.FAILED, "pg_restore could not write the post-data script " + script + ": "
-                        + err.strip(), "delete " + archive + " and run the same command again");
-            }
             // a strict decoder: bytes that are not UTF-8 throw rather than turn into replacement characters
-            String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(script))).toString();
-            return parse(text, ids);
+            return parse(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(script))).toString(), ids);
         } catch (CharacterCodingException e) {
             return Map.of();
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.TOOL_MISSING, "cannot run " + pgRestore + ": " + e.getMessage(), null, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgferryException(ErrorCode.FAILED, "interrupted", null, e);
+            throw new PgferryException(ErrorCode.FAILED, "cannot read " + script + ": " + e.getMessage(), "check the work dir is readable", e);
         }
     }
 

@@ -2,8 +2,6 @@ package io.pgferry.schema;
 
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.Connector;
-import io.pgferry.pg.ErrorCode;
-import io.pgferry.pg.PgferryException;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -47,12 +45,7 @@ record ScriptedPostDataItem(RestoreScript.Entry entry, String drop, String exist
             st.execute(entry.sql());
             c.commit();
         } catch (SQLException e) {
-            PgferryException classified = connector.classify(e);
-            if (classified.code() != ErrorCode.FAILED) {
-                throw classified;
-            }
-            throw new PgferryException(ErrorCode.FAILED, "building " + what + " failed: " + classified.getMessage(),
-                    "fix the cause on the target and run the same command again; the indexes and keys already built are kept", e);
+            throw BuildFailure.of(connector, e, what);
         }
     }
 }

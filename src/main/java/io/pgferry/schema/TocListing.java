@@ -1,14 +1,8 @@
 package io.pgferry.schema;
 
-import io.pgferry.pg.ErrorCode;
-import io.pgferry.pg.PgferryException;
-
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,22 +23,7 @@ public record TocListing(List<Entry> entries) {
     }
 
     public static TocListing read(Path pgRestore, Path archive) {
-        String out;
-        try {
-            Process p = new ProcessBuilder(pgRestore.toString(), "--list", archive.toString()).start();
-            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new PgferryException(ErrorCode.FAILED, "pg_restore --list failed on " + archive + ": " + err.strip(),
-                        "delete " + archive + " and run the same command again");
-            }
-        } catch (IOException e) {
-            throw new PgferryException(ErrorCode.TOOL_MISSING, "cannot run " + pgRestore + ": " + e.getMessage(), null, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgferryException(ErrorCode.FAILED, "interrupted", null, e);
-        }
-        return parse(out);
+        return parse(PgRestoreOutput.of(pgRestore, archive, List.of("--list"), "pg_restore --list"));
     }
 
     static TocListing parse(String listing) {
