@@ -1,5 +1,7 @@
 package io.pgferry.copy;
 
+import io.pgferry.fault.FaultPoint;
+import io.pgferry.fault.Faults;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
@@ -221,6 +223,7 @@ final class PostDataBuilds implements AutoCloseable {
 
     private void build(PostDataItem item, ConnectionSpec on) {
         schema.applyPostDataItem(item, on, line -> { });
+        Faults.reach(FaultPoint.BUILD_AFTER_COMMIT);
         ledger.postDataDone(List.of(item.id()));
         if (!item.kind().equals(PostDataItem.KEY_INDEX)) {
             built.incrementAndGet();

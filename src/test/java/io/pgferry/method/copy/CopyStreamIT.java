@@ -90,7 +90,7 @@ class CopyStreamIT {
     }
 
     /** The schema as a team with its own migrations would make it on the target: shop.sql's, emptied. */
-    private static void emptyTheTargetsTables(ClusterPair pair) {
+    static void emptyTheTargetsTables(ClusterPair pair) {
         PgFixture.exec(pair.target(), "app", "DO $$ BEGIN EXECUTE (SELECT 'TRUNCATE ' || string_agg(oid::regclass::text, ', ') FROM pg_class"
                 + " WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition); END $$",
                 "REFRESH MATERIALIZED VIEW daily_revenue");
@@ -478,7 +478,7 @@ class CopyStreamIT {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve(logName + ".log").toFile()).start();
     }
 
-    private static void assertSameData(ClusterPair pair) throws Exception {
+    static void assertSameData(ClusterPair pair) throws Exception {
         try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
             assertThat(DatabaseDigest.ofTables(t)).isEqualTo(DatabaseDigest.ofTables(s));
             if (scalar(s, "SELECT count(*) FROM pg_class WHERE relname = 'invoice_no_seq'") > 0) {
