@@ -2,17 +2,21 @@ package io.pgferry.method.copy;
 
 import io.pgferry.fault.FaultPoint;
 import io.pgferry.fault.Faults;
+import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
 import io.pgferry.testing.ShopWriter;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static io.pgferry.method.copy.CopyStreamIT.assertSameData;
@@ -20,14 +24,17 @@ import static io.pgferry.method.copy.CopyStreamIT.awaitLagBelow;
 import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
 import static io.pgferry.method.copy.CopyStreamIT.cutOverAndAwaitEnd;
 import static io.pgferry.method.copy.CopyStreamIT.emptyTheTargetsTables;
+import static io.pgferry.method.copy.CopyStreamIT.exec;
 import static io.pgferry.method.copy.CopyStreamIT.log;
 import static io.pgferry.method.copy.CopyStreamIT.logs;
+import static io.pgferry.method.copy.CopyStreamIT.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Method copy halted at each copy-side fault point, as a SIGKILL there would, with an
  * application writing to the source all along; the same command run again must finish the copy,
- * stream, and cut over with every row exactly once.
+ * stream, and cut over with every row exactly once. And a source restart during the copy,
+ * which the same process heals.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class CopyFaultsIT {
@@ -82,6 +89,61 @@ class CopyFaultsIT {
                 }
             }
             assertSameData(pair);
+        }
+    }
+
+    /**
+     * A source restart kills the copy's exported snapshot. The restart comes while a worker is
+     * held (by a lock the test takes on the target) in the middle of the data step: the
+     * workers' retries then meet a snapshot that no longer exists, and the same process must
+     * copy what is left under a fresh snapshot, stream, and cut over. The schema is made on the
+     * target (--data-only) so that the lock can be taken before pgferry starts: SHARE lets the
+     * preflight read the table and stops the copy's DELETE and COPY into it.
+     */
+    @Test
+    void aSourceRestartDuringTheDataStepIsHealedByTheSameProcess(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(15, 18)) {
+            PgFixture.loadShop(pair.source(), "app", 0.01);
+            PgFixture.loadShop(pair.target(), "app", 0.0001);
+            emptyTheTargetsTables(pair);
+            Process migrate;
+            try (Connection blocker = PgFixture.connect(pair.target(), "app")) {
+                blocker.setAutoCommit(false);
+                exec(blocker, "LOCK TABLE orders IN SHARE MODE");
+                migrate = CopyStreamIT.start(work, "migrate", "migrate", "--method", "copy", "--data-only", "--set-replica-identity-full",
+                        "--jobs", "2", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+                awaitCopyWaitingOnOrders(work, pair, migrate);
+                pair.source().restartWith(Map.of());
+                blocker.rollback();
+            }
+            try {
+                try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
+                    awaitStreaming(work, migrate);
+                    awaitLagBelow(work, migrate, 64 * 1024, 120);
+                    cutOverAndAwaitEnd(work, pair, migrate, "--max-lag", "1m");
+                    assertThat(writer.transactions()).as("the writer wrote during the stream").isPositive();
+                }
+                assertThat(migrate.exitValue()).as(log(work, "migrate")).isZero();
+            } finally {
+                migrate.destroyForcibly().waitFor();
+            }
+            assertThat(log(work, "migrate")).contains("healing in this process").contains("resuming with a fresh snapshot")
+                    .contains("partly copied table(s) emptied");
+            CliRun status = CliRun.of("status", "--dir", work.toString());
+            assertThat(status.out()).as(status.all()).containsPattern("[1-9][0-9]* retries");
+            assertSameData(pair);
+        }
+    }
+
+    /** Waits until a session of the copy waits for the test's lock on orders, on the target. */
+    private static void awaitCopyWaitingOnOrders(Path work, ClusterPair pair, Process migrate) throws Exception {
+        long deadline = System.currentTimeMillis() + 180_000;
+        try (Connection t = PgFixture.connect(pair.target(), "app")) {
+            while (scalar(t, "SELECT count(*) FROM pg_locks WHERE relation = 'orders'::regclass AND NOT granted") == 0) {
+                CopyStreamIT.assertAlive(work, migrate);
+                assertThat(System.currentTimeMillis()).as("the copy reached orders within 3 minutes\n" + logs(work)).isLessThan(deadline);
+                Thread.sleep(100);
+            }
         }
     }
 
