@@ -5,10 +5,10 @@
 # rows the target lacks (lost) and holds more than once (doubled), and compares every table's digest.
 # After each restart once the copy is done, and at the end, a stream that sits still with lag pending is reported
 # as a stall (the slot must confirm what the source had written at the restart within STALL_SECONDS, default 60).
-# Usage: bench/chaos.sh [cycles=50] [shop_scale=0.05] [seed]   (the seed makes the kill moments repeatable)
+# Usage: bench/chaos.sh [cycles=50] [shop_scale=0.02] [seed]   (the seed makes the kill moments repeatable)
 set -euo pipefail
 export LC_ALL=C
-cycles=${1:-50}; scale=${2:-0.05}; seed=${3:-$(( $(date +%s%N) % 1000000 ))}
+cycles=${1:-50}; scale=${2:-0.02}; seed=${3:-$(( $(date +%s%N) % 1000000 ))}
 stall_seconds=${STALL_SECONDS:-60}
 RANDOM=$seed
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -23,7 +23,8 @@ import static io.pgferry.method.copy.CopyStreamIT.assertSameData;
 import static io.pgferry.method.copy.CopyStreamIT.awaitLagBelow;
 import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
 import static io.pgferry.method.copy.CopyStreamIT.cutOverAndAwaitEnd;
-import static io.pgferry.method.copy.CopyStreamIT.emptyTheTargetsTables;
+import static io.pgferry.method.copy.CopyStreamIT.copyCommand;
+import static io.pgferry.method.copy.CopyStreamIT.loadShopForCopy;
 import static io.pgferry.method.copy.CopyStreamIT.exec;
 import static io.pgferry.method.copy.CopyStreamIT.log;
 import static io.pgferry.method.copy.CopyStreamIT.logs;
@@ -54,18 +55,9 @@ class CopyFaultsIT {
     void haltedAtAFaultPointTheSameCommandFinishesLosingAndDoublingNothing(FaultPoint point, int sourceMajor, int targetMajor, int nth,
                                                                            @TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
-            PgFixture.loadShop(pair.source(), "app", 0.01);
             boolean dataOnly = sourceMajor >= 16;
-            if (dataOnly) {
-                PgFixture.loadShop(pair.target(), "app", 0.0001);
-                emptyTheTargetsTables(pair);
-            }
-            List<String> migrate = new ArrayList<>(List.of("migrate", "--method", "copy", "--set-replica-identity-full", "--jobs", "2",
-                    "--split-tables-larger-than", "512kB", "--dir", work.toString(), "--source", pair.sourceUri(),
-                    "--target", pair.targetUri()));
-            if (dataOnly) {
-                migrate.add("--data-only");
-            }
+            loadShopForCopy(pair, dataOnly, 0.01);
+            List<String> migrate = copyCommand(pair, work, dataOnly, "--jobs", "2", "--split-tables-larger-than", "512kB");
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
                 Process halted = startArmed(work, "halted", point.id() + "@" + nth, migrate);
                 try {
@@ -103,15 +95,12 @@ class CopyFaultsIT {
     @Test
     void aSourceRestartDuringTheDataStepIsHealedByTheSameProcess(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 18)) {
-            PgFixture.loadShop(pair.source(), "app", 0.01);
-            PgFixture.loadShop(pair.target(), "app", 0.0001);
-            emptyTheTargetsTables(pair);
+            loadShopForCopy(pair, true, 0.01);
             Process migrate;
             try (Connection blocker = PgFixture.connect(pair.target(), "app")) {
                 blocker.setAutoCommit(false);
                 exec(blocker, "LOCK TABLE orders IN SHARE MODE");
-                migrate = CopyStreamIT.start(work, "migrate", "migrate", "--method", "copy", "--data-only", "--set-replica-identity-full",
-                        "--jobs", "2", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+                migrate = CopyStreamIT.start(work, "migrate", copyCommand(pair, work, true, "--jobs", "2").toArray(String[]::new));
                 awaitCopyWaitingOnOrders(work, pair, migrate);
                 pair.source().restartWith(Map.of());
                 blocker.rollback();
