@@ -23,6 +23,7 @@ base=$(mktemp -d /tmp/pgferry-chaos-XXXXXX)
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres: "$base"
 mkdir -p "$base/pg18" && tar -xJf "$dist18" -C "$base/pg18"
+cp "$jar" "$base/pgferry.jar" && jar=$base/pgferry.jar # a rebuild during the run must not change the pgferry it kills
 ferry=""; writer=""
 stop_all() {
   for p in $ferry $writer; do kill -9 "$p" 2>/dev/null || true; done
