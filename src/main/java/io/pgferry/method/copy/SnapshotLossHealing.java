@@ -39,11 +39,13 @@ final class SnapshotLossHealing {
     /** Runs {@code attempt} until it succeeds, fails for a reason other than losing the source, or the attempts run out. */
     <T> T run(Supplier<T> attempt) {
         for (int n = 1; ; n++) {
-            String sourceStarted = postmasterStart();
+            String sourceStarted = null;
             try {
+                // read inside: a source still away after the last heal is one more transient failure, not the end
+                sourceStarted = postmasterStart();
                 return attempt.get();
             } catch (RuntimeException e) {
-                if (n >= ATTEMPTS || !healable(e, restartedSince(sourceStarted))) {
+                if (n >= ATTEMPTS || !healable(e, sourceStarted != null && restartedSince(sourceStarted))) {
                     throw e;
                 }
                 Duration wait = retry.delayBefore(n + 1);

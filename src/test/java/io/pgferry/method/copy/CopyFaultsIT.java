@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * stream, and cut over with every row exactly once. And a source restart during the copy,
  * which the same process heals.
  */
-@Timeout(value = 6, unit = TimeUnit.MINUTES)
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
 class CopyFaultsIT {
 
     /**
