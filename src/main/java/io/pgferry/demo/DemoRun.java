@@ -144,6 +144,10 @@ public final class DemoRun {
                 out.println("migrating with method '" + method.name() + "' (" + settings.jobs() + " jobs), work dir " + work);
                 migration = CompletableFuture.supplyAsync(() -> method.migrate(ctx));
                 ReplicationLink link = awaitStreaming(method, migration, store, run, ctx);
+                boolean summarized = migration.isDone(); // logical: synced, and PostgreSQL keeps replicating
+                if (summarized) {
+                    out.println(join(migration).render());
+                }
                 int before = writer.committed();
                 awaitCondition(migration, () -> writer.committed() >= before + WRITES_WHILE_STREAMING || writer.stoppedBy() != null,
                         "the application to write while the change stream runs");
@@ -151,13 +155,15 @@ public final class DemoRun {
                     throw new PgferryException(ErrorCode.FAILED, "demo: the application stopped writing before the cutover: "
                             + writer.stoppedBy().getMessage(), null, writer.stoppedBy());
                 }
-                out.println("the stream is applying the application's writes (" + writer.committed()
+                ctx.progress().info("the stream is applying the application's writes (" + writer.committed()
                         + " transactions so far); cutting over");
                 CutoverResult result = new CutoverRunner(ctx.source(), ctx.target(), store, run, ctx.progress(), link,
                         new MigrationFinisher(TableFilter.ALL))
                         .run(new CutoverOptions(CutoverOptions.FenceMode.READ_ONLY, Duration.ofMinutes(1), Duration.ofMinutes(2), true));
-                MigrationSummary summary = join(migration);
-                out.println(summary.render());
+                MigrationSummary summary = join(migration); // copy: its stream ended with the cutover
+                if (!summarized) {
+                    out.println(summary.render());
+                }
                 out.println("the application committed " + writer.committed() + " transactions on the source until the fence"
                         + " ended its session; every one is on the target");
                 out.println("Cutover complete: the source stopped at " + result.fenceLsn().asString() + ", "
