@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
                 "encodings, the target. Each finding has a severity, a reason and the fix; then a recommended",
                 "method with duration estimates from a short read of the source. Read-only."},
         footer = {"", "Exit status: 0 no blockers, 2 blockers found.", "", "Example:",
-                "  pgferry assess --source postgres://app@old:5432/shop --target postgres://app@new:5432/shop --max-downtime PT15M"})
+                "  pgferry assess --source postgres://app@old:5432/shop \\",
+                "      --target postgres://app@new:5432/shop --max-downtime PT15M"})
 public final class AssessCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;

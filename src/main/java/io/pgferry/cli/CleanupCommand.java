@@ -18,13 +18,13 @@ import java.util.concurrent.Callable;
         description = {"Removes what this migration created on both servers: subscriptions, publications,",
                 "replication slots and origins (forward and reverse), the write fences and the fence exemption.",
                 "Only objects named after this run (pgferry_<run id>) are touched. Safe to run twice."},
-        footer = {"", "Example:", "  pgferry cleanup --dir ./pgferry-work --source URI --target URI --dry-run"})
+        footer = {"", "Example:", "  pgferry cleanup --dir ./pgferry-work --dry-run"})
 public final class CleanupCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
 
     @Mixin
-    ConnectionOptions connections;
+    RunConnectionOptions connections;
 
     @Mixin
     WorkDirOption workDir;
@@ -39,7 +39,7 @@ public final class CleanupCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         List<CleanupItem> items;
         try (StateStore store = StateStore.openExisting(workDir.dir())) {
-            RunRecord run = RunLookup.require(store, connections.source(), connections.target());
+            RunRecord run = connections.lookup(store);
             Cleanup cleanup = new Cleanup(new io.pgferry.pg.Connector("source", connections.source()),
                     new io.pgferry.pg.Connector("target", connections.target()), store, run);
             if (!dryRun) {

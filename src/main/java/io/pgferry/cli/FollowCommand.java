@@ -25,23 +25,23 @@ import java.util.concurrent.Callable;
         description = {"Resumes the change stream of a method copy run whose copy is finished: reads the run's",
                 "slot on the source from the last applied transaction and applies changes on the target",
                 "until pgferry cutover stops it. Safe after any crash: nothing is lost or applied twice."},
-        footer = {"", "Example:", "  pgferry follow --dir ./pgferry-work --source URI --target URI"})
+        footer = {"", "Example:", "  pgferry follow --dir ./pgferry-work"})
 public final class FollowCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
 
     @Mixin
-    ConnectionOptions connections;
+    RunConnectionOptions connections;
 
     @Mixin
     WorkDirOption workDir;
 
     @Override
     public Integer call() {
-        ConnectionSpec sourceSpec = connections.source();
-        ConnectionSpec targetSpec = connections.target();
         try (StateStore store = StateStore.openExisting(workDir.dir())) {
-            RunRecord run = RunLookup.require(store, sourceSpec, targetSpec);
+            RunRecord run = connections.lookup(store);
+            ConnectionSpec sourceSpec = connections.source();
+            ConnectionSpec targetSpec = connections.target();
             if (!run.method().equals("copy")) {
                 throw new PgferryException(ErrorCode.BAD_INPUT, "run " + run.id() + " uses method " + run.method()
                         + "; follow resumes the change stream of method copy", run.method().equals("logical")

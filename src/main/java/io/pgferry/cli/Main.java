@@ -13,7 +13,7 @@ import java.io.PrintWriter;
         description = {"Moves a live PostgreSQL database (13 or newer) to another PostgreSQL server.", ""},
         subcommands = {AssessCommand.class, MigrateCommand.class, FollowCommand.class, CutoverCommand.class, CleanupCommand.class, RollbackCommand.class, StatusCommand.class, ServeCommand.class, VerifyCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 ok, 1 failed, 2 bad input or a blocker (nothing changed),",
-                "3 a server unreachable or refusing access, 4 a tool or resource missing on this machine."})
+                "3 a server unreachable or refusing access, 4 a tool or resource missing here."})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -27,6 +27,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(Main::handle);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        HelpText.reflow(cl);
         return cl;
     }
 

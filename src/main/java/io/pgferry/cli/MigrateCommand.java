@@ -32,16 +32,18 @@ import java.util.concurrent.Callable;
         footer = {"", "Methods:",
                 "  dump     pg_dump -Fd -j N, then pg_restore -j N. For databases under ~20 GB;",
                 "           downtime is the whole copy.",
-                "  logical  native logical replication: publication on the source, subscription on",
-                "           the target; returns when the target is synced and ready for cutover.",
-                "           Needs wal_level=logical. For databases under ~150 GB; minutes of downtime.",
-                "  copy     parallel COPY straight from source to target under one snapshot, large",
-                "           tables in parts, indexes built as tables finish; then a change stream from",
-                "           a logical slot until cutover (--no-follow: copy once and stop). For large",
-                "           databases and major upgrades.",
+                "  logical  native logical replication: publication on the source,",
+                "           subscription on the target; returns when the target is synced and",
+                "           ready for cutover. Needs wal_level=logical. For databases under",
+                "           ~150 GB; minutes of downtime.",
+                "  copy     parallel COPY straight from source to target under one snapshot,",
+                "           large tables in parts, indexes built as tables finish; then a",
+                "           change stream from a logical slot until cutover (--no-follow: copy",
+                "           once and stop). For large databases and major upgrades.",
                 "", "Examples:",
                 "  PGPASSWORD=... pgferry migrate --method dump --jobs 4 \\",
-                "      --source postgres://app@old-db:5432/shop --target postgres://app@new-db:5432/shop"})
+                "      --source postgres://app@old-db:5432/shop \\",
+                "      --target postgres://app@new-db:5432/shop"})
 public final class MigrateCommand implements Callable<Integer> {
 
     enum Method { dump, logical, copy }

@@ -28,13 +28,13 @@ import java.util.concurrent.Callable;
                 "of what the migration put there, and leaves the source as it was.",
                 "After a cutover with --reverse: switches back to the source without losing the target's new",
                 "writes (fence the target, drain the reverse stream, sequences back, verify, unfence the source)."},
-        footer = {"", "Example:", "  pgferry rollback --dir ./pgferry-work --source URI --target URI"})
+        footer = {"", "Example:", "  pgferry rollback --dir ./pgferry-work"})
 public final class RollbackCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
 
     @Mixin
-    ConnectionOptions connections;
+    RunConnectionOptions connections;
 
     @Mixin
     WorkDirOption workDir;
@@ -42,7 +42,7 @@ public final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (StateStore store = StateStore.openExisting(workDir.dir())) {
-            RunRecord run = RunLookup.require(store, connections.source(), connections.target());
+            RunRecord run = connections.lookup(store);
             Connector source = new Connector("source", connections.source());
             Connector target = new Connector("target", connections.target());
             if (store.setting(run.id(), "cutover.done_at").isPresent()) {

@@ -9,8 +9,6 @@ import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -105,9 +103,13 @@ public final class PgBinaries {
         }
         try {
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
-            // another process unpacked the same major meanwhile: keep theirs
+        } catch (java.nio.file.FileSystemException e) {
+            // another process unpacked the same major meanwhile: keep theirs (Linux reports a rename onto
+            // a non-empty directory as a plain FileSystemException, "Directory not empty")
             io.pgferry.state.Directories.deleteTree(staging);
+            if (!Files.isExecutable(target.resolve("bin/postgres"))) {
+                throw e;
+            }
         }
     }
 

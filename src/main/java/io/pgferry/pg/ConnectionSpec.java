@@ -255,6 +255,11 @@ public final class ConnectionSpec {
         return params;
     }
 
+    /** The same database with a password typed in by the user. */
+    public ConnectionSpec withPassword(String typed) {
+        return new ConnectionSpec(host, port, dbname, user, typed, params);
+    }
+
     public ConnectionSpec withDatabase(String otherDb) {
         return new ConnectionSpec(host, port, otherDb, user, password, params);
     }

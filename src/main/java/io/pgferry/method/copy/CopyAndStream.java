@@ -135,7 +135,7 @@ public final class CopyAndStream implements MigrationMethod {
         if (options.follow()) {
             summary.fact("copy done; streaming changes until cutover");
             ctx.progress().info("copy done in " + summary.elapsed() + "; streaming changes from the source until cutover."
-                    + " From another terminal: pgferry cutover --dir " + ctx.workDir() + " --source ... --target ...");
+                    + " From another terminal: pgferry cutover --dir " + ctx.workDir());
             follow(ctx, pre.source().major());
             summary.fact("change stream stopped at cutover");
             return summary;

@@ -98,7 +98,7 @@ public final class LogicalReplication implements MigrationMethod {
         summary.fact(used.size() + " subscription(s) " + used.get(0).subscription() + (used.size() > 1 ? "..." : "")
                 + " keep replicating after pgferry exits");
         summary.fact("ready for cutover");
-        summary.nextStep("when ready: pgferry cutover --dir " + ctx.workDir() + " --source ... --target ...");
+        summary.nextStep("when ready: pgferry cutover --dir " + ctx.workDir());
         return summary;
     }
 
