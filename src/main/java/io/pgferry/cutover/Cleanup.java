@@ -1,5 +1,6 @@
 package io.pgferry.cutover;
 
+import io.pgferry.cdc.SlotDrop;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.OwnSchema;
@@ -94,7 +95,7 @@ public final class Cleanup {
                 }
                 switch (item.kind()) {
                     case "publication" -> st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(item.name()));
-                    case "replication slot" -> dropSlot(c, item.name());
+                    case "replication slot" -> SlotDrop.drop(c, item.name());
                     case "replication origin" -> {
                         dropOrigin.setString(1, item.name());
                         dropOrigin.execute();
@@ -106,7 +107,7 @@ public final class Cleanup {
             }
             for (String prefix : syncSlotPrefixes) {
                 for (String slot : names(c, "SELECT slot_name FROM pg_replication_slots WHERE slot_name = ? OR slot_name LIKE ?", prefix)) {
-                    dropSlot(c, slot);
+                    SlotDrop.drop(c, slot);
                 }
             }
         } catch (SQLException e) {
@@ -138,38 +139,6 @@ public final class Cleanup {
             return "pg_" + oid + "_sync";
         } catch (SQLException e) {
             throw side.classify(e);
-        }
-    }
-
-    /** A slot still held by a walsender (the subscription's worker just stopped) is released first. */
-    private static void dropSlot(Connection s, String slot) throws SQLException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try (PreparedStatement ps = s.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
-                ps.setString(1, slot);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return;
-                    }
-                    int pid = rs.getInt(1);
-                    if (rs.wasNull()) {
-                        try (PreparedStatement drop = s.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
-                            drop.setString(1, slot);
-                            drop.execute();
-                        }
-                        return;
-                    }
-                    try (PreparedStatement kill = s.prepareStatement("SELECT pg_terminate_backend(?)")) {
-                        kill.setInt(1, pid);
-                        kill.execute();
-                    }
-                }
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
         }
     }
 
