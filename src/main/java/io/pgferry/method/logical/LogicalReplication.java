@@ -58,7 +58,8 @@ public final class LogicalReplication implements MigrationMethod {
         ctx.store().startStep(ctx.runId(), "preflight");
         LogicalPreflight.Result pre;
         try {
-            pre = new LogicalPreflight(ctx.source(), ctx.target(), ctx.progress()::info).run(resuming, options.setReplicaIdentityFull(),
+            pre = new LogicalPreflight(ctx.source(), ctx.target(), ctx.progress()::info,
+                    new io.pgferry.schema.ReplicaIdentityChanges(ctx.store(), ctx.runId())).run(resuming, options.setReplicaIdentityFull(),
                     channels.size());
         } catch (PgferryException e) {
             ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());
