@@ -32,6 +32,20 @@ public record RetainedWal(String slot, Long retainedBytes, String walStatus, Lon
         }
     }
 
+    /** What the source risks without max_slot_wal_keep_size, said the same way by assess and the preflights. */
+    public static final String UNBOUNDED_RISK = "max_slot_wal_keep_size is -1 on the source: a replication slot that nothing reads"
+            + " (a failed or abandoned run) keeps WAL without limit until the disk fills";
+    public static final String UNBOUNDED_FIX = "ALTER SYSTEM SET max_slot_wal_keep_size = '100GB' (or what the WAL disk can spare);"
+            + " SELECT pg_reload_conf(); and run pgferry cleanup for a run you abandon";
+
+    /** True when the server lets a slot retain WAL without limit (max_slot_wal_keep_size = -1, the default). */
+    public static boolean unboundedOn(Connection c) throws SQLException {
+        try (java.sql.Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size'")) {
+            return rs.next() && "-1".equals(rs.getString(1));
+        }
+    }
+
     /** The server already removed WAL the slot needs: it can never be streamed from again. */
     public boolean lost() {
         return "lost".equals(walStatus);

@@ -1,5 +1,6 @@
 package io.pgferry.method.logical;
 
+import io.pgferry.cdc.RetainedWal;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
@@ -46,6 +47,9 @@ final class LogicalPreflight {
             checkWalLevel(si);
             checkSourceCapacity(s, resuming, subscriptions);
             checkReplicationRole(s);
+            if (RetainedWal.unboundedOn(s)) {
+                note.accept("warning: " + RetainedWal.UNBOUNDED_RISK + ". To bound it: " + RetainedWal.UNBOUNDED_FIX);
+            }
             checkTargetCanSubscribe(t, ti);
             if (!resuming) {
                 checkTargetEmpty(t);
