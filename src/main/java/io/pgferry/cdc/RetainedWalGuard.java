@@ -14,7 +14,7 @@ import java.util.Optional;
 
 /**
  * Keeps a run's slot from filling the source's disk. The stream calls {@link #check} from its
- * report step; every few seconds it measures the WAL the slot retains, records it for status,
+ * report step; every two seconds it measures the WAL the slot retains, records it for status,
  * the dashboard and /metrics, warns at half the limit, and at the limit (or when the server has
  * already given the slot's WAL up, wal_status = lost) throws {@link LimitReached}. The stream
  * then closes its connection and calls {@link #dropSlot}: the run cannot be completed from
@@ -30,7 +30,7 @@ public final class RetainedWalGuard {
     public static final long DEFAULT_LIMIT_BYTES = 50L << 30;
     /** The limit in bytes, set by migrate and follow; held by the run until given again. */
     public static final String LIMIT_SETTING = "wal.max_retained_bytes";
-    private static final long CHECK_MILLIS = 5_000;
+    private static final long CHECK_MILLIS = 2_000;
 
     /** The slot retained more than the limit, or its WAL is lost: the stream must stop and the slot go. */
     public static final class LimitReached extends PgferryException {
