@@ -51,6 +51,7 @@ class AssessIT {
             assertThat(ids(report)).contains("cross-major", "sequences", "generated-columns", "partitioned-tables", "materialized-views",
                     "largest-tables", "database-size", "extension-note").doesNotContain("pg_trgm-missing");
             assertThat(report.at("/recommendation/method").asText()).isEqualTo("dump");
+            assertThat(finding(report, "slot-wal-unbounded").get("fix").asText()).contains("max_slot_wal_keep_size");
             assertThat(report.get("bytesPerSecond").asLong()).isPositive();
             assertThat(run.all()).doesNotContain(pair.source().password()).doesNotContain(pair.target().password());
 
