@@ -48,6 +48,7 @@ public final class RetainedWalGuard {
     private final long limitBytes;
     private long lastCheck;
     private boolean warned;
+    private boolean warnedOverLimit;
 
     public RetainedWalGuard(StateStore store, String runId, String slot, Progress progress) {
         this.store = store;
@@ -96,6 +97,24 @@ public final class RetainedWalGuard {
             }
         } else {
             warned = false;
+        }
+    }
+
+    /**
+     * Measures and records like {@link #check}, but stops nothing: while the copy runs, its
+     * workers depend on the slot's snapshot, and the stream that follows applies the limit
+     * at its first measurement. Past the limit it says so once, while there is time to act.
+     */
+    public void observe(Connection source) throws SQLException {
+        try {
+            check(source);
+        } catch (LimitReached e) {
+            if (!warnedOverLimit) {
+                warnedOverLimit = true;
+                progress.warn(e.getMessage().replaceFirst(": pgferry stopped streaming and drops the slot.*", "")
+                        + ": when the copy ends, the stream will stop at once and drop the slot, unless --max-retained-wal is"
+                        + " raised (pgferry follow --max-retained-wal ... after this run stops)");
+            }
         }
     }
 

@@ -94,7 +94,9 @@ public final class CopyAndStream implements MigrationMethod {
             Steps.run(summary, STEP_PUBLICATION, ctx, () -> publish(ctx));
         }
         SchemaSource schema;
-        try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot)) {
+        // the slot retains WAL from its creation on: measured through schema and rows, the long part, until the stream's guard takes over
+        try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot);
+             RetainedWalSampler walSampler = options.follow() ? new RetainedWalSampler(ctx, ctx.run().objectName()) : null) {
             SnapshotCopy.Exclusions exclusions = data.exclusions(snapshot);
             schema = options.dataOnly() ? new ExistingTargetSchema()
                     : new PgDumpSchemaSource(pre.tools(), ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges(),
