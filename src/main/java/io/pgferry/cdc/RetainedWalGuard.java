@@ -34,10 +34,19 @@ public final class RetainedWalGuard {
 
     /** The slot retained more than the limit, or its WAL is lost: the stream must stop and the slot go. */
     public static final class LimitReached extends PgferryException {
-        LimitReached(String message) {
-            super(ErrorCode.FAILED, message, "the target cannot be completed from here: the copy must be redone. Run pgferry cleanup,"
+        private final String reason;
+
+        LimitReached(String reason) {
+            super(ErrorCode.FAILED, reason + ": pgferry stopped streaming and drops the slot so that the source's disk cannot fill",
+                    "the target cannot be completed from here: the copy must be redone. Run pgferry cleanup,"
                     + " empty the target (pgferry rollback), and migrate again with a new --dir; give the stream more room with"
                     + " --max-retained-wal if the source's disk has it, and keep pgferry running while its slot exists");
+            this.reason = reason;
+        }
+
+        /** What happened to the slot, without what the stream does about it. */
+        String reason() {
+            return reason;
         }
     }
 
@@ -79,14 +88,12 @@ public final class RetainedWalGuard {
                 limitBytes > 0 ? limitBytes : null);
         if (wal.lost()) {
             throw new LimitReached("the source removed WAL that replication slot " + slot + " still needed (wal_status lost:"
-                    + " max_slot_wal_keep_size was reached), so the changes in it can never be streamed; pgferry stopped streaming"
-                    + " and drops the slot");
+                    + " max_slot_wal_keep_size was reached), so the changes in it can never be streamed");
         }
         long retained = wal.retainedBytes() == null ? 0 : wal.retainedBytes();
         if (limitBytes > 0 && retained >= limitBytes) {
             throw new LimitReached("replication slot " + slot + " retains " + Units.bytes(retained) + " of WAL on the source,"
-                    + " over the limit of " + Units.bytes(limitBytes) + " (--max-retained-wal): pgferry stopped streaming and"
-                    + " drops the slot so that the source's disk cannot fill");
+                    + " over the limit of " + Units.bytes(limitBytes) + " (--max-retained-wal)");
         }
         if (limitBytes > 0 && retained >= limitBytes / 2) {
             if (!warned) {
@@ -111,8 +118,7 @@ public final class RetainedWalGuard {
         } catch (LimitReached e) {
             if (!warnedOverLimit) {
                 warnedOverLimit = true;
-                progress.warn(e.getMessage().replaceFirst(": pgferry stopped streaming and drops the slot.*", "")
-                        + ": when the copy ends, the stream will stop at once and drop the slot, unless --max-retained-wal is"
+                progress.warn(e.reason() + ": when the copy ends, the stream will stop at once and drop the slot, unless --max-retained-wal is"
                         + " raised (pgferry follow --max-retained-wal ... after this run stops)");
             }
         }
