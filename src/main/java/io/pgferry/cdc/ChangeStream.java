@@ -65,6 +65,7 @@ public final class ChangeStream {
     private final Progress progress;
     private final Config config;
     private final StreamControl control;
+    private final RetainedWalGuard walGuard;
 
     public ChangeStream(Connector source, Connector target, StateStore store, String runId, Progress progress, Config config) {
         this.source = source;
@@ -74,6 +75,7 @@ public final class ChangeStream {
         this.progress = progress;
         this.config = config;
         this.control = new StreamControl(store, runId);
+        this.walGuard = new RetainedWalGuard(store, runId, config.slot(), progress);
     }
 
     /** Streams until a stop is requested (returns normally) or a permanent error (throws, state resumable). */
@@ -100,6 +102,11 @@ public final class ChangeStream {
                     sleep(Retry.standard(progress::retry).delayBefore(failures + 1));
                 }
             }
+        } catch (RetainedWalGuard.LimitReached e) {
+            // the session has closed its replication connection: the slot is free to drop
+            control.state("failed: " + e.getMessage());
+            walGuard.dropSlot(source);
+            throw e;
         } catch (PgferryException e) {
             control.state("failed: " + e.getMessage());
             throw e;
@@ -368,6 +375,7 @@ public final class ChangeStream {
         phase.update(applier.appliedTransactions(), 0);
         phase.detail(String.format(java.util.Locale.ROOT, "lag %s, %.1f s%s", Units.bytes(lagBytes), lagSeconds,
                 idle ? ", caught up" : ""));
+        walGuard.check(info);
     }
 
     private static String text(LogSequenceNumber lsn) {

@@ -88,8 +88,13 @@ public final class CutoverCommand implements Callable<Integer> {
             if (link == null) {
                 return 0;
             }
-            CutoverResult result = new CutoverRunner(source, target, store, run, progress, link, new MigrationFinisher(io.pgferry.method.copy.CopyAndStream.filterOf(store, run)))
-                    .run(new CutoverOptions(mode, maxLag, timeout, checksums));
+            CutoverResult result;
+            try {
+                result = new CutoverRunner(source, target, store, run, progress, link, new MigrationFinisher(io.pgferry.method.copy.CopyAndStream.filterOf(store, run)))
+                        .run(new CutoverOptions(mode, maxLag, timeout, checksums));
+            } catch (RuntimeException e) {
+                throw io.pgferry.method.SlotRetentionNotice.annotate(store, run.id(), e);
+            }
             progress.summary(result.render(targetSpec.toString()));
             if (reverse) {
                 ReverseStream.start(source, target, store, run);

@@ -2,6 +2,7 @@ package io.pgferry.cli;
 
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationOptions;
+import io.pgferry.method.SlotRetentionNotice;
 import io.pgferry.method.copy.CopyAndStream;
 import io.pgferry.monitor.Progress;
 import io.pgferry.pg.ConnectionSpec;
@@ -36,6 +37,9 @@ public final class FollowCommand implements Callable<Integer> {
     @Mixin
     WorkDirOption workDir;
 
+    @Mixin
+    RetainedWalOption retainedWal;
+
     @Override
     public Integer call() {
         try (StateStore store = StateStore.openExisting(workDir.dir())) {
@@ -51,6 +55,7 @@ public final class FollowCommand implements Callable<Integer> {
                 throw new PgferryException(ErrorCode.BAD_INPUT, "the copy of run " + run.id() + " is not finished",
                         "run the same pgferry migrate command again: it finishes the copy, then streams");
             }
+            retainedWal.applyTo(store, run.id());
             Connector source = new Connector("source", sourceSpec);
             Connector target = new Connector("target", targetSpec);
             int major;
@@ -63,7 +68,11 @@ public final class FollowCommand implements Callable<Integer> {
             store.setRunStatus(run.id(), RunRecord.STATUS_RUNNING, "stream", null);
             MigrationContext ctx = new MigrationContext(source, target, store, run, progress,
                     new MigrationOptions(1, Optional.empty(), false, false, false));
-            CopyAndStream.follow(ctx, major);
+            try {
+                CopyAndStream.follow(ctx, major);
+            } catch (RuntimeException e) {
+                throw SlotRetentionNotice.annotate(store, run.id(), e);
+            }
             progress.summary("Change stream stopped on request.");
             return 0;
         }

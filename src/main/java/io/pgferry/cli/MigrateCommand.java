@@ -6,6 +6,7 @@ import io.pgferry.method.MigrationMethod;
 import io.pgferry.method.MigrationOptions;
 import io.pgferry.method.MigrationSummary;
 import io.pgferry.method.RunStarter;
+import io.pgferry.method.SlotRetentionNotice;
 import io.pgferry.method.logical.LogicalReplication;
 import io.pgferry.method.copy.CopyAndStream;
 import io.pgferry.monitor.DashboardServer;
@@ -63,6 +64,9 @@ public final class MigrateCommand implements Callable<Integer> {
     @Mixin
     CopyCliOptions copyOptions;
 
+    @Mixin
+    RetainedWalOption retainedWal;
+
     @Option(names = "--method", required = true, paramLabel = "METHOD",
             description = "How to move the data: ${COMPLETION-CANDIDATES}.")
     Method method;
@@ -104,6 +108,7 @@ public final class MigrateCommand implements Callable<Integer> {
         MigrationOptions options = new MigrationOptions(jobs, Optional.ofNullable(pgBin), clean, keepOwner, keepAcl);
         try (StateStore store = StateStore.open(workDir.dir()); DashboardServer dashboardServer = startDashboard(store)) {
             RunRecord run = RunStarter.startOrResume(store, impl.name(), source, target);
+            retainedWal.applyTo(store, run.id());
             Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
             MigrationContext context = new MigrationContext(new Connector("source", source), new Connector("target", target),
                     store, run, progress, options);
@@ -114,7 +119,7 @@ public final class MigrateCommand implements Callable<Integer> {
                 return 0;
             } catch (RuntimeException e) {
                 store.setRunStatus(run.id(), RunRecord.STATUS_FAILED, null, e.getMessage());
-                throw e;
+                throw SlotRetentionNotice.annotate(store, run.id(), e);
             }
         }
     }

@@ -1,8 +1,11 @@
 package io.pgferry.cutover;
 
+import io.pgferry.cdc.SlotDrop;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.OwnSchema;
+import io.pgferry.schema.ReplicaIdentityChanges;
+import io.pgferry.state.SlotLedger;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 
@@ -23,6 +26,8 @@ import java.util.List;
  * objects stay. Running it again finds nothing and does nothing.
  */
 public final class Cleanup {
+    /** A pattern no slot name matches. */
+    private static final String NO_SLOT = "^$";
     private final Connector source;
     private final Connector target;
     private final StateStore store;
@@ -55,6 +60,12 @@ public final class Cleanup {
                 throw side.classify(e);
             }
         }
+        try (Connection c = source.open()) {
+            new ReplicaIdentityChanges(store, run.id()).restorable(c).forEach(t -> items.add(new CleanupItem("source",
+                    "replica identity", t.displayName() + " (FULL, back to " + t.formerName() + ")")));
+        } catch (SQLException e) {
+            throw source.classify(e);
+        }
         if (new WriteFence(source, store, run.id(), "fence.source").isRaised()) {
             items.add(new CleanupItem("source", "write fence", "default_transaction_read_only"));
         }
@@ -81,11 +92,18 @@ public final class Cleanup {
         }
         dropOnPublisherSide(source, items, sourceSyncSlots);
         dropOnPublisherSide(target, items, targetSyncSlots);
+        new SlotLedger(store, run.id()).removedAll();
+        // only now: the run's publication, which a table with REPLICA IDENTITY NOTHING would break, is gone
+        try (Connection c = source.open()) {
+            new ReplicaIdentityChanges(store, run.id()).restore(c);
+        } catch (SQLException e) {
+            throw source.classify(e);
+        }
         items.forEach(i -> store.event(run.id(), "info", "cleanup removed " + i));
         return items;
     }
 
-    private void dropOnPublisherSide(Connector side, List<CleanupItem> items, List<String> syncSlotPrefixes) {
+    private void dropOnPublisherSide(Connector side, List<CleanupItem> items, List<String> syncSlotPatterns) {
         try (Connection c = side.open(); Statement st = c.createStatement();
              PreparedStatement dropOrigin = c.prepareStatement("SELECT pg_replication_origin_drop(roname) FROM pg_replication_origin WHERE roname = ?")) {
             for (CleanupItem item : items) {
@@ -94,7 +112,7 @@ public final class Cleanup {
                 }
                 switch (item.kind()) {
                     case "publication" -> st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(item.name()));
-                    case "replication slot" -> dropSlot(c, item.name());
+                    case "replication slot" -> SlotDrop.drop(c, item.name());
                     case "replication origin" -> {
                         dropOrigin.setString(1, item.name());
                         dropOrigin.execute();
@@ -104,9 +122,18 @@ public final class Cleanup {
                     default -> { }
                 }
             }
-            for (String prefix : syncSlotPrefixes) {
-                for (String slot : names(c, "SELECT slot_name FROM pg_replication_slots WHERE slot_name = ? OR slot_name LIKE ?", prefix)) {
-                    dropSlot(c, slot);
+            for (String pattern : syncSlotPatterns) {
+                List<String> slots = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("SELECT slot_name FROM pg_replication_slots WHERE slot_name ~ ?")) {
+                    ps.setString(1, pattern);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            slots.add(rs.getString(1));
+                        }
+                    }
+                }
+                for (String slot : slots) {
+                    SlotDrop.drop(c, slot);
                 }
             }
         } catch (SQLException e) {
@@ -116,8 +143,10 @@ public final class Cleanup {
 
     /**
      * Detaches the subscription from its slot and drops it, without needing the target to reach
-     * the source; the slots are then dropped from here. Returns the prefix of the table-sync
-     * slots it may have left on the source (pg_&lt;subscription oid&gt;_sync).
+     * the source; the slots are then dropped from here. Returns a pattern of the table-sync slots
+     * it may have left on the publisher: pg_&lt;subscription oid&gt;_sync_&lt;table oid&gt;_&lt;the
+     * subscriber's system identifier&gt; (PostgreSQL 14+; 13's were temporary). The oid alone
+     * could name another subscriber's subscription, so the identifier is part of the match.
      */
     private String dropSubscription(Connector side, String name) {
         try (Connection t = side.open(); Statement st = t.createStatement()) {
@@ -126,50 +155,32 @@ public final class Cleanup {
                 ps.setString(1, name);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
-                        return "pg_none";
+                        return NO_SLOT;
                     }
                     oid = rs.getLong(1);
                 }
             }
+            String systemId = systemIdentifier(t);
             String sub = Identifiers.quote(name);
             st.execute("ALTER SUBSCRIPTION " + sub + " DISABLE");
             st.execute("ALTER SUBSCRIPTION " + sub + " SET (slot_name = NONE)");
             st.execute("DROP SUBSCRIPTION " + sub);
-            return "pg_" + oid + "_sync";
+            return systemId == null ? NO_SLOT : "^pg_" + oid + "_sync_[0-9]+_" + systemId + "$";
         } catch (SQLException e) {
             throw side.classify(e);
         }
     }
 
-    /** A slot still held by a walsender (the subscription's worker just stopped) is released first. */
-    private static void dropSlot(Connection s, String slot) throws SQLException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try (PreparedStatement ps = s.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
-                ps.setString(1, slot);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return;
-                    }
-                    int pid = rs.getInt(1);
-                    if (rs.wasNull()) {
-                        try (PreparedStatement drop = s.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
-                            drop.setString(1, slot);
-                            drop.execute();
-                        }
-                        return;
-                    }
-                    try (PreparedStatement kill = s.prepareStatement("SELECT pg_terminate_backend(?)")) {
-                        kill.setInt(1, pid);
-                        kill.execute();
-                    }
-                }
+    /** The server's system identifier, or null when the role may not read it (its table-sync slots are then left). */
+    private static String systemIdentifier(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            if ("42501".equals(e.getSQLState())) {
+                return null;
             }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            throw e;
         }
     }
 

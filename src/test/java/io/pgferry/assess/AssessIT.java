@@ -53,6 +53,7 @@ class AssessIT {
                     .as("built-in C functions (pg_catalog's conversions, snowball) are never findings").doesNotContain("custom-c-functions");
             assertThat(finding(report, "table-without-primary-key").get("items").get(0).asText()).isEqualTo("public.audit_log");
             assertThat(report.at("/recommendation/method").asText()).isEqualTo("dump");
+            assertThat(finding(report, "slot-wal-unbounded").get("fix").asText()).contains("max_slot_wal_keep_size");
             assertThat(report.get("bytesPerSecond").asLong()).isPositive();
             assertThat(run.all()).doesNotContain(pair.source().password()).doesNotContain(pair.target().password());
 

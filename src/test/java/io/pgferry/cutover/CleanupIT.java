@@ -27,6 +27,13 @@ class CleanupIT {
             String[] conn = {"--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()};
             CliRun migrate = CliRun.of(concat(new String[]{"migrate", "--method", "logical", "--ready-lag", "PT5S"}, conn));
             assertThat(migrate.exitCode()).as(migrate.all()).isZero();
+            // table-sync slots a subscription of the same oid left: this target's, and another target's (another system identifier)
+            long subOid = count(pair, false, "SELECT oid FROM pg_subscription");
+            String targetSystem = text(pair, false, "SELECT system_identifier::text FROM pg_control_system()");
+            String ours = "pg_" + subOid + "_sync_16385_" + targetSystem;
+            String foreign = "pg_" + subOid + "_sync_16385_" + (targetSystem.equals("7000000000000000001") ? "7000000000000000002" : "7000000000000000001");
+            PgFixture.exec(pair.source(), "app", "SELECT pg_create_logical_replication_slot('" + ours + "', 'pgoutput')",
+                    "SELECT pg_create_logical_replication_slot('" + foreign + "', 'pgoutput')");
             CliRun cut = CliRun.of(concat(new String[]{"cutover"}, conn));
             assertThat(cut.exitCode()).as(cut.all()).isZero();
 
@@ -42,8 +49,10 @@ class CleanupIT {
             assertThat(count(pair, false, "SELECT count(*) FROM pg_subscription")).isZero();
             assertThat(count(pair, false, "SELECT count(*) FROM pg_replication_origin")).isZero();
             assertThat(count(pair, true, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'pgferry%'")).isZero();
-            assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots WHERE slot_name NOT IN ('other_slot', 'pgferry_otherrun')")).isZero();
-            assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots")).as("other slots survive").isEqualTo(2);
+            assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots WHERE slot_name NOT IN ('other_slot', 'pgferry_otherrun', '"
+                    + foreign + "')")).isZero();
+            assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots")).as("other slots survive, another target's sync slot too")
+                    .isEqualTo(3);
             assertThat(count(pair, true, "SELECT count(*) FROM pg_publication WHERE pubname = 'mine'")).isEqualTo(1);
             PgFixture.exec(pair.source(), "app", "INSERT INTO t VALUES (1000)"); // fence lifted
 
@@ -142,6 +151,14 @@ class CleanupIT {
              ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    private static String text(ClusterPair pair, boolean source, String sql) throws Exception {
+        try (Connection c = PgFixture.connect(source ? pair.source() : pair.target(), "app"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -7,6 +7,8 @@ import io.pgferry.copy.SourceTable;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PreflightException;
 import io.pgferry.schema.ReplicaIdentity;
+import io.pgferry.schema.ReplicaIdentityChanges;
+import io.pgferry.state.SlotLedger;
 import org.postgresql.replication.LogSequenceNumber;
 import io.pgferry.copy.SnapshotExport;
 import io.pgferry.method.MigrationContext;
@@ -92,7 +94,9 @@ public final class CopyAndStream implements MigrationMethod {
             Steps.run(summary, STEP_PUBLICATION, ctx, () -> publish(ctx));
         }
         SchemaSource schema;
-        try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot)) {
+        // the slot retains WAL from its creation on: measured through schema and rows, the long part, until the stream's guard takes over
+        try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot);
+             RetainedWalSampler walSampler = options.follow() ? new RetainedWalSampler(ctx, ctx.run().objectName()) : null) {
             SnapshotCopy.Exclusions exclusions = data.exclusions(snapshot);
             schema = options.dataOnly() ? new ExistingTargetSchema()
                     : new PgDumpSchemaSource(pre.tools(), ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges(),
@@ -170,6 +174,11 @@ public final class CopyAndStream implements MigrationMethod {
         LogSequenceNumber start = ctx.store().setting(ctx.runId(), SLOT_LSN_SETTING).map(LogSequenceNumber::valueOf)
                 .orElseThrow(() -> new PgferryException(ErrorCode.BAD_INPUT, "run " + ctx.runId() + " has no replication slot",
                         "it was copied with --no-follow: there is no change stream to follow"));
+        if (new SlotLedger(ctx.store(), ctx.runId()).entries().stream().anyMatch(SlotLedger.Entry::dropped)) {
+            throw new PgferryException(ErrorCode.BAD_INPUT, "the replication slot of run " + ctx.runId() + " was dropped because it"
+                    + " retained more WAL than allowed (see pgferry status): there is no change stream to follow",
+                    "the copy must be redone: run pgferry cleanup, empty the target (pgferry rollback), and migrate again with a new --dir");
+        }
         new StreamControl(ctx.store(), ctx.runId()).clearStopRequest();
         new ChangeStream(ctx.source(), ctx.target(), ctx.store(), ctx.runId(), ctx.progress(),
                 new ChangeStream.Config(name, name, name, start, SnapshotCopy.tableLsns(ctx.store(), ctx.runId()), sourceMajor,
@@ -199,8 +208,9 @@ public final class CopyAndStream implements MigrationMethod {
                         "add primary keys, or pass --set-replica-identity-full (pgferry runs "
                                 + keyless.get(0).fix() + " and the like), or exclude them with --exclude-table");
             }
+            ReplicaIdentityChanges changes = new ReplicaIdentityChanges(ctx.store(), ctx.runId());
             for (ReplicaIdentity.Keyless k : keyless) {
-                st.execute(k.fix());
+                changes.setFull(st, k);
                 ctx.progress().info("set REPLICA IDENTITY FULL on " + k.displayName());
             }
             String name = ctx.run().objectName();
@@ -231,6 +241,7 @@ public final class CopyAndStream implements MigrationMethod {
         ctx.store().startStep(ctx.runId(), STEP_SNAPSHOT);
         dropUnusedSlot(ctx, slot);
         SnapshotExport e = SnapshotExport.create(ctx.source(), SnapshotExport.Kind.SLOT, slot, pre.source().major());
+        new SlotLedger(ctx.store(), ctx.runId()).created(slot);
         ctx.store().putSetting(ctx.runId(), SLOT_LSN_SETTING, e.consistentPoint().orElseThrow().asString());
         ctx.store().finishStep(ctx.runId(), STEP_SNAPSHOT, "slot " + slot + " at " + e.consistentPoint().orElseThrow().asString());
         return e;

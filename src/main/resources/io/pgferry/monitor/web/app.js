@@ -89,6 +89,22 @@
     setText('lag-seconds', l ? l.lagSeconds.toFixed(1) + ' s' : (s.run.method === 'dump' ? 'no change stream with method dump' : ''));
     setText('applied-lsn', l ? l.appliedLsn : '-'); setText('source-lsn', l ? l.sourceLsn : '-');
     setText('applied-xacts', l ? l.appliedTransactions : '-');
+    renderSlots(s);
+  }
+
+  /** The WAL the run's slots keep on the source: what fills its disk when the stream stalls. */
+  function renderSlots(s) {
+    const box = $('slot-wal');
+    const slots = s.slots || [];
+    box.hidden = slots.length === 0;
+    box.dataset.value = slots.reduce((sum, x) => sum + (x.retainedBytes || 0), 0);
+    box.classList.toggle('error', slots.some(x => x.dropped || x.walStatus === 'lost'
+        || (x.limitBytes && x.retainedBytes >= x.limitBytes / 2)));
+    box.textContent = slots.map(x => x.dropped ? 'slot ' + x.slot + ' dropped (retained too much WAL): redo the copy'
+        : 'slot ' + x.slot + ' retains ' + (x.retainedBytes === null ? '-' : bytes(x.retainedBytes)) + ' of WAL'
+          + (x.walStatus ? ' (' + x.walStatus + ')' : '')
+          + (x.limitBytes ? ', limit ' + bytes(x.limitBytes) : '')
+          + (x.safeWalSize === null ? ', no max_slot_wal_keep_size' : ', ' + bytes(x.safeWalSize) + ' safe')).join(' · ');
   }
 
   function renderNext(s) {
