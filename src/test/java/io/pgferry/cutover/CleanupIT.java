@@ -67,7 +67,7 @@ class CleanupIT {
             try (Connection s = PgFixture.connect(pair.source(), "app")) {
                 sourceBefore = io.pgferry.testing.DatabaseDigest.of(s);
             }
-            CliRun rollback = CliRun.of(concat(new String[]{"rollback"}, conn));
+            CliRun rollback = CliRun.of(concat(new String[]{"rollback", "--yes"}, conn));
             assertThat(rollback.exitCode()).as(rollback.all()).isZero();
             assertThat(count(pair, false, "SELECT count(*) FROM pg_subscription")).isZero();
             assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots")).isZero();
@@ -82,7 +82,7 @@ class CleanupIT {
             String[] conn = {"--dir", work2.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()};
             assertThat(CliRun.of(concat(new String[]{"migrate", "--method", "logical", "--ready-lag", "PT5S"}, conn)).exitCode()).isZero();
             assertThat(CliRun.of(concat(new String[]{"cutover"}, conn)).exitCode()).isZero();
-            CliRun refused = CliRun.of(concat(new String[]{"rollback"}, conn));
+            CliRun refused = CliRun.of(concat(new String[]{"rollback", "--yes"}, conn));
             assertThat(refused.exitCode()).isEqualTo(2);
             assertThat(refused.err()).contains("was cut over").contains("would lose them");
         }
@@ -106,7 +106,7 @@ class CleanupIT {
                     "UPDATE products SET price = price + 1 WHERE id <= 5", "DELETE FROM audit_log WHERE ctid IN (SELECT ctid FROM audit_log LIMIT 3)",
                     "INSERT INTO orders (id, customer_id, status, placed_at, invoice_no) VALUES (9999999, 1, 'paid', now(), nextval('invoice_no_seq'))");
 
-            CliRun rollback = CliRun.of(concat(new String[]{"rollback"}, conn));
+            CliRun rollback = CliRun.of(concat(new String[]{"rollback", "--yes"}, conn));
             assertThat(rollback.exitCode()).as(rollback.all()).isZero();
             assertThat(rollback.out()).contains("Rolled back to the source");
             try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {

@@ -380,7 +380,7 @@ class CopyStreamIT {
             }
             // the application now writes to the new primary; rollback must bring those writes home
             PgFixture.exec(pair.target(), "app", "UPDATE t SET v = 42 WHERE id = 42", "INSERT INTO t VALUES (1001, 7)", "SELECT nextval('s')");
-            CliRun back = CliRun.of("rollback", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            CliRun back = CliRun.of("rollback", "--yes", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
             assertThat(back.exitCode()).as(back.all()).isZero();
             try (Connection s = PgFixture.connect(pair.source(), "app")) {
                 assertThat(scalar(s, "SELECT v FROM t WHERE id = 42")).isEqualTo(42);
