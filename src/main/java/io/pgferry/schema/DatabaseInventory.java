@@ -38,7 +38,7 @@ public final class DatabaseInventory {
             + " UNION ALL SELECT 'pg_publication'::regclass, oid FROM pg_publication"
             + " UNION ALL SELECT 'pg_largeobject'::regclass, oid FROM pg_largeobject_metadata)"
             + " SELECT i.type, i.identity FROM objs o, LATERAL pg_identify_object(o.classid, o.objid, 0) i"
-            + " WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype IN ('e','i'))";
+            + " WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid AND d.objsubid = 0 AND d.deptype IN ('e','i'))";
 
     private DatabaseInventory() {
     }
