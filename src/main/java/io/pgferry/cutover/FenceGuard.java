@@ -1,6 +1,7 @@
 package io.pgferry.cutover;
 
 import java.io.PrintStream;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -21,7 +22,7 @@ final class FenceGuard implements AutoCloseable {
     private final Thread hook;
 
     /**
-     * @param what names the fence in messages, e.g. "the write fence on the source"
+     * @param what       names the fence in messages, e.g. "the write fence on the source"
      * @param warn       where the cutover's own error path reports (the hook writes to stderr: the console may be gone)
      * @param liftedNote what the error path says once the fence is lifted
      */
@@ -52,7 +53,7 @@ final class FenceGuard implements AutoCloseable {
             return;
         }
         boolean wasRaised = raisedOrUnknown();
-        java.util.Optional<String> problem = liftOnce(null, "");
+        Optional<String> problem = liftOnce(null, "");
         if (problem.isPresent()) {
             warn.accept(problem.get());
         } else if (wasRaised) {
@@ -69,21 +70,21 @@ final class FenceGuard implements AutoCloseable {
     }
 
     /** Lifts the fence if nobody has yet; returns what went wrong, or prints it to {@code out} when given. */
-    private java.util.Optional<String> liftOnce(PrintStream out, String prefix) {
+    private Optional<String> liftOnce(PrintStream out, String prefix) {
         if (!settled.compareAndSet(false, true)) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         String problem;
         try {
             if (!fence.isRaised()) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             fence.lift();
             if (out != null) {
                 out.println(prefix + what + " is lifted");
                 out.flush();
             }
-            return java.util.Optional.empty();
+            return Optional.empty();
         } catch (RuntimeException e) {
             problem = prefix + "could not lift " + what + " (" + e.getMessage() + "); the database stays read-only for new sessions"
                     + " until you run, as its owner: " + liftSqlOrReset() + "  (or pgferry cleanup)";
@@ -92,7 +93,7 @@ final class FenceGuard implements AutoCloseable {
             out.println(problem);
             out.flush();
         }
-        return java.util.Optional.of(problem);
+        return Optional.of(problem);
     }
 
     private String liftSqlOrReset() {

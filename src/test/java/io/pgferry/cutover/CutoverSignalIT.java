@@ -13,6 +13,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,8 +28,10 @@ class CutoverSignalIT {
         Path work = dir.resolve("work");
         try (ClusterPair pair = PgFixture.pair(15, 18)) {
             PgFixture.exec(pair.source(), "app", "CREATE TABLE t (id int PRIMARY KEY)", "INSERT INTO t SELECT generate_series(1, 100)");
-            String[] conn = {"--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()};
-            CliRun migrate = CliRun.of(concat(new String[]{"migrate", "--method", "logical", "--ready-lag", "PT5S"}, conn));
+            List<String> conn = List.of("--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            List<String> migrateArgs = new ArrayList<>(List.of("migrate", "--method", "logical", "--ready-lag", "PT5S"));
+            migrateArgs.addAll(conn);
+            CliRun migrate = CliRun.of(migrateArgs.toArray(String[]::new));
             assertThat(migrate.exitCode()).as(migrate.all()).isZero();
 
             // the target's apply waits behind this lock, so the cutover waits in its drain with the fence up
@@ -37,8 +41,9 @@ class CutoverSignalIT {
                 PgFixture.exec(pair.source(), "app", "INSERT INTO t VALUES (1000)");
 
                 Path log = dir.resolve("cutover.log");
-                Process cutover = new ProcessBuilder(concat(new String[]{"java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString(),
-                        "cutover"}, conn)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                List<String> command = new ArrayList<>(List.of("java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString(), "cutover"));
+                command.addAll(conn);
+                Process cutover = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
                 try {
                     awaitDrain(work.resolve("state.db"), cutover, log);
                     assertThat(readOnlySetting(pair)).as("fenced while draining").isEqualTo(1);
@@ -77,11 +82,5 @@ class CutoverSignalIT {
             rs.next();
             return rs.getLong(1);
         }
-    }
-
-    private static String[] concat(String[] a, String[] b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }
