@@ -2,6 +2,7 @@ package io.pgferry.cutover;
 
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.Identifiers;
+import io.pgferry.pg.OwnSchema;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 
@@ -16,8 +17,9 @@ import java.util.List;
 /**
  * Removes what one run created, on both sides: subscriptions and replication origins on the
  * target, publications and replication slots on the source (with the table-sync slots of its
- * subscriptions), the write fences (the source's after a cutover only when asked) and the
- * reverse stream's apply role. Objects are matched by this run's exact name
+ * subscriptions), the run's own schemas (state such as the stream's applied position), the
+ * write fences (the source's after a cutover only when asked) and the reverse stream's apply
+ * role. Objects are matched by this run's exact name
  * ({@code pgferry_<run id>}, or that name followed by '_'), so other runs' and other tools'
  * objects stay. Running it again finds nothing and does nothing.
  */
@@ -66,6 +68,8 @@ public final class Cleanup {
                         .forEach(n -> items.add(new CleanupItem(side.role(), "replication slot", n)));
                 names(c, "SELECT roname FROM pg_replication_origin WHERE roname = ? OR roname LIKE ?", name)
                         .forEach(n -> items.add(new CleanupItem(side.role(), "replication origin", n)));
+                names(c, "SELECT nspname FROM pg_namespace n WHERE (nspname = ? OR nspname LIKE ?) AND NOT " + OwnSchema.notOwn("n.oid"), name)
+                        .forEach(n -> items.add(new CleanupItem(side.role(), "schema", n)));
             } catch (SQLException e) {
                 throw side.classify(e);
             }
@@ -119,6 +123,8 @@ public final class Cleanup {
                         dropOrigin.setString(1, item.name());
                         dropOrigin.execute();
                     }
+                    // named after this run and marked as pgferry's: all in it is the run's state
+                    case "schema" -> st.execute("DROP SCHEMA IF EXISTS " + Identifiers.quote(item.name()) + " CASCADE");
                     default -> { }
                 }
             }

@@ -100,7 +100,7 @@ public final class StatusReader {
 
     private List<StatusReport.TableState> tables(String runId) {
         return store.query("SELECT schema_name, table_name, sum(CASE WHEN lower(status) = 'done' THEN 1 ELSE 0 END),"
-                        + " max(parts_total), sum(rows), sum(bytes), group_concat(DISTINCT lower(status)), max(lsn)"
+                        + " max(parts_total), sum(rows), sum(bytes), group_concat(DISTINCT lower(status)), group_concat(DISTINCT lsn)"
                         + " FROM table_part WHERE run_id = ? GROUP BY schema_name, table_name ORDER BY schema_name, table_name",
                 rs -> {
                     int done = rs.getInt(3);
@@ -109,7 +109,7 @@ public final class StatusReader {
                     String status = done >= total ? "done" : statuses.contains("failed") ? "failed"
                             : statuses.contains(",") || statuses.contains("running") || done > 0 ? "copying" : statuses;
                     return new StatusReport.TableState(rs.getString(1), rs.getString(2), done, total, rs.getLong(5), rs.getLong(6),
-                            status, rs.getString(8));
+                            status, io.pgferry.pg.Lsns.latest(rs.getString(8)));
                 }, runId);
     }
 

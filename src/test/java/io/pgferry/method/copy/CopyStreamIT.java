@@ -90,7 +90,7 @@ class CopyStreamIT {
     }
 
     /** The schema as a team with its own migrations would make it on the target: shop.sql's, emptied. */
-    private static void emptyTheTargetsTables(ClusterPair pair) {
+    static void emptyTheTargetsTables(ClusterPair pair) {
         PgFixture.exec(pair.target(), "app", "DO $$ BEGIN EXECUTE (SELECT 'TRUNCATE ' || string_agg(oid::regclass::text, ', ') FROM pg_class"
                 + " WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition); END $$",
                 "REFRESH MATERIALIZED VIEW daily_revenue");
@@ -132,7 +132,7 @@ class CopyStreamIT {
                     p.destroyForcibly().waitFor();
                 }
             }
-            assertSameData(pair);
+            assertSameData(pair, work);
         }
     }
 
@@ -452,7 +452,7 @@ class CopyStreamIT {
                 "--target", pair.targetUri()));
         args.addAll(List.of(options));
         CliRun cut = CliRun.of(args.toArray(String[]::new));
-        assertThat(cut.exitCode()).as(cut.all() + "\n" + logs(work)).isZero();
+        assertThat(cut.exitCode()).as(() -> cut.all() + "\n" + diagnostics(pair, work)).isZero();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the stream ends after cutover").isTrue();
     }
 
@@ -478,9 +478,14 @@ class CopyStreamIT {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve(logName + ".log").toFile()).start();
     }
 
-    private static void assertSameData(ClusterPair pair) throws Exception {
+    static void assertSameData(ClusterPair pair) throws Exception {
+        assertSameData(pair, null);
+    }
+
+    /** Same rows on both sides; else fails with what is needed to tell why: the logs, the target's origins, the source's slots. */
+    static void assertSameData(ClusterPair pair, Path work) throws Exception {
         try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
-            assertThat(DatabaseDigest.ofTables(t)).isEqualTo(DatabaseDigest.ofTables(s));
+            assertThat(DatabaseDigest.ofTables(t)).as(() -> diagnostics(pair, work)).isEqualTo(DatabaseDigest.ofTables(s));
             if (scalar(s, "SELECT count(*) FROM pg_class WHERE relname = 'invoice_no_seq'") > 0) {
                 assertThat(scalar(t, "SELECT last_value FROM invoice_no_seq"))
                         .isGreaterThanOrEqualTo(scalar(s, "SELECT coalesce(max(invoice_no), 0) FROM orders"));
@@ -489,9 +494,48 @@ class CopyStreamIT {
     }
 
     static Process start(Path work, String logName, String... args) throws Exception {
+        return start(work, logName, Map.of(), args);
+    }
+
+    /** Starts pgferry as a process of its own with {@code env} added to its environment (a fault point to halt at, say). */
+    static Process start(Path work, String logName, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve(logName + ".log").toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve(logName + ".log").toFile());
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    /** The state of both servers' replication bookkeeping and every pgferry log, for a failure message. */
+    static String diagnostics(ClusterPair pair, Path work) {
+        StringBuilder out = new StringBuilder("replication state and logs:\n");
+        try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+            out.append(rows(t, "SELECT external_id, remote_lsn, local_lsn FROM pg_replication_origin_status"));
+            out.append(rows(t, "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    + " WHERE c.relname = 'apply_progress'"));
+            out.append(rows(s, "SELECT slot_name, restart_lsn, confirmed_flush_lsn, active_pid FROM pg_replication_slots"));
+            out.append(rows(s, "SELECT pg_current_wal_lsn()"));
+            if (work != null) {
+                out.append(logs(work));
+            }
+        } catch (Exception e) {
+            out.append("(diagnostics failed: ").append(e).append(")\n");
+        }
+        return out.toString();
+    }
+
+    private static String rows(Connection c, String sql) throws Exception {
+        StringBuilder out = new StringBuilder(sql).append('\n');
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                for (int i = 1; i <= n; i++) {
+                    out.append(i > 1 ? " | " : "  ").append(rs.getString(i));
+                }
+                out.append('\n');
+            }
+        }
+        return out.toString();
     }
 
     static String log(Path work, String logName) throws Exception {
