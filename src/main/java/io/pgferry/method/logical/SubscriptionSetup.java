@@ -165,7 +165,10 @@ final class SubscriptionSetup {
                 + " FROM pg_partition_tree(c.oid) p)::bigint ELSE pg_total_relation_size(c.oid) END AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 + " WHERE c.relkind IN ('r','p') AND NOT c.relispartition AND c.relpersistence = 'p'"
                 + " AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
-                + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') ORDER BY 3 DESC, 1, 2";
+                + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')"
+                // pgferry's own state (the copy stream's applied position on the old target) is not the user's: a reverse
+                // stream publishing it would subscribe the old source to a table it lacks
+                + " AND " + io.pgferry.pg.OwnSchema.notOwn("n.oid") + " ORDER BY 3 DESC, 1, 2";
         try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
                 out.add(new String[]{Identifiers.qualified(rs.getString(1), rs.getString(2)), Long.toString(rs.getLong(3))});

@@ -364,7 +364,7 @@ class CopyStreamIT {
                     PgFixture.exec(pair.source(), "app", "UPDATE t SET v = 1 WHERE id = 1");
                     CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
                             "--timeout", "4s", "--max-lag", "1h");
-                    assertThat(cut.exitCode()).isEqualTo(1);
+                    assertThat(cut.exitCode()).as(cut.all()).isEqualTo(1);
                     assertThat(cut.err()).contains("did not catch up within");
                     assertThat(cut.all()).contains("fence on the source is lifted");
                     PgFixture.exec(pair.source(), "app", "UPDATE t SET v = 2 WHERE id = 2"); // writable again
