@@ -129,6 +129,8 @@ public final class ChangeStream {
     private boolean session() throws Exception {
         // a batch of one table's inserts goes as multi-row INSERTs (pgjdbc rewrites them): one statement for many rows
         try (Connection apply = target.open(Map.of("reWriteBatchedInserts", "true")); Connection info = source.open()) {
+            // a cutover's fence ends the source's client sessions, but spares this one by its PID
+            io.pgferry.state.PgferrySessions.register(store, runId, source.role(), info);
             OriginTracker origin = new OriginTracker(apply, config.origin());
             OriginTracker.Start attached = onTarget(origin::attach);
             LogSequenceNumber applied = attached.committed();

@@ -3,6 +3,7 @@ package io.pgferry.cli;
 import io.pgferry.cutover.CutoverOptions;
 import io.pgferry.cutover.CutoverResult;
 import io.pgferry.cutover.CutoverRunner;
+import io.pgferry.cutover.FenceExemption;
 import io.pgferry.cutover.MigrationFinisher;
 import io.pgferry.cutover.ReplicationLink;
 import io.pgferry.method.logical.ReverseStream;
@@ -87,6 +88,9 @@ public final class CutoverCommand implements Callable<Integer> {
             };
             if (link == null) {
                 return 0;
+            }
+            if (reverse) {
+                FenceExemption.requirePossible(source);
             }
             CutoverResult result;
             try {

@@ -20,8 +20,9 @@ import java.util.List;
 /**
  * Removes what one run created, on both sides: subscriptions and replication origins on the
  * target, publications and replication slots on the source (with the table-sync slots of its
- * subscriptions), the run's own schemas (state such as the stream's applied position), and the
- * write fence. Objects are matched by this run's exact name
+ * subscriptions), the run's own schemas (state such as the stream's applied position), the
+ * write fences (the source's after a cutover only when asked) and the reverse stream's apply
+ * role. Objects are matched by this run's exact name
  * ({@code pgferry_<run id>}, or that name followed by '_'), so other runs' and other tools'
  * objects stay. Running it again finds nothing and does nothing.
  */
@@ -33,11 +34,29 @@ public final class Cleanup {
     private final StateStore store;
     private final RunRecord run;
 
+    private final boolean unfenceSource;
+
     public Cleanup(Connector source, Connector target, StateStore store, RunRecord run) {
+        this(source, target, store, run, false);
+    }
+
+    /** @param unfenceSource lift the source's fence even after a cutover (by default the old source stays read-only) */
+    public Cleanup(Connector source, Connector target, StateStore store, RunRecord run, boolean unfenceSource) {
         this.source = source;
         this.target = target;
         this.store = store;
         this.run = run;
+        this.unfenceSource = unfenceSource;
+    }
+
+    /**
+     * After a cutover the old source keeps its fence: a stray application instance still pointed
+     * at it would otherwise write there unnoticed. Before a cutover (or after switching back)
+     * the source is the live database and its fence, if any, is a leftover to lift.
+     */
+    public boolean keepsSourceFence() {
+        return !unfenceSource && store.setting(run.id(), "cutover.done_at").isPresent()
+                && new WriteFence(source, store, run.id(), "fence.source").isRaised();
     }
 
     /** What a cleanup would remove now, on both sides (a reverse stream puts a subscription on the source). */
@@ -66,7 +85,8 @@ public final class Cleanup {
         } catch (SQLException e) {
             throw source.classify(e);
         }
-        if (new WriteFence(source, store, run.id(), "fence.source").isRaised()) {
+        FenceExemption.recorded(store, run).ifPresent(role -> items.add(new CleanupItem("source", "role", role)));
+        if (new WriteFence(source, store, run.id(), "fence.source").isRaised() && !keepsSourceFence()) {
             items.add(new CleanupItem("source", "write fence", "default_transaction_read_only"));
         }
         if (new WriteFence(target, store, run.id(), "fence.target").isRaised()) {
@@ -78,7 +98,9 @@ public final class Cleanup {
     /** Removes everything {@link #plan()} finds; returns what was removed. */
     public List<CleanupItem> run() {
         List<CleanupItem> items = plan();
-        new WriteFence(source, store, run.id(), "fence.source").lift();
+        if (!keepsSourceFence()) {
+            new WriteFence(source, store, run.id(), "fence.source").lift();
+        }
         new WriteFence(target, store, run.id(), "fence.target").lift();
         FenceExemption.remove(source, store, run);
         List<String> sourceSyncSlots = new ArrayList<>();
@@ -90,6 +112,8 @@ public final class Cleanup {
                 (onTarget ? sourceSyncSlots : targetSyncSlots).add(dropSubscription(onTarget ? target : source, item.name()));
             }
         }
+        // the apply role owned the reverse subscription, gone now
+        FenceExemption.dropRole(source, store, run);
         dropOnPublisherSide(source, items, sourceSyncSlots);
         dropOnPublisherSide(target, items, targetSyncSlots);
         new SlotLedger(store, run.id()).removedAll();

@@ -1,8 +1,10 @@
 package io.pgferry.method;
 
 import io.pgferry.pg.ConnectionSpec;
+import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PreflightException;
+import io.pgferry.schema.TargetBaseline;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 
@@ -18,7 +20,11 @@ public final class RunStarter {
     public static RunRecord startOrResume(StateStore store, String method, ConnectionSpec source, ConnectionSpec target) {
         var existing = store.currentRun();
         if (existing.isEmpty()) {
-            return store.createRun(method, source.toString(), target.toString());
+            // before the run exists and before anything touches the target: what rollback must never drop
+            var baseline = TargetBaseline.read(new Connector("target", target));
+            RunRecord run = store.createRun(method, source.toString(), target.toString());
+            TargetBaseline.record(store, run.id(), baseline);
+            return run;
         }
         RunRecord run = existing.get();
         if (!run.method().equals(method) || !run.source().equals(source.toString()) || !run.target().equals(target.toString())) {

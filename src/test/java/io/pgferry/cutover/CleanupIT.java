@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CleanupIT {
 
@@ -40,8 +41,8 @@ class CleanupIT {
             CliRun dry = CliRun.of(concat(new String[]{"cleanup", "--dry-run"}, conn));
             assertThat(dry.exitCode()).as(dry.all()).isZero();
             assertThat(dry.out()).contains("would remove target subscription pgferry_").contains("would remove source publication pgferry_")
-                    .contains("would remove source replication slot pgferry_").contains("would remove source write fence")
-                    .doesNotContain("other");
+                    .contains("would remove source replication slot pgferry_").doesNotContain("would remove source write fence")
+                    .contains("The source would stay fenced read-only").doesNotContain("other");
             assertThat(count(pair, true, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'pgferry%'")).isEqualTo(1);
 
             CliRun clean = CliRun.of(concat(new String[]{"cleanup"}, conn));
@@ -54,11 +55,14 @@ class CleanupIT {
             assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots")).as("other slots survive, another target's sync slot too")
                     .isEqualTo(3);
             assertThat(count(pair, true, "SELECT count(*) FROM pg_publication WHERE pubname = 'mine'")).isEqualTo(1);
-            PgFixture.exec(pair.source(), "app", "INSERT INTO t VALUES (1000)"); // fence lifted
+            assertThat(clean.out()).contains("The source stays fenced read-only").contains("--unfence-source");
+            assertThatThrownBy(() -> PgFixture.exec(pair.source(), "app", "INSERT INTO t VALUES (1000)"))
+                    .as("after a cutover, cleanup keeps the old source read-only").hasMessageContaining("read-only");
 
-            CliRun again = CliRun.of(concat(new String[]{"cleanup", "--remove-work-dir"}, conn));
+            CliRun again = CliRun.of(concat(new String[]{"cleanup", "--unfence-source", "--remove-work-dir"}, conn));
             assertThat(again.exitCode()).as(again.all()).isZero();
-            assertThat(again.out()).contains("nothing to clean up");
+            assertThat(again.out()).contains("removed source write fence").doesNotContain("stays fenced");
+            PgFixture.exec(pair.source(), "app", "INSERT INTO t VALUES (1000)"); // fence lifted on request
             assertThat(Files.exists(work)).isFalse();
         }
     }
@@ -76,7 +80,7 @@ class CleanupIT {
             try (Connection s = PgFixture.connect(pair.source(), "app")) {
                 sourceBefore = io.pgferry.testing.DatabaseDigest.of(s);
             }
-            CliRun rollback = CliRun.of(concat(new String[]{"rollback"}, conn));
+            CliRun rollback = CliRun.of(concat(new String[]{"rollback", "--yes"}, conn));
             assertThat(rollback.exitCode()).as(rollback.all()).isZero();
             assertThat(count(pair, false, "SELECT count(*) FROM pg_subscription")).isZero();
             assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots")).isZero();
@@ -91,7 +95,7 @@ class CleanupIT {
             String[] conn = {"--dir", work2.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()};
             assertThat(CliRun.of(concat(new String[]{"migrate", "--method", "logical", "--ready-lag", "PT5S"}, conn)).exitCode()).isZero();
             assertThat(CliRun.of(concat(new String[]{"cutover"}, conn)).exitCode()).isZero();
-            CliRun refused = CliRun.of(concat(new String[]{"rollback"}, conn));
+            CliRun refused = CliRun.of(concat(new String[]{"rollback", "--yes"}, conn));
             assertThat(refused.exitCode()).isEqualTo(2);
             assertThat(refused.err()).contains("was cut over").contains("would lose them");
         }
@@ -108,6 +112,11 @@ class CleanupIT {
             CliRun cut = CliRun.of(concat(new String[]{"cutover", "--reverse"}, conn));
             assertThat(cut.exitCode()).as(cut.all()).isZero();
             assertThat(cut.out()).contains("Reverse stream running");
+            // the application connects as the same role as pgferry: the fence holds for it, only the apply role is exempt
+            try (Connection app = PgFixture.connect(pair.source(), "app"); Statement st = app.createStatement()) {
+                assertThatThrownBy(() -> st.execute("INSERT INTO products (id, sku, title, price) VALUES (99997, 'S3', 'T', 1)"))
+                        .isInstanceOf(java.sql.SQLException.class).extracting(e -> ((java.sql.SQLException) e).getSQLState()).isEqualTo("25006");
+            }
 
             // the application now writes to the target
             PgFixture.exec(pair.target(), "app",
@@ -115,7 +124,7 @@ class CleanupIT {
                     "UPDATE products SET price = price + 1 WHERE id <= 5", "DELETE FROM audit_log WHERE ctid IN (SELECT ctid FROM audit_log LIMIT 3)",
                     "INSERT INTO orders (id, customer_id, status, placed_at, invoice_no) VALUES (9999999, 1, 'paid', now(), nextval('invoice_no_seq'))");
 
-            CliRun rollback = CliRun.of(concat(new String[]{"rollback"}, conn));
+            CliRun rollback = CliRun.of(concat(new String[]{"rollback", "--yes"}, conn));
             assertThat(rollback.exitCode()).as(rollback.all()).isZero();
             assertThat(rollback.out()).contains("Rolled back to the source");
             try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {

@@ -168,6 +168,11 @@ public final class CopyAndStream implements MigrationMethod {
         }
     }
 
+    /** Whether a copy run has a change stream (its slot): without one (--no-follow), the copy was its switch-over. */
+    public static boolean hasStream(io.pgferry.state.StateStore store, io.pgferry.state.RunRecord run) {
+        return run.method().equals("copy") && store.setting(run.id(), SLOT_LSN_SETTING).isPresent();
+    }
+
     /** Runs the change stream of a copied run until cutover asks it to stop. */
     public static void follow(MigrationContext ctx, int sourceMajor) {
         String name = ctx.run().objectName();

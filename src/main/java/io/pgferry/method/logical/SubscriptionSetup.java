@@ -104,6 +104,14 @@ final class SubscriptionSetup {
      * name on the source: it is dropped first, so exactly one slot ever exists.
      */
     boolean ensureSubscription(LogicalNames names, ConnectionSpec sourceAsSeenByTarget, int targetMajor) {
+        return ensureSubscription(names, sourceAsSeenByTarget, targetMajor, null);
+    }
+
+    /**
+     * @param owner the role that owns the subscription, and so runs its apply worker; null for the connecting role.
+     *              The subscription is created disabled, handed over, then enabled: its worker never runs as anyone else
+     */
+    boolean ensureSubscription(LogicalNames names, ConnectionSpec sourceAsSeenByTarget, int targetMajor, String owner) {
         try (Connection t = target.open()) {
             if (exists(t, "SELECT 1 FROM pg_subscription WHERE subname = ?", names.subscription())) {
                 return false;
@@ -114,11 +122,18 @@ final class SubscriptionSetup {
             if (targetMajor >= 14) {
                 with.add("streaming = on");
             }
+            if (owner != null) {
+                with.add("enabled = false");
+            }
             String sql = "CREATE SUBSCRIPTION " + Identifiers.quote(names.subscription())
                     + " CONNECTION " + Identifiers.literal(sourceAsSeenByTarget.toLibpqStringWithSecret())
                     + " PUBLICATION " + Identifiers.quote(names.publication()) + " WITH (" + String.join(", ", with) + ")";
             try (Statement st = t.createStatement()) {
                 st.execute(sql);
+                if (owner != null) {
+                    st.execute("ALTER SUBSCRIPTION " + Identifiers.quote(names.subscription()) + " OWNER TO " + Identifiers.quote(owner));
+                    st.execute("ALTER SUBSCRIPTION " + Identifiers.quote(names.subscription()) + " ENABLE");
+                }
             }
             return true;
         } catch (SQLException e) {
@@ -151,7 +166,8 @@ final class SubscriptionSetup {
                 + " WHERE c.relkind IN ('r','p') AND NOT c.relispartition AND c.relpersistence = 'p'"
                 + " AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
                 + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')"
-                // a copy run's own state on the old target (its applied position) is not the user's data to send back
+                // pgferry's own state (the copy stream's applied position on the old target) is not the user's: a reverse
+                // stream publishing it would subscribe the old source to a table it lacks
                 + " AND " + io.pgferry.pg.OwnSchema.notOwn("n.oid") + " ORDER BY 3 DESC, 1, 2";
         try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {

@@ -364,7 +364,7 @@ class CopyStreamIT {
                     PgFixture.exec(pair.source(), "app", "UPDATE t SET v = 1 WHERE id = 1");
                     CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
                             "--timeout", "4s", "--max-lag", "1h");
-                    assertThat(cut.exitCode()).isEqualTo(1);
+                    assertThat(cut.exitCode()).as(cut.all()).isEqualTo(1);
                     assertThat(cut.err()).contains("did not catch up within");
                     assertThat(cut.all()).contains("fence on the source is lifted");
                     PgFixture.exec(pair.source(), "app", "UPDATE t SET v = 2 WHERE id = 2"); // writable again
@@ -380,7 +380,7 @@ class CopyStreamIT {
             }
             // the application now writes to the new primary; rollback must bring those writes home
             PgFixture.exec(pair.target(), "app", "UPDATE t SET v = 42 WHERE id = 42", "INSERT INTO t VALUES (1001, 7)", "SELECT nextval('s')");
-            CliRun back = CliRun.of("rollback", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            CliRun back = CliRun.of("rollback", "--yes", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
             assertThat(back.exitCode()).as(back.all()).isZero();
             try (Connection s = PgFixture.connect(pair.source(), "app")) {
                 assertThat(scalar(s, "SELECT v FROM t WHERE id = 42")).isEqualTo(42);
