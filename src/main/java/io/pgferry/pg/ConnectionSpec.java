@@ -99,6 +99,21 @@ public final class ConnectionSpec {
     private static Map<String, String> parseUri(String uri) {
         Map<String, String> kv = new LinkedHashMap<>();
         String rest = uri.substring(uri.indexOf("://") + 3);
+        // The credentials end at the LAST '@': a password may hold '@', '/', '?' or ':' written
+        // unencoded, and cutting at the first '/' or '?' would spill its tail into the host, the
+        // database or the query, and from there into messages. ('@' elsewhere must be %40.)
+        int at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            String userInfo = rest.substring(0, at);
+            rest = rest.substring(at + 1);
+            int colon = userInfo.indexOf(':');
+            if (colon >= 0) {
+                kv.put("user", decode(userInfo.substring(0, colon)));
+                kv.put("password", decode(userInfo.substring(colon + 1)));
+            } else if (!userInfo.isEmpty()) {
+                kv.put("user", decode(userInfo));
+            }
+        }
         String query = null;
         int q = rest.indexOf('?');
         if (q >= 0) {
@@ -109,18 +124,6 @@ public final class ConnectionSpec {
         String authority = slash >= 0 ? rest.substring(0, slash) : rest;
         if (slash >= 0 && slash + 1 < rest.length()) {
             kv.put("dbname", decode(rest.substring(slash + 1)));
-        }
-        int at = authority.lastIndexOf('@');
-        if (at >= 0) {
-            String userInfo = authority.substring(0, at);
-            authority = authority.substring(at + 1);
-            int colon = userInfo.indexOf(':');
-            if (colon >= 0) {
-                kv.put("user", decode(userInfo.substring(0, colon)));
-                kv.put("password", decode(userInfo.substring(colon + 1)));
-            } else if (!userInfo.isEmpty()) {
-                kv.put("user", decode(userInfo));
-            }
         }
         if (authority.contains(",")) {
             throw new PgferryException(ErrorCode.BAD_INPUT, "several hosts in one URI are not supported",
@@ -145,8 +148,9 @@ public final class ConnectionSpec {
             for (String pair : query.split("&")) {
                 int eq = pair.indexOf('=');
                 if (eq <= 0) {
-                    throw new PgferryException(ErrorCode.BAD_INPUT, "malformed URI parameter '" + pair + "'",
-                            "write parameters as ?name=value&name2=value2");
+                    // the text itself is not quoted: an unencoded '&' in a password would put its tail here
+                    throw new PgferryException(ErrorCode.BAD_INPUT, "a parameter after '?' in the URI has no name or no '='",
+                            "write parameters as ?name=value&name2=value2, with '&', '=', '@' and '%' inside a value written as %26, %3D, %40, %25");
                 }
                 kv.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
             }
@@ -175,7 +179,9 @@ public final class ConnectionSpec {
                 i++;
             }
             if (i >= n || text.charAt(i) != '=') {
-                throw new PgferryException(ErrorCode.BAD_INPUT, "missing '=' after '" + key + "' in connection string",
+                // the word itself is not quoted: it may be the tail of an unquoted password holding a blank
+                throw new PgferryException(ErrorCode.BAD_INPUT, "missing '=' after the word at character " + (keyStart + 1)
+                        + " of the connection string",
                         "write it as key=value pairs, e.g. host=db.example.com port=5432 dbname=app user=app, or as a postgres:// URI");
             }
             i++;
@@ -214,7 +220,13 @@ public final class ConnectionSpec {
     }
 
     private static String decode(String s) {
-        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        try {
+            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            // the decoder's own message quotes the text, which may be a password
+            throw new PgferryException(ErrorCode.BAD_INPUT, "a part of the URI holds a '%' not followed by two hex digits",
+                    "write a literal '%' as %25 (percent-encode the password's special characters)");
+        }
     }
 
     private static String firstNonBlank(String... values) {

@@ -110,4 +110,23 @@ class ConnectionSpecTest {
         assertThat(ConnectionSpec.parse("postgres://u@h:5/db", Map.of(), Path.of("/nonexistent")).libpqEnvironment()).doesNotContainKey("PGOPTIONS");
         assertThatThrownBy(() -> s.withSessionSettings(Map.of("work_mem", "1GB; DROP"))).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void passwordsHoldingUriDelimitersParseWholeAndNeverReachAMessage() {
+        for (String pw : RedactionTest.AWKWARD_PASSWORDS) {
+            ConnectionSpec s = ConnectionSpec.parse("postgres://app:" + pw + "@db.example.com:6432/shop?sslmode=require", Map.of(), NO_HOME);
+            assertThat(s.password()).isEqualTo(pw);
+            assertThat(s.host()).isEqualTo("db.example.com");
+            assertThat(s.port()).isEqualTo(6432);
+            assertThat(s.dbname()).isEqualTo("shop");
+            assertThat(s.params()).containsOnlyKeys("sslmode");
+        }
+        // malformed input quotes no fragment that could be a password's
+        assertThatThrownBy(() -> ConnectionSpec.parse("postgres://u:pa%zzsecret@h/d", Map.of(), NO_HOME))
+                .isInstanceOf(PgferryException.class).message().doesNotContain("secret").doesNotContain("zz");
+        assertThatThrownBy(() -> ConnectionSpec.parse("postgres://u@h/d?password=a&secret", Map.of(), NO_HOME))
+                .isInstanceOf(PgferryException.class).message().doesNotContain("secret");
+        assertThatThrownBy(() -> ConnectionSpec.parse("host=h password=two words", Map.of(), NO_HOME))
+                .isInstanceOf(PgferryException.class).message().doesNotContain("words");
+    }
 }
