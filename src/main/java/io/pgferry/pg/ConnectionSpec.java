@@ -3,8 +3,10 @@ package io.pgferry.pg;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -27,9 +29,16 @@ public final class ConnectionSpec {
     private final String user;
     private final String password;
     private final Map<String, String> params;
+    private final List<String> warnings;
 
     private ConnectionSpec(String host, int port, String dbname, String user, String password,
                            Map<String, String> params) {
+        this(host, port, dbname, user, password, params, List.of());
+    }
+
+    private ConnectionSpec(String host, int port, String dbname, String user, String password,
+                           Map<String, String> params, List<String> warnings) {
+        this.warnings = List.copyOf(warnings);
         this.host = host;
         this.port = port;
         this.dbname = dbname;
@@ -44,16 +53,29 @@ public final class ConnectionSpec {
 
     /** Parses with an explicit environment and home directory, so tests need not touch the real ones. */
     public static ConnectionSpec parse(String text, Map<String, String> env, Path home) {
+        return parse(text, env, home, true);
+    }
+
+    /**
+     * A connection string another server will use (a subscription's): its sslrootcert, sslcert
+     * and sslkey name files on that server's machine, so none is filled in or checked from this
+     * one's environment or home. The password still comes from here (PGPASSWORD, ~/.pgpass).
+     */
+    public static ConnectionSpec parseForServer(String text) {
+        return parse(text, System.getenv(), Path.of(System.getProperty("user.home")), false);
+    }
+
+    private static ConnectionSpec parse(String text, Map<String, String> env, Path home, boolean localTls) {
         if (text == null || text.isBlank()) {
             throw new PgferryException(ErrorCode.BAD_INPUT, "empty connection string",
                     "give a URI like postgres://user@host:5432/dbname or a string like 'host=h dbname=d user=u'");
         }
         String trimmed = text.trim();
         Map<String, String> kv = trimmed.matches("(?i)^postgres(ql)?://.*") ? parseUri(trimmed) : parseKeywords(trimmed);
-        return fromKeywords(kv, env, home);
+        return fromKeywords(kv, env, home, localTls);
     }
 
-    private static ConnectionSpec fromKeywords(Map<String, String> kv, Map<String, String> env, Path home) {
+    private static ConnectionSpec fromKeywords(Map<String, String> kv, Map<String, String> env, Path home, boolean localTls) {
         String host = firstNonBlank(kv.remove("host"), env.get("PGHOST"), "localhost");
         if (host.startsWith("/")) {
             throw new PgferryException(ErrorCode.BAD_INPUT,
@@ -77,15 +99,13 @@ public final class ConnectionSpec {
         if (password == null) {
             password = env.get("PGPASSWORD");
         }
+        List<String> warnings = new ArrayList<>();
         if (password == null) {
             String passfile = env.get("PGPASSFILE");
             Path file = passfile != null ? Path.of(passfile) : home.resolve(".pgpass");
-            password = PgPassFile.lookup(file, host, port, dbname, user).orElse(null);
+            password = PgPassFile.lookup(file, host, port, dbname, user, warnings::add).orElse(null);
         }
         Map<String, String> params = new LinkedHashMap<>();
-        if (!kv.containsKey("sslmode") && env.get("PGSSLMODE") != null) {
-            params.put("sslmode", env.get("PGSSLMODE"));
-        }
         for (Map.Entry<String, String> e : kv.entrySet()) {
             if (!PASSED_PARAMS.contains(e.getKey())) {
                 throw new PgferryException(ErrorCode.BAD_INPUT, "unknown connection parameter '" + e.getKey() + "'",
@@ -93,7 +113,14 @@ public final class ConnectionSpec {
             }
             params.put(e.getKey(), e.getValue());
         }
-        return new ConnectionSpec(host, port, dbname, user, password, params);
+        if (localTls) {
+            LibpqTls.resolveDefaults(params, env, home);
+        } else if (params.containsKey("sslmode") && !LibpqTls.MODES.contains(params.get("sslmode"))) {
+            throw new PgferryException(ErrorCode.BAD_INPUT, "sslmode '" + params.get("sslmode") + "' is not one libpq knows",
+                    "give one of disable, allow, prefer, require, verify-ca, verify-full");
+        }
+        LibpqTls.plaintextRisk(host, params).ifPresent(warnings::add);
+        return new ConnectionSpec(host, port, dbname, user, password, params, warnings);
     }
 
     private static Map<String, String> parseUri(String uri) {
@@ -267,6 +294,25 @@ public final class ConnectionSpec {
         return params;
     }
 
+    /**
+     * What the user should hear about this connection before it is used (an ignored password
+     * file, a link that can fall back to plain text), each once, without secrets.
+     */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /**
+     * The same database for another server to reach (a subscription's connection): the TLS
+     * files named here are paths on this machine, meaningless or wrong on that one, so they are
+     * left out and that server's libpq uses its own defaults for the same sslmode.
+     */
+    public ConnectionSpec withoutLocalFiles() {
+        Map<String, String> p = new LinkedHashMap<>(params);
+        p.keySet().removeAll(List.of("sslrootcert", "sslcert", "sslkey"));
+        return new ConnectionSpec(host, port, dbname, user, password, p);
+    }
+
     public ConnectionSpec withDatabase(String otherDb) {
         return new ConnectionSpec(host, port, otherDb, user, password, params);
     }
@@ -303,8 +349,7 @@ public final class ConnectionSpec {
         if (password != null) {
             p.setProperty("password", password);
         }
-        p.setProperty("sslmode", params.getOrDefault("sslmode", "prefer"));
-        copyIfPresent(p, "sslrootcert", "sslrootcert");
+        LibpqTls.applyTo(p, params);
         copyIfPresent(p, "sslcert", "sslcert");
         copyIfPresent(p, "sslkey", "sslkey");
         copyIfPresent(p, "options", "options");
@@ -319,6 +364,14 @@ public final class ConnectionSpec {
         if (v != null) {
             p.setProperty(property, v);
         }
+    }
+
+    /**
+     * A libpq client's environment for {@link #libpqConnectionString()}: the password alone, when
+     * known. Everything else about the connection is in the string.
+     */
+    public Map<String, String> libpqSecretEnvironment() {
+        return password == null ? Map.of() : Map.of("PGPASSWORD", password);
     }
 
     /**
@@ -349,6 +402,27 @@ public final class ConnectionSpec {
             env.put("PGOPTIONS", params.get("options"));
         }
         return env;
+    }
+
+    /**
+     * One complete libpq connection string for a client program's {@code --dbname}, password
+     * left out (it goes in PGPASSWORD, out of `ps`). Every value is quoted, so a database name
+     * holding '=' or starting with postgresql:// stays a name: libpq expands only the outer
+     * --dbname argument into a connection string, never a dbname inside one.
+     */
+    public String libpqConnectionString() {
+        StringBuilder sb = new StringBuilder();
+        appendKeyword(sb, "host", host);
+        appendKeyword(sb, "port", Integer.toString(port));
+        appendKeyword(sb, "dbname", dbname);
+        appendKeyword(sb, "user", user);
+        appendKeyword(sb, "application_name", params.getOrDefault("application_name", "pgferry"));
+        params.forEach((k, v) -> {
+            if (!k.equals("application_name")) {
+                appendKeyword(sb, k, v);
+            }
+        });
+        return sb.toString().trim();
     }
 
     /**

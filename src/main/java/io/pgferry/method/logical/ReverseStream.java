@@ -37,7 +37,8 @@ public final class ReverseStream {
         FenceExemption.grant(oldSource, store, run);
         SubscriptionSetup setup = new SubscriptionSetup(oldTarget, oldSource, names(run), false);
         setup.ensurePublications();
-        setup.ensureSubscription(names(run).get(0), oldTarget.spec(), major(oldSource));
+        setup.ensureSubscription(names(run).get(0), oldTarget.spec().withoutLocalFiles(), major(oldSource),
+                warning -> store.event(run.id(), "warning", warning));
         store.putSetting(run.id(), STARTED, "yes");
         store.event(run.id(), "info", "reverse stream started: " + oldTarget.spec() + " -> " + oldSource.spec());
     }

@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Creates (or finds again) the publication on the source and the subscription on the target.
@@ -103,7 +104,7 @@ final class SubscriptionSetup {
      * remote slot's creation and the subscription's commit can leave an inactive slot with our
      * name on the source: it is dropped first, so exactly one slot ever exists.
      */
-    boolean ensureSubscription(LogicalNames names, ConnectionSpec sourceAsSeenByTarget, int targetMajor) {
+    boolean ensureSubscription(LogicalNames names, ConnectionSpec sourceAsSeenByTarget, int targetMajor, Consumer<String> warn) {
         try (Connection t = target.open()) {
             if (exists(t, "SELECT 1 FROM pg_subscription WHERE subname = ?", names.subscription())) {
                 return false;
@@ -118,6 +119,11 @@ final class SubscriptionSetup {
                     + " CONNECTION " + Identifiers.literal(sourceAsSeenByTarget.toLibpqStringWithSecret())
                     + " PUBLICATION " + Identifiers.quote(names.publication()) + " WITH (" + String.join(", ", with) + ")";
             try (Statement st = t.createStatement()) {
+                if (!SecretStatement.unlogged(st)) {
+                    warn.accept("the target role is not a superuser, so pgferry cannot keep CREATE SUBSCRIPTION out of the"
+                            + " target's statement log: with log_statement = ddl or all there, the log holds the source password;"
+                            + " change that password after the migration, or run pgferry as a superuser on the target");
+                }
                 st.execute(sql);
             }
             return true;
@@ -126,7 +132,7 @@ final class SubscriptionSetup {
                 throw new PgferryException(ErrorCode.UNREACHABLE,
                         "the target server cannot reach the source at " + sourceAsSeenByTarget.host() + ":" + sourceAsSeenByTarget.port()
                                 + ": " + Redaction.redact(e.getMessage()),
-                        "give the address the target can use with --source-from-target URI, and allow the target's address in the source's pg_hba.conf (database 'replication' is not needed; the database itself is)",
+                        "give the address (and sslrootcert/sslcert paths on the target's machine) the target can use with --source-from-target URI, and allow the target's address in the source's pg_hba.conf (database 'replication' is not needed; the database itself is)",
                         e);
             }
             throw target.classify(e);
