@@ -4,6 +4,7 @@ import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Redaction;
+import io.pgferry.state.Directories;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -63,7 +64,8 @@ public final class ClientToolRun {
         String name = program.getFileName().toString();
         Process p;
         try {
-            Files.createDirectories(logFile.getParent());
+            Directories.createPrivate(logFile.getParent());
+            Directories.createPrivateFile(logFile);
             p = pb.start();
         } catch (IOException e) {
             throw new PgferryException(ErrorCode.TOOL_MISSING, "cannot start " + program + ": " + e.getMessage(),
