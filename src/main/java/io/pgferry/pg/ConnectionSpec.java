@@ -411,11 +411,7 @@ public final class ConnectionSpec {
      * --dbname argument into a connection string, never a dbname inside one.
      */
     public String libpqConnectionString() {
-        StringBuilder sb = new StringBuilder();
-        appendKeyword(sb, "host", host);
-        appendKeyword(sb, "port", Integer.toString(port));
-        appendKeyword(sb, "dbname", dbname);
-        appendKeyword(sb, "user", user);
+        StringBuilder sb = address();
         appendKeyword(sb, "application_name", params.getOrDefault("application_name", "pgferry"));
         params.forEach((k, v) -> {
             if (!k.equals("application_name")) {
@@ -430,11 +426,7 @@ public final class ConnectionSpec {
      * only for server-side objects that need it (a subscription's CONNECTION). Never log it.
      */
     public String toLibpqStringWithSecret() {
-        StringBuilder sb = new StringBuilder();
-        appendKeyword(sb, "host", host);
-        appendKeyword(sb, "port", Integer.toString(port));
-        appendKeyword(sb, "dbname", dbname);
-        appendKeyword(sb, "user", user);
+        StringBuilder sb = address();
         if (password != null) {
             appendKeyword(sb, "password", password);
         }
@@ -444,6 +436,16 @@ public final class ConnectionSpec {
             }
         }
         return sb.toString().trim();
+    }
+
+    /** host, port, dbname and user as quoted libpq keywords, the start of every connection string. */
+    private StringBuilder address() {
+        StringBuilder sb = new StringBuilder();
+        appendKeyword(sb, "host", host);
+        appendKeyword(sb, "port", Integer.toString(port));
+        appendKeyword(sb, "dbname", dbname);
+        appendKeyword(sb, "user", user);
+        return sb;
     }
 
     private static void appendKeyword(StringBuilder sb, String key, String value) {

@@ -182,6 +182,25 @@ class SecretsAndTransportIT {
         }
     }
 
+    @Test
+    void everySessionHasStandardConformingStringsWhateverTheDatabaseSays() throws Exception {
+        PgFixture.createDatabase(pair.source(), "old_strings");
+        PgFixture.exec(pair.source(), "postgres", "ALTER DATABASE old_strings SET standard_conforming_strings = off");
+        String tricky = "a\\' OR true --";
+        Connector connector = new Connector("source", pair.source().spec("old_strings"));
+        try (Connection c = connector.open(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_setting('standard_conforming_strings'), " + Identifiers.literal(tricky))) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("on");
+            assertThat(rs.getString(2)).isEqualTo(tricky);
+        }
+        try (Connection c = connector.openReplication(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SHOW standard_conforming_strings")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("on");
+        }
+    }
+
     private static Path selfSignedCa(String name) throws IOException, InterruptedException {
         Path cert = certs.resolve(name + ".crt");
         openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
