@@ -53,8 +53,8 @@ public final class Directories {
                 if (!Files.getPosixFilePermissions(file).equals(ownerOnly)) {
                     Files.setPosixFilePermissions(file, ownerOnly);
                 }
-            } catch (UnsupportedOperationException noPosix) {
-                // nothing to tighten
+            } catch (UnsupportedOperationException | java.nio.file.FileSystemException notOurs) {
+                // another user's file (read by `status`, say): not ours to change
             }
         } catch (UnsupportedOperationException noPosix) {
             if (!Files.exists(file)) {
