@@ -26,6 +26,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(Main::handle);
+        cl.setParameterExceptionHandler(Main::handleBadArguments);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         HelpText.reflow(cl);
         return cl;
@@ -34,6 +35,19 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /**
+     * picocli's own handler quotes the offending arguments, which may be a URI with its password
+     * ({@code pgferry status --bogus postgres://u:pw@h/db}): the same message, redacted.
+     */
+    private static int handleBadArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println("error: " + Redaction.redact(String.valueOf(e.getMessage())));
+        err.println("  what to do: see '" + cl.getCommandSpec().qualifiedName() + " --help'");
+        err.flush();
+        return cl.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {

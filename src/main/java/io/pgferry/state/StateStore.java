@@ -42,7 +42,9 @@ public final class StateStore implements AutoCloseable {
     /** Opens (creating when needed) the store in {@code dir}. */
     public static StateStore open(Path dir) {
         try {
-            Files.createDirectories(dir);
+            // dumps, logs and the state store describe the databases: private to this user
+            Directories.createPrivate(dir);
+            Directories.createPrivateFile(dir.resolve(FILE_NAME));
         } catch (IOException e) {
             throw new PgferryException(ErrorCode.BAD_INPUT, "cannot create the work dir " + dir + ": " + e.getMessage(),
                     "choose a writable directory with --dir");

@@ -86,9 +86,10 @@ public final class LogicalReplication implements MigrationMethod {
                 + setup.ensurePublications() + " table(s)"));
         List<LogicalNames> used = setup.publishedChannels();
         Steps.run(summary, STEP_SUBSCRIPTION, ctx, () -> {
-            ConnectionSpec seenByTarget = options.sourceFromTarget().orElse(ctx.source().spec());
+            // the client's sslrootcert/sslcert/sslkey are files on this machine, not the target's
+            ConnectionSpec seenByTarget = options.sourceFromTarget().orElse(ctx.source().spec().withoutLocalFiles());
             for (LogicalNames names : used) {
-                boolean created = setup.ensureSubscription(names, seenByTarget, pre.target().major());
+                boolean created = setup.ensureSubscription(names, seenByTarget, pre.target().major(), null, ctx.progress()::warn);
                 new io.pgferry.state.SlotLedger(ctx.store(), ctx.runId()).created(names.slot());
                 ctx.progress().info((created ? "created" : "found existing") + " subscription " + names.subscription());
             }

@@ -38,7 +38,8 @@ public final class ReverseStream {
         String applyRole = FenceExemption.grant(oldSource, store, run);
         SubscriptionSetup setup = new SubscriptionSetup(oldTarget, oldSource, names(run), false);
         setup.ensurePublications();
-        setup.ensureSubscription(names(run).get(0), oldTarget.spec(), major(oldSource), applyRole);
+        setup.ensureSubscription(names(run).get(0), oldTarget.spec().withoutLocalFiles(), major(oldSource), applyRole,
+                warning -> store.event(run.id(), "warning", warning));
         store.putSetting(run.id(), STARTED, "yes");
         store.event(run.id(), "info", "reverse stream started: " + oldTarget.spec() + " -> " + oldSource.spec());
     }

@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Creates (or finds again) the publication on the source and the subscription on the target.
@@ -103,15 +104,13 @@ final class SubscriptionSetup {
      * remote slot's creation and the subscription's commit can leave an inactive slot with our
      * name on the source: it is dropped first, so exactly one slot ever exists.
      */
-    boolean ensureSubscription(LogicalNames names, ConnectionSpec sourceAsSeenByTarget, int targetMajor) {
-        return ensureSubscription(names, sourceAsSeenByTarget, targetMajor, null);
-    }
-
     /**
      * @param owner the role that owns the subscription, and so runs its apply worker; null for the connecting role.
      *              The subscription is created disabled, handed over, then enabled: its worker never runs as anyone else
+     * @param warn  hears what the user should know (a password the target's log may keep)
      */
-    boolean ensureSubscription(LogicalNames names, ConnectionSpec sourceAsSeenByTarget, int targetMajor, String owner) {
+    boolean ensureSubscription(LogicalNames names, ConnectionSpec sourceAsSeenByTarget, int targetMajor, String owner,
+                               Consumer<String> warn) {
         try (Connection t = target.open()) {
             if (exists(t, "SELECT 1 FROM pg_subscription WHERE subname = ?", names.subscription())) {
                 return false;
@@ -129,6 +128,11 @@ final class SubscriptionSetup {
                     + " CONNECTION " + Identifiers.literal(sourceAsSeenByTarget.toLibpqStringWithSecret())
                     + " PUBLICATION " + Identifiers.quote(names.publication()) + " WITH (" + String.join(", ", with) + ")";
             try (Statement st = t.createStatement()) {
+                if (!SecretStatement.unlogged(st)) {
+                    warn.accept("the target role is not a superuser, so pgferry cannot keep CREATE SUBSCRIPTION out of the"
+                            + " target's statement log: with log_statement = ddl or all there, the log holds the source password;"
+                            + " change that password after the migration, or run pgferry as a superuser on the target");
+                }
                 st.execute(sql);
                 if (owner != null) {
                     st.execute("ALTER SUBSCRIPTION " + Identifiers.quote(names.subscription()) + " OWNER TO " + Identifiers.quote(owner));
@@ -141,7 +145,7 @@ final class SubscriptionSetup {
                 throw new PgferryException(ErrorCode.UNREACHABLE,
                         "the target server cannot reach the source at " + sourceAsSeenByTarget.host() + ":" + sourceAsSeenByTarget.port()
                                 + ": " + Redaction.redact(e.getMessage()),
-                        "give the address the target can use with --source-from-target URI, and allow the target's address in the source's pg_hba.conf (database 'replication' is not needed; the database itself is)",
+                        "give the address (and sslrootcert/sslcert paths on the target's machine) the target can use with --source-from-target URI, and allow the target's address in the source's pg_hba.conf (database 'replication' is not needed; the database itself is)",
                         e);
             }
             throw target.classify(e);

@@ -3,8 +3,15 @@
 (function () {
   'use strict';
 
-  const token = new URLSearchParams(location.search).get('token');
-  const withToken = (path) => token ? path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : path;
+  // The token comes in the URL's fragment (#token=...), which the browser never sends to a server:
+  // kept for this tab in sessionStorage, wiped from the address bar, sent as a header only.
+  const fromFragment = new URLSearchParams(location.hash.replace(/^#/, '')).get('token');
+  if (fromFragment) {
+    sessionStorage.setItem('pgferry-token', fromFragment);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  const token = sessionStorage.getItem('pgferry-token');
+  const authHeaders = token ? { 'Authorization': 'Bearer ' + token } : {};
   const $ = (id) => document.getElementById(id);
   const SVG = 'http://www.w3.org/2000/svg';
   let tableSort = { key: 'name', dir: 1 };
@@ -280,7 +287,7 @@
   }
 
   async function getJson(path) {
-    const r = await fetch(withToken(path), { cache: 'no-store' });
+    const r = await fetch(path, { cache: 'no-store', headers: authHeaders });
     if (r.status === 404) return null;
     if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
     return r.json();
@@ -311,8 +318,10 @@
         renderTables();
       });
     }
-    $('metrics-link').href = withToken('metrics');
-    $('status-link').href = withToken('api/status');
+    // plain links: a token never goes into a URL (a browser following them sends no header,
+    // so with a token they answer 401; scrapers send it as a bearer token)
+    $('metrics-link').href = 'metrics';
+    $('status-link').href = 'api/status';
     try { renderAssessment(await getJson('api/assessment')); } catch (e) { renderAssessment(null); }
     await tick();
     setInterval(tick, 1000);
