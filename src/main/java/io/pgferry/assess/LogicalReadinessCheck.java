@@ -1,5 +1,6 @@
 package io.pgferry.assess;
 
+import io.pgferry.cdc.RetainedWal;
 import io.pgferry.monitor.Units;
 import io.pgferry.pg.Identifiers;
 
@@ -11,6 +12,7 @@ import java.util.List;
 /** What the logical and copy methods need: logical WAL, slots, senders, workers, a replicating role. */
 final class LogicalReadinessCheck implements Check {
     static final String WAL_LEVEL_ID = "wal-level-not-logical";
+    static final String SLOT_WAL_UNBOUNDED_ID = "slot-wal-unbounded";
 
     @Override
     public String name() {
@@ -41,6 +43,10 @@ final class LogicalReadinessCheck implements Check {
             out.add(new Finding("role-not-replication", Severity.WARNING, "role " + ctx.source().getMetaData().getUserName() + " lacks REPLICATION",
                     "creating a replication slot needs it (or the cloud equivalent, e.g. rds_replication)",
                     "ALTER ROLE " + Identifiers.quote(ctx.source().getMetaData().getUserName()) + " REPLICATION;"));
+        }
+        if (RetainedWal.unboundedOn(ctx.source())) {
+            out.add(new Finding(SLOT_WAL_UNBOUNDED_ID, Severity.WARNING, "max_slot_wal_keep_size is -1 on the source",
+                    RetainedWal.UNBOUNDED_RISK, RetainedWal.UNBOUNDED_FIX));
         }
         try (Statement st = ctx.source().createStatement();
              ResultSet rs = st.executeQuery("SELECT slot_name, active, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint"

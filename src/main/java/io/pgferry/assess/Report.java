@@ -9,6 +9,8 @@ import java.util.List;
 /** The assessment's outcome, rendered as text, Markdown or JSON (schema in docs/assess.md). */
 public record Report(int schemaVersion, String source, String target, List<Finding> findings, Recommendation recommendation,
                      long bytesPerSecond) {
+    private static final int TEXT_ITEMS = 5;
+    private static final int TEXT_FIX_CHARS = 240;
 
     public long count(Severity s) {
         return findings.stream().filter(f -> f.severity() == s).count();
@@ -34,9 +36,10 @@ public record Report(int schemaVersion, String source, String target, List<Findi
         for (Severity s : Severity.values()) {
             for (Finding f : findings) {
                 if (f.severity() == s) {
-                    sb.append(String.format("[%s] %s%n    why: %s%n", s.name().toLowerCase(java.util.Locale.ROOT), f.what(), f.why()));
+                    sb.append(String.format("[%s] %s%n    why: %s%n", s.name().toLowerCase(java.util.Locale.ROOT),
+                            f.what() + firstItems(f.items()), f.why()));
                     if (f.fix() != null) {
-                        sb.append("    fix: ").append(f.fix()).append('\n');
+                        sb.append("    fix: ").append(shortFix(f.fix())).append('\n');
                     }
                 }
             }
@@ -54,7 +57,7 @@ public record Report(int schemaVersion, String source, String target, List<Findi
         for (Severity s : Severity.values()) {
             for (Finding f : findings) {
                 if (f.severity() == s) {
-                    sb.append("| ").append(s.name().toLowerCase(java.util.Locale.ROOT)).append(" | ").append(cell(f.what())).append(" | ")
+                    sb.append("| ").append(s.name().toLowerCase(java.util.Locale.ROOT)).append(" | ").append(cell(f.what() + allItems(f.items()))).append(" | ")
                             .append(cell(f.why())).append(" | ").append(f.fix() == null ? "" : "`" + cell(f.fix()) + "`").append(" |\n");
                 }
             }
@@ -62,6 +65,28 @@ public record Report(int schemaVersion, String source, String target, List<Findi
         sb.append("\n| method | estimate |\n|---|---|\n");
         recommendation.estimates().forEach((m, e) -> sb.append("| ").append(m).append(" | ").append(cell(e)).append(" |\n"));
         return sb.toString();
+    }
+
+    /** The text report names the first few of a long list; --json and --markdown carry all. */
+    private static String firstItems(List<String> items) {
+        if (items.isEmpty()) {
+            return "";
+        }
+        String first = String.join(", ", items.subList(0, Math.min(TEXT_ITEMS, items.size())));
+        return ": " + first + (items.size() > TEXT_ITEMS ? " and " + (items.size() - TEXT_ITEMS) + " more (all in --json or --markdown)" : "");
+    }
+
+    private static String allItems(List<String> items) {
+        return items.isEmpty() ? "" : ": " + String.join(", ", items);
+    }
+
+    /** A fix of one statement per object (one per keyless table) is cut after a few statements in the text report. */
+    private static String shortFix(String fix) {
+        if (fix.length() <= TEXT_FIX_CHARS) {
+            return fix;
+        }
+        int cut = fix.lastIndexOf("; ", TEXT_FIX_CHARS);
+        return (cut > 0 ? fix.substring(0, cut + 1) : fix.substring(0, TEXT_FIX_CHARS)) + " ... (the whole fix: --json or --markdown)";
     }
 
     private static String cell(String s) {

@@ -20,7 +20,7 @@ final class TableFeaturesCheck implements Check {
         List<String> names = keyless.stream().map(ReplicaIdentity.Keyless::displayName).toList();
         List<String> fixes = keyless.stream().map(ReplicaIdentity.Keyless::fix).toList();
         if (!names.isEmpty()) {
-            out.add(new Finding(NO_KEY_ID, Severity.WARNING, names.size() + " table(s) without primary key or replica identity: " + names,
+            out.add(Finding.listing(NO_KEY_ID, Severity.WARNING, "tables without primary key or replica identity", names,
                     "with logical replication their UPDATE and DELETE cannot be replicated (and fail on the source once published)",
                     "add a primary key, or: " + String.join(" ", fixes)));
         }

@@ -27,7 +27,7 @@ final class TargetCheck implements Check {
         List<String> targetRoles = AssessContext.column(ctx.target(), "SELECT rolname FROM pg_roles");
         List<String> missing = owners.stream().filter(r -> !targetRoles.contains(r)).toList();
         if (!missing.isEmpty()) {
-            out.add(new Finding("target-missing-roles", Severity.WARNING, "roles owning source objects are missing on the target: " + missing,
+            out.add(Finding.listing("target-missing-roles", Severity.WARNING, "roles owning source objects missing on the target", missing,
                     "by default pgferry restores without owners and privileges (objects belong to the connecting role);"
                             + " keeping them (--keep-owner/--keep-acl) needs the roles",
                     "create them first (pg_dumpall --roles-only on the source gives their definitions, without passwords on managed services)"));

@@ -1,5 +1,7 @@
 package io.pgferry.cdc;
 
+import io.pgferry.fault.FaultPoint;
+import io.pgferry.fault.Faults;
 import io.pgferry.pg.Identifiers;
 import org.postgresql.replication.LogSequenceNumber;
 
@@ -8,7 +10,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -27,8 +28,8 @@ import java.util.stream.Collectors;
  * grouping, the target transaction that holds a source transaction's rows also moves the
  * replication origin to that source commit, so data and progress commit together.
  *
- * <p>Skipped: transactions committed at or before the position the target already has (the
- * origin's), and changes to a table whose transaction committed at or before the LSN that
+ * <p>Skipped: transactions committed before the position the target already has (the
+ * origin's), and changes to a table whose transaction's commit record starts before the LSN that
  * table's rows were copied at (its snapshot already held them).
  *
  * <p>Each statement shape (relation, operation, columns) is a server-side prepared statement
@@ -51,6 +52,7 @@ final class ChangeApplier implements AutoCloseable {
     private static final long MAX_QUEUED_BYTES = 16L << 20;
 
     private final Connection target;
+    private final OriginTracker origin;
     private final Map<String, LogSequenceNumber> tableLsns;
     private final LogSequenceNumber appliedBefore;
     private final boolean keepArrivalOrder;
@@ -61,7 +63,6 @@ final class ChangeApplier implements AutoCloseable {
     private RelationApply lastQueued;
     private int queuedRows;
     private long queuedBytes;
-    private boolean targetTxOpen;
     private boolean skipTransaction;
     private LogSequenceNumber commitLsn;
     private LogSequenceNumber pendingEnd;
@@ -72,12 +73,15 @@ final class ChangeApplier implements AutoCloseable {
     private long appliedTransactions;
 
     /**
-     * @param target        a session already set up for the replication origin
+     * @param target        a session already bound to the replication origin by {@code origin}
+     * @param origin        the origin and its progress record, committed with every group
      * @param tableLsns     per table ("schema.name"), the LSN its copied rows correspond to
      * @param appliedBefore the origin's position: transactions ending at or before it are on the target
      */
-    ChangeApplier(Connection target, Map<String, LogSequenceNumber> tableLsns, LogSequenceNumber appliedBefore) throws SQLException {
+    ChangeApplier(Connection target, OriginTracker origin, Map<String, LogSequenceNumber> tableLsns, LogSequenceNumber appliedBefore)
+            throws SQLException {
         this.target = target;
+        this.origin = origin;
         this.tableLsns = tableLsns;
         this.appliedBefore = appliedBefore;
         this.appliedEnd = appliedBefore;
@@ -254,7 +258,6 @@ final class ChangeApplier implements AutoCloseable {
         }
         // rows queued before the TRUNCATE must land before it
         sendQueued();
-        targetTxOpen = true;
         try (Statement st = target.createStatement()) {
             st.execute("TRUNCATE ONLY " + String.join(", ", names) + (t.restartIdentity() ? " RESTART IDENTITY" : "")
                     + (t.cascade() ? " CASCADE" : ""));
@@ -292,6 +295,7 @@ final class ChangeApplier implements AutoCloseable {
             return;
         }
         sendQueued();
+        Faults.reach(FaultPoint.APPLY_ROWS_SENT);
         commitOrigin(pendingEnd, pendingCommitTime);
         appliedEnd = pendingEnd;
         appliedCommitTime = pendingCommitTime;
@@ -317,19 +321,8 @@ final class ChangeApplier implements AutoCloseable {
     }
 
     private void commitOrigin(LogSequenceNumber end, Instant commitTime) throws SQLException {
-        try (Statement st = target.createStatement()) {
-            if (!targetTxOpen) {
-                // only a transaction with an id writes a commit record, and only that moves the origin
-                st.executeQuery("SELECT pg_current_xact_id()").close();
-            }
-        }
-        try (PreparedStatement ps = target.prepareStatement("SELECT pg_replication_origin_xact_setup(?::pg_lsn, ?)")) {
-            ps.setString(1, end.asString());
-            ps.setTimestamp(2, Timestamp.from(commitTime));
-            ps.executeQuery().close();
-        }
-        target.commit();
-        targetTxOpen = false;
+        origin.commit(end, commitTime);
+        Faults.reach(FaultPoint.APPLY_AFTER_COMMIT);
     }
 
     /** Where the origin stands after this session's commits (the session's starting position before any). */
@@ -350,7 +343,11 @@ final class ChangeApplier implements AutoCloseable {
             return true;
         }
         LogSequenceNumber copiedAt = tableLsns.get(rel.displayName());
-        return copiedAt != null && commitLsn != null && commitLsn.compareTo(copiedAt) <= 0;
+        // the copy's snapshot was exported at copiedAt, the end of the record that made the slot consistent:
+        // a transaction whose commit record starts there or later was still running in that snapshot, and
+        // the slot sends it (it decodes commits starting at or after its start), so only an earlier one is
+        // in the copy. PostgreSQL's table sync applies likewise when its sync LSN <= the commit's LSN.
+        return copiedAt != null && commitLsn != null && commitLsn.compareTo(copiedAt) < 0;
     }
 
     private RelationApply relationFor(long oid, LogSequenceNumber at) {
@@ -366,7 +363,6 @@ final class ChangeApplier implements AutoCloseable {
         if (keepArrivalOrder && lastQueued != rel) {
             sendQueued();
         }
-        targetTxOpen = true;
         queuedBytes += rel.queue(shape, first, firstColumns, second, secondColumns, missing);
         queued.putIfAbsent(rel.sql().relation().oid(), rel);
         lastQueued = rel;

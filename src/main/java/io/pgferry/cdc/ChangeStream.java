@@ -65,6 +65,7 @@ public final class ChangeStream {
     private final Progress progress;
     private final Config config;
     private final StreamControl control;
+    private final RetainedWalGuard walGuard;
 
     public ChangeStream(Connector source, Connector target, StateStore store, String runId, Progress progress, Config config) {
         this.source = source;
@@ -74,6 +75,7 @@ public final class ChangeStream {
         this.progress = progress;
         this.config = config;
         this.control = new StreamControl(store, runId);
+        this.walGuard = new RetainedWalGuard(store, runId, config.slot(), progress);
     }
 
     /** Streams until a stop is requested (returns normally) or a permanent error (throws, state resumable). */
@@ -100,6 +102,11 @@ public final class ChangeStream {
                     sleep(Retry.standard(progress::retry).delayBefore(failures + 1));
                 }
             }
+        } catch (RetainedWalGuard.LimitReached e) {
+            // the session has closed its replication connection: the slot is free to drop
+            control.state("failed: " + e.getMessage());
+            walGuard.dropSlot(source);
+            throw e;
         } catch (PgferryException e) {
             control.state("failed: " + e.getMessage());
             throw e;
@@ -122,8 +129,16 @@ public final class ChangeStream {
     private boolean session() throws Exception {
         // a batch of one table's inserts goes as multi-row INSERTs (pgjdbc rewrites them): one statement for many rows
         try (Connection apply = target.open(Map.of("reWriteBatchedInserts", "true")); Connection info = source.open()) {
+            // a cutover's fence ends the source's client sessions, but spares this one by its PID
+            io.pgferry.state.PgferrySessions.register(store, runId, source.role(), info);
             OriginTracker origin = new OriginTracker(apply, config.origin());
-            LogSequenceNumber applied = onTarget(origin::attach);
+            OriginTracker.Start attached = onTarget(origin::attach);
+            LogSequenceNumber applied = attached.committed();
+            if (attached.rewound()) {
+                progress.info("the target's replication origin " + config.origin() + " stood at " + text(attached.originWas())
+                        + ", past the last committed apply at " + text(applied) + " (a target transaction aborted after its origin was"
+                        + " set up, which moves the origin from PostgreSQL 17 on); moved it back, the stream resumes from there");
+            }
             LogSequenceNumber start = applied == null || applied.compareTo(config.slotStart()) < 0 ? config.slotStart() : applied;
             requireSlotNotAhead(info, start);
             SlotStream.Options options = SlotStream.Options.forSource(config.sourceMajor(), config.slot(), List.of(config.publication()),
@@ -132,7 +147,7 @@ public final class ChangeStream {
                 // only now: until the slot is this session's, another process streaming from it may be using its files
                 clearSpillDir();
                 try (TransactionAssembler assembler = new TransactionAssembler(config.spillDir(), SPILL_BYTES);
-                     ChangeApplier applier = onTarget(() -> new ChangeApplier(apply, config.tableLsns(), applied));
+                     ChangeApplier applier = onTarget(() -> new ChangeApplier(apply, origin, config.tableLsns(), applied));
                      PhaseProgress phase = progress.phase("stream", 0, "transactions", 0)) {
                     progress.info("change stream from slot " + config.slot() + " at " + start.asString() + " (pgoutput protocol "
                             + options.protocol() + (options.streaming() ? ", large transactions streamed while in progress" : "") + ")");
@@ -252,7 +267,7 @@ public final class ChangeStream {
         return true;
     }
 
-    private static void dispatch(PgOutputMessage msg, ChangeApplier applier, LogSequenceNumber at) throws SQLException {
+    static void dispatch(PgOutputMessage msg, ChangeApplier applier, LogSequenceNumber at) throws SQLException {
         // Origin, Type and Message carry nothing to apply
         if (msg instanceof PgOutputMessage.Insert i) {
             applier.insert(i, at);
@@ -287,6 +302,11 @@ public final class ChangeStream {
             }
         }
         LogSequenceNumber flushed = onTarget(() -> origin.progress(true));
+        // the origin ahead of what this session committed would mean an abort moved it: never tell the slot that
+        LogSequenceNumber committed = applier.appliedEnd();
+        if (flushed != null && (committed == null || flushed.compareTo(committed) > 0)) {
+            flushed = committed;
+        }
         LogSequenceNumber confirmed = flushed == null ? config.slotStart() : flushed;
         slot.confirm(confirmed);
         return confirmed;
@@ -357,6 +377,11 @@ public final class ChangeStream {
         phase.update(applier.appliedTransactions(), 0);
         phase.detail(String.format(java.util.Locale.ROOT, "lag %s, %.1f s%s", Units.bytes(lagBytes), lagSeconds,
                 idle ? ", caught up" : ""));
+        walGuard.check(info);
+    }
+
+    private static String text(LogSequenceNumber lsn) {
+        return lsn == null ? "the start" : lsn.asString();
     }
 
     /** Transactions of this session already added to the state store's running total. */

@@ -2,11 +2,12 @@ package io.pgferry.cli;
 
 import io.pgferry.assess.Assessment;
 import io.pgferry.assess.Report;
-import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.Connector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -19,13 +20,17 @@ import java.util.concurrent.Callable;
                 "encodings, the target. Each finding has a severity, a reason and the fix; then a recommended",
                 "method with duration estimates from a short read of the source. Read-only."},
         footer = {"", "Exit status: 0 no blockers, 2 blockers found.", "", "Example:",
-                "  pgferry assess --source postgres://app@old:5432/shop --target postgres://app@new:5432/shop --max-downtime PT15M"})
+                "  pgferry assess --source postgres://app@old:5432/shop \\",
+                "      --target postgres://app@new:5432/shop --max-downtime PT15M"})
 public final class AssessCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
 
     @Option(names = "--source", required = true, paramLabel = "URI", description = "Source database (libpq URI or keywords).")
     String source;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--target", paramLabel = "URI", description = "Target database, when it exists already.")
     String target;
@@ -45,8 +50,9 @@ public final class AssessCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException {
-        Connector s = new Connector("source", ConnectionSpec.parse(source));
-        Connector t = target == null ? null : new Connector("target", ConnectionSpec.parse(target));
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        Connector s = new Connector("source", ConnectionOptions.parse("source", source, err));
+        Connector t = target == null ? null : new Connector("target", ConnectionOptions.parse("target", target, err));
         Report report = Assessment.run(s, t, Optional.ofNullable(maxDowntime));
         if (dir != null) {
             java.nio.file.Files.createDirectories(dir);

@@ -7,24 +7,31 @@ import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
         header = "Remove this run's slots, publications, subscriptions, origins and fences.",
         description = {"Removes what this migration created on both servers: subscriptions, publications,",
-                "replication slots and origins (forward and reverse), the write fences and the fence exemption.",
+                "replication slots and origins (forward and reverse), the write fences and the reverse stream's apply role.",
+                "After a cutover the source stays fenced read-only unless --unfence-source.",
                 "Only objects named after this run (pgferry_<run id>) are touched. Safe to run twice."},
-        footer = {"", "Example:", "  pgferry cleanup --dir ./pgferry-work --source URI --target URI --dry-run"})
+        footer = {"", "Example:", "  pgferry cleanup --dir ./pgferry-work --dry-run"})
 public final class CleanupCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     GlobalOptions global;
 
     @Mixin
-    ConnectionOptions connections;
+    RunConnectionOptions connections;
 
     @Mixin
     WorkDirOption workDir;
@@ -32,16 +39,23 @@ public final class CleanupCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "List what would be removed, change nothing.")
     boolean dryRun;
 
+    @Option(names = "--unfence-source", description = "After a cutover, also lift the source's write fence (by default the old"
+            + " source stays read-only, so a stray application instance cannot write there unnoticed).")
+    boolean unfenceSource;
+
     @Option(names = "--remove-work-dir", description = "Also delete the work dir (state store, dumps, logs) afterwards.")
     boolean removeWorkDir;
 
     @Override
     public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
         List<CleanupItem> items;
+        boolean keptFence;
         try (StateStore store = StateStore.openExisting(workDir.dir())) {
-            RunRecord run = RunLookup.require(store, connections.source(), connections.target());
+            RunRecord run = connections.lookup(store);
             Cleanup cleanup = new Cleanup(new io.pgferry.pg.Connector("source", connections.source()),
-                    new io.pgferry.pg.Connector("target", connections.target()), store, run);
+                    new io.pgferry.pg.Connector("target", connections.target()), store, run, unfenceSource);
+            keptFence = cleanup.keepsSourceFence();
             if (!dryRun) {
                 // a running change stream holds the slot: it must let go before the slot can be dropped
                 io.pgferry.method.copy.StreamLink.stopIfRunning(store, run);
@@ -49,14 +63,19 @@ public final class CleanupCommand implements Callable<Integer> {
             items = dryRun ? cleanup.plan() : cleanup.run();
         }
         if (items.isEmpty()) {
-            System.out.println("nothing to clean up");
+            out.println("nothing to clean up");
         }
         for (CleanupItem item : items) {
-            System.out.println((dryRun ? "would remove " : "removed ") + item);
+            out.println((dryRun ? "would remove " : "removed ") + item);
+        }
+        if (keptFence) {
+            out.println("The source " + (dryRun ? "would stay" : "stays") + " fenced read-only after the cutover"
+                    + " (ALTER DATABASE ... SET default_transaction_read_only = on), so nothing writes to the old database unnoticed;"
+                    + " pgferry cleanup --unfence-source lifts it.");
         }
         if (removeWorkDir && !dryRun) {
             Directories.deleteTree(workDir.dir());
-            System.out.println("removed work dir " + workDir.dir());
+            out.println("removed work dir " + workDir.dir());
         }
         return 0;
     }

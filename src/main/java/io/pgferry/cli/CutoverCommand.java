@@ -3,6 +3,7 @@ package io.pgferry.cli;
 import io.pgferry.cutover.CutoverOptions;
 import io.pgferry.cutover.CutoverResult;
 import io.pgferry.cutover.CutoverRunner;
+import io.pgferry.cutover.FenceExemption;
 import io.pgferry.cutover.MigrationFinisher;
 import io.pgferry.cutover.ReplicationLink;
 import io.pgferry.method.logical.ReverseStream;
@@ -30,13 +31,13 @@ import java.util.concurrent.Callable;
         description = {"Switches a streaming migration over: checks the stream and its lag, fences writes on the",
                 "source, waits until the target has applied everything up to the fence, copies sequence values,",
                 "verifies, and stops the stream. Any failure lifts the fence; cutover can be run again."},
-        footer = {"", "Example:", "  pgferry cutover --dir ./pgferry-work --source URI --target URI --checksums"})
+        footer = {"", "Example:", "  pgferry cutover --dir ./pgferry-work --checksums"})
 public final class CutoverCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
 
     @Mixin
-    ConnectionOptions connections;
+    RunConnectionOptions connections;
 
     @Mixin
     WorkDirOption workDir;
@@ -68,10 +69,10 @@ public final class CutoverCommand implements Callable<Integer> {
             case "none" -> CutoverOptions.FenceMode.NONE;
             default -> throw new PgferryException(ErrorCode.BAD_INPUT, "--fence must be read-only or none, not '" + fence + "'", null);
         };
-        ConnectionSpec sourceSpec = connections.source();
-        ConnectionSpec targetSpec = connections.target();
         try (StateStore store = StateStore.openExisting(workDir.dir())) {
-            RunRecord run = RunLookup.require(store, sourceSpec, targetSpec);
+            RunRecord run = connections.lookup(store);
+            ConnectionSpec sourceSpec = connections.source();
+            ConnectionSpec targetSpec = connections.target();
             Connector source = new Connector("source", sourceSpec);
             Connector target = new Connector("target", targetSpec);
             Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
@@ -88,8 +89,16 @@ public final class CutoverCommand implements Callable<Integer> {
             if (link == null) {
                 return 0;
             }
-            CutoverResult result = new CutoverRunner(source, target, store, run, progress, link, new MigrationFinisher(io.pgferry.method.copy.CopyAndStream.filterOf(store, run)))
-                    .run(new CutoverOptions(mode, maxLag, timeout, checksums));
+            if (reverse) {
+                FenceExemption.requirePossible(source);
+            }
+            CutoverResult result;
+            try {
+                result = new CutoverRunner(source, target, store, run, progress, link, new MigrationFinisher(io.pgferry.method.copy.CopyAndStream.filterOf(store, run)))
+                        .run(new CutoverOptions(mode, maxLag, timeout, checksums));
+            } catch (RuntimeException e) {
+                throw io.pgferry.method.SlotRetentionNotice.annotate(store, run.id(), e);
+            }
             progress.summary(result.render(targetSpec.toString()));
             if (reverse) {
                 ReverseStream.start(source, target, store, run);

@@ -2,6 +2,7 @@ package io.pgferry.cli;
 
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationOptions;
+import io.pgferry.method.SlotRetentionNotice;
 import io.pgferry.method.copy.CopyAndStream;
 import io.pgferry.monitor.Progress;
 import io.pgferry.pg.ConnectionSpec;
@@ -25,23 +26,26 @@ import java.util.concurrent.Callable;
         description = {"Resumes the change stream of a method copy run whose copy is finished: reads the run's",
                 "slot on the source from the last applied transaction and applies changes on the target",
                 "until pgferry cutover stops it. Safe after any crash: nothing is lost or applied twice."},
-        footer = {"", "Example:", "  pgferry follow --dir ./pgferry-work --source URI --target URI"})
+        footer = {"", "Example:", "  pgferry follow --dir ./pgferry-work"})
 public final class FollowCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
 
     @Mixin
-    ConnectionOptions connections;
+    RunConnectionOptions connections;
 
     @Mixin
     WorkDirOption workDir;
 
+    @Mixin
+    RetainedWalOption retainedWal;
+
     @Override
     public Integer call() {
-        ConnectionSpec sourceSpec = connections.source();
-        ConnectionSpec targetSpec = connections.target();
         try (StateStore store = StateStore.openExisting(workDir.dir())) {
-            RunRecord run = RunLookup.require(store, sourceSpec, targetSpec);
+            RunRecord run = connections.lookup(store);
+            ConnectionSpec sourceSpec = connections.source();
+            ConnectionSpec targetSpec = connections.target();
             if (!run.method().equals("copy")) {
                 throw new PgferryException(ErrorCode.BAD_INPUT, "run " + run.id() + " uses method " + run.method()
                         + "; follow resumes the change stream of method copy", run.method().equals("logical")
@@ -51,6 +55,7 @@ public final class FollowCommand implements Callable<Integer> {
                 throw new PgferryException(ErrorCode.BAD_INPUT, "the copy of run " + run.id() + " is not finished",
                         "run the same pgferry migrate command again: it finishes the copy, then streams");
             }
+            retainedWal.applyTo(store, run.id());
             Connector source = new Connector("source", sourceSpec);
             Connector target = new Connector("target", targetSpec);
             int major;
@@ -63,7 +68,11 @@ public final class FollowCommand implements Callable<Integer> {
             store.setRunStatus(run.id(), RunRecord.STATUS_RUNNING, "stream", null);
             MigrationContext ctx = new MigrationContext(source, target, store, run, progress,
                     new MigrationOptions(1, Optional.empty(), false, false, false));
-            CopyAndStream.follow(ctx, major);
+            try {
+                CopyAndStream.follow(ctx, major);
+            } catch (RuntimeException e) {
+                throw SlotRetentionNotice.annotate(store, run.id(), e);
+            }
             progress.summary("Change stream stopped on request.");
             return 0;
         }

@@ -14,7 +14,8 @@ public final class LogicalCliOptions {
     boolean setReplicaIdentityFull;
 
     @Option(names = "--source-from-target", paramLabel = "URI",
-            description = "logical: how the target server reaches the source, when it differs from --source.")
+            description = "logical: how the target server reaches the source, when it differs from --source;"
+                    + " its sslrootcert, sslcert and sslkey are paths on the target's machine.")
     String sourceFromTarget;
 
     @Option(names = "--post-data", defaultValue = "after", paramLabel = "WHEN",
@@ -43,6 +44,6 @@ public final class LogicalCliOptions {
             throw new io.pgferry.pg.PgferryException(io.pgferry.pg.ErrorCode.BAD_INPUT, "--post-data must be 'before' or 'after'", null);
         }
         return new LogicalOptions(setReplicaIdentityFull,
-                Optional.ofNullable(sourceFromTarget).map(ConnectionSpec::parse), postData.equals("before"), readyLag, syncTimeout, subscriptions);
+                Optional.ofNullable(sourceFromTarget).map(ConnectionSpec::parseForServer), postData.equals("before"), readyLag, syncTimeout, subscriptions);
     }
 }

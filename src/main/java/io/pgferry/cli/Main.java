@@ -13,7 +13,7 @@ import java.io.PrintWriter;
         description = {"Moves a live PostgreSQL database (13 or newer) to another PostgreSQL server.", ""},
         subcommands = {AssessCommand.class, MigrateCommand.class, FollowCommand.class, CutoverCommand.class, CleanupCommand.class, RollbackCommand.class, StatusCommand.class, ServeCommand.class, VerifyCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 ok, 1 failed, 2 bad input or a blocker (nothing changed),",
-                "3 a server unreachable or refusing access, 4 a tool or resource missing on this machine."})
+                "3 a server unreachable or refusing access, 4 a tool or resource missing here."})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -26,13 +26,28 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(Main::handle);
+        cl.setParameterExceptionHandler(Main::handleBadArguments);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        HelpText.reflow(cl);
         return cl;
     }
 
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /**
+     * picocli's own handler quotes the offending arguments, which may be a URI with its password
+     * ({@code pgferry status --bogus postgres://u:pw@h/db}): the same message, redacted.
+     */
+    private static int handleBadArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println("error: " + Redaction.redact(String.valueOf(e.getMessage())));
+        err.println("  what to do: see '" + cl.getCommandSpec().qualifiedName() + " --help'");
+        err.flush();
+        return cl.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {

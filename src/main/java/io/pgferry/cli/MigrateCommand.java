@@ -6,6 +6,7 @@ import io.pgferry.method.MigrationMethod;
 import io.pgferry.method.MigrationOptions;
 import io.pgferry.method.MigrationSummary;
 import io.pgferry.method.RunStarter;
+import io.pgferry.method.SlotRetentionNotice;
 import io.pgferry.method.logical.LogicalReplication;
 import io.pgferry.method.copy.CopyAndStream;
 import io.pgferry.monitor.DashboardServer;
@@ -32,16 +33,18 @@ import java.util.concurrent.Callable;
         footer = {"", "Methods:",
                 "  dump     pg_dump -Fd -j N, then pg_restore -j N. For databases under ~20 GB;",
                 "           downtime is the whole copy.",
-                "  logical  native logical replication: publication on the source, subscription on",
-                "           the target; returns when the target is synced and ready for cutover.",
-                "           Needs wal_level=logical. For databases under ~150 GB; minutes of downtime.",
-                "  copy     parallel COPY straight from source to target under one snapshot, large",
-                "           tables in parts, indexes built as tables finish; then a change stream from",
-                "           a logical slot until cutover (--no-follow: copy once and stop). For large",
-                "           databases and major upgrades.",
+                "  logical  native logical replication: publication on the source,",
+                "           subscription on the target; returns when the target is synced and",
+                "           ready for cutover. Needs wal_level=logical. For databases under",
+                "           ~150 GB; minutes of downtime.",
+                "  copy     parallel COPY straight from source to target under one snapshot,",
+                "           large tables in parts, indexes built as tables finish; then a",
+                "           change stream from a logical slot until cutover (--no-follow: copy",
+                "           once and stop). For large databases and major upgrades.",
                 "", "Examples:",
                 "  PGPASSWORD=... pgferry migrate --method dump --jobs 4 \\",
-                "      --source postgres://app@old-db:5432/shop --target postgres://app@new-db:5432/shop"})
+                "      --source postgres://app@old-db:5432/shop \\",
+                "      --target postgres://app@new-db:5432/shop"})
 public final class MigrateCommand implements Callable<Integer> {
 
     enum Method { dump, logical, copy }
@@ -60,6 +63,9 @@ public final class MigrateCommand implements Callable<Integer> {
 
     @Mixin
     CopyCliOptions copyOptions;
+
+    @Mixin
+    RetainedWalOption retainedWal;
 
     @Option(names = "--method", required = true, paramLabel = "METHOD",
             description = "How to move the data: ${COMPLETION-CANDIDATES}.")
@@ -102,6 +108,7 @@ public final class MigrateCommand implements Callable<Integer> {
         MigrationOptions options = new MigrationOptions(jobs, Optional.ofNullable(pgBin), clean, keepOwner, keepAcl);
         try (StateStore store = StateStore.open(workDir.dir()); DashboardServer dashboardServer = startDashboard(store)) {
             RunRecord run = RunStarter.startOrResume(store, impl.name(), source, target);
+            retainedWal.applyTo(store, run.id());
             Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
             MigrationContext context = new MigrationContext(new Connector("source", source), new Connector("target", target),
                     store, run, progress, options);
@@ -112,7 +119,7 @@ public final class MigrateCommand implements Callable<Integer> {
                 return 0;
             } catch (RuntimeException e) {
                 store.setRunStatus(run.id(), RunRecord.STATUS_FAILED, null, e.getMessage());
-                throw e;
+                throw SlotRetentionNotice.annotate(store, run.id(), e);
             }
         }
     }

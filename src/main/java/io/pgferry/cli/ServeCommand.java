@@ -1,13 +1,21 @@
 package io.pgferry.cli;
 
 import io.pgferry.monitor.DashboardServer;
+import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.PgferryException;
 import io.pgferry.state.StateStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -19,7 +27,8 @@ import java.util.concurrent.CountDownLatch;
                 "/api/status (docs/status.md), /api/history and /metrics (Prometheus). Read-only; runs until Ctrl-C.",
                 "Bound to 127.0.0.1 unless --bind says otherwise; any other address needs a token."},
         footer = {"", "Examples:", "  pgferry serve --dir ./pgferry-work --port 8080",
-                "  PGFERRY_DASHBOARD_TOKEN=s3cret pgferry serve --bind 0.0.0.0   # then open http://host:8080/?token=s3cret"})
+                "  PGFERRY_DASHBOARD_TOKEN=s3cret pgferry serve --bind 0.0.0.0   # then open http://host:8080/#token=s3cret",
+                "  pgferry serve --bind 0.0.0.0 --token-file ~/.pgferry-token     # scrapers: Authorization: Bearer <token>"})
 public final class ServeCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
@@ -34,23 +43,52 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String bind;
 
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "Require the token in FILE (its first line) as Authorization: Bearer; a browser opens /#token=T."
+                    + " Default: $PGFERRY_DASHBOARD_TOKEN. Required off loopback.")
+    Path tokenFile;
+
     @Option(names = "--token", paramLabel = "T",
-            description = "Require this token (?token=T or Authorization: Bearer T); default: $PGFERRY_DASHBOARD_TOKEN. Required off loopback.")
+            description = "Deprecated (every local user sees it through ps): use --token-file or $PGFERRY_DASHBOARD_TOKEN.")
     String token;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         try (StateStore store = StateStore.openExisting(workDir.dir());
              DashboardServer server = DashboardServer.start(store, new InetSocketAddress(InetAddress.getByName(bind), port), token())) {
             System.out.println("dashboard of " + workDir.dir().toAbsolutePath() + " on " + server.url()
-                    + (token().isPresent() ? " (token required)" : "") + "; Ctrl-C to stop");
+                    + (token().isPresent() ? " (token required: open " + server.url() + "#token=<token>)" : "") + "; Ctrl-C to stop");
             System.out.flush();
             new CountDownLatch(1).await();
             return 0;
         }
     }
 
-    private Optional<String> token() {
-        return Optional.ofNullable(token).or(() -> Optional.ofNullable(System.getenv("PGFERRY_DASHBOARD_TOKEN")));
+    private Optional<String> resolved;
+
+    /** From --token-file, else the deprecated --token (with a warning), else the environment. */
+    private Optional<String> token() throws IOException {
+        if (resolved == null) {
+            if (token != null) {
+                spec.commandLine().getErr().println("warning: --token puts the token where every local user sees it (ps);"
+                        + " use --token-file FILE or PGFERRY_DASHBOARD_TOKEN instead");
+                spec.commandLine().getErr().flush();
+            }
+            if (tokenFile != null) {
+                List<String> lines = Files.readAllLines(tokenFile);
+                if (lines.isEmpty() || lines.get(0).isBlank()) {
+                    throw new PgferryException(ErrorCode.BAD_INPUT, "the token file " + tokenFile + " is empty",
+                            "write the token on its first line");
+                }
+                resolved = Optional.of(lines.get(0).strip());
+            } else {
+                resolved = Optional.ofNullable(token)
+                        .or(() -> Optional.ofNullable(System.getenv("PGFERRY_DASHBOARD_TOKEN")).filter(t -> !t.isBlank()));
+            }
+        }
+        return resolved;
     }
 }

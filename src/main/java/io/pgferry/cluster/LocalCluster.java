@@ -138,6 +138,18 @@ public final class LocalCluster implements AutoCloseable {
         return password;
     }
 
+    /**
+     * Writes a file the server reads (a TLS certificate or key) into this cluster's own
+     * directory, readable by the server's user only, as PostgreSQL requires of a key.
+     */
+    public Path installServerFile(String name, byte[] content) throws IOException {
+        Path file = baseDir.resolve(name);
+        Files.write(file, content);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        handOverToServerUser(file);
+        return file;
+    }
+
     /** Restarts the server with a changed setting (e.g. wal_level), keeping its data. */
     public void restartWith(Map<String, String> settings) {
         try {

@@ -42,9 +42,9 @@ final class CopyLedger {
     Map<String, TableState> tables() {
         Map<String, TableState> out = new HashMap<>();
         for (TableState t : store.query("SELECT schema_name, table_name, max(parts_total), sum(status = 'done'), sum(rows), sum(bytes),"
-                        + " max(lsn) FROM table_part WHERE run_id = ? GROUP BY schema_name, table_name",
+                        + " group_concat(DISTINCT lsn) FROM table_part WHERE run_id = ? GROUP BY schema_name, table_name",
                 rs -> new TableState(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4), rs.getLong(5), rs.getLong(6),
-                        rs.getString(7)), runId)) {
+                        io.pgferry.pg.Lsns.latest(rs.getString(7))), runId)) {
             out.put(t.key(), t);
         }
         return out;

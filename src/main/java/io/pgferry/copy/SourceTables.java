@@ -44,6 +44,7 @@ final class SourceTables {
             + " JOIN pg_class r ON r.oid = coalesce(pg_partition_root(c.oid), c.oid)"
             + " JOIN pg_namespace rn ON rn.oid = r.relnamespace"
             + " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            + " AND " + io.pgferry.pg.OwnSchema.notOwn("n.oid")
             + " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'"
             + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"
             + " ORDER BY pg_table_size(c.oid) DESC, 2, 3";

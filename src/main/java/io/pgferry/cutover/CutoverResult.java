@@ -18,6 +18,7 @@ public record CutoverResult(LogSequenceNumber fenceLsn, Duration writeDowntime, 
                 + "  " + verification + "\n"
                 + "Next:\n"
                 + "  - point the application at " + targetDescription + "\n"
-                + "  - the source stays read-only for new sessions; run pgferry cleanup when you no longer need a way back\n";
+                + "  - the source stays read-only for new sessions; run pgferry cleanup when you no longer need a way back"
+                + " (it keeps the source read-only unless --unfence-source)\n";
     }
 }

@@ -70,8 +70,9 @@ public final class CutoverRunner {
         step(phase + "-check", () -> checkLink(options));
         WriteFence fence = new WriteFence(source, store, run.id(), fenceKey);
         Instant fencedAt = Instant.now();
-        boolean done = false;
-        try {
+        try (FenceGuard guard = new FenceGuard(fence, "the write fence on the " + source.role(), progress::warn,
+                phase + " did not complete: the write fence on the " + source.role() + " is lifted and the stream keeps running;"
+                        + " fix the cause and run " + phase + " again")) {
             if (options.fence() == CutoverOptions.FenceMode.READ_ONLY) {
                 step(phase + "-fence", () -> progress.info("fence raised on the source; " + fence.raise() + " client session(s) ended"));
             }
@@ -81,17 +82,11 @@ public final class CutoverRunner {
             int sequences = stepResult(phase + "-sequences", () -> finisher.syncSequences(source, target));
             String verified = stepResult(phase + "-verify", () -> finisher.verify(source, target, options.checksums()));
             step(phase + "-stop", link::stop);
-            done = true;
+            guard.settle();
             Duration downtime = Duration.between(fencedAt, Instant.now());
             store.putSetting(run.id(), phase + ".done_at", Instant.now().toString());
             store.setRunStatus(run.id(), phase.equals("cutover") ? "cut-over" : "rolled-back", phase, null);
             return new CutoverResult(fenceLsn, downtime, sequences, verified, options.fence());
-        } finally {
-            if (!done && fence.isRaised()) {
-                fence.lift();
-                progress.warn(phase + " did not complete: the write fence on the " + source.role() + " is lifted and the stream keeps running;"
-                        + " fix the cause and run " + phase + " again");
-            }
         }
     }
 

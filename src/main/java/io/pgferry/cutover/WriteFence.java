@@ -4,6 +4,7 @@ import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PgferryException;
+import io.pgferry.state.PgferrySessions;
 import io.pgferry.state.StateStore;
 
 import java.sql.Connection;
@@ -11,13 +12,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Stops application writes to one database for a cutover: new sessions default to read-only
  * transactions ({@code ALTER DATABASE ... SET default_transaction_read_only = on}) and client
  * sessions already connected are ended so they reconnect under that default. pgferry's own
- * sessions (application_name pgferry*) and walsenders are spared.
+ * sessions ({@link PgferrySessions}, known by PID, not by an application_name anyone can set)
+ * and walsenders are spared.
  *
  * <p>It is a soft fence: a client that explicitly starts a READ WRITE transaction is not
  * stopped. It is what ALTER DATABASE can do without taking roles away from the application.
@@ -51,7 +54,7 @@ public final class WriteFence {
             try (Statement st = c.createStatement()) {
                 st.execute("ALTER DATABASE " + Identifiers.quote(db) + " SET " + SETTING + " = on");
             }
-            int ended = endOtherClientSessions(c);
+            int ended = endOtherClientSessions(c, PgferrySessions.of(store, runId, side.role()));
             store.event(runId, "info", "write fence raised on " + side.role() + " database " + db + "; " + ended
                     + " client session(s) ended");
             return ended;
@@ -73,18 +76,25 @@ public final class WriteFence {
             return false;
         }
         try (Connection c = side.open(); Statement st = c.createStatement()) {
-            String db = Identifiers.quote(currentDatabase(c));
-            if (previous.get().equals("<unset>")) {
-                st.execute("ALTER DATABASE " + db + " RESET " + SETTING);
-            } else {
-                st.execute("ALTER DATABASE " + db + " SET " + SETTING + " = " + Identifiers.literal(previous.get()));
-            }
+            st.execute(liftStatement(currentDatabase(c), previous.get()));
             store.putSetting(runId, stateKey, "<lifted>");
             store.event(runId, "info", "write fence lifted on " + side.role());
             return true;
         } catch (SQLException e) {
             throw side.classify(e);
         }
+    }
+
+    /** The statement that lifts this run's fence by hand, for a user to run when pgferry could not. */
+    public String liftSql() {
+        return liftStatement(side.spec().dbname(), store.setting(runId, stateKey).orElse("<unset>")) + ";";
+    }
+
+    /** What was the database's setting before the fence comes back; no setting at all is reset. */
+    private static String liftStatement(String db, String previous) {
+        return previous.equals("<unset>") || previous.equals("<lifted>")
+                ? "ALTER DATABASE " + Identifiers.quote(db) + " RESET " + SETTING
+                : "ALTER DATABASE " + Identifiers.quote(db) + " SET " + SETTING + " = " + Identifiers.literal(previous);
     }
 
     /** Whether this run's fence is up, according to the state store. */
@@ -110,15 +120,16 @@ public final class WriteFence {
     }
 
     /**
-     * Ends client sessions of this database other than pgferry's, so that none keeps writing
-     * under the old default. Idle ones are ended too: an idle session may write a second later.
+     * Ends client sessions of this database other than pgferry's own (this one, and those the
+     * state store knows by PID and start time), so that none keeps writing under the old default.
+     * Idle ones are ended too: an idle session may write a second later.
      */
-    private static int endOtherClientSessions(Connection c) throws SQLException {
+    private static int endOtherClientSessions(Connection c, List<String> spared) throws SQLException {
         String sql = "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
                 + " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-                + " AND coalesce(application_name, '') NOT LIKE ?";
+                + " AND NOT (" + PgferrySessions.ACTIVITY_ID + " = ANY (?))";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, "pgferry%");
+            ps.setArray(1, c.createArrayOf("text", spared.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getInt(1);

@@ -54,4 +54,8 @@ public final class Faults {
         }
     }
 
+    /** Whether a test armed {@code point}: where halting there needs a path of its own, only then is it taken. */
+    public static boolean armed(FaultPoint point) {
+        return ARMED == point;
+    }
 }

@@ -59,7 +59,7 @@ public final class DumpRestore implements MigrationMethod {
         // pg_dump -Fd refuses an existing directory, and a half-written one is worthless anyway
         Directories.deleteTree(dumpDir);
         List<String> args = List.of("--format=directory", "--jobs=" + ctx.options().jobs(), "--verbose",
-                "--file=" + dumpDir, "--dbname=" + ctx.source().spec().dbname());
+                "--file=" + dumpDir);
         try (PhaseProgress phase = ctx.progress().phase(STEP_DUMP, pre.tablesWithData(), "tables", pre.tableBytes());
              DirectorySizeSampler sampler = new DirectorySizeSampler(dumpDir, bytes -> phase.update(phase.done(), bytes))) {
             new ClientToolRun(pre.tools().pgDump(), args, ctx.source().spec(), ctx.workDir().resolve("logs/pg_dump.log"))
@@ -78,8 +78,7 @@ public final class DumpRestore implements MigrationMethod {
 
     private void restore(MigrationContext ctx, DumpPreflight.Result pre, Path dumpDir) {
         RestoreToc toc = RestoreToc.read(pre.tools(), dumpDir, ctx.source().spec());
-        List<String> args = new ArrayList<>(List.of("--jobs=" + ctx.options().jobs(), "--verbose", "--exit-on-error",
-                "--dbname=" + ctx.target().spec().dbname()));
+        List<String> args = new ArrayList<>(List.of("--jobs=" + ctx.options().jobs(), "--verbose", "--exit-on-error"));
         if (!ctx.options().keepOwners()) {
             args.add("--no-owner");
         }
@@ -91,6 +90,8 @@ public final class DumpRestore implements MigrationMethod {
             args.add("--clean");
             args.add("--if-exists");
         }
+        // "--": a relative --dir starting with '-' would otherwise read as an option
+        args.add("--");
         args.add(dumpDir.toString());
         try (PhaseProgress phase = ctx.progress().phase(STEP_RESTORE, toc.itemCount(), "items", toc.dataBytes())) {
             RestoreProgressParser parser = new RestoreProgressParser(toc, phase);
@@ -102,8 +103,8 @@ public final class DumpRestore implements MigrationMethod {
     /** Planner statistics do not travel in a dump; vacuumdb gathers them table by table in parallel. */
     private void analyze(MigrationContext ctx, PgClientTools tools) throws SQLException {
         if (java.nio.file.Files.isExecutable(tools.vacuumdb())) {
-            new ClientToolRun(tools.vacuumdb(), List.of("--analyze-only", "--jobs=" + ctx.options().jobs(),
-                    "--dbname=" + ctx.target().spec().dbname()), ctx.target().spec(), ctx.workDir().resolve("logs/vacuumdb.log"))
+            new ClientToolRun(tools.vacuumdb(), List.of("--analyze-only", "--jobs=" + ctx.options().jobs()),
+                    ctx.target().spec(), ctx.workDir().resolve("logs/vacuumdb.log"))
                     .run(line -> { });
             return;
         }

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +26,14 @@ import java.util.concurrent.Executors;
  * The web dashboard of one work dir, on the JDK's HTTP server: the page (static files from the
  * jar, nothing fetched from the network), {@code /api/status} (the status document),
  * {@code /api/history} (throughput and lag samples), {@code /api/assessment} and
- * {@code /metrics}. Read-only: every endpoint only reads the state store. With a token, every
- * request must carry it ({@code ?token=} or {@code Authorization: Bearer}).
+ * {@code /metrics}. Read-only: every endpoint only reads the state store.
+ *
+ * <p>With a token, every data request must carry it as {@code Authorization: Bearer}; the page
+ * (which holds no data) is served without it and reads the token from the URL's fragment
+ * ({@code #token=}), which browsers never send to a server, log or pass on as a Referer. Without
+ * a token (loopback only), a request must name a loopback host in its Host header: a web page
+ * whose own name an attacker re-points at 127.0.0.1 (DNS rebinding) would otherwise read
+ * {@code /api/status} from the user's browser.
  */
 public final class DashboardServer implements AutoCloseable {
     public static final String ASSESSMENT_FILE = "assessment.json";
@@ -97,13 +102,19 @@ public final class DashboardServer implements AutoCloseable {
                 send(ex, 405, "text/plain; charset=utf-8", "only GET\n".getBytes(StandardCharsets.UTF_8));
                 return;
             }
-            if (!authorized(ex)) {
-                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-                send(ex, 401, "text/plain; charset=utf-8", "a token is required: ?token=... or Authorization: Bearer ...\n"
+            if (token == null && !loopbackHost(ex.getRequestHeaders().getFirst("Host"))) {
+                send(ex, 403, "text/plain; charset=utf-8", ("without a token this dashboard answers only requests for a loopback"
+                        + " host (127.0.0.1, localhost, [::1]); serve it with a token to reach it by another name\n")
                         .getBytes(StandardCharsets.UTF_8));
                 return;
             }
             String path = ex.getRequestURI().getPath();
+            if (!STATIC.containsKey(path) && !authorized(ex)) {
+                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+                send(ex, 401, "text/plain; charset=utf-8", ("a token is required: Authorization: Bearer ... (in a browser, open"
+                        + " the page as /#token=...)\n").getBytes(StandardCharsets.UTF_8));
+                return;
+            }
             switch (path) {
                 case "/api/status" -> sendStatus(ex);
                 case "/api/history" -> sendJson(ex, reader.read().map(r -> (Object) Map.of("schemaVersion", 1, "runId", r.run().id(),
@@ -130,29 +141,31 @@ public final class DashboardServer implements AutoCloseable {
         if (token == null) {
             return true;
         }
+        // never from the query string: URLs end up in logs, browser history and Referer headers
         String header = ex.getRequestHeaders().getFirst("Authorization");
-        if (header != null && header.startsWith("Bearer ") && matches(header.substring(7).trim())) {
-            return true;
+        return header != null && header.startsWith("Bearer ") && matches(header.substring(7).trim());
+    }
+
+    /** Whether a Host header names this machine's loopback interface (any port): 127.0.0.0/8, [::1] or localhost. */
+    static boolean loopbackHost(String hostHeader) {
+        if (hostHeader == null) {
+            return false;
         }
-        return queryParam(ex.getRequestURI(), "token").map(this::matches).orElse(false);
+        String host = hostHeader.trim().toLowerCase(java.util.Locale.ROOT);
+        if (host.startsWith("[")) {
+            int close = host.indexOf(']');
+            return close > 0 && host.substring(1, close).equals("::1") && (close + 1 == host.length() || host.charAt(close + 1) == ':');
+        }
+        int colon = host.indexOf(':');
+        String name = colon >= 0 ? host.substring(0, colon) : host;
+        if (colon >= 0 && !host.substring(colon + 1).matches("[0-9]{1,5}")) {
+            return false;
+        }
+        return name.equals("localhost") || name.matches("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}");
     }
 
     private boolean matches(String given) {
         return MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static Optional<String> queryParam(URI uri, String name) {
-        String q = uri.getRawQuery();
-        if (q == null) {
-            return Optional.empty();
-        }
-        for (String kv : q.split("&")) {
-            int eq = kv.indexOf('=');
-            if (eq > 0 && kv.substring(0, eq).equals(name)) {
-                return Optional.of(java.net.URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return Optional.empty();
     }
 
     private void sendStatus(HttpExchange ex) throws IOException {

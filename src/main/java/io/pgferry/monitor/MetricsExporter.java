@@ -54,6 +54,15 @@ public final class MetricsExporter {
                 (r, cb) -> cb.call(r.etaSeconds()));
         gauge("pgferry_lag_bytes", "Change-stream lag in bytes of WAL.", r -> r.lag() != null, (r, cb) -> cb.call(r.lag().lagBytes()));
         gauge("pgferry_lag_seconds", "Change-stream lag in seconds.", r -> r.lag() != null, (r, cb) -> cb.call(r.lag().lagSeconds()));
+        gauge("pgferry_slot_retained_wal_bytes", "WAL the run's replication slot retains on the source, as last measured.",
+                r -> true, (r, cb) -> r.slots().stream().filter(s -> s.retainedBytes() != null)
+                        .forEach(s -> cb.call(s.retainedBytes(), s.slot())), "slot");
+        gauge("pgferry_slot_safe_wal_bytes", "The source's safe_wal_size for the slot (absent without max_slot_wal_keep_size).",
+                r -> true, (r, cb) -> r.slots().stream().filter(s -> s.safeWalSize() != null)
+                        .forEach(s -> cb.call(s.safeWalSize(), s.slot())), "slot");
+        gauge("pgferry_slot_retained_wal_limit_bytes", "pgferry's --max-retained-wal: at this the stream stops and the slot is dropped.",
+                r -> true, (r, cb) -> r.slots().stream().filter(s -> s.limitBytes() != null)
+                        .forEach(s -> cb.call(s.limitBytes(), s.slot())), "slot");
         counter("pgferry_applied_transactions", "Source transactions applied on the target by pgferry's own stream.",
                 r -> r.lag() != null ? r.lag().appliedTransactions() : 0);
         counter("pgferry_retries", "Transient failures retried.", StatusReport::retries);

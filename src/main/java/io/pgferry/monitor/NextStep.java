@@ -48,8 +48,8 @@ final class NextStep {
                 || !(RunRecord.STATUS_DONE.equals(run.status()) || RunRecord.STATUS_RUNNING.equals(run.status()))) {
             return Optional.empty();
         }
-        return Optional.of("pgferry cutover --dir " + dir.toAbsolutePath() + " --source '" + run.source() + "' --target '"
-                + run.target() + "'");
+        // the run knows its databases; the passwords come from PGPASSWORD or ~/.pgpass
+        return Optional.of("pgferry cutover --dir " + dir.toAbsolutePath());
     }
 
     String text() {

@@ -3,6 +3,7 @@ package io.pgferry.monitor;
 import io.pgferry.state.EventRecord;
 import io.pgferry.state.ProgressRecord;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SlotLedger;
 import io.pgferry.state.StateStore;
 import io.pgferry.state.StepRecord;
 import io.pgferry.state.StepStatus;
@@ -51,7 +52,7 @@ public final class StatusReader {
         return new StatusReport(StatusReport.SCHEMA_VERSION, now, store.dir().toAbsolutePath().toString(),
                 new StatusReport.Run(run.id(), run.method(), run.status(), run.phase(), run.source(), run.target(),
                         run.createdAt(), run.updatedAt(), seconds(run.createdAt(), running ? now : run.updatedAt())),
-                steps, phases, overall, totals, rates, eta, lag.orElse(null), retries, errors, lastError,
+                steps, phases, overall, totals, rates, eta, lag.orElse(null), slots(run.id()), retries, errors, lastError,
                 next.text(), next.cutoverCommand().orElse(null), tables, events);
     }
 
@@ -100,7 +101,7 @@ public final class StatusReader {
 
     private List<StatusReport.TableState> tables(String runId) {
         return store.query("SELECT schema_name, table_name, sum(CASE WHEN lower(status) = 'done' THEN 1 ELSE 0 END),"
-                        + " max(parts_total), sum(rows), sum(bytes), group_concat(DISTINCT lower(status)), max(lsn)"
+                        + " max(parts_total), sum(rows), sum(bytes), group_concat(DISTINCT lower(status)), group_concat(DISTINCT lsn)"
                         + " FROM table_part WHERE run_id = ? GROUP BY schema_name, table_name ORDER BY schema_name, table_name",
                 rs -> {
                     int done = rs.getInt(3);
@@ -109,7 +110,7 @@ public final class StatusReader {
                     String status = done >= total ? "done" : statuses.contains("failed") ? "failed"
                             : statuses.contains(",") || statuses.contains("running") || done > 0 ? "copying" : statuses;
                     return new StatusReport.TableState(rs.getString(1), rs.getString(2), done, total, rs.getLong(5), rs.getLong(6),
-                            status, rs.getString(8));
+                            status, io.pgferry.pg.Lsns.latest(rs.getString(8)));
                 }, runId);
     }
 
@@ -118,6 +119,11 @@ public final class StatusReader {
                         + " WHERE run_id = ?",
                 rs -> new StatusReport.Lag(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getDouble(4), rs.getLong(5),
                         rs.getString(6) == null ? null : Instant.parse(rs.getString(6))), runId).stream().findFirst();
+    }
+
+    private List<StatusReport.Slot> slots(String runId) {
+        return new SlotLedger(store, runId).entries().stream().map(e -> new StatusReport.Slot(e.slot(), e.retainedBytes(), e.walStatus(),
+                e.safeWalSize(), e.limitBytes(), e.dropped(), e.updatedAt())).toList();
     }
 
     /**

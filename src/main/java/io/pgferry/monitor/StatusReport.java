@@ -11,7 +11,7 @@ import java.util.List;
  */
 public record StatusReport(int schemaVersion, Instant generatedAt, String workDir, Run run, List<Step> steps,
                            List<Phase> phases, Overall overall, Totals totals, Rates rates, Double etaSeconds, Lag lag,
-                           long retries, long errors, String lastError, String nextStep, String cutoverCommand,
+                           List<Slot> slots, long retries, long errors, String lastError, String nextStep, String cutoverCommand,
                            List<TableState> tables, List<Event> events) {
     public static final int SCHEMA_VERSION = 1;
 
@@ -44,6 +44,14 @@ public record StatusReport(int schemaVersion, Instant generatedAt, String workDi
 
     public record Lag(String appliedLsn, String sourceLsn, long lagBytes, double lagSeconds, long appliedTransactions,
                       Instant updatedAt) {
+    }
+
+    /**
+     * A replication slot of the run on the source and the WAL it retained when last measured
+     * (pg_current_wal_lsn() - restart_lsn, with the server's wal_status and safe_wal_size).
+     */
+    public record Slot(String slot, Long retainedBytes, String walStatus, Long safeWalSize, Long limitBytes, boolean dropped,
+                       Instant updatedAt) {
     }
 
     /** A table's copy, aggregated over its parts (table_part). */

@@ -11,6 +11,25 @@ public final class StatusText {
     private StatusText() {
     }
 
+    /** What a slot of the run keeps on the source: the figure that tells whether its disk is at risk. */
+    static String slotLine(StatusReport.Slot s) {
+        if (s.dropped()) {
+            return "slot " + s.slot() + ": dropped by pgferry at " + s.updatedAt() + " (it retained too much WAL); the copy must be redone";
+        }
+        StringBuilder sb = new StringBuilder("slot ").append(s.slot()).append(": ");
+        sb.append(s.retainedBytes() == null ? "not measured yet" : "retains " + Units.bytes(s.retainedBytes()) + " of WAL on the source");
+        java.util.List<String> facts = new java.util.ArrayList<>();
+        if (s.walStatus() != null) {
+            facts.add("wal_status " + s.walStatus());
+        }
+        facts.add(s.safeWalSize() == null ? "no max_slot_wal_keep_size" : Units.bytes(s.safeWalSize()) + " safe");
+        if (s.limitBytes() != null) {
+            facts.add("limit " + Units.bytes(s.limitBytes()));
+        }
+        sb.append(" (").append(String.join(", ", facts)).append(", at ").append(s.updatedAt()).append(')');
+        return sb.toString();
+    }
+
     public static String render(StatusReport r) {
         StringBuilder sb = new StringBuilder();
         StatusReport.Run run = r.run();
@@ -51,6 +70,9 @@ public final class StatusText {
             StatusReport.Lag l = r.lag();
             sb.append(String.format(Locale.ROOT, "lag: %s, %.1f s (applied %s, source %s, at %s)%n", Units.bytes(l.lagBytes()),
                     l.lagSeconds(), l.appliedLsn(), l.sourceLsn(), l.updatedAt()));
+        }
+        for (StatusReport.Slot s : r.slots()) {
+            sb.append(slotLine(s)).append('\n');
         }
         if (!r.tables().isEmpty()) {
             sb.append("tables:\n");

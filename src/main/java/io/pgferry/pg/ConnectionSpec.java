@@ -3,8 +3,10 @@ package io.pgferry.pg;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -27,9 +29,16 @@ public final class ConnectionSpec {
     private final String user;
     private final String password;
     private final Map<String, String> params;
+    private final List<String> warnings;
 
     private ConnectionSpec(String host, int port, String dbname, String user, String password,
                            Map<String, String> params) {
+        this(host, port, dbname, user, password, params, List.of());
+    }
+
+    private ConnectionSpec(String host, int port, String dbname, String user, String password,
+                           Map<String, String> params, List<String> warnings) {
+        this.warnings = List.copyOf(warnings);
         this.host = host;
         this.port = port;
         this.dbname = dbname;
@@ -44,16 +53,29 @@ public final class ConnectionSpec {
 
     /** Parses with an explicit environment and home directory, so tests need not touch the real ones. */
     public static ConnectionSpec parse(String text, Map<String, String> env, Path home) {
+        return parse(text, env, home, true);
+    }
+
+    /**
+     * A connection string another server will use (a subscription's): its sslrootcert, sslcert
+     * and sslkey name files on that server's machine, so none is filled in or checked from this
+     * one's environment or home. The password still comes from here (PGPASSWORD, ~/.pgpass).
+     */
+    public static ConnectionSpec parseForServer(String text) {
+        return parse(text, System.getenv(), Path.of(System.getProperty("user.home")), false);
+    }
+
+    private static ConnectionSpec parse(String text, Map<String, String> env, Path home, boolean localTls) {
         if (text == null || text.isBlank()) {
             throw new PgferryException(ErrorCode.BAD_INPUT, "empty connection string",
                     "give a URI like postgres://user@host:5432/dbname or a string like 'host=h dbname=d user=u'");
         }
         String trimmed = text.trim();
         Map<String, String> kv = trimmed.matches("(?i)^postgres(ql)?://.*") ? parseUri(trimmed) : parseKeywords(trimmed);
-        return fromKeywords(kv, env, home);
+        return fromKeywords(kv, env, home, localTls);
     }
 
-    private static ConnectionSpec fromKeywords(Map<String, String> kv, Map<String, String> env, Path home) {
+    private static ConnectionSpec fromKeywords(Map<String, String> kv, Map<String, String> env, Path home, boolean localTls) {
         String host = firstNonBlank(kv.remove("host"), env.get("PGHOST"), "localhost");
         if (host.startsWith("/")) {
             throw new PgferryException(ErrorCode.BAD_INPUT,
@@ -77,15 +99,13 @@ public final class ConnectionSpec {
         if (password == null) {
             password = env.get("PGPASSWORD");
         }
+        List<String> warnings = new ArrayList<>();
         if (password == null) {
             String passfile = env.get("PGPASSFILE");
             Path file = passfile != null ? Path.of(passfile) : home.resolve(".pgpass");
-            password = PgPassFile.lookup(file, host, port, dbname, user).orElse(null);
+            password = PgPassFile.lookup(file, host, port, dbname, user, warnings::add).orElse(null);
         }
         Map<String, String> params = new LinkedHashMap<>();
-        if (!kv.containsKey("sslmode") && env.get("PGSSLMODE") != null) {
-            params.put("sslmode", env.get("PGSSLMODE"));
-        }
         for (Map.Entry<String, String> e : kv.entrySet()) {
             if (!PASSED_PARAMS.contains(e.getKey())) {
                 throw new PgferryException(ErrorCode.BAD_INPUT, "unknown connection parameter '" + e.getKey() + "'",
@@ -93,12 +113,34 @@ public final class ConnectionSpec {
             }
             params.put(e.getKey(), e.getValue());
         }
-        return new ConnectionSpec(host, port, dbname, user, password, params);
+        if (localTls) {
+            LibpqTls.resolveDefaults(params, env, home);
+        } else if (params.containsKey("sslmode") && !LibpqTls.MODES.contains(params.get("sslmode"))) {
+            throw new PgferryException(ErrorCode.BAD_INPUT, "sslmode '" + params.get("sslmode") + "' is not one libpq knows",
+                    "give one of disable, allow, prefer, require, verify-ca, verify-full");
+        }
+        LibpqTls.plaintextRisk(host, params).ifPresent(warnings::add);
+        return new ConnectionSpec(host, port, dbname, user, password, params, warnings);
     }
 
     private static Map<String, String> parseUri(String uri) {
         Map<String, String> kv = new LinkedHashMap<>();
         String rest = uri.substring(uri.indexOf("://") + 3);
+        // The credentials end at the LAST '@': a password may hold '@', '/', '?' or ':' written
+        // unencoded, and cutting at the first '/' or '?' would spill its tail into the host, the
+        // database or the query, and from there into messages. ('@' elsewhere must be %40.)
+        int at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            String userInfo = rest.substring(0, at);
+            rest = rest.substring(at + 1);
+            int colon = userInfo.indexOf(':');
+            if (colon >= 0) {
+                kv.put("user", decode(userInfo.substring(0, colon)));
+                kv.put("password", decode(userInfo.substring(colon + 1)));
+            } else if (!userInfo.isEmpty()) {
+                kv.put("user", decode(userInfo));
+            }
+        }
         String query = null;
         int q = rest.indexOf('?');
         if (q >= 0) {
@@ -109,18 +151,6 @@ public final class ConnectionSpec {
         String authority = slash >= 0 ? rest.substring(0, slash) : rest;
         if (slash >= 0 && slash + 1 < rest.length()) {
             kv.put("dbname", decode(rest.substring(slash + 1)));
-        }
-        int at = authority.lastIndexOf('@');
-        if (at >= 0) {
-            String userInfo = authority.substring(0, at);
-            authority = authority.substring(at + 1);
-            int colon = userInfo.indexOf(':');
-            if (colon >= 0) {
-                kv.put("user", decode(userInfo.substring(0, colon)));
-                kv.put("password", decode(userInfo.substring(colon + 1)));
-            } else if (!userInfo.isEmpty()) {
-                kv.put("user", decode(userInfo));
-            }
         }
         if (authority.contains(",")) {
             throw new PgferryException(ErrorCode.BAD_INPUT, "several hosts in one URI are not supported",
@@ -145,8 +175,9 @@ public final class ConnectionSpec {
             for (String pair : query.split("&")) {
                 int eq = pair.indexOf('=');
                 if (eq <= 0) {
-                    throw new PgferryException(ErrorCode.BAD_INPUT, "malformed URI parameter '" + pair + "'",
-                            "write parameters as ?name=value&name2=value2");
+                    // the text itself is not quoted: an unencoded '&' in a password would put its tail here
+                    throw new PgferryException(ErrorCode.BAD_INPUT, "a parameter after '?' in the URI has no name or no '='",
+                            "write parameters as ?name=value&name2=value2, with '&', '=', '@' and '%' inside a value written as %26, %3D, %40, %25");
                 }
                 kv.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
             }
@@ -175,7 +206,9 @@ public final class ConnectionSpec {
                 i++;
             }
             if (i >= n || text.charAt(i) != '=') {
-                throw new PgferryException(ErrorCode.BAD_INPUT, "missing '=' after '" + key + "' in connection string",
+                // the word itself is not quoted: it may be the tail of an unquoted password holding a blank
+                throw new PgferryException(ErrorCode.BAD_INPUT, "missing '=' after the word at character " + (keyStart + 1)
+                        + " of the connection string",
                         "write it as key=value pairs, e.g. host=db.example.com port=5432 dbname=app user=app, or as a postgres:// URI");
             }
             i++;
@@ -214,7 +247,13 @@ public final class ConnectionSpec {
     }
 
     private static String decode(String s) {
-        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        try {
+            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            // the decoder's own message quotes the text, which may be a password
+            throw new PgferryException(ErrorCode.BAD_INPUT, "a part of the URI holds a '%' not followed by two hex digits",
+                    "write a literal '%' as %25 (percent-encode the password's special characters)");
+        }
     }
 
     private static String firstNonBlank(String... values) {
@@ -255,6 +294,30 @@ public final class ConnectionSpec {
         return params;
     }
 
+    /** The same database with a password typed in by the user. */
+    public ConnectionSpec withPassword(String typed) {
+        return new ConnectionSpec(host, port, dbname, user, typed, params, warnings);
+    }
+
+    /**
+     * What the user should hear about this connection before it is used (an ignored password
+     * file, a link that can fall back to plain text), each once, without secrets.
+     */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /**
+     * The same database for another server to reach (a subscription's connection): the TLS
+     * files named here are paths on this machine, meaningless or wrong on that one, so they are
+     * left out and that server's libpq uses its own defaults for the same sslmode.
+     */
+    public ConnectionSpec withoutLocalFiles() {
+        Map<String, String> p = new LinkedHashMap<>(params);
+        p.keySet().removeAll(List.of("sslrootcert", "sslcert", "sslkey"));
+        return new ConnectionSpec(host, port, dbname, user, password, p);
+    }
+
     public ConnectionSpec withDatabase(String otherDb) {
         return new ConnectionSpec(host, port, otherDb, user, password, params);
     }
@@ -291,8 +354,7 @@ public final class ConnectionSpec {
         if (password != null) {
             p.setProperty("password", password);
         }
-        p.setProperty("sslmode", params.getOrDefault("sslmode", "prefer"));
-        copyIfPresent(p, "sslrootcert", "sslrootcert");
+        LibpqTls.applyTo(p, params);
         copyIfPresent(p, "sslcert", "sslcert");
         copyIfPresent(p, "sslkey", "sslkey");
         copyIfPresent(p, "options", "options");
@@ -307,6 +369,14 @@ public final class ConnectionSpec {
         if (v != null) {
             p.setProperty(property, v);
         }
+    }
+
+    /**
+     * A libpq client's environment for {@link #libpqConnectionString()}: the password alone, when
+     * known. Everything else about the connection is in the string.
+     */
+    public Map<String, String> libpqSecretEnvironment() {
+        return password == null ? Map.of() : Map.of("PGPASSWORD", password);
     }
 
     /**
@@ -340,15 +410,28 @@ public final class ConnectionSpec {
     }
 
     /**
+     * One complete libpq connection string for a client program's {@code --dbname}, password
+     * left out (it goes in PGPASSWORD, out of `ps`). Every value is quoted, so a database name
+     * holding '=' or starting with postgresql:// stays a name: libpq expands only the outer
+     * --dbname argument into a connection string, never a dbname inside one.
+     */
+    public String libpqConnectionString() {
+        StringBuilder sb = address();
+        appendKeyword(sb, "application_name", params.getOrDefault("application_name", "pgferry"));
+        params.forEach((k, v) -> {
+            if (!k.equals("application_name")) {
+                appendKeyword(sb, k, v);
+            }
+        });
+        return sb.toString().trim();
+    }
+
+    /**
      * A libpq connection string a server can use to reach this database, password included:
      * only for server-side objects that need it (a subscription's CONNECTION). Never log it.
      */
     public String toLibpqStringWithSecret() {
-        StringBuilder sb = new StringBuilder();
-        appendKeyword(sb, "host", host);
-        appendKeyword(sb, "port", Integer.toString(port));
-        appendKeyword(sb, "dbname", dbname);
-        appendKeyword(sb, "user", user);
+        StringBuilder sb = address();
         if (password != null) {
             appendKeyword(sb, "password", password);
         }
@@ -358,6 +441,16 @@ public final class ConnectionSpec {
             }
         }
         return sb.toString().trim();
+    }
+
+    /** host, port, dbname and user as quoted libpq keywords, the start of every connection string. */
+    private StringBuilder address() {
+        StringBuilder sb = new StringBuilder();
+        appendKeyword(sb, "host", host);
+        appendKeyword(sb, "port", Integer.toString(port));
+        appendKeyword(sb, "dbname", dbname);
+        appendKeyword(sb, "user", user);
+        return sb;
     }
 
     private static void appendKeyword(StringBuilder sb, String key, String value) {

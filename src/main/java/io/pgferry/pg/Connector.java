@@ -47,16 +47,24 @@ public final class Connector {
         Connection c = connect(props);
         try (Statement st = c.createStatement()) {
             boolean readOnlyDefault;
+            boolean standardStrings;
             try (ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int,"
-                    + " current_setting('default_transaction_read_only')::boolean")) {
+                    + " current_setting('default_transaction_read_only')::boolean,"
+                    + " current_setting('standard_conforming_strings')::boolean")) {
                 rs.next();
                 requireSupported(rs.getInt(1));
                 readOnlyDefault = rs.getBoolean(2);
+                standardStrings = rs.getBoolean(3);
             }
             if (readOnlyDefault) {
                 // pgferry's own sessions are exempt from the write fence it raises at cutover; set
                 // here rather than as a startup option, which connection poolers reject
                 st.execute("SET default_transaction_read_only = off");
+            }
+            if (!standardStrings) {
+                // Identifiers.literal doubles quotes only; with this off (ALTER DATABASE/ROLE ... SET)
+                // a backslash in a name would escape the closing quote
+                st.execute("SET standard_conforming_strings = on");
             }
         } catch (SQLException e) {
             closeQuietly(c);
@@ -92,7 +100,15 @@ public final class Connector {
         p.setProperty("replication", "database");
         p.setProperty("assumeMinServerVersion", "10");
         p.setProperty("preferQueryMode", "simple");
-        return connect(p);
+        Connection c = connect(p);
+        try (Statement st = c.createStatement()) {
+            // as in open(): literals pgferry builds assume it (a walsender in database mode takes SET)
+            st.execute("SET standard_conforming_strings = on");
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw classify(e);
+        }
+        return c;
     }
 
     private Connection connect(Properties props) {

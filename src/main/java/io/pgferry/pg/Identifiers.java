@@ -14,7 +14,11 @@ public final class Identifiers {
         return quote(schema) + "." + quote(name);
     }
 
-    /** A string literal for the rare places a name must be passed as a value (e.g. to_regclass). */
+    /**
+     * A string literal for the rare places a name must be passed as a value (e.g. to_regclass).
+     * Quotes are doubled, backslashes left alone: right only with standard_conforming_strings on,
+     * which {@link Connector} sets on every session it opens.
+     */
     public static String literal(String value) {
         return "'" + value.replace("'", "''") + "'";
     }

@@ -5,18 +5,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Reads a libpq password file (~/.pgpass): lines of host:port:database:username:password, '*'
- * matching anything, backslash escaping ':' and '\', first match wins.
+ * matching anything, backslash escaping ':' and '\', first match wins. A file that its group or
+ * others may read or write is ignored with a warning, as libpq ignores it.
  */
 final class PgPassFile {
     private PgPassFile() {
     }
 
-    static Optional<String> lookup(Path file, String host, int port, String dbname, String user) {
+    static Optional<String> lookup(Path file, String host, int port, String dbname, String user, Consumer<String> warn) {
         if (file == null || !Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        if (openToOthers(file)) {
+            // as libpq does: another user may have read it, or written a password of their choosing
+            warn.accept("password file " + file + " has group or world access and is ignored; permissions should be"
+                    + " u=rw (0600) or less: chmod 0600 " + file);
             return Optional.empty();
         }
         List<String> lines;
@@ -39,6 +49,15 @@ final class PgPassFile {
             }
         }
         return Optional.empty();
+    }
+
+    private static boolean openToOthers(Path file) {
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            return perms.stream().anyMatch(p -> p.name().startsWith("GROUP_") || p.name().startsWith("OTHERS_"));
+        } catch (UnsupportedOperationException | IOException e) {
+            return false; // no POSIX permissions here (libpq skips the check on Windows too)
+        }
     }
 
     private static boolean matches(String pattern, String value) {

@@ -11,10 +11,20 @@ import java.util.regex.Pattern;
 public final class Redaction {
     public static final String MASK = "****";
 
+    /*
+     * A password may hold '@', '/', '?' or ':' unencoded: everything from the user's colon to the
+     * last '@' of the word is masked (greedy), which may hide a host too, never show a secret.
+     */
     private static final Pattern URI_PASSWORD =
-            Pattern.compile("(?i)(postgres(?:ql)?://[^:/@\\s]*:)([^@\\s]*)(@)");
+            Pattern.compile("(?i)(postgres(?:ql)?://[^:/@\\s]*:)(\\S*)(@)");
+    /* In a URI's query a value is percent-encoded, so '&' ends it. */
+    private static final Pattern QUERY_PASSWORD = Pattern.compile("(?i)([?&]password=)([^\\s&]*)");
+    /*
+     * In a keyword string an unquoted value runs to the next blank ('&' included: a masked
+     * neighbour beats a leaked tail), a quoted one to its closing quote or the end.
+     */
     private static final Pattern KEYWORD_PASSWORD =
-            Pattern.compile("(?i)(\\bpassword\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|[^\\s&]+)");
+            Pattern.compile("(?i)((?<![?&])\\bpassword\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'?|\\S+)");
 
     private Redaction() {
     }
@@ -24,6 +34,7 @@ public final class Redaction {
             return null;
         }
         String out = URI_PASSWORD.matcher(text).replaceAll("$1" + Matcher.quoteReplacement(MASK) + "$3");
+        out = QUERY_PASSWORD.matcher(out).replaceAll("$1" + Matcher.quoteReplacement(MASK));
         return KEYWORD_PASSWORD.matcher(out).replaceAll("$1" + Matcher.quoteReplacement(MASK));
     }
 }

@@ -4,6 +4,7 @@ import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Redaction;
+import io.pgferry.state.Directories;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,12 +18,17 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Runs one libpq client program (pg_dump, pg_restore, psql) against a database. Credentials go
- * through the environment, never the command line. Each stderr line is redacted, appended to a
- * log file in the work dir and handed to a listener (progress parsing).
+ * Runs one libpq client program (pg_dump, pg_restore, vacuumdb, psql) against a database, given
+ * as one complete connection string in {@code --dbname} (before the caller's arguments). The
+ * program sees no PG* variable of ours: libpq honours PGSERVICE, PGHOSTADDR, PGSSLMODE and the
+ * like over defaults, so a shell with PGSERVICE=prod could point a pg_restore --clean at another
+ * server. The password alone goes through the environment (PGPASSWORD), never the command line.
+ * Each stderr line is redacted, appended to a log file in the work dir and handed to a listener
+ * (progress parsing).
  */
 public final class ClientToolRun {
     private static final int TAIL_LINES = 15;
@@ -39,19 +45,27 @@ public final class ClientToolRun {
         this.logFile = logFile;
     }
 
+    /** Drops every libpq variable the caller's shell set, then gives the password alone. */
+    static void isolate(Map<String, String> environment, ConnectionSpec database) {
+        environment.keySet().removeIf(k -> k.startsWith("PG") && !k.startsWith("PGFERRY"));
+        environment.putAll(database.libpqSecretEnvironment());
+    }
+
     /** Runs to completion; a non-zero exit becomes an error quoting the program's last lines. */
     public void run(Consumer<String> stderrListener) {
         List<String> cmd = new ArrayList<>();
         cmd.add(program.toString());
+        cmd.add("--dbname=" + database.libpqConnectionString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().putAll(database.libpqEnvironment());
+        isolate(pb.environment(), database);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         Deque<String> tail = new ArrayDeque<>();
         String name = program.getFileName().toString();
         Process p;
         try {
-            Files.createDirectories(logFile.getParent());
+            Directories.createPrivate(logFile.getParent());
+            Directories.createPrivateFile(logFile);
             p = pb.start();
         } catch (IOException e) {
             throw new PgferryException(ErrorCode.TOOL_MISSING, "cannot start " + program + ": " + e.getMessage(),
@@ -60,7 +74,7 @@ public final class ClientToolRun {
         try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
              PrintWriter log = new PrintWriter(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8,
                      StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
-            log.println("# " + name + " " + String.join(" ", args));
+            log.println("# " + name + " " + Redaction.redact(String.join(" ", cmd.subList(1, cmd.size()))));
             String line;
             while ((line = err.readLine()) != null) {
                 String safe = Redaction.redact(line);

@@ -19,6 +19,8 @@ final class PgRestoreOutput {
         List<String> cmd = new ArrayList<>();
         cmd.add(pgRestore.toString());
         cmd.addAll(options);
+        // "--": a relative --dir starting with '-' would otherwise read as an option
+        cmd.add("--");
         cmd.add(archive.toString());
         try {
             Process p = new ProcessBuilder(cmd).start();

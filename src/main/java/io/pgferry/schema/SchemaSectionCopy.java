@@ -43,8 +43,7 @@ public final class SchemaSectionCopy {
     /** Dumps {@code section} of the source into the work dir and returns the archive's path. */
     public Path dump(ConnectionSpec source, Section section, List<String> extraDumpArgs, Consumer<String> log) {
         Path archive = workDir.resolve("schema-" + section.flag() + ".dump");
-        List<String> args = new ArrayList<>(List.of("--format=custom", "--section=" + section.flag(), "--file=" + archive,
-                "--dbname=" + source.dbname()));
+        List<String> args = new ArrayList<>(List.of("--format=custom", "--section=" + section.flag(), "--file=" + archive));
         args.addAll(extraDumpArgs);
         new ClientToolRun(tools.pgDump(), args, source, workDir.resolve("logs/pg_dump-" + section.flag() + ".log")).run(log);
         return archive;
@@ -52,7 +51,7 @@ public final class SchemaSectionCopy {
 
     /** Restores an archive made by {@link #dump} into the target, stopping at the first error. */
     public void restore(Path archive, ConnectionSpec target, List<String> extraRestoreArgs, Consumer<String> log) {
-        List<String> args = new ArrayList<>(List.of("--exit-on-error", "--dbname=" + target.dbname()));
+        List<String> args = new ArrayList<>(List.of("--exit-on-error"));
         if (!keepOwners) {
             args.add("--no-owner");
         }
@@ -60,6 +59,8 @@ public final class SchemaSectionCopy {
             args.add("--no-acl");
         }
         args.addAll(extraRestoreArgs);
+        // "--": a relative --dir starting with '-' would otherwise read as an option
+        args.add("--");
         args.add(archive.toString());
         String name = archive.getFileName().toString().replace(".dump", "");
         new ClientToolRun(tools.pgRestore(), args, target, workDir.resolve("logs/pg_restore-" + name + ".log")).run(log);

@@ -4,13 +4,63 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /** File-tree chores on work dirs, dumps and throwaway cluster directories. */
 public final class Directories {
     private Directories() {
+    }
+
+    /**
+     * Creates {@code dir} (and missing parents) with its last part readable by its owner only
+     * (0700), as a work dir holding dumps, logs and the state store must be; an existing
+     * directory is left as it is (it may be the user's own, such as the current directory).
+     */
+    public static void createPrivate(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (FileAlreadyExistsException raced) {
+            // another pgferry process made it meanwhile
+        } catch (UnsupportedOperationException noPosix) {
+            Files.createDirectories(dir);
+        }
+    }
+
+    /**
+     * Makes {@code file} exist readable and writable by its owner only (0600) before anything
+     * writes to it: a file created by a writer gets the umask's permissions, often world-readable.
+     * An existing file of ours open to others is closed to them.
+     */
+    public static void createPrivateFile(Path file) throws IOException {
+        Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(ownerOnly));
+        } catch (FileAlreadyExistsException exists) {
+            try {
+                if (!Files.getPosixFilePermissions(file).equals(ownerOnly)) {
+                    Files.setPosixFilePermissions(file, ownerOnly);
+                }
+            } catch (UnsupportedOperationException | java.nio.file.FileSystemException notOurs) {
+                // another user's file (read by `status`, say): not ours to change
+            }
+        } catch (UnsupportedOperationException noPosix) {
+            if (!Files.exists(file)) {
+                Files.createFile(file);
+            }
+        }
     }
 
     /** Deletes a tree without following symbolic links out of it; a missing tree is fine. */

@@ -42,7 +42,9 @@ public final class StateStore implements AutoCloseable {
     /** Opens (creating when needed) the store in {@code dir}. */
     public static StateStore open(Path dir) {
         try {
-            Files.createDirectories(dir);
+            // dumps, logs and the state store describe the databases: private to this user
+            Directories.createPrivate(dir);
+            Directories.createPrivateFile(dir.resolve(FILE_NAME));
         } catch (IOException e) {
             throw new PgferryException(ErrorCode.BAD_INPUT, "cannot create the work dir " + dir + ": " + e.getMessage(),
                     "choose a writable directory with --dir");
@@ -97,6 +99,9 @@ public final class StateStore implements AutoCloseable {
                     + " level TEXT NOT NULL, message TEXT NOT NULL)");
             st.execute("CREATE TABLE IF NOT EXISTS setting (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT,"
                     + " PRIMARY KEY (run_id, key))");
+            st.execute("CREATE TABLE IF NOT EXISTS slot_wal (run_id TEXT NOT NULL, slot_name TEXT NOT NULL, retained_bytes INTEGER,"
+                    + " wal_status TEXT, safe_wal_size INTEGER, limit_bytes INTEGER, dropped INTEGER NOT NULL DEFAULT 0,"
+                    + " updated_at TEXT NOT NULL, PRIMARY KEY (run_id, slot_name))");
             st.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '" + SCHEMA_VERSION + "')");
         }
     }

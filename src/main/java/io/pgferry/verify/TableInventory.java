@@ -26,6 +26,7 @@ public final class TableInventory {
                 + " WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
                 + " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'"
                 + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')"
+                + " AND " + io.pgferry.pg.OwnSchema.notOwn("n.oid")
                 + " ORDER BY pg_total_relation_size(c.oid) DESC, 1, 2";
         List<TableRef> out = new ArrayList<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {

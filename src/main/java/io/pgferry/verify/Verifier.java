@@ -54,7 +54,7 @@ public final class Verifier {
             List<Future<TableVerdict>> futures = new ArrayList<>();
             for (TableRef ref : tables.values()) {
                 boolean onTarget = targetTables.containsKey(ref.displayName());
-                futures.add(pool.submit(() -> onTarget ? verifyTable(ref, options) : new TableVerdict(ref.displayName(), -2, -1, null, List.of(), false)));
+                futures.add(pool.submit(() -> onTarget ? verifyTable(ref, options) : sourceOnly(ref)));
             }
             for (Future<TableVerdict> f : futures) {
                 verdicts.add(f.get());
@@ -70,16 +70,14 @@ public final class Verifier {
         } finally {
             pool.shutdownNow();
         }
-        return new VerifyReport(source.spec().toString(), target.spec().toString(), options.checksums(), fixMissing(verdicts));
+        return new VerifyReport(source.spec().toString(), target.spec().toString(), options.checksums(), verdicts);
     }
 
-    /** -2 marks "counted later": a table only on the source gets its real count here. */
-    private List<TableVerdict> fixMissing(List<TableVerdict> verdicts) {
-        List<TableVerdict> out = new ArrayList<>();
-        for (TableVerdict v : verdicts) {
-            out.add(v.sourceRows() == -2 ? new TableVerdict(v.table(), 0, -1, null, List.of(), false) : v);
+    /** A table the target lacks: its real row count on the source, so the report says what is missing. */
+    private TableVerdict sourceOnly(TableRef ref) throws SQLException {
+        try (Connection s = source.open()) {
+            return new TableVerdict(ref.displayName(), count(s, ref), -1, null, List.of(), false);
         }
-        return out;
     }
 
     private TableVerdict verifyTable(TableRef ref, Options options) throws SQLException {

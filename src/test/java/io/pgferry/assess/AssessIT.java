@@ -49,8 +49,11 @@ class AssessIT {
             assertThat(finding(report, "table-without-primary-key").get("fix").asText())
                     .contains("ALTER TABLE \"public\".\"audit_log\" REPLICA IDENTITY FULL;");
             assertThat(ids(report)).contains("cross-major", "sequences", "generated-columns", "partitioned-tables", "materialized-views",
-                    "largest-tables", "database-size", "extension-note").doesNotContain("pg_trgm-missing");
+                    "largest-tables", "database-size", "extension-note").doesNotContain("pg_trgm-missing")
+                    .as("built-in C functions (pg_catalog's conversions, snowball) are never findings").doesNotContain("custom-c-functions");
+            assertThat(finding(report, "table-without-primary-key").get("items").get(0).asText()).isEqualTo("public.audit_log");
             assertThat(report.at("/recommendation/method").asText()).isEqualTo("dump");
+            assertThat(finding(report, "slot-wal-unbounded").get("fix").asText()).contains("max_slot_wal_keep_size");
             assertThat(report.get("bytesPerSecond").asLong()).isPositive();
             assertThat(run.all()).doesNotContain(pair.source().password()).doesNotContain(pair.target().password());
 

@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CleanupIT {
 
@@ -27,14 +28,21 @@ class CleanupIT {
             String[] conn = {"--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()};
             CliRun migrate = CliRun.of(concat(new String[]{"migrate", "--method", "logical", "--ready-lag", "PT5S"}, conn));
             assertThat(migrate.exitCode()).as(migrate.all()).isZero();
+            // table-sync slots a subscription of the same oid left: this target's, and another target's (another system identifier)
+            long subOid = count(pair, false, "SELECT oid FROM pg_subscription");
+            String targetSystem = text(pair, false, "SELECT system_identifier::text FROM pg_control_system()");
+            String ours = "pg_" + subOid + "_sync_16385_" + targetSystem;
+            String foreign = "pg_" + subOid + "_sync_16385_" + (targetSystem.equals("7000000000000000001") ? "7000000000000000002" : "7000000000000000001");
+            PgFixture.exec(pair.source(), "app", "SELECT pg_create_logical_replication_slot('" + ours + "', 'pgoutput')",
+                    "SELECT pg_create_logical_replication_slot('" + foreign + "', 'pgoutput')");
             CliRun cut = CliRun.of(concat(new String[]{"cutover"}, conn));
             assertThat(cut.exitCode()).as(cut.all()).isZero();
 
             CliRun dry = CliRun.of(concat(new String[]{"cleanup", "--dry-run"}, conn));
             assertThat(dry.exitCode()).as(dry.all()).isZero();
             assertThat(dry.out()).contains("would remove target subscription pgferry_").contains("would remove source publication pgferry_")
-                    .contains("would remove source replication slot pgferry_").contains("would remove source write fence")
-                    .doesNotContain("other");
+                    .contains("would remove source replication slot pgferry_").doesNotContain("would remove source write fence")
+                    .contains("The source would stay fenced read-only").doesNotContain("other");
             assertThat(count(pair, true, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'pgferry%'")).isEqualTo(1);
 
             CliRun clean = CliRun.of(concat(new String[]{"cleanup"}, conn));
@@ -42,14 +50,19 @@ class CleanupIT {
             assertThat(count(pair, false, "SELECT count(*) FROM pg_subscription")).isZero();
             assertThat(count(pair, false, "SELECT count(*) FROM pg_replication_origin")).isZero();
             assertThat(count(pair, true, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'pgferry%'")).isZero();
-            assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots WHERE slot_name NOT IN ('other_slot', 'pgferry_otherrun')")).isZero();
-            assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots")).as("other slots survive").isEqualTo(2);
+            assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots WHERE slot_name NOT IN ('other_slot', 'pgferry_otherrun', '"
+                    + foreign + "')")).isZero();
+            assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots")).as("other slots survive, another target's sync slot too")
+                    .isEqualTo(3);
             assertThat(count(pair, true, "SELECT count(*) FROM pg_publication WHERE pubname = 'mine'")).isEqualTo(1);
-            PgFixture.exec(pair.source(), "app", "INSERT INTO t VALUES (1000)"); // fence lifted
+            assertThat(clean.out()).contains("The source stays fenced read-only").contains("--unfence-source");
+            assertThatThrownBy(() -> PgFixture.exec(pair.source(), "app", "INSERT INTO t VALUES (1000)"))
+                    .as("after a cutover, cleanup keeps the old source read-only").hasMessageContaining("read-only");
 
-            CliRun again = CliRun.of(concat(new String[]{"cleanup", "--remove-work-dir"}, conn));
+            CliRun again = CliRun.of(concat(new String[]{"cleanup", "--unfence-source", "--remove-work-dir"}, conn));
             assertThat(again.exitCode()).as(again.all()).isZero();
-            assertThat(again.out()).contains("nothing to clean up");
+            assertThat(again.out()).contains("removed source write fence").doesNotContain("stays fenced");
+            PgFixture.exec(pair.source(), "app", "INSERT INTO t VALUES (1000)"); // fence lifted on request
             assertThat(Files.exists(work)).isFalse();
         }
     }
@@ -67,7 +80,7 @@ class CleanupIT {
             try (Connection s = PgFixture.connect(pair.source(), "app")) {
                 sourceBefore = io.pgferry.testing.DatabaseDigest.of(s);
             }
-            CliRun rollback = CliRun.of(concat(new String[]{"rollback"}, conn));
+            CliRun rollback = CliRun.of(concat(new String[]{"rollback", "--yes"}, conn));
             assertThat(rollback.exitCode()).as(rollback.all()).isZero();
             assertThat(count(pair, false, "SELECT count(*) FROM pg_subscription")).isZero();
             assertThat(count(pair, true, "SELECT count(*) FROM pg_replication_slots")).isZero();
@@ -82,7 +95,7 @@ class CleanupIT {
             String[] conn = {"--dir", work2.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()};
             assertThat(CliRun.of(concat(new String[]{"migrate", "--method", "logical", "--ready-lag", "PT5S"}, conn)).exitCode()).isZero();
             assertThat(CliRun.of(concat(new String[]{"cutover"}, conn)).exitCode()).isZero();
-            CliRun refused = CliRun.of(concat(new String[]{"rollback"}, conn));
+            CliRun refused = CliRun.of(concat(new String[]{"rollback", "--yes"}, conn));
             assertThat(refused.exitCode()).isEqualTo(2);
             assertThat(refused.err()).contains("was cut over").contains("would lose them");
         }
@@ -99,6 +112,11 @@ class CleanupIT {
             CliRun cut = CliRun.of(concat(new String[]{"cutover", "--reverse"}, conn));
             assertThat(cut.exitCode()).as(cut.all()).isZero();
             assertThat(cut.out()).contains("Reverse stream running");
+            // the application connects as the same role as pgferry: the fence holds for it, only the apply role is exempt
+            try (Connection app = PgFixture.connect(pair.source(), "app"); Statement st = app.createStatement()) {
+                assertThatThrownBy(() -> st.execute("INSERT INTO products (id, sku, title, price) VALUES (99997, 'S3', 'T', 1)"))
+                        .isInstanceOf(java.sql.SQLException.class).extracting(e -> ((java.sql.SQLException) e).getSQLState()).isEqualTo("25006");
+            }
 
             // the application now writes to the target
             PgFixture.exec(pair.target(), "app",
@@ -106,7 +124,7 @@ class CleanupIT {
                     "UPDATE products SET price = price + 1 WHERE id <= 5", "DELETE FROM audit_log WHERE ctid IN (SELECT ctid FROM audit_log LIMIT 3)",
                     "INSERT INTO orders (id, customer_id, status, placed_at, invoice_no) VALUES (9999999, 1, 'paid', now(), nextval('invoice_no_seq'))");
 
-            CliRun rollback = CliRun.of(concat(new String[]{"rollback"}, conn));
+            CliRun rollback = CliRun.of(concat(new String[]{"rollback", "--yes"}, conn));
             assertThat(rollback.exitCode()).as(rollback.all()).isZero();
             assertThat(rollback.out()).contains("Rolled back to the source");
             try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
@@ -142,6 +160,14 @@ class CleanupIT {
              ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    private static String text(ClusterPair pair, boolean source, String sql) throws Exception {
+        try (Connection c = PgFixture.connect(source ? pair.source() : pair.target(), "app"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -2,6 +2,7 @@ package io.pgferry.cutover;
 
 import io.pgferry.cluster.LocalCluster;
 import io.pgferry.pg.Connector;
+import io.pgferry.state.PgferrySessions;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import io.pgferry.testing.PgFixture;
@@ -16,6 +17,7 @@ import java.sql.Statement;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@org.junit.jupiter.api.Timeout(120)
 class WriteFenceIT {
 
     @Test
@@ -28,9 +30,16 @@ class WriteFenceIT {
 
             Connection appSession = PgFixture.connect(pg, "app");
             exec(appSession, "INSERT INTO t VALUES (1)");
-            assertThat(fence.raise()).isEqualTo(1);
+            // any client can call itself pgferry: only sessions pgferry recorded by PID are spared
+            Connection lookalike = new Connector("source", pg.spec("app")).open();
+            Connection streamSession = new Connector("source", pg.spec("app")).open();
+            PgferrySessions.register(store, run.id(), "source", streamSession);
+            assertThat(fence.raise()).isEqualTo(2);
             assertThat(fence.isRaised()).isTrue();
             assertThatThrownBy(() -> exec(appSession, "INSERT INTO t VALUES (2)")).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> exec(lookalike, "SELECT 1")).isInstanceOf(SQLException.class);
+            exec(streamSession, "INSERT INTO t VALUES (6)");
+            streamSession.close();
 
             try (Connection fresh = PgFixture.connect(pg, "app")) {
                 assertThatThrownBy(() -> exec(fresh, "INSERT INTO t VALUES (3)"))

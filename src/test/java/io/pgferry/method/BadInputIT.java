@@ -52,6 +52,32 @@ class BadInputIT {
         }
     }
 
+    /**
+     * A finished run is over: rerunning it says so and when, rather than skipping every step and
+     * comparing against a target emptied since. verify then names what the target lacks with the
+     * source's real row counts.
+     */
+    @Test
+    void rerunOfAFinishedDumpSaysItFinished(@TempDir Path work) throws Exception {
+        PgFixture.createDatabase(pair.target(), "rerun");
+        String target = uri(pair.target(), "postgres", pair.target().password(), "rerun");
+        try {
+            CliRun first = migrate(work, pair.sourceUri(), target);
+            assertThat(first.exitCode()).as(first.all()).isZero();
+            PgFixture.exec(pair.target(), "postgres", "DROP DATABASE rerun", "CREATE DATABASE rerun"); // emptied meanwhile
+            CliRun again = migrate(work, pair.sourceUri(), target);
+            assertThat(again.exitCode()).as(again.all()).isEqualTo(2);
+            assertThat(again.err()).containsPattern("run \\w+ in \\S+ \\(method dump, [^)]+\\) finished at \\d{4}-\\d\\d-\\d\\dT")
+                    .contains("nothing left to resume").contains("start a new run in another --dir")
+                    .doesNotContain("differ in row count");
+            CliRun verify = CliRun.of("verify", "--source", pair.sourceUri(), "--target", target);
+            assertThat(verify.exitCode()).as(verify.all()).isEqualTo(1);
+            assertThat(verify.out()).containsPattern("public\\.orders\\s+DIFFERS\\s+source [1-9]\\d*, target missing");
+        } finally {
+            PgFixture.exec(pair.target(), "postgres", "DROP DATABASE IF EXISTS rerun");
+        }
+    }
+
     @Test
     void wrongPassword(@TempDir Path work) throws Exception {
         CliRun run = migrate(work, uri(pair.source(), "postgres", "wrong-Pa55", "app"), pair.targetUri());

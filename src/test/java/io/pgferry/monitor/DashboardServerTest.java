@@ -94,11 +94,16 @@ class DashboardServerTest {
             try (DashboardServer server = DashboardServer.start(store, any, Optional.of("tok-123"))) {
                 String base = "http://127.0.0.1:" + server.port() + "/";
                 assertThat(Http.get(base + "api/status").status()).isEqualTo(401);
-                assertThat(Http.get(base + "api/status?token=wrong").status()).isEqualTo(401);
                 assertThat(Http.get(base + "metrics", "Authorization", "Bearer nope").status()).isEqualTo(401);
-                assertThat(Http.get(base + "api/status?token=tok-123").status()).isEqualTo(200);
+                // never from the URL, which logs, history and Referer headers keep
+                assertThat(Http.get(base + "api/status?token=tok-123").status()).isEqualTo(401);
+                assertThat(Http.get(base + "api/status", "Authorization", "Bearer tok-123").status()).isEqualTo(200);
                 assertThat(Http.get(base + "metrics", "Authorization", "Bearer tok-123").status()).isEqualTo(200);
-                assertThat(Http.get(base + "?token=tok-123").status()).isEqualTo(200);
+                // the page holds no data: it loads without the token and reads it from #token=
+                assertThat(Http.get(base).status()).isEqualTo(200);
+                assertThat(Http.get(base + "app.js").body()).contains("location.hash").doesNotContain("tok-123");
+                // with a token, any Host will do (the server may be reached by name)
+                assertThat(RawHttp.get(server.port(), "/api/status", "dashboard.example.com", "Bearer tok-123")).startsWith("HTTP/1.1 200");
             }
         }
     }
@@ -112,6 +117,50 @@ class DashboardServerTest {
                 Http a = Http.get(server.url() + "api/assessment");
                 assertThat(a.status()).isEqualTo(404);
                 assertThat(a.body()).contains("no assessment");
+            }
+        }
+    }
+
+    @Test
+    void withoutATokenOnlyLoopbackHostsAreAnswered(@TempDir Path dir) {
+        try (StateStore store = StateStore.open(dir)) {
+            run(store);
+            try (DashboardServer server = DashboardServer.start(store, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    Optional.empty())) {
+                int port = server.port();
+                for (String host : new String[] {"127.0.0.1:" + port, "localhost:" + port, "localhost", "[::1]:" + port, "127.1.2.3"}) {
+                    assertThat(RawHttp.get(port, "/api/status", host, null)).as(host).startsWith("HTTP/1.1 200");
+                }
+                // DNS rebinding: a page of attacker.example whose name now resolves to 127.0.0.1
+                for (String host : new String[] {"attacker.example:" + port, "attacker.example", "127.0.0.1.attacker.example",
+                        "localhost.attacker.example", "[::1].evil", "localhost:80@evil"}) {
+                    assertThat(RawHttp.get(port, "/api/status", host, null)).as(host).startsWith("HTTP/1.1 403")
+                            .doesNotContain("\"runId\"");
+                    assertThat(RawHttp.get(port, "/", host, null)).as(host).startsWith("HTTP/1.1 403");
+                }
+                assertThat(RawHttp.get(port, "/metrics", null, null)).startsWith("HTTP/1.1 403");
+            }
+        }
+    }
+
+    /** A request with a Host header of our choosing (java.net.http will not send a foreign one). */
+    static final class RawHttp {
+        static String get(int port, String path, String host, String authorization) {
+            try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout(20_000);
+                StringBuilder req = new StringBuilder("GET " + path + " HTTP/1.1\r\n");
+                if (host != null) {
+                    req.append("Host: ").append(host).append("\r\n");
+                }
+                if (authorization != null) {
+                    req.append("Authorization: ").append(authorization).append("\r\n");
+                }
+                req.append("Connection: close\r\n\r\n");
+                s.getOutputStream().write(req.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
         }
     }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,6 +51,7 @@ class ConnectionSpecTest {
     @Test
     void readsPasswordFromPgpassWithWildcardsAndEscapes(@TempDir Path home) throws Exception {
         Files.writeString(home.resolve(".pgpass"), "# comment\nother:5432:*:bob:nope\ndb1:*:shop:bob:se\\:cret\n");
+        Files.setPosixFilePermissions(home.resolve(".pgpass"), PosixFilePermissions.fromString("rw-------"));
         ConnectionSpec s = ConnectionSpec.parse("postgres://bob@db1:5432/shop", Map.of(), home);
         assertThat(s.password()).isEqualTo("se:cret");
         ConnectionSpec none = ConnectionSpec.parse("postgres://alice@db1:5432/shop", Map.of(), home);
@@ -109,5 +111,107 @@ class ConnectionSpecTest {
         assertThat(s.libpqEnvironment()).containsEntry("PGOPTIONS", "-c statement_timeout=0 -c enable_hashjoin=off");
         assertThat(ConnectionSpec.parse("postgres://u@h:5/db", Map.of(), Path.of("/nonexistent")).libpqEnvironment()).doesNotContainKey("PGOPTIONS");
         assertThatThrownBy(() -> s.withSessionSettings(Map.of("work_mem", "1GB; DROP"))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void passwordsHoldingUriDelimitersParseWholeAndNeverReachAMessage() {
+        for (String pw : RedactionTest.AWKWARD_PASSWORDS) {
+            ConnectionSpec s = ConnectionSpec.parse("postgres://app:" + pw + "@db.example.com:6432/shop?sslmode=require", Map.of(), NO_HOME);
+            assertThat(s.password()).isEqualTo(pw);
+            assertThat(s.host()).isEqualTo("db.example.com");
+            assertThat(s.port()).isEqualTo(6432);
+            assertThat(s.dbname()).isEqualTo("shop");
+            assertThat(s.params()).containsOnlyKeys("sslmode");
+        }
+        // malformed input quotes no fragment that could be a password's
+        assertThatThrownBy(() -> ConnectionSpec.parse("postgres://u:pa%zzsecret@h/d", Map.of(), NO_HOME))
+                .isInstanceOf(PgferryException.class).message().doesNotContain("secret").doesNotContain("zz");
+        assertThatThrownBy(() -> ConnectionSpec.parse("postgres://u@h/d?password=a&secret", Map.of(), NO_HOME))
+                .isInstanceOf(PgferryException.class).message().doesNotContain("secret");
+        assertThatThrownBy(() -> ConnectionSpec.parse("host=h password=two words", Map.of(), NO_HOME))
+                .isInstanceOf(PgferryException.class).message().doesNotContain("words");
+    }
+
+    @Test
+    void pgpassOpenToGroupOrOthersIsIgnoredWithAWarning(@TempDir Path home) throws Exception {
+        Path pgpass = home.resolve(".pgpass");
+        Files.writeString(pgpass, "*:*:*:bob:planted\n");
+        for (String perms : new String[] {"rw-r--r--", "rw--w----", "rw-------"}) {
+            Files.setPosixFilePermissions(pgpass, PosixFilePermissions.fromString(perms));
+            ConnectionSpec s = ConnectionSpec.parse("postgres://bob@localhost/shop", Map.of(), home);
+            boolean open = !perms.equals("rw-------");
+            assertThat(s.hasPassword()).as(perms).isEqualTo(!open);
+            if (open) {
+                assertThat(s.warnings()).as(perms).singleElement().asString().contains(pgpass.toString()).contains("0600")
+                        .doesNotContain("planted");
+            } else {
+                assertThat(s.warnings()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void sslmodeMeansWhatItMeansInLibpq(@TempDir Path home) throws Exception {
+        Path ca = Files.writeString(home.resolve("ca.pem"), "not read here");
+        // require without a root certificate: encrypted, unverified, in both
+        assertThat(ConnectionSpec.parse("postgres://u@db.example.com/d?sslmode=require", Map.of(), home)
+                .jdbcProperties("t").getProperty("sslmode")).isEqualTo("require");
+        // require with one (named, from PGSSLROOTCERT, or ~/.postgresql/root.crt): libpq verifies the chain
+        ConnectionSpec named = ConnectionSpec.parse("postgres://u@db.example.com/d?sslmode=require&sslrootcert=" + ca, Map.of(), home);
+        assertThat(named.jdbcProperties("t")).containsEntry("sslmode", "verify-ca").containsEntry("sslrootcert", ca.toString());
+        assertThat(ConnectionSpec.parse("postgres://u@db.example.com/d?sslmode=require", Map.of("PGSSLROOTCERT", ca.toString()), home)
+                .jdbcProperties("t")).containsEntry("sslmode", "verify-ca");
+        Files.createDirectories(home.resolve(".postgresql"));
+        Path implicit = Files.writeString(home.resolve(".postgresql/root.crt"), "x");
+        ConnectionSpec byDefault = ConnectionSpec.parse("postgres://u@db.example.com/d?sslmode=require", Map.of(), home);
+        assertThat(byDefault.jdbcProperties("t")).containsEntry("sslmode", "verify-ca").containsEntry("sslrootcert", implicit.toString());
+        assertThat(byDefault.libpqConnectionString()).contains("sslrootcert='" + implicit + "'");
+        assertThat(ConnectionSpec.parse("postgres://u@db.example.com/d?sslmode=verify-full", Map.of(), home).jdbcProperties("t"))
+                .containsEntry("sslmode", "verify-full");
+        // system roots: Java's trust store, host name checked
+        assertThat(ConnectionSpec.parse("postgres://u@db.example.com/d?sslrootcert=system", Map.of(), home).jdbcProperties("t"))
+                .containsEntry("sslmode", "verify-full").containsEntry("sslfactory", "org.postgresql.ssl.DefaultJavaSSLFactory");
+        assertThatThrownBy(() -> ConnectionSpec.parse("postgres://u@h/d?sslmode=require&sslrootcert=system", Map.of(), home))
+                .isInstanceOf(PgferryException.class).hasMessageContaining("verify-full");
+        assertThatThrownBy(() -> ConnectionSpec.parse("postgres://u@h/d?sslmode=verify-ca&sslrootcert=/no/such/ca.pem", Map.of(), home))
+                .isInstanceOf(PgferryException.class).hasMessageContaining("/no/such/ca.pem");
+        assertThatThrownBy(() -> ConnectionSpec.parse("postgres://u@h/d?sslmode=requir", Map.of(), home))
+                .isInstanceOf(PgferryException.class).hasMessageContaining("requir");
+    }
+
+    @Test
+    void warnsOfLinksToOtherMachinesThatMayGoUnencrypted() {
+        for (String mode : new String[] {"disable", "allow", "prefer"}) {
+            assertThat(ConnectionSpec.parse("postgres://u@db.example.com/d?sslmode=" + mode, Map.of(), NO_HOME).warnings())
+                    .as(mode).singleElement().asString().contains("db.example.com").contains("sslmode=" + mode);
+            assertThat(ConnectionSpec.parse("postgres://u@127.0.0.1/d?sslmode=" + mode, Map.of(), NO_HOME).warnings()).isEmpty();
+            assertThat(ConnectionSpec.parse("postgres://u@[::1]/d?sslmode=" + mode, Map.of(), NO_HOME).warnings()).isEmpty();
+        }
+        assertThat(ConnectionSpec.parse("postgres://u@db.example.com/d", Map.of(), NO_HOME).warnings()).hasSize(1);
+        assertThat(ConnectionSpec.parse("postgres://u@db.example.com/d?sslmode=require", Map.of(), NO_HOME).warnings()).isEmpty();
+    }
+
+    @Test
+    void clientToolsGetOneQuotedConnectionStringThatNoDatabaseNameCanExpand() {
+        for (String db : new String[] {"host=evil dbname=x", "postgresql://evil/x", "it's"}) {
+            ConnectionSpec s = ConnectionSpec.parse("host=10.0.0.5 port=5433 user=bob password=pw sslmode=require dbname='"
+                    + db.replace("'", "\\'") + "'", Map.of(), NO_HOME);
+            String conninfo = s.libpqConnectionString();
+            assertThat(conninfo).startsWith("host='10.0.0.5' port='5433' dbname='").doesNotContain("pw").contains("sslmode='require'");
+            // read back with the same (libpq) keyword syntax: the name is one value
+            assertThat(ConnectionSpec.parse(conninfo, Map.of(), NO_HOME).dbname()).isEqualTo(db);
+            assertThat(s.libpqSecretEnvironment()).containsExactly(Map.entry("PGPASSWORD", "pw"));
+        }
+    }
+
+    @Test
+    void aServersConnectionStringCarriesNoFileOfThisMachine(@TempDir Path home) throws Exception {
+        Path ca = Files.writeString(home.resolve("ca.pem"), "x");
+        ConnectionSpec s = ConnectionSpec.parse("postgres://u:pw@db.example.com/d?sslmode=verify-ca&sslrootcert=" + ca
+                + "&sslcert=/home/me/c.crt&sslkey=/home/me/c.key", Map.of(), home);
+        assertThat(s.withoutLocalFiles().toLibpqStringWithSecret()).contains("sslmode='verify-ca'").doesNotContain("sslrootcert")
+                .doesNotContain("/home/me");
+        ConnectionSpec forServer = ConnectionSpec.parseForServer("postgres://u:pw@db.example.com/d?sslmode=verify-ca&sslrootcert=/etc/ssl/theirs.pem");
+        assertThat(forServer.toLibpqStringWithSecret()).contains("sslrootcert='/etc/ssl/theirs.pem'");
     }
 }

@@ -29,4 +29,25 @@ class RedactionTest {
         assertThat(e.getMessage()).doesNotContain(":pw@");
         assertThat(e.hint()).doesNotContain("=pw");
     }
+
+    /** Passwords holding each of the characters that end a URI's parts, unencoded and encoded. */
+    static final java.util.List<String> AWKWARD_PASSWORDS = java.util.List.of(
+            "hu@nter", "zq@xw@vy", "qz?kw=1", "qz/kw", "qz:kw", "we@k?/:pw", "xq@yz/zk?wq=vj&password=qk");
+
+    @Test
+    void masksPasswordsHoldingUriDelimitersWhole() {
+        for (String pw : AWKWARD_PASSWORDS) {
+            String uri = "postgres://app:" + pw + "@db.example.com:5432/shop?sslmode=require";
+            String out = Redaction.redact("cannot connect to '" + uri + "': refused");
+            assertThat(out).as(pw).doesNotContain(pw).contains("postgres://app:****@");
+            for (String piece : pw.split("[@?/:=&]")) {
+                if (piece.length() > 1) {
+                    assertThat(out).as(pw).doesNotContain(piece);
+                }
+            }
+            assertThat(Redaction.redact("host=h password=" + pw + " dbname=d")).as(pw).doesNotContain(pw).endsWith(" dbname=d");
+        }
+        assertThat(Redaction.redact("host=h password='unterminated secret")).doesNotContain("unterminated").doesNotContain("secret");
+        assertThat(Redaction.redact("host=h password=a&tail")).doesNotContain("tail");
+    }
 }

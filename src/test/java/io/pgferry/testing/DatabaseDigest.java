@@ -36,7 +36,9 @@ public final class DatabaseDigest {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                      + " WHERE c.relkind IN (" + relkinds + ") AND n.nspname NOT IN ('pg_catalog','information_schema')"
-                     + " AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2")) {
+                     + " AND n.nspname NOT LIKE 'pg_toast%'"
+                     // pgferry's own state on a server is not the user's data
+                     + " AND " + io.pgferry.pg.OwnSchema.notOwn("n.oid") + " ORDER BY 1, 2")) {
             while (rs.next()) {
                 tables.add(new String[]{rs.getString(1), rs.getString(2)});
             }

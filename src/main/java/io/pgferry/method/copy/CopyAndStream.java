@@ -7,6 +7,8 @@ import io.pgferry.copy.SourceTable;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PreflightException;
 import io.pgferry.schema.ReplicaIdentity;
+import io.pgferry.schema.ReplicaIdentityChanges;
+import io.pgferry.state.SlotLedger;
 import org.postgresql.replication.LogSequenceNumber;
 import io.pgferry.copy.SnapshotExport;
 import io.pgferry.method.MigrationContext;
@@ -114,7 +116,7 @@ public final class CopyAndStream implements MigrationMethod {
         if (options.follow()) {
             summary.fact("copy done; streaming changes until cutover");
             ctx.progress().info("copy done in " + summary.elapsed() + "; streaming changes from the source until cutover."
-                    + " From another terminal: pgferry cutover --dir " + ctx.workDir() + " --source ... --target ...");
+                    + " From another terminal: pgferry cutover --dir " + ctx.workDir());
             follow(ctx, pre.source().major());
             summary.fact("change stream stopped at cutover");
             return summary;
@@ -136,7 +138,9 @@ public final class CopyAndStream implements MigrationMethod {
     private SchemaSource copyUnderOneSnapshot(MigrationContext ctx, CopyPreflight.Result pre, MigrationSummary summary, SnapshotCopy data) {
         boolean firstSnapshot = ctx.store().stepStatus(ctx.runId(), STEP_SNAPSHOT) != StepStatus.DONE;
         boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
-        try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot)) {
+        // the slot retains WAL from its creation on: measured through schema and rows, the long part, until the stream's guard takes over
+        try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot);
+             RetainedWalSampler walSampler = options.follow() ? new RetainedWalSampler(ctx, ctx.run().objectName()) : null) {
             SnapshotCopy.Exclusions exclusions = data.exclusions(snapshot);
             SchemaSource schema = options.dataOnly() ? new ExistingTargetSchema()
                     : new PgDumpSchemaSource(pre.tools(), ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges(),
@@ -176,12 +180,22 @@ public final class CopyAndStream implements MigrationMethod {
         }
     }
 
+    /** Whether a copy run has a change stream (its slot): without one (--no-follow), the copy was its switch-over. */
+    public static boolean hasStream(io.pgferry.state.StateStore store, io.pgferry.state.RunRecord run) {
+        return run.method().equals("copy") && store.setting(run.id(), SLOT_LSN_SETTING).isPresent();
+    }
+
     /** Runs the change stream of a copied run until cutover asks it to stop. */
     public static void follow(MigrationContext ctx, int sourceMajor) {
         String name = ctx.run().objectName();
         LogSequenceNumber start = ctx.store().setting(ctx.runId(), SLOT_LSN_SETTING).map(LogSequenceNumber::valueOf)
                 .orElseThrow(() -> new PgferryException(ErrorCode.BAD_INPUT, "run " + ctx.runId() + " has no replication slot",
                         "it was copied with --no-follow: there is no change stream to follow"));
+        if (new SlotLedger(ctx.store(), ctx.runId()).entries().stream().anyMatch(SlotLedger.Entry::dropped)) {
+            throw new PgferryException(ErrorCode.BAD_INPUT, "the replication slot of run " + ctx.runId() + " was dropped because it"
+                    + " retained more WAL than allowed (see pgferry status): there is no change stream to follow",
+                    "the copy must be redone: run pgferry cleanup, empty the target (pgferry rollback), and migrate again with a new --dir");
+        }
         new StreamControl(ctx.store(), ctx.runId()).clearStopRequest();
         new ChangeStream(ctx.source(), ctx.target(), ctx.store(), ctx.runId(), ctx.progress(),
                 new ChangeStream.Config(name, name, name, start, SnapshotCopy.tableLsns(ctx.store(), ctx.runId()), sourceMajor,
@@ -211,8 +225,9 @@ public final class CopyAndStream implements MigrationMethod {
                         "add primary keys, or pass --set-replica-identity-full (pgferry runs "
                                 + keyless.get(0).fix() + " and the like), or exclude them with --exclude-table");
             }
+            ReplicaIdentityChanges changes = new ReplicaIdentityChanges(ctx.store(), ctx.runId());
             for (ReplicaIdentity.Keyless k : keyless) {
-                st.execute(k.fix());
+                changes.setFull(st, k);
                 ctx.progress().info("set REPLICA IDENTITY FULL on " + k.displayName());
             }
             String name = ctx.run().objectName();
@@ -243,6 +258,7 @@ public final class CopyAndStream implements MigrationMethod {
         ctx.store().startStep(ctx.runId(), STEP_SNAPSHOT);
         dropUnusedSlot(ctx, slot);
         SnapshotExport e = SnapshotExport.create(ctx.source(), SnapshotExport.Kind.SLOT, slot, pre.source().major());
+        new SlotLedger(ctx.store(), ctx.runId()).created(slot);
         ctx.store().putSetting(ctx.runId(), SLOT_LSN_SETTING, e.consistentPoint().orElseThrow().asString());
         ctx.store().finishStep(ctx.runId(), STEP_SNAPSHOT, "slot " + slot + " at " + e.consistentPoint().orElseThrow().asString());
         return e;

@@ -1,5 +1,6 @@
 package io.pgferry.method.copy;
 
+import io.pgferry.cdc.RetainedWal;
 import io.pgferry.copy.SnapshotCopy;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.TargetChecks;
@@ -69,6 +70,10 @@ final class CopyPreflight {
             throw new PreflightException(ErrorCode.WAL_LEVEL, "the source has wal_level = " + source.settingWalLevel()
                     + "; a change stream needs logical",
                     "on the source run ALTER SYSTEM SET wal_level = logical and restart it; or pass --no-follow to copy once and stop");
+        }
+        if (RetainedWal.unboundedOn(s)) {
+            ctx.progress().warn(RetainedWal.UNBOUNDED_RISK + "; pgferry's own stream stops at --max-retained-wal while it runs."
+                    + " To bound it on the server: " + RetainedWal.UNBOUNDED_FIX);
         }
         try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery("SELECT rolreplication OR rolsuper, current_user,"
                 + " current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots)"

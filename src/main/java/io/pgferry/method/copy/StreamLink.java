@@ -43,7 +43,7 @@ public final class StreamLink implements ReplicationLink {
         if (!control.alive()) {
             String state = control.state().orElse("never started");
             return new Health(false, 0, 0, "the change stream is not running (" + state + "): start it with pgferry follow --dir "
-                    + store.dir() + " --source ... --target ..., or rerun pgferry migrate");
+                    + store.dir() + ", or rerun pgferry migrate");
         }
         return store.query("SELECT lag_bytes, lag_seconds FROM cdc_progress WHERE run_id = ?",
                 rs -> new Health(true, rs.getLong(1), rs.getDouble(2), null), run.id()).get(0);

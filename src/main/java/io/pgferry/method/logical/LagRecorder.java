@@ -2,9 +2,16 @@ package io.pgferry.method.logical;
 
 import io.pgferry.state.StateStore;
 
-import java.time.Instant;
+import io.pgferry.cdc.RetainedWal;
+import io.pgferry.pg.Connector;
+import io.pgferry.state.SlotLedger;
 
-/** Writes a subscription reading into the state store's change-stream progress, for status and cutover. */
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+
+/** Writes a subscription reading (lag, and the WAL its slots retain) into the state store, for status and cutover. */
 final class LagRecorder {
     private LagRecorder() {
     }
@@ -16,5 +23,18 @@ final class LagRecorder {
                         + " lag_seconds = excluded.lag_seconds, updated_at = excluded.updated_at",
                 runId, s.confirmedLsn().asString(), s.confirmedLsn().asString(), s.sourceLsn().asString(), s.lagBytes(),
                 s.lagSeconds(), Instant.now().toString());
+    }
+
+    /** The subscriptions' slots are the server's to manage; pgferry only shows what they retain (no limit applies). */
+    static void recordRetainedWal(Connector source, StateStore store, String runId, List<LogicalNames> names) {
+        SlotLedger ledger = new SlotLedger(store, runId);
+        try (Connection c = source.open()) {
+            for (LogicalNames n : names) {
+                RetainedWal.read(c, n.slot()).ifPresent(w -> ledger.measured(w.slot(), w.retainedBytes(), w.walStatus(),
+                        w.safeWalSize(), null));
+            }
+        } catch (SQLException e) {
+            throw source.classify(e);
+        }
     }
 }

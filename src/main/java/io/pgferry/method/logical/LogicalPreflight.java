@@ -1,11 +1,13 @@
 package io.pgferry.method.logical;
 
+import io.pgferry.cdc.RetainedWal;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PreflightException;
 import io.pgferry.pg.ServerInfo;
 import io.pgferry.schema.ReplicaIdentity;
+import io.pgferry.schema.ReplicaIdentityChanges;
 import io.pgferry.schema.TargetContents;
 
 import java.sql.Connection;
@@ -28,11 +30,13 @@ final class LogicalPreflight {
     private final Connector source;
     private final Connector target;
     private final Consumer<String> note;
+    private final ReplicaIdentityChanges identityChanges;
 
-    LogicalPreflight(Connector source, Connector target, Consumer<String> note) {
+    LogicalPreflight(Connector source, Connector target, Consumer<String> note, ReplicaIdentityChanges identityChanges) {
         this.source = source;
         this.target = target;
         this.note = note;
+        this.identityChanges = identityChanges;
     }
 
     Result run(boolean resuming, boolean setReplicaIdentityFull, int subscriptions) {
@@ -43,6 +47,9 @@ final class LogicalPreflight {
             checkWalLevel(si);
             checkSourceCapacity(s, resuming, subscriptions);
             checkReplicationRole(s);
+            if (RetainedWal.unboundedOn(s)) {
+                note.accept("warning: " + RetainedWal.UNBOUNDED_RISK + ". To bound it: " + RetainedWal.UNBOUNDED_FIX);
+            }
             checkTargetCanSubscribe(t, ti);
             if (!resuming) {
                 checkTargetEmpty(t);
@@ -145,9 +152,9 @@ final class LogicalPreflight {
                             + " (or pass --set-replica-identity-full to let pgferry do it)");
         }
         try (Statement st = s.createStatement()) {
-            for (String f : fixes) {
-                st.execute(f);
-                note.accept("set on the source: " + f);
+            for (ReplicaIdentity.Keyless k : keyless) {
+                identityChanges.setFull(st, k);
+                note.accept("set on the source: " + k.fix());
             }
         }
     }

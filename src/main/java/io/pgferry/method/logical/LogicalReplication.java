@@ -58,7 +58,8 @@ public final class LogicalReplication implements MigrationMethod {
         ctx.store().startStep(ctx.runId(), "preflight");
         LogicalPreflight.Result pre;
         try {
-            pre = new LogicalPreflight(ctx.source(), ctx.target(), ctx.progress()::info).run(resuming, options.setReplicaIdentityFull(),
+            pre = new LogicalPreflight(ctx.source(), ctx.target(), ctx.progress()::info,
+                    new io.pgferry.schema.ReplicaIdentityChanges(ctx.store(), ctx.runId())).run(resuming, options.setReplicaIdentityFull(),
                     channels.size());
         } catch (PgferryException e) {
             ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());
@@ -85,9 +86,11 @@ public final class LogicalReplication implements MigrationMethod {
                 + setup.ensurePublications() + " table(s)"));
         List<LogicalNames> used = setup.publishedChannels();
         Steps.run(summary, STEP_SUBSCRIPTION, ctx, () -> {
-            ConnectionSpec seenByTarget = options.sourceFromTarget().orElse(ctx.source().spec());
+            // the client's sslrootcert/sslcert/sslkey are files on this machine, not the target's
+            ConnectionSpec seenByTarget = options.sourceFromTarget().orElse(ctx.source().spec().withoutLocalFiles());
             for (LogicalNames names : used) {
-                boolean created = setup.ensureSubscription(names, seenByTarget, pre.target().major());
+                boolean created = setup.ensureSubscription(names, seenByTarget, pre.target().major(), null, ctx.progress()::warn);
+                new io.pgferry.state.SlotLedger(ctx.store(), ctx.runId()).created(names.slot());
                 ctx.progress().info((created ? "created" : "found existing") + " subscription " + names.subscription());
             }
         });
@@ -98,7 +101,7 @@ public final class LogicalReplication implements MigrationMethod {
         summary.fact(used.size() + " subscription(s) " + used.get(0).subscription() + (used.size() > 1 ? "..." : "")
                 + " keep replicating after pgferry exits");
         summary.fact("ready for cutover");
-        summary.nextStep("when ready: pgferry cutover --dir " + ctx.workDir() + " --source ... --target ...");
+        summary.nextStep("when ready: pgferry cutover --dir " + ctx.workDir());
         return summary;
     }
 
@@ -129,6 +132,7 @@ public final class LogicalReplication implements MigrationMethod {
             while (true) {
                 s = SubscriptionStatus.read(ctx.source(), ctx.target(), names, targetMajor);
                 LagRecorder.record(ctx.store(), ctx.runId(), s);
+                LagRecorder.recordRetainedWal(ctx.source(), ctx.store(), ctx.runId(), names);
                 phase.totals(s.tablesTotal(), sourceBytes);
                 phase.update(s.tablesReady(), s.targetBytes());
                 phase.detail(String.format(java.util.Locale.ROOT, "~%d rows on the target, lag %s, %.1f s", s.targetRows(),

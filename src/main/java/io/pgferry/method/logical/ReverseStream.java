@@ -16,7 +16,8 @@ import java.util.List;
  * to the old source through a publication there and a subscription on the old source, created
  * right after the switch and before the application writes to the target, without copying
  * data (both sides are equal at that moment). The old source stays fenced for applications;
- * pgferry's role gets a {@link FenceExemption} there so the subscription's apply worker can write.
+ * the subscription is owned by the run's own apply role, which has a {@link FenceExemption}
+ * there, so its apply worker, and only it, can write.
  */
 public final class ReverseStream {
     static final String STARTED = "reverse.started";
@@ -34,10 +35,11 @@ public final class ReverseStream {
     }
 
     public static void start(Connector oldSource, Connector oldTarget, StateStore store, RunRecord run) {
-        FenceExemption.grant(oldSource, store, run);
+        String applyRole = FenceExemption.grant(oldSource, store, run);
         SubscriptionSetup setup = new SubscriptionSetup(oldTarget, oldSource, names(run), false);
         setup.ensurePublications();
-        setup.ensureSubscription(names(run).get(0), oldTarget.spec(), major(oldSource));
+        setup.ensureSubscription(names(run).get(0), oldTarget.spec().withoutLocalFiles(), major(oldSource), applyRole,
+                warning -> store.event(run.id(), "warning", warning));
         store.putSetting(run.id(), STARTED, "yes");
         store.event(run.id(), "info", "reverse stream started: " + oldTarget.spec() + " -> " + oldSource.spec());
     }

@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Creates (or finds again) the publication on the source and the subscription on the target.
@@ -103,7 +104,13 @@ final class SubscriptionSetup {
      * remote slot's creation and the subscription's commit can leave an inactive slot with our
      * name on the source: it is dropped first, so exactly one slot ever exists.
      */
-    boolean ensureSubscription(LogicalNames names, ConnectionSpec sourceAsSeenByTarget, int targetMajor) {
+    /**
+     * @param owner the role that owns the subscription, and so runs its apply worker; null for the connecting role.
+     *              The subscription is created disabled, handed over, then enabled: its worker never runs as anyone else
+     * @param warn  hears what the user should know (a password the target's log may keep)
+     */
+    boolean ensureSubscription(LogicalNames names, ConnectionSpec sourceAsSeenByTarget, int targetMajor, String owner,
+                               Consumer<String> warn) {
         try (Connection t = target.open()) {
             if (exists(t, "SELECT 1 FROM pg_subscription WHERE subname = ?", names.subscription())) {
                 return false;
@@ -114,11 +121,23 @@ final class SubscriptionSetup {
             if (targetMajor >= 14) {
                 with.add("streaming = on");
             }
+            if (owner != null) {
+                with.add("enabled = false");
+            }
             String sql = "CREATE SUBSCRIPTION " + Identifiers.quote(names.subscription())
                     + " CONNECTION " + Identifiers.literal(sourceAsSeenByTarget.toLibpqStringWithSecret())
                     + " PUBLICATION " + Identifiers.quote(names.publication()) + " WITH (" + String.join(", ", with) + ")";
             try (Statement st = t.createStatement()) {
+                if (!SecretStatement.unlogged(st)) {
+                    warn.accept("the target role is not a superuser, so pgferry cannot keep CREATE SUBSCRIPTION out of the"
+                            + " target's statement log: with log_statement = ddl or all there, the log holds the source password;"
+                            + " change that password after the migration, or run pgferry as a superuser on the target");
+                }
                 st.execute(sql);
+                if (owner != null) {
+                    st.execute("ALTER SUBSCRIPTION " + Identifiers.quote(names.subscription()) + " OWNER TO " + Identifiers.quote(owner));
+                    st.execute("ALTER SUBSCRIPTION " + Identifiers.quote(names.subscription()) + " ENABLE");
+                }
             }
             return true;
         } catch (SQLException e) {
@@ -126,7 +145,7 @@ final class SubscriptionSetup {
                 throw new PgferryException(ErrorCode.UNREACHABLE,
                         "the target server cannot reach the source at " + sourceAsSeenByTarget.host() + ":" + sourceAsSeenByTarget.port()
                                 + ": " + Redaction.redact(e.getMessage()),
-                        "give the address the target can use with --source-from-target URI, and allow the target's address in the source's pg_hba.conf (database 'replication' is not needed; the database itself is)",
+                        "give the address (and sslrootcert/sslcert paths on the target's machine) the target can use with --source-from-target URI, and allow the target's address in the source's pg_hba.conf (database 'replication' is not needed; the database itself is)",
                         e);
             }
             throw target.classify(e);
@@ -150,7 +169,10 @@ final class SubscriptionSetup {
                 + " FROM pg_partition_tree(c.oid) p)::bigint ELSE pg_total_relation_size(c.oid) END AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 + " WHERE c.relkind IN ('r','p') AND NOT c.relispartition AND c.relpersistence = 'p'"
                 + " AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
-                + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') ORDER BY 3 DESC, 1, 2";
+                + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')"
+                // pgferry's own state (the copy stream's applied position on the old target) is not the user's: a reverse
+                // stream publishing it would subscribe the old source to a table it lacks
+                + " AND " + io.pgferry.pg.OwnSchema.notOwn("n.oid") + " ORDER BY 3 DESC, 1, 2";
         try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
                 out.add(new String[]{Identifiers.qualified(rs.getString(1), rs.getString(2)), Long.toString(rs.getLong(3))});

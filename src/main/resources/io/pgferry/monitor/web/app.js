@@ -3,8 +3,15 @@
 (function () {
   'use strict';
 
-  const token = new URLSearchParams(location.search).get('token');
-  const withToken = (path) => token ? path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : path;
+  // The token comes in the URL's fragment (#token=...), which the browser never sends to a server:
+  // kept for this tab in sessionStorage, wiped from the address bar, sent as a header only.
+  const fromFragment = new URLSearchParams(location.hash.replace(/^#/, '')).get('token');
+  if (fromFragment) {
+    sessionStorage.setItem('pgferry-token', fromFragment);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  const token = sessionStorage.getItem('pgferry-token');
+  const authHeaders = token ? { 'Authorization': 'Bearer ' + token } : {};
   const $ = (id) => document.getElementById(id);
   const SVG = 'http://www.w3.org/2000/svg';
   let tableSort = { key: 'name', dir: 1 };
@@ -89,6 +96,22 @@
     setText('lag-seconds', l ? l.lagSeconds.toFixed(1) + ' s' : (s.run.method === 'dump' ? 'no change stream with method dump' : ''));
     setText('applied-lsn', l ? l.appliedLsn : '-'); setText('source-lsn', l ? l.sourceLsn : '-');
     setText('applied-xacts', l ? l.appliedTransactions : '-');
+    renderSlots(s);
+  }
+
+  /** The WAL the run's slots keep on the source: what fills its disk when the stream stalls. */
+  function renderSlots(s) {
+    const box = $('slot-wal');
+    const slots = s.slots || [];
+    box.hidden = slots.length === 0;
+    box.dataset.value = slots.reduce((sum, x) => sum + (x.retainedBytes || 0), 0);
+    box.classList.toggle('error', slots.some(x => x.dropped || x.walStatus === 'lost'
+        || (x.limitBytes && x.retainedBytes >= x.limitBytes / 2)));
+    box.textContent = slots.map(x => x.dropped ? 'slot ' + x.slot + ' dropped (retained too much WAL): redo the copy'
+        : 'slot ' + x.slot + ' retains ' + (x.retainedBytes === null ? '-' : bytes(x.retainedBytes)) + ' of WAL'
+          + (x.walStatus ? ' (' + x.walStatus + ')' : '')
+          + (x.limitBytes ? ', limit ' + bytes(x.limitBytes) : '')
+          + (x.safeWalSize === null ? ', no max_slot_wal_keep_size' : ', ' + bytes(x.safeWalSize) + ' safe')).join(' · ');
   }
 
   function renderNext(s) {
@@ -264,7 +287,7 @@
   }
 
   async function getJson(path) {
-    const r = await fetch(withToken(path), { cache: 'no-store' });
+    const r = await fetch(path, { cache: 'no-store', headers: authHeaders });
     if (r.status === 404) return null;
     if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
     return r.json();
@@ -295,8 +318,10 @@
         renderTables();
       });
     }
-    $('metrics-link').href = withToken('metrics');
-    $('status-link').href = withToken('api/status');
+    // plain links: a token never goes into a URL (a browser following them sends no header,
+    // so with a token they answer 401; scrapers send it as a bearer token)
+    $('metrics-link').href = 'metrics';
+    $('status-link').href = 'api/status';
     try { renderAssessment(await getJson('api/assessment')); } catch (e) { renderAssessment(null); }
     await tick();
     setInterval(tick, 1000);

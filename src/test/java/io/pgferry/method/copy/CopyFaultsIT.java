@@ -14,7 +14,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +58,7 @@ class CopyFaultsIT {
             loadShopForCopy(pair, dataOnly, 0.01);
             List<String> migrate = copyCommand(pair, work, dataOnly, "--jobs", "2", "--split-tables-larger-than", "512kB");
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
-                Process halted = startArmed(work, "halted", point.id() + "@" + nth, migrate);
+                Process halted = CopyStreamIT.start(work, "halted", Map.of(Faults.VARIABLE, point.id() + "@" + nth), migrate.toArray(String[]::new));
                 try {
                     assertThat(halted.waitFor(180, TimeUnit.SECONDS)).as("pgferry halts at " + point + "\n" + logs(work)).isTrue();
                 } finally {
@@ -80,7 +79,7 @@ class CopyFaultsIT {
                     resumed.destroyForcibly().waitFor();
                 }
             }
-            assertSameData(pair);
+            assertSameData(pair, work);
         }
     }
 
@@ -120,7 +119,7 @@ class CopyFaultsIT {
                     .contains("partly copied table(s) emptied");
             CliRun status = CliRun.of("status", "--dir", work.toString());
             assertThat(status.out()).as(status.all()).containsPattern("[1-9][0-9]* retries");
-            assertSameData(pair);
+            assertSameData(pair, work);
         }
     }
 
@@ -134,14 +133,5 @@ class CopyFaultsIT {
                 Thread.sleep(100);
             }
         }
-    }
-
-    /** Starts pgferry with {@code args} and the fault point {@code spec} ({@code <point>@<n>}) armed. */
-    private static Process startArmed(Path work, String logName, String spec, List<String> args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve(logName + ".log").toFile());
-        pb.environment().put(Faults.VARIABLE, spec);
-        return pb.start();
     }
 }

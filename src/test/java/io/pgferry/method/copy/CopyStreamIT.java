@@ -146,7 +146,7 @@ class CopyStreamIT {
                     p.destroyForcibly().waitFor();
                 }
             }
-            assertSameData(pair);
+            assertSameData(pair, work);
         }
     }
 
@@ -378,7 +378,7 @@ class CopyStreamIT {
                     PgFixture.exec(pair.source(), "app", "UPDATE t SET v = 1 WHERE id = 1");
                     CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
                             "--timeout", "4s", "--max-lag", "1h");
-                    assertThat(cut.exitCode()).isEqualTo(1);
+                    assertThat(cut.exitCode()).as(cut.all()).isEqualTo(1);
                     assertThat(cut.err()).contains("did not catch up within");
                     assertThat(cut.all()).contains("fence on the source is lifted");
                     PgFixture.exec(pair.source(), "app", "UPDATE t SET v = 2 WHERE id = 2"); // writable again
@@ -394,7 +394,7 @@ class CopyStreamIT {
             }
             // the application now writes to the new primary; rollback must bring those writes home
             PgFixture.exec(pair.target(), "app", "UPDATE t SET v = 42 WHERE id = 42", "INSERT INTO t VALUES (1001, 7)", "SELECT nextval('s')");
-            CliRun back = CliRun.of("rollback", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            CliRun back = CliRun.of("rollback", "--yes", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
             assertThat(back.exitCode()).as(back.all()).isZero();
             try (Connection s = PgFixture.connect(pair.source(), "app")) {
                 assertThat(scalar(s, "SELECT v FROM t WHERE id = 42")).isEqualTo(42);
@@ -466,7 +466,7 @@ class CopyStreamIT {
                 "--target", pair.targetUri()));
         args.addAll(List.of(options));
         CliRun cut = CliRun.of(args.toArray(String[]::new));
-        assertThat(cut.exitCode()).as(cut.all() + "\n" + logs(work)).isZero();
+        assertThat(cut.exitCode()).as(() -> cut.all() + "\n" + diagnostics(pair, work)).isZero();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the stream ends after cutover").isTrue();
     }
 
@@ -493,8 +493,13 @@ class CopyStreamIT {
     }
 
     static void assertSameData(ClusterPair pair) throws Exception {
+        assertSameData(pair, null);
+    }
+
+    /** Same rows on both sides; else fails with what is needed to tell why: the logs, the target's origins, the source's slots. */
+    static void assertSameData(ClusterPair pair, Path work) throws Exception {
         try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
-            assertThat(DatabaseDigest.ofTables(t)).isEqualTo(DatabaseDigest.ofTables(s));
+            assertThat(DatabaseDigest.ofTables(t)).as(() -> diagnostics(pair, work)).isEqualTo(DatabaseDigest.ofTables(s));
             if (scalar(s, "SELECT count(*) FROM pg_class WHERE relname = 'invoice_no_seq'") > 0) {
                 assertThat(scalar(t, "SELECT last_value FROM invoice_no_seq"))
                         .isGreaterThanOrEqualTo(scalar(s, "SELECT coalesce(max(invoice_no), 0) FROM orders"));
@@ -503,9 +508,48 @@ class CopyStreamIT {
     }
 
     static Process start(Path work, String logName, String... args) throws Exception {
+        return start(work, logName, Map.of(), args);
+    }
+
+    /** Starts pgferry as a process of its own with {@code env} added to its environment (a fault point to halt at, say). */
+    static Process start(Path work, String logName, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve(logName + ".log").toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve(logName + ".log").toFile());
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    /** The state of both servers' replication bookkeeping and every pgferry log, for a failure message. */
+    static String diagnostics(ClusterPair pair, Path work) {
+        StringBuilder out = new StringBuilder("replication state and logs:\n");
+        try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+            out.append(rows(t, "SELECT external_id, remote_lsn, local_lsn FROM pg_replication_origin_status"));
+            out.append(rows(t, "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    + " WHERE c.relname = 'apply_progress'"));
+            out.append(rows(s, "SELECT slot_name, restart_lsn, confirmed_flush_lsn, active_pid FROM pg_replication_slots"));
+            out.append(rows(s, "SELECT pg_current_wal_lsn()"));
+            if (work != null) {
+                out.append(logs(work));
+            }
+        } catch (Exception e) {
+            out.append("(diagnostics failed: ").append(e).append(")\n");
+        }
+        return out.toString();
+    }
+
+    private static String rows(Connection c, String sql) throws Exception {
+        StringBuilder out = new StringBuilder(sql).append('\n');
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                for (int i = 1; i <= n; i++) {
+                    out.append(i > 1 ? " | " : "  ").append(rs.getString(i));
+                }
+                out.append('\n');
+            }
+        }
+        return out.toString();
     }
 
     static String log(Path work, String logName) throws Exception {

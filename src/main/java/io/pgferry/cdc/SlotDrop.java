@@ -1,0 +1,51 @@
+package io.pgferry.cdc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/** Drops a replication slot by name, releasing it first from a walsender that still holds it. */
+public final class SlotDrop {
+    private static final int ATTEMPTS = 50;
+    private static final long PAUSE_MILLIS = 100;
+
+    private SlotDrop() {
+    }
+
+    /**
+     * A slot's walsender lingers a moment after its client closed (or a subscription's worker
+     * just stopped): it is terminated and the drop retried for up to five seconds. A missing
+     * slot is not an error.
+     */
+    public static void drop(Connection c, String slot) throws SQLException {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return;
+                    }
+                    int pid = rs.getInt(1);
+                    if (rs.wasNull()) {
+                        try (PreparedStatement drop = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+                            drop.setString(1, slot);
+                            drop.execute();
+                        }
+                        return;
+                    }
+                    try (PreparedStatement kill = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
+                        kill.setInt(1, pid);
+                        kill.execute();
+                    }
+                }
+            }
+            try {
+                Thread.sleep(PAUSE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

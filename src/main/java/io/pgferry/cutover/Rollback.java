@@ -1,0 +1,126 @@
+package io.pgferry.cutover;
+
+import io.pgferry.monitor.Progress;
+import io.pgferry.pg.Connector;
+import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.PreflightException;
+import io.pgferry.schema.CatalogObject;
+import io.pgferry.schema.TargetBaseline;
+import io.pgferry.state.RunRecord;
+import io.pgferry.state.StateStore;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Takes a run back. Before cutover it abandons the run: the stream's objects go on both sides
+ * and, on the target, exactly what the run created (what was not there when it began); what
+ * was there before stays, whatever the run did to it. After a cutover with a reverse stream it
+ * switches back to the source without losing the target's writes. It refuses when it cannot
+ * know what is the run's, when the run was cut over without a way back, and when the run
+ * finished without a stream (the application may already be writing to the target) unless told.
+ */
+public final class Rollback {
+    public enum Kind {
+        /** Before cutover: the run's objects go, the source stays as it is. */
+        ABANDON,
+        /** After a cutover with --reverse: a cutover in reverse over the reverse stream. */
+        SWITCH_BACK
+    }
+
+    /** What a rollback will do: for ABANDON, the stream's objects and the target's objects to drop and to keep. */
+    public record Plan(Kind kind, List<CleanupItem> streamObjects, List<CatalogObject> drops, List<CatalogObject> kept) {
+    }
+
+    /** What a rollback did. */
+    public record Outcome(List<CleanupItem> streamObjects, List<CatalogObject> dropped, List<CatalogObject> kept) {
+    }
+
+    private final Connector source;
+    private final Connector target;
+    private final StateStore store;
+    private final RunRecord run;
+    private final boolean streaming;
+    private final boolean reverseStarted;
+
+    /**
+     * @param streaming      whether the run carries changes until a cutover (logical, copy with its stream): until then the application
+     *                       stays on the source; a run without one was its own switch-over
+     * @param reverseStarted whether a cutover started a reverse stream
+     */
+    public Rollback(Connector source, Connector target, StateStore store, RunRecord run, boolean streaming, boolean reverseStarted) {
+        this.source = source;
+        this.target = target;
+        this.store = store;
+        this.run = run;
+        this.streaming = streaming;
+        this.reverseStarted = reverseStarted;
+    }
+
+    /**
+     * What a rollback would do now; refuses (changing nothing) when it cannot be done safely.
+     *
+     * @param finishedRunOk the user says a finished run without a stream has not been used since
+     */
+    public Plan plan(boolean finishedRunOk) {
+        var cutAt = store.setting(run.id(), "cutover.done_at");
+        if (cutAt.isPresent()) {
+            if (!reverseStarted) {
+                throw new PreflightException(ErrorCode.BLOCKER,
+                        "run " + run.id() + " was cut over at " + cutAt.get()
+                                + " without --reverse: the target may hold writes the source lacks, and rolling back would lose them",
+                        "copy the new writes back yourself, or migrate target -> source with a new run; next time cut over with --reverse");
+            }
+            if (store.setting(run.id(), "rollback.done_at").isPresent()) {
+                throw new PreflightException(ErrorCode.BLOCKER, "run " + run.id() + " was already switched back to the source",
+                        "nothing to roll back; run pgferry cleanup to remove the stream's objects");
+            }
+            return new Plan(Kind.SWITCH_BACK, List.of(), List.of(), List.of());
+        }
+        Set<CatalogObject> baseline = TargetBaseline.recorded(store, run.id()).orElseThrow(() -> new PreflightException(ErrorCode.BLOCKER,
+                "run " + run.id() + " has no record of what the target held before it began (it was started by an older pgferry),"
+                        + " so rollback cannot tell the run's objects from yours; nothing was changed",
+                "run pgferry cleanup to remove the stream's objects, then drop what the migration created on the target yourself"));
+        if (!streaming && RunRecord.STATUS_DONE.equals(run.status()) && !finishedRunOk) {
+            throw new PreflightException(ErrorCode.BLOCKER,
+                    "run " + run.id() + " (method " + run.method() + ") finished: that was its switch-over, and the application may"
+                            + " already be writing to the target; rolling back would drop the run's tables with whatever was written there since",
+                    "if nothing has used the target since, see what would go with pgferry rollback --dry-run --discard-finished,"
+                            + " then run it without --dry-run");
+        }
+        RunObjectsDrop.Split split = new RunObjectsDrop(target, baseline).split();
+        return new Plan(Kind.ABANDON, new Cleanup(source, target, store, run).plan(), split.drops(), split.kept());
+    }
+
+    /**
+     * Abandons the run. The caller stops a running change stream first (it holds the slot).
+     * The stream's objects go first, so no apply writes into tables being dropped.
+     */
+    public Outcome abandon() {
+        store.startStep(run.id(), "rollback");
+        try {
+            List<CleanupItem> removed = new Cleanup(source, target, store, run).run();
+            RunObjectsDrop.Split split = new RunObjectsDrop(target, TargetBaseline.recorded(store, run.id()).orElseThrow()).drop();
+            store.finishStep(run.id(), "rollback", removed.size() + " stream object(s) removed, " + split.drops().size()
+                    + " target object(s) dropped, " + split.kept().size() + " kept");
+            store.setRunStatus(run.id(), "rolled-back", "rolled-back", null);
+            return new Outcome(removed, split.drops(), split.kept());
+        } catch (RuntimeException e) {
+            store.failStep(run.id(), "rollback", String.valueOf(e.getMessage()));
+            throw e;
+        }
+    }
+
+    /**
+     * Cutover in reverse over the reverse stream: fence the target, drain, sequences back,
+     * verify; then the source's exemption goes and its fence is lifted.
+     */
+    public CutoverResult switchBack(Progress progress, ReplicationLink reverseLink, CutoverRunner.Finisher finisher) {
+        CutoverResult result = new CutoverRunner(target, source, store, run, progress, reverseLink, finisher, "rollback", "fence.target")
+                .run(new CutoverOptions(CutoverOptions.FenceMode.READ_ONLY, Duration.ofHours(1), Duration.ofMinutes(5), false));
+        FenceExemption.remove(source, store, run);
+        new WriteFence(source, store, run.id(), "fence.source").lift();
+        return result;
+    }
+}

@@ -1,0 +1,56 @@
+package io.pgferry.cli;
+
+import io.pgferry.state.StateStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** serve's token: from a file or the environment; on the command line (where ps shows it) only with a warning. */
+class ServeTokenTest {
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES)
+    void aTokenOnTheCommandLineStillWorksWithAWarningAndAFileNeedsNone(@TempDir Path dir) throws Exception {
+        StateStore.open(dir).close();
+        Path file = Files.writeString(dir.resolve("token"), "from-a-file\n");
+        assertThat(serveUntilListening(dir, "--token", "on-the-command-line"))
+                .contains("warning: --token").contains("ps").contains("token required").doesNotContain("on-the-command-line");
+        assertThat(serveUntilListening(dir, "--token-file", file.toString()))
+                .doesNotContain("warning").contains("token required").doesNotContain("from-a-file");
+    }
+
+    /** Runs serve on a free port until it says where it listens, then stops it; returns all it printed. */
+    private static String serveUntilListening(Path dir, String... tokenArgs) throws Exception {
+        StringWriter out = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(out, true));
+        java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        System.setOut(new java.io.PrintStream(stdout, true));
+        String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("serve", "--dir", dir.toString(), "--port", "0",
+                "--bind", "0.0.0.0"), java.util.Arrays.stream(tokenArgs)).toArray(String[]::new);
+        Thread serve = new Thread(() -> cl.execute(args), "serve-under-test");
+        try {
+            serve.start();
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+            while (!stdout.toString().contains("Ctrl-C") && Instant.now().isBefore(deadline)) {
+                Thread.sleep(20); // polling for the line that says it listens
+            }
+        } finally {
+            serve.interrupt();
+            serve.join(10_000);
+            System.setOut(old);
+        }
+        return out + stdout.toString();
+    }
+}
