@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * Removes what one run created, on both sides: subscriptions and replication origins on the
  * target, publications and replication slots on the source (with the table-sync slots of its
- * subscriptions), and the write fence. Objects are matched by this run's exact name
+ * subscriptions), trigger capture's schema on the source (its logs, functions and the triggers
+ * calling them), and the write fence. Objects are matched by this run's exact name
  * ({@code pgferry_<run id>}, or that name followed by '_'), so other runs' and other tools'
  * objects stay. Running it again finds nothing and does nothing.
  */
@@ -50,6 +51,17 @@ public final class Cleanup {
             } catch (SQLException e) {
                 throw side.classify(e);
             }
+        }
+        // trigger capture's schema: its change logs and functions; dropping it drops the triggers that call them
+        try (Connection c = source.open(); PreparedStatement ps = c.prepareStatement("SELECT nspname FROM pg_namespace WHERE nspname = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    items.add(new CleanupItem(source.role(), "capture schema", rs.getString(1)));
+                }
+            }
+        } catch (SQLException e) {
+            throw source.classify(e);
         }
         if (new WriteFence(source, store, run.id(), "fence.source").isRaised()) {
             items.add(new CleanupItem("source", "write fence", "default_transaction_read_only"));
@@ -90,6 +102,7 @@ public final class Cleanup {
                 }
                 switch (item.kind()) {
                     case "publication" -> st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(item.name()));
+                    case "capture schema" -> st.execute("DROP SCHEMA IF EXISTS " + Identifiers.quote(item.name()) + " CASCADE");
                     case "replication slot" -> dropSlot(c, item.name());
                     case "replication origin" -> {
                         dropOrigin.setString(1, item.name());

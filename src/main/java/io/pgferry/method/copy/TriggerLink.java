@@ -1,0 +1,51 @@
+package io.pgferry.method.copy;
+
+import io.pgferry.capture.TriggerCapture;
+import io.pgferry.cdc.StreamControl;
+import io.pgferry.cutover.ReplicationLink;
+import io.pgferry.pg.Connector;
+import io.pgferry.state.RunRecord;
+import io.pgferry.state.StateStore;
+import org.postgresql.replication.LogSequenceNumber;
+
+/**
+ * Method copy's trigger capture as cutover sees it: alive while its apply loop refreshes its
+ * progress; lagging by the age of the oldest change-log row not yet applied; applied up to the
+ * WAL position the loop last proved drained (see io.pgferry.capture.ApplyPosition); stopped, like
+ * the slot stream, by a request in the state store. Before the fence, the source's catalog is
+ * compared with the captured definitions: DDL made during the migration refuses the cutover.
+ */
+public final class TriggerLink implements ReplicationLink {
+    private final Connector source;
+    private final StateStore store;
+    private final RunRecord run;
+    private final StreamControl control;
+
+    public TriggerLink(Connector source, StateStore store, RunRecord run) {
+        this.source = source;
+        this.store = store;
+        this.run = run;
+        this.control = new StreamControl(store, run.id());
+    }
+
+    @Override
+    public Health health() {
+        if (!control.alive()) {
+            String state = control.state().orElse("never started");
+            return new Health(false, 0, 0, "the change apply is not running (" + state + "): start it with pgferry follow --dir "
+                    + store.dir() + " --source ... --target ..., or rerun pgferry migrate");
+        }
+        return store.query("SELECT lag_bytes, lag_seconds FROM cdc_progress WHERE run_id = ?",
+                rs -> new Health(true, rs.getLong(1), rs.getDouble(2), null), run.id()).get(0);
+    }
+
+    @Override
+    public LogSequenceNumber appliedLsn() {
+        return TriggerCapture.appliedLsn(store, run.id());
+    }
+
+    @Override
+    public void stop() {
+        new StreamLink(source, store, run).stop();
+    }
+}
