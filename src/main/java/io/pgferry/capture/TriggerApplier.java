@@ -17,7 +17,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The apply loop of trigger capture: until cutover asks it to stop, brings the target up to
@@ -52,7 +51,7 @@ import java.util.Optional;
  */
 public final class TriggerApplier {
     static final String APPLIED_LSN_SETTING = "capture.applied_lsn";
-    static final String PENDING_SETTING = "capture.pending";
+    static final String PENDING_SETTING = io.pgferry.monitor.StatusReader.BACKLOG_SETTING;
     private static final int BATCH_ROWS = 5000;
     private static final Duration IDLE_PAUSE = Duration.ofMillis(200);
     private static final long REPORT_MILLIS = 1000;
@@ -223,12 +222,6 @@ public final class TriggerApplier {
         phase.update(appliedChanges, 0);
         phase.detail(String.format(java.util.Locale.ROOT, "backlog %d change(s), oldest %.1f s%s", backlog.rows(),
                 backlog.oldestSeconds(), drained && backlog.rows() == 0 ? ", caught up" : ""));
-    }
-
-    /** The recorded backlog of a run, for status: rows pending and the oldest's age in seconds. */
-    public static Optional<Backlog> recordedBacklog(StateStore store, String runId) {
-        return store.setting(runId, PENDING_SETTING).map(s -> s.split(" ")).filter(p -> p.length == 2)
-                .map(p -> new Backlog(Long.parseLong(p[0]), Double.parseDouble(p[1])));
     }
 
     private static void sleep(Duration d) {

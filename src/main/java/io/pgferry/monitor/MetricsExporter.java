@@ -54,6 +54,10 @@ public final class MetricsExporter {
                 (r, cb) -> cb.call(r.etaSeconds()));
         gauge("pgferry_lag_bytes", "Change-stream lag in bytes of WAL.", r -> r.lag() != null, (r, cb) -> cb.call(r.lag().lagBytes()));
         gauge("pgferry_lag_seconds", "Change-stream lag in seconds.", r -> r.lag() != null, (r, cb) -> cb.call(r.lag().lagSeconds()));
+        gauge("pgferry_capture_backlog_rows", "Trigger capture: changes logged on the source, not yet on the target.",
+                r -> r.lag() != null && r.lag().backlog() != null, (r, cb) -> cb.call(r.lag().backlog().rows()));
+        gauge("pgferry_capture_backlog_oldest_seconds", "Trigger capture: age of the oldest change not yet on the target.",
+                r -> r.lag() != null && r.lag().backlog() != null, (r, cb) -> cb.call(r.lag().backlog().oldestSeconds()));
         counter("pgferry_applied_transactions", "Source transactions applied on the target by pgferry's own stream.",
                 r -> r.lag() != null ? r.lag().appliedTransactions() : 0);
         counter("pgferry_retries", "Transient failures retried.", StatusReport::retries);

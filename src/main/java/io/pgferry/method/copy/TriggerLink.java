@@ -1,12 +1,20 @@
 package io.pgferry.method.copy;
 
+import io.pgferry.capture.CaptureDrift;
 import io.pgferry.capture.TriggerCapture;
+import io.pgferry.copy.SnapshotCopy;
+import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.PgferryException;
 import io.pgferry.cdc.StreamControl;
 import io.pgferry.cutover.ReplicationLink;
 import io.pgferry.pg.Connector;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import org.postgresql.replication.LogSequenceNumber;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
 
 /**
  * Method copy's trigger capture as cutover sees it: alive while its apply loop refreshes its
@@ -35,8 +43,23 @@ public final class TriggerLink implements ReplicationLink {
             return new Health(false, 0, 0, "the change apply is not running (" + state + "): start it with pgferry follow --dir "
                     + store.dir() + " --source ... --target ..., or rerun pgferry migrate");
         }
+        refuseOnDrift();
         return store.query("SELECT lag_bytes, lag_seconds FROM cdc_progress WHERE run_id = ?",
                 rs -> new Health(true, rs.getLong(1), rs.getDouble(2), null), run.id()).get(0);
+    }
+
+    private void refuseOnDrift() {
+        List<String> drift;
+        try (Connection c = source.open()) {
+            drift = CaptureDrift.find(c, run.objectName(), SnapshotCopy.currentTables(source, CopyAndStream.filterOf(store, run)));
+        } catch (SQLException e) {
+            throw source.classify(e);
+        }
+        if (!drift.isEmpty()) {
+            throw new PgferryException(ErrorCode.BLOCKER, "the source's schema changed since trigger capture started, and triggers"
+                    + " carry no DDL: " + String.join("; ", drift), "revert those changes on the source, or make the target match"
+                    + " by hand and migrate the affected tables again (a new run into an empty target is the safe way); nothing was fenced");
+        }
     }
 
     @Override
