@@ -56,3 +56,7 @@ timeit() {
   echo "$e - $s" | bc
 }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+psql_s() { psql -X -q -h 127.0.0.1 -p "$sp" -U postgres "$@"; }
+pgbench_s() { "$bin/pgbench" -h 127.0.0.1 -p "$sp" -U postgres "$@" shop; }
+jar="${PGFERRY_JAR:-$here/target/pgferry.jar}"
+[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests package)

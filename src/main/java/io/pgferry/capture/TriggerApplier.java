@@ -1,5 +1,6 @@
 package io.pgferry.capture;
 
+import io.pgferry.cdc.ProgressRow;
 import io.pgferry.cdc.StreamControl;
 import io.pgferry.monitor.PhaseProgress;
 import io.pgferry.monitor.Progress;
@@ -15,7 +16,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -210,13 +210,8 @@ public final class TriggerApplier {
         }
         LogSequenceNumber applied = position.published();
         long lagBytes = applied.equals(LogSequenceNumber.INVALID_LSN) ? 0 : Math.max(0, current.asLong() - applied.asLong());
-        store.update("INSERT INTO cdc_progress (run_id, received_lsn, applied_lsn, source_lsn, lag_bytes, lag_seconds, applied_xacts,"
-                        + " updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (run_id) DO UPDATE SET received_lsn = excluded.received_lsn,"
-                        + " applied_lsn = excluded.applied_lsn, source_lsn = excluded.source_lsn, lag_bytes = excluded.lag_bytes,"
-                        + " lag_seconds = excluded.lag_seconds, applied_xacts = cdc_progress.applied_xacts + excluded.applied_xacts,"
-                        + " updated_at = excluded.updated_at",
-                runId, applied.asString(), applied.asString(), current.asString(), lagBytes, backlog.oldestSeconds(),
-                appliedChanges - reportedChanges, Instant.now().toString());
+        ProgressRow.record(store, runId, applied.asString(), applied.asString(), current.asString(), lagBytes, backlog.oldestSeconds(),
+                appliedChanges - reportedChanges);
         store.putSetting(runId, PENDING_SETTING, backlog.rows() + " " + backlog.oldestSeconds());
         reportedChanges = appliedChanges;
         phase.update(appliedChanges, 0);

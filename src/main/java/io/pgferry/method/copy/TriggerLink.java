@@ -5,7 +5,6 @@ import io.pgferry.capture.TriggerCapture;
 import io.pgferry.copy.SnapshotCopy;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-import io.pgferry.cdc.StreamControl;
 import io.pgferry.cutover.ReplicationLink;
 import io.pgferry.pg.Connector;
 import io.pgferry.state.RunRecord;
@@ -27,25 +26,18 @@ public final class TriggerLink implements ReplicationLink {
     private final Connector source;
     private final StateStore store;
     private final RunRecord run;
-    private final StreamControl control;
 
     public TriggerLink(Connector source, StateStore store, RunRecord run) {
         this.source = source;
         this.store = store;
         this.run = run;
-        this.control = new StreamControl(store, run.id());
     }
 
+    /** As the slot stream's (heartbeat and the recorded lag), after the drift check. */
     @Override
     public Health health() {
-        if (!control.alive()) {
-            String state = control.state().orElse("never started");
-            return new Health(false, 0, 0, "the change apply is not running (" + state + "): start it with pgferry follow --dir "
-                    + store.dir() + " --source ... --target ..., or rerun pgferry migrate");
-        }
         refuseOnDrift();
-        return store.query("SELECT lag_bytes, lag_seconds FROM cdc_progress WHERE run_id = ?",
-                rs -> new Health(true, rs.getLong(1), rs.getDouble(2), null), run.id()).get(0);
+        return new StreamLink(source, store, run).health();
     }
 
     private void refuseOnDrift() {

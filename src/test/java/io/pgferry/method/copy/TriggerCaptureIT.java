@@ -80,6 +80,10 @@ class TriggerCaptureIT {
                         "--target", pair.targetUri()));
                 try {
                     awaitStreaming(work, follow);
+                    awaitBacklogRecorded(work);
+                    CliRun status = CliRun.of("status", "--dir", work.toString(), "--json");
+                    var json = io.pgferry.testing.StatusSchema.assertValid(status.out());
+                    assertThat(json.at("/lag/backlog/rows").isNumber()).as(status.out()).isTrue();
                     assertThat(churn.truncates()).as("the churn truncated during copy and apply").isPositive();
                     churn.close();
                     // DDL on the source during the migration: triggers do not carry it, so cutover refuses before fencing
@@ -146,6 +150,17 @@ class TriggerCaptureIT {
         try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"))) {
             assertThat(scalar(c, "SELECT count(*) FROM table_part WHERE table_name = 'scratch' AND status = 'done'"))
                     .as("killed while scratch was still to copy: " + log(work, "migrate-1")).isZero();
+        }
+    }
+
+    /** Waits until the apply, after this call, has counted the change logs' backlog (an earlier, killed process's count is in the store too). */
+    private static void awaitBacklogRecorded(Path work) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"))) {
+            while (scalar(c, "SELECT count(*) FROM setting WHERE key = 'capture.pending'") == 0) {
+                assertThat(System.currentTimeMillis()).as("the backlog is recorded").isLessThan(deadline);
+                Thread.sleep(100);
+            }
         }
     }
 
