@@ -119,6 +119,33 @@ public final class TriggerCapture {
         }
     }
 
+    /**
+     * Drops the run's capture schema on the source, and with it the logs, functions and the
+     * triggers calling them. Dropping a trigger locks its table against every access, so a lock
+     * that cannot be had at once (a long transaction holds the table) is waited for only
+     * briefly and tried again, rather than queueing the application's queries behind it.
+     */
+    public static void dropSchema(Connection c, String captureSchema) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        try (Statement st = c.createStatement()) {
+            st.execute("SET lock_timeout = '" + TriggerInstaller.LOCK_TIMEOUT + "'");
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    st.execute("DROP SCHEMA IF EXISTS " + io.pgferry.pg.Identifiers.quote(captureSchema) + " CASCADE");
+                    break;
+                } catch (SQLException e) {
+                    if (!"55P03".equals(e.getSQLState()) || attempt >= TriggerInstaller.LOCK_ATTEMPTS) {
+                        throw e;
+                    }
+                    if (!autoCommit) {
+                        c.rollback();
+                    }
+                }
+            }
+            st.execute("RESET lock_timeout");
+        }
+    }
+
     /** The WAL position up to which every change is on the target (0/0 before the first drained cycle). */
     public static org.postgresql.replication.LogSequenceNumber appliedLsn(StateStore store, String runId) {
         return store.setting(runId, TriggerApplier.APPLIED_LSN_SETTING).map(org.postgresql.replication.LogSequenceNumber::valueOf)

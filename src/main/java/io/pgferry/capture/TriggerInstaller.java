@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
  */
 final class TriggerInstaller {
     static final String LOCK_TIMEOUT = "5s";
-    private static final int LOCK_ATTEMPTS = 12;
+    static final int LOCK_ATTEMPTS = 12;
 
     private final String captureSchema;
     private final String triggerPrefix;

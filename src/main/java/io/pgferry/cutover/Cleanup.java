@@ -102,7 +102,7 @@ public final class Cleanup {
                 }
                 switch (item.kind()) {
                     case "publication" -> st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(item.name()));
-                    case "capture schema" -> st.execute("DROP SCHEMA IF EXISTS " + Identifiers.quote(item.name()) + " CASCADE");
+                    case "capture schema" -> io.pgferry.capture.TriggerCapture.dropSchema(c, item.name());
                     case "replication slot" -> dropSlot(c, item.name());
                     case "replication origin" -> {
                         dropOrigin.setString(1, item.name());
