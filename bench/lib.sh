@@ -3,7 +3,6 @@
 export LC_ALL=C # bash's times and printf read and write numbers with a point
 bin=/usr/lib/postgresql/15/bin
 [ -x "$bin/postgres" ] || { echo "bench: needs Debian's postgresql-15 (apt-get install postgresql-15)"; exit 4; }
-command -v pgcopydb >/dev/null || { echo "bench: needs pgcopydb (apt-get install pgcopydb)"; exit 4; }
 base=$(mktemp -d /tmp/pgferry-bench-XXXXXX)
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres: "$base"
