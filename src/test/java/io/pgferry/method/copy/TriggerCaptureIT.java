@@ -153,7 +153,7 @@ class TriggerCaptureIT {
         }
     }
 
-    /** Waits until the apply, after this call, has counted the change logs' backlog (an earlier, killed process's count is in the store too). */
+    /** Waits until an apply has counted the change logs' backlog into the state store (what status reports as the backlog). */
     private static void awaitBacklogRecorded(Path work) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
         try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"))) {
