@@ -366,13 +366,8 @@ public final class ChangeStream {
         Instant lastCommit = applier.appliedCommitTime();
         double lagSeconds = idle || lagBytes == 0 ? 0
                 : lastCommit == null ? 0 : Math.max(0, Duration.between(lastCommit, Instant.now()).toMillis() / 1000.0);
-        store.update("INSERT INTO cdc_progress (run_id, received_lsn, applied_lsn, source_lsn, lag_bytes, lag_seconds, applied_xacts,"
-                        + " updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (run_id) DO UPDATE SET received_lsn = excluded.received_lsn,"
-                        + " applied_lsn = excluded.applied_lsn, source_lsn = excluded.source_lsn, lag_bytes = excluded.lag_bytes,"
-                        + " lag_seconds = excluded.lag_seconds, applied_xacts = cdc_progress.applied_xacts + excluded.applied_xacts,"
-                        + " updated_at = excluded.updated_at",
-                runId, receivedOrStart(slot).asString(), confirmed.asString(), current.asString(), lagBytes, lagSeconds,
-                applier.appliedTransactions() - reportedTransactions, Instant.now().toString());
+        ProgressRow.record(store, runId, receivedOrStart(slot).asString(), confirmed.asString(), current.asString(), lagBytes, lagSeconds,
+                applier.appliedTransactions() - reportedTransactions);
         reportedTransactions = applier.appliedTransactions();
         phase.update(applier.appliedTransactions(), 0);
         phase.detail(String.format(java.util.Locale.ROOT, "lag %s, %.1f s%s", Units.bytes(lagBytes), lagSeconds,

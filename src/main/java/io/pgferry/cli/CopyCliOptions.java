@@ -1,5 +1,6 @@
 package io.pgferry.cli;
 
+import io.pgferry.method.copy.ChangeCapture;
 import io.pgferry.method.copy.CopyOptions;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
@@ -25,6 +26,13 @@ public final class CopyCliOptions {
             description = "copy: copy once and stop, leaving no replication slot (no change stream; the source may be busy"
                     + " but its later writes are not carried over).")
     boolean noFollow;
+
+    @Option(names = "--capture", paramLabel = "SOURCE", defaultValue = "logical",
+            description = "copy: where changes after the snapshot come from: logical (default; a logical slot, needs wal_level=logical"
+                    + " and the REPLICATION attribute) or triggers (row triggers log changed keys into a schema of the run on the"
+                    + " source, pgferry_<run>; for hosts without logical replication; every table needs a primary key or a unique"
+                    + " index over NOT NULL columns, and the role must own the tables).")
+    String capture;
 
     @Option(names = "--data-only",
             description = "copy: the target already has the schema (tables, keys, indexes, created by you or your migrations tool):"
@@ -63,7 +71,13 @@ public final class CopyCliOptions {
         if (filterFile != null) {
             filter = TableFilter.fromFile(filterFile, filter);
         }
+        ChangeCapture source = switch (capture) {
+            case "logical" -> ChangeCapture.LOGICAL;
+            case "triggers" -> ChangeCapture.TRIGGERS;
+            default -> throw new PgferryException(ErrorCode.BAD_INPUT, "--capture must be logical or triggers, not '" + capture + "'",
+                    "logical needs wal_level=logical and a role with REPLICATION; triggers works without either");
+        };
         return new CopyOptions(index, splitThreshold == null ? CopyOptions.AUTO_SPLIT : splitThreshold, !noFollow, filter,
-                setReplicaIdentityFull, dataOnly);
+                setReplicaIdentityFull, dataOnly, source);
     }
 }

@@ -83,7 +83,8 @@ public final class CutoverCommand implements Callable<Integer> {
                     yield null;
                 }
                 case "logical" -> new SubscriptionLink(source, target, run, store, targetMajor(target));
-                case "copy" -> new StreamLink(source, store, run);
+                case "copy" -> io.pgferry.capture.TriggerCapture.isTriggers(store, run.id())
+                        ? new io.pgferry.method.copy.TriggerLink(source, store, run) : new StreamLink(source, store, run);
                 default -> throw new PgferryException(ErrorCode.BAD_INPUT, "cutover does not know method " + run.method(), null);
             };
             if (link == null) {

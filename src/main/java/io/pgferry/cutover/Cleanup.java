@@ -20,7 +20,8 @@ import java.util.List;
 /**
  * Removes what one run created, on both sides: subscriptions and replication origins on the
  * target, publications and replication slots on the source (with the table-sync slots of its
- * subscriptions), the run's own schemas (state such as the stream's applied position), the
+ * subscriptions), the run's own schemas (state such as the stream's applied position), trigger
+ * capture's schema on the source (its logs, functions and the triggers calling them), the
  * write fences (the source's after a cutover only when asked) and the reverse stream's apply
  * role. Objects are matched by this run's exact name
  * ({@code pgferry_<run id>}, or that name followed by '_'), so other runs' and other tools'
@@ -86,6 +87,17 @@ public final class Cleanup {
             throw source.classify(e);
         }
         FenceExemption.recorded(store, run).ifPresent(role -> items.add(new CleanupItem("source", "role", role)));
+        // trigger capture's schema: its change logs and functions; dropping it drops the triggers that call them
+        try (Connection c = source.open(); PreparedStatement ps = c.prepareStatement("SELECT nspname FROM pg_namespace WHERE nspname = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    items.add(new CleanupItem(source.role(), "capture schema", rs.getString(1)));
+                }
+            }
+        } catch (SQLException e) {
+            throw source.classify(e);
+        }
         if (new WriteFence(source, store, run.id(), "fence.source").isRaised() && !keepsSourceFence()) {
             items.add(new CleanupItem("source", "write fence", "default_transaction_read_only"));
         }
@@ -136,6 +148,7 @@ public final class Cleanup {
                 }
                 switch (item.kind()) {
                     case "publication" -> st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(item.name()));
+                    case "capture schema" -> io.pgferry.capture.TriggerCapture.dropSchema(c, item.name());
                     case "replication slot" -> SlotDrop.drop(c, item.name());
                     case "replication origin" -> {
                         dropOrigin.setString(1, item.name());

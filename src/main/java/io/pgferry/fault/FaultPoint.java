@@ -16,7 +16,9 @@ public enum FaultPoint {
     /** Part of a table part's rows are on the target, in its uncommitted COPY. */
     COPY_MID_PART("copy.mid-part"),
     /** A post-data build is committed on the target, the ledger does not know yet. */
-    BUILD_AFTER_COMMIT("build.after-commit");
+    BUILD_AFTER_COMMIT("build.after-commit"),
+    /** Trigger capture: a batch is committed on the target, its log rows not yet purged on the source. */
+    CAPTURE_APPLIED_NOT_PURGED("capture.applied-not-purged");
 
     private final String id;
 
