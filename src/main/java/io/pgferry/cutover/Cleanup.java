@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * Removes what one run created, on both sides: subscriptions and replication origins on the
  * target, publications and replication slots on the source (with the table-sync slots of its
- * subscriptions), the run's own schemas (state such as the stream's applied position), and the
+ * subscriptions), the run's own schemas (state such as the stream's applied position; the
+ * schema-change capture's function and log), the capture's event triggers, and the
  * write fence. Objects are matched by this run's exact name
  * ({@code pgferry_<run id>}, or that name followed by '_'), so other runs' and other tools'
  * objects stay. Running it again finds nothing and does nothing.
@@ -49,6 +50,9 @@ public final class Cleanup {
                         .forEach(n -> items.add(new CleanupItem(side.role(), "replication slot", n)));
                 names(c, "SELECT roname FROM pg_replication_origin WHERE roname = ? OR roname LIKE ?", name)
                         .forEach(n -> items.add(new CleanupItem(side.role(), "replication origin", n)));
+                // the schema-change capture's event triggers (its function and log are in the run's own schema)
+                names(c, "SELECT evtname FROM pg_event_trigger WHERE evtname = ? OR evtname LIKE ?", name)
+                        .forEach(n -> items.add(new CleanupItem(side.role(), "event trigger", n)));
                 names(c, "SELECT nspname FROM pg_namespace n WHERE (nspname = ? OR nspname LIKE ?) AND NOT " + OwnSchema.notOwn("n.oid"), name)
                         .forEach(n -> items.add(new CleanupItem(side.role(), "schema", n)));
             } catch (SQLException e) {
@@ -94,6 +98,7 @@ public final class Cleanup {
                 }
                 switch (item.kind()) {
                     case "publication" -> st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(item.name()));
+                    case "event trigger" -> st.execute("DROP EVENT TRIGGER IF EXISTS " + Identifiers.quote(item.name()));
                     case "replication slot" -> dropSlot(c, item.name());
                     case "replication origin" -> {
                         dropOrigin.setString(1, item.name());
