@@ -241,7 +241,9 @@ final class ChangeApplier implements AutoCloseable {
             return;
         }
         BitSet set = new BitSet();
-        boolean keyUnchanged = u.oldKind() != PgOutputMessage.OldTuple.KEY;
+        // REPLICA IDENTITY FULL marks every column as key and sends the old row whether or not anything changed:
+        // there, no column is known unchanged (treating them as keys left the SET empty and dropped the update)
+        boolean keyUnchanged = u.oldKind() == null && !sql.fullIdentity();
         for (int c = 0; c < u.newTuple().size(); c++) {
             boolean unchangedKey = keyUnchanged && sql.relation().columns().get(c).key();
             // an unchanged key stays out of SET: it cannot differ, and GENERATED ALWAYS identity columns refuse any assignment

@@ -88,7 +88,8 @@ public final class CutoverCommand implements Callable<Integer> {
             if (link == null) {
                 return 0;
             }
-            CutoverResult result = new CutoverRunner(source, target, store, run, progress, link, new MigrationFinisher(io.pgferry.method.copy.CopyAndStream.filterOf(store, run)))
+            CutoverResult result = new CutoverRunner(source, target, store, run, progress, link, new MigrationFinisher(io.pgferry.method.copy.CopyAndStream.filterOf(store, run))
+                    .withSchemaDriftCheck(run.method().equals("copy") && !io.pgferry.method.copy.DdlCaptureSetup.capturing(store, run.id())))
                     .run(new CutoverOptions(mode, maxLag, timeout, checksums));
             progress.summary(result.render(targetSpec.toString()));
             if (reverse) {

@@ -37,6 +37,11 @@ public final class DdlCaptureSetup {
         return store.setting(runId, MODE_SETTING).map(DdlCapture.Mode::valueOf);
     }
 
+    /** Whether the run's stream carries the source's schema changes (else cutover looks for drift). */
+    public static boolean capturing(StateStore store, String runId) {
+        return mode(store, runId).map(DdlCapture.Mode::capturing).orElse(false);
+    }
+
     /** Installs the capture unless the run already decided how it captures. */
     void installOnce(int sourceMajor) {
         if (mode(ctx.store(), ctx.runId()).isPresent()) {
