@@ -37,9 +37,12 @@ public final class DdlApply {
      * @param prefix        the logical message prefix of the run
      * @param logSchema     the schema of the run's log table when changes are rows of it; null with messages
      * @param appliedByHand positions of changes the user made on the target by hand: passed over
+     * @param owners        the run carries owners (--keep-owner): ALTER ... OWNER TO is run, else passed over
+     * @param privileges    the run carries privileges (--keep-acl): GRANT and REVOKE are run, else passed over
      */
-    public record Settings(String prefix, String logSchema, TableFilter filter, Set<LogSequenceNumber> appliedByHand) {
-        public static final Settings NONE = new Settings(null, null, TableFilter.ALL, Set.of());
+    public record Settings(String prefix, String logSchema, TableFilter filter, Set<LogSequenceNumber> appliedByHand,
+                           boolean owners, boolean privileges) {
+        public static final Settings NONE = new Settings(null, null, TableFilter.ALL, Set.of(), false, false);
 
         public Settings {
             appliedByHand = Set.copyOf(appliedByHand);
@@ -149,6 +152,12 @@ public final class DdlApply {
         DdlStatement statement = DdlStatement.of(ddl.query());
         if (statement.refusedToReplay()) {
             throw stop(ddl, at, statement.refusal());
+        }
+        DdlStatement.Kind kind = statement.kind();
+        if (kind == DdlStatement.Kind.OWNER && !settings.owners() || kind == DdlStatement.Kind.PRIVILEGES && !settings.privileges()) {
+            progress.info("schema change at " + at.asString() + " not run on the target: the run carries no "
+                    + (kind == DdlStatement.Kind.OWNER ? "owners (--keep-owner)" : "privileges (--keep-acl)") + " (" + oneLine(ddl.query()) + ")");
+            return;
         }
         try {
             if (applier.executeDdl(c -> run(c, statement.statement(), ddl.searchPath()))) {

@@ -30,6 +30,21 @@ public record DdlStatement(String statement, String refusal) {
     private static final Pattern DETACH = Pattern.compile("^(ALTER\\s+TABLE\\s.*\\sDETACH\\s+PARTITION\\s.*?)\\s+CONCURRENTLY\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
 
+    private static final Pattern OWNER_TO = Pattern.compile("^ALTER\\s.*\\sOWNER\\s+TO\\s", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+    private static final Pattern DEFAULT_PRIVILEGES = Pattern.compile("^ALTER\\s+DEFAULT\\s+PRIVILEGES\\s", Pattern.CASE_INSENSITIVE);
+
+    /** What a replayable statement changes, for a run that does not carry owners or privileges (as pg_dump --no-owner, --no-acl). */
+    public enum Kind { SCHEMA, OWNER, PRIVILEGES }
+
+    /** The kind of a replayable statement. */
+    public Kind kind() {
+        String word = firstWord(statement);
+        if (word.equals("GRANT") || word.equals("REVOKE") || DEFAULT_PRIVILEGES.matcher(statement).find()) {
+            return Kind.PRIVILEGES;
+        }
+        return OWNER_TO.matcher(statement).find() ? Kind.OWNER : Kind.SCHEMA;
+    }
+
     public static DdlStatement replayable(String statement) {
         return new DdlStatement(statement, null);
     }

@@ -72,4 +72,12 @@ class DdlStatementTest {
         assertThat(m.objects().get(1).onTable()).isFalse();
         assertThat(DdlMessage.parse("{\"query\":\"x\",\"error\":\"42501: no\"}").failed()).isTrue();
     }
+
+    @Test
+    void ownerAndPrivilegeChangesAreToldApart() {
+        assertThat(DdlStatement.of("GRANT SELECT ON t TO reporting").kind()).isEqualTo(DdlStatement.Kind.PRIVILEGES);
+        assertThat(DdlStatement.of("ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO r").kind()).isEqualTo(DdlStatement.Kind.PRIVILEGES);
+        assertThat(DdlStatement.of("ALTER TABLE t OWNER TO app").kind()).isEqualTo(DdlStatement.Kind.OWNER);
+        assertThat(DdlStatement.of("ALTER TABLE t ADD COLUMN owner text").kind()).isEqualTo(DdlStatement.Kind.SCHEMA);
+    }
 }

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * The user schemas' shape read from the catalogs, one sorted line per column, index, constraint,
  * view and function: two databases with equal lists have the same schema as far as an
- * application can tell. Read with SQL rather than pg_dump, which cannot dump a server newer than
+ * application can tell. What one server version prints differently from another is left out or
+ * normalized. Read with SQL rather than pg_dump, which cannot dump a server newer than
  * itself (only pg_dump 15 exists here); independent of pgferry's own code.
  */
 public final class SchemaDigest {
@@ -31,8 +32,11 @@ public final class SchemaDigest {
         add(c, out, "SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname" + schemas("schemaname"));
         add(c, out, "SELECT 'constraint ' || n.nspname || '.' || r.relname || ' ' || co.conname || ' ' || pg_get_constraintdef(co.oid)"
                 + " FROM pg_constraint co JOIN pg_class r ON r.oid = co.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace"
-                + " WHERE n.nspname" + schemas("n.nspname"));
-        add(c, out, "SELECT 'view ' || schemaname || '.' || viewname || ' ' || regexp_replace(definition, '\\s+', ' ', 'g')"
+                // 18 lists NOT NULL as constraints too: the columns say it for every version
+                + " WHERE co.contype <> 'n' AND n.nspname" + schemas("n.nspname"));
+        // 16 and newer leave out the table before a column of a one-table view: compare without qualifiers
+        add(c, out, "SELECT 'view ' || schemaname || '.' || viewname || ' '"
+                + " || regexp_replace(regexp_replace(definition, '\\m\\w+\\.', '', 'g'), '\\s+', ' ', 'g')"
                 + " FROM pg_views WHERE schemaname" + schemas("schemaname"));
         add(c, out, "SELECT 'function ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') '"
                 + " || regexp_replace(p.prosrc, '\\s+', ' ', 'g') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"

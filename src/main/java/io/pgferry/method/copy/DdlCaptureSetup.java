@@ -23,6 +23,8 @@ import java.util.stream.Collectors;
 public final class DdlCaptureSetup {
     static final String MODE_SETTING = "ddl.capture";
     static final String APPLIED_BY_HAND_SETTING = "ddl.applied_by_hand";
+    /** Whether the run carries owners and privileges, as "owners,privileges" (follow is not told them again). */
+    static final String CARRIES_SETTING = "ddl.carries";
 
     private final MigrationContext ctx;
     private final CopyOptions options;
@@ -68,6 +70,7 @@ public final class DdlCaptureSetup {
                         + DdlApply.LOG_TABLE : " as logical messages") + " and run on the target in the stream");
             }
         }
+        ctx.store().putSetting(ctx.runId(), CARRIES_SETTING, ctx.options().keepOwners() + "," + ctx.options().keepPrivileges());
         ctx.store().putSetting(ctx.runId(), MODE_SETTING, mode.name());
     }
 
@@ -78,8 +81,10 @@ public final class DdlCaptureSetup {
             return DdlApply.Settings.NONE;
         }
         String name = ctx.run().objectName();
+        String[] carries = ctx.store().setting(ctx.runId(), CARRIES_SETTING).orElse("false,false").split(",");
         return new DdlApply.Settings(name, mode.get() == DdlCapture.Mode.LOG_TABLE ? name : null,
-                CopyAndStream.filterOf(ctx.store(), ctx.run()), appliedByHand(ctx.store(), ctx.runId()));
+                CopyAndStream.filterOf(ctx.store(), ctx.run()), appliedByHand(ctx.store(), ctx.runId()),
+                Boolean.parseBoolean(carries[0]), Boolean.parseBoolean(carries[1]));
     }
 
     /** Records that the schema change at {@code lsn} was made on the target by hand: the stream passes over it. */
