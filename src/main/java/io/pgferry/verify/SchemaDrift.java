@@ -1,6 +1,7 @@
 package io.pgferry.verify;
 
 import io.pgferry.pg.Connector;
+import io.pgferry.pg.OwnSchema;
 import io.pgferry.schema.TableFilter;
 
 import java.sql.Connection;
@@ -14,7 +15,7 @@ import java.util.TreeSet;
 /**
  * Whether the source's schema moved away from the target's while a stream without
  * schema-change capture ran: the moved tables, their columns (name, type, NOT NULL) and their
- * indexes, read from both catalogs. A table added, dropped or renamed, a column added, dropped
+ * indexes, read from both catalogs (pgferry's own schemas left out). A table added, dropped or renamed, a column added, dropped
  * or retyped, an index created or dropped on the source shows as a line one side lacks.
  */
 public final class SchemaDrift {
@@ -25,12 +26,14 @@ public final class SchemaDrift {
             JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
             WHERE r.relkind IN ('r', 'p') AND NOT r.relispartition
               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+              AND @NOT_OWN@
             UNION ALL
             SELECT n.nspname, r.relname, 'index ' || i.relname
             FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
             JOIN pg_index x ON x.indrelid = r.oid JOIN pg_class i ON i.oid = x.indexrelid
             WHERE r.relkind IN ('r', 'p') AND NOT r.relispartition
-              AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'""";
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+              AND @NOT_OWN@""".replace("@NOT_OWN@", OwnSchema.notOwn("n.oid"));
 
     private SchemaDrift() {
     }
