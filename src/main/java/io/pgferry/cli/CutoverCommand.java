@@ -89,7 +89,7 @@ public final class CutoverCommand implements Callable<Integer> {
                 return 0;
             }
             CutoverResult result = new CutoverRunner(source, target, store, run, progress, link, new MigrationFinisher(io.pgferry.method.copy.CopyAndStream.filterOf(store, run))
-                    .withSchemaDriftCheck(run.method().equals("copy") && !io.pgferry.method.copy.DdlCaptureSetup.capturing(store, run.id())))
+                    .withSchemaDriftCheck(io.pgferry.method.copy.DdlCaptureSetup.sourceShapeAtStart(store, run)))
                     .run(new CutoverOptions(mode, maxLag, timeout, checksums));
             progress.summary(result.render(targetSpec.toString()));
             if (reverse) {

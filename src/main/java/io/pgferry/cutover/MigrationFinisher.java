@@ -15,7 +15,7 @@ public final class MigrationFinisher implements CutoverRunner.Finisher {
     private static final int KEYS_NAMED = 10;
 
     private final io.pgferry.schema.TableFilter filter;
-    private boolean schemaDrift;
+    private java.util.Set<String> sourceShapeAtStart;
 
     public MigrationFinisher() {
         this(io.pgferry.schema.TableFilter.ALL);
@@ -26,9 +26,9 @@ public final class MigrationFinisher implements CutoverRunner.Finisher {
         this.filter = filter;
     }
 
-    /** Also compares the two schemas: for a stream that did not capture the source's schema changes. */
-    public MigrationFinisher withSchemaDriftCheck(boolean check) {
-        this.schemaDrift = check;
+    /** Also compares the source's schema with its shape when the stream started: for a stream that did not capture its changes. */
+    public MigrationFinisher withSchemaDriftCheck(java.util.Optional<java.util.Set<String>> sourceShapeAtStart) {
+        this.sourceShapeAtStart = sourceShapeAtStart.orElse(null);
         return this;
     }
 
@@ -39,8 +39,9 @@ public final class MigrationFinisher implements CutoverRunner.Finisher {
 
     @Override
     public String verify(Connector source, Connector target, boolean checksums) {
-        if (schemaDrift) {
-            java.util.List<String> drift = SchemaDrift.between(source, target, filter);
+        if (sourceShapeAtStart != null) {
+            java.util.List<String> drift = SchemaDrift.notOnTarget(sourceShapeAtStart, SchemaDrift.shape(source, filter),
+                    SchemaDrift.shape(target, filter));
             if (!drift.isEmpty()) {
                 throw new PgferryException(ErrorCode.VERIFICATION_FAILED, "the source's schema changed during the stream, and the change"
                         + " was not captured:\n    " + String.join("\n    ", drift.subList(0, Math.min(20, drift.size()))),

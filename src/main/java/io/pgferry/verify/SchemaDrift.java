@@ -10,13 +10,16 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Whether the source's schema moved away from the target's while a stream without
- * schema-change capture ran: the moved tables, their columns (name, type, NOT NULL) and their
- * indexes, read from both catalogs (pgferry's own schemas left out). A table added, dropped or renamed, a column added, dropped
- * or retyped, an index created or dropped on the source shows as a line one side lacks.
+ * Whether the source's schema changed while a stream without schema-change capture ran: the
+ * moved tables, their columns (name, type, NOT NULL) and their indexes, read from the catalog
+ * (pgferry's own schemas left out) when the stream starts and again at cutover. A table added,
+ * dropped or renamed, a column added, dropped or retyped, an index created or dropped shows as
+ * a line one reading lacks. The source is compared with itself, not with the target, whose
+ * schema may differ on purpose (made by the user's own migrations for --data-only).
  */
 public final class SchemaDrift {
     private static final String SHAPE = """
@@ -38,17 +41,31 @@ public final class SchemaDrift {
     private SchemaDrift() {
     }
 
-    /** Lines only the source has ({@code +}) and only the target has ({@code -}); empty when the two agree. */
-    public static List<String> between(Connector source, Connector target, TableFilter filter) {
-        TreeSet<String> s = shape(source, filter);
-        TreeSet<String> t = shape(target, filter);
+    /** What changed from {@code before} to {@code now}; empty when nothing did. */
+    public static List<String> between(Set<String> before, Set<String> now) {
         List<String> out = new ArrayList<>();
-        s.stream().filter(l -> !t.contains(l)).forEach(l -> out.add("source only: " + l));
-        t.stream().filter(l -> !s.contains(l)).forEach(l -> out.add("target only: " + l));
+        new TreeSet<>(now).stream().filter(l -> !before.contains(l)).forEach(l -> out.add("new: " + l));
+        new TreeSet<>(before).stream().filter(l -> !now.contains(l)).forEach(l -> out.add("gone: " + l));
         return out;
     }
 
-    private static TreeSet<String> shape(Connector side, TableFilter filter) {
+    /**
+     * What changed from {@code before} to {@code now} that {@code target} does not have yet: once
+     * the user has made a change on the target by hand, it no longer counts.
+     */
+    public static List<String> notOnTarget(Set<String> before, Set<String> now, Set<String> target) {
+        List<String> out = new ArrayList<>();
+        for (String line : between(before, now)) {
+            String what = line.substring(line.indexOf(": ") + 2);
+            if (line.startsWith("new: ") != target.contains(what)) {
+                out.add(line);
+            }
+        }
+        return out;
+    }
+
+    /** The moved tables' shape on {@code side} now, one line per column and index. */
+    public static TreeSet<String> shape(Connector side, TableFilter filter) {
         TreeSet<String> out = new TreeSet<>();
         try (Connection c = side.open(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(SHAPE)) {
             while (rs.next()) {

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The capture's event trigger on one real server, read back through a test_decoding slot: what
  * it records per statement, which new tables join the publication, that its own failure never
  * fails the application's DDL, and that a role without the privilege gets nothing installed.
- * Also the cutover's drift comparison, between two databases of the same server.
+ * Also the cutover's drift comparison, on two databases of the same server.
  */
 class DdlCaptureInstallIT {
     private static final String RUN = "pgferry_ddltest";
@@ -89,16 +89,24 @@ class DdlCaptureInstallIT {
             }
             Connector src = new Connector("source", server.spec("src"));
             Connector dst = new Connector("target", server.spec("dst"));
-            assertThat(SchemaDrift.between(src, dst, TableFilter.ALL)).isEmpty();
+            java.util.Set<String> atStart = SchemaDrift.shape(src, TableFilter.ALL);
+            assertThat(SchemaDrift.between(atStart, SchemaDrift.shape(src, TableFilter.ALL))).isEmpty();
+            assertThat(SchemaDrift.shape(dst, TableFilter.ALL)).isEqualTo(atStart);
             PgFixture.exec(server, "src", "ALTER TABLE t ADD COLUMN w int", "ALTER TABLE t ALTER COLUMN v TYPE varchar(10)",
                     "CREATE INDEX t_v ON t (v)", "ALTER TABLE x RENAME TO y");
-            assertThat(SchemaDrift.between(src, dst, TableFilter.ALL)).containsExactlyInAnyOrder(
-                    "source only: public.t column v character varying(10)", "source only: public.t column w integer",
-                    "source only: public.t index t_v", "source only: public.y column id integer",
-                    "target only: public.t column v text", "target only: public.x column id integer");
+            assertThat(SchemaDrift.between(atStart, SchemaDrift.shape(src, TableFilter.ALL))).containsExactlyInAnyOrder(
+                    "new: public.t column v character varying(10)", "new: public.t column w integer",
+                    "new: public.t index t_v", "new: public.y column id integer",
+                    "gone: public.t column v text", "gone: public.x column id integer");
+            // a change made on the target by hand no longer counts
+            PgFixture.exec(server, "dst", "ALTER TABLE t ADD COLUMN w int", "CREATE INDEX t_v ON t (v)");
+            assertThat(SchemaDrift.notOnTarget(atStart, SchemaDrift.shape(src, TableFilter.ALL), SchemaDrift.shape(dst, TableFilter.ALL)))
+                    .containsExactlyInAnyOrder("new: public.t column v character varying(10)", "new: public.y column id integer",
+                            "gone: public.t column v text", "gone: public.x column id integer");
             // a table the filter leaves out is not the migration's business
-            assertThat(SchemaDrift.between(src, dst, TableFilter.of(List.of("public.t"), List.of(), List.of(), List.of())))
-                    .hasSize(4);
+            TableFilter onlyT = TableFilter.of(List.of("public.t"), List.of(), List.of(), List.of());
+            assertThat(SchemaDrift.between(atStart.stream().filter(l -> l.startsWith("public.t ")).collect(java.util.stream.Collectors.toSet()),
+                    SchemaDrift.shape(src, onlyT))).hasSize(4);
         }
     }
 

@@ -3,7 +3,9 @@ package io.pgferry.method.copy;
 import io.pgferry.cdc.DdlApply;
 import io.pgferry.cdc.DdlCapture;
 import io.pgferry.method.MigrationContext;
+import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
+import io.pgferry.verify.SchemaDrift;
 import org.postgresql.replication.LogSequenceNumber;
 
 import java.sql.Connection;
@@ -25,6 +27,8 @@ public final class DdlCaptureSetup {
     static final String APPLIED_BY_HAND_SETTING = "ddl.applied_by_hand";
     /** Whether the run carries owners and privileges, as "owners,privileges" (follow is not told them again). */
     static final String CARRIES_SETTING = "ddl.carries";
+    /** Without capture: the moved tables' shape on the source when the stream started, one line each. */
+    static final String SHAPE_SETTING = "ddl.source_shape";
 
     private final MigrationContext ctx;
     private final CopyOptions options;
@@ -39,9 +43,15 @@ public final class DdlCaptureSetup {
         return store.setting(runId, MODE_SETTING).map(DdlCapture.Mode::valueOf);
     }
 
-    /** Whether the run's stream carries the source's schema changes (else cutover looks for drift). */
-    public static boolean capturing(StateStore store, String runId) {
-        return mode(store, runId).map(DdlCapture.Mode::capturing).orElse(false);
+    /**
+     * For a copy run whose stream does not capture schema changes, the moved tables' shape on the
+     * source when it started (cutover compares the source with it and refuses on drift); empty otherwise.
+     */
+    public static Optional<Set<String>> sourceShapeAtStart(StateStore store, RunRecord run) {
+        if (!run.method().equals("copy") || mode(store, run.id()).map(DdlCapture.Mode::capturing).orElse(true)) {
+            return Optional.empty();
+        }
+        return store.setting(run.id(), SHAPE_SETTING).map(s -> s.isEmpty() ? Set.of() : Set.of(s.split("\n")));
     }
 
     /** Installs the capture unless the run already decided how it captures. */
@@ -69,6 +79,10 @@ public final class DdlCaptureSetup {
                         + (mode == DdlCapture.Mode.LOG_TABLE ? " into the published table " + ctx.run().objectName() + "."
                         + DdlApply.LOG_TABLE : " as logical messages") + " and run on the target in the stream");
             }
+        }
+        if (!mode.capturing()) {
+            // right after the slot, like the capture would have been
+            ctx.store().putSetting(ctx.runId(), SHAPE_SETTING, String.join("\n", SchemaDrift.shape(ctx.source(), options.filter())));
         }
         ctx.store().putSetting(ctx.runId(), CARRIES_SETTING, ctx.options().keepOwners() + "," + ctx.options().keepPrivileges());
         ctx.store().putSetting(ctx.runId(), MODE_SETTING, mode.name());
