@@ -7,6 +7,7 @@ import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
 import io.pgferry.testing.SchemaDigest;
 import io.pgferry.testing.ShopWriter;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -109,6 +110,34 @@ class DdlCaptureIT {
                 assertThat(scalar(t, "SELECT count(*) FROM pg_class WHERE relname = 'scratch'")).isZero();
                 assertThat(scalar(s, "SELECT count(*) FROM pg_event_trigger")).isZero();
                 assertThat(scalar(s, "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'pgferry%'")).isZero();
+            }
+        }
+    }
+
+    /** Without capture, a schema change on the source makes cutover refuse until the target has it too. */
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void withoutCaptureCutoverRefusesOnDrift(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            PgFixture.exec(pair.source(), "app", "CREATE TABLE kept (id int PRIMARY KEY, v text)",
+                    "INSERT INTO kept SELECT g, 'v' FROM generate_series(1, 100) g");
+            Process p = start(work, "migrate", "migrate", "--method", "copy", "--no-ddl-capture", "--dir", work.toString(),
+                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            try {
+                awaitStreaming(work, p);
+                assertThat(log(work, "migrate")).contains("--no-ddl-capture");
+                PgFixture.exec(pair.source(), "app", "ALTER TABLE kept ADD COLUMN w int", "CREATE INDEX kept_v ON kept (v)");
+                CliRun refused = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+                assertThat(refused.exitCode()).as(refused.all()).isNotZero();
+                assertThat(refused.all()).contains("was not captured").contains("new: public.kept column w integer")
+                        .contains("new: public.kept index kept_v");
+                PgFixture.exec(pair.target(), "app", "ALTER TABLE kept ADD COLUMN w int", "CREATE INDEX kept_v ON kept (v)");
+                cutOverAndAwaitEnd(work, pair, p, "--checksums");
+            } finally {
+                p.destroyForcibly().waitFor();
+            }
+            try (Connection s = PgFixture.connect(pair.source(), "app")) {
+                assertThat(scalar(s, "SELECT count(*) FROM pg_event_trigger")).as("nothing was installed").isZero();
             }
         }
     }
