@@ -41,6 +41,12 @@ public final class CopyCliOptions {
                     + " do not fire while tables fill in any order.")
     boolean dataOnly;
 
+    @Option(names = "--no-ddl-capture",
+            description = "copy: do not capture schema changes on the source during the stream. By default, where the source role"
+                    + " may create event triggers (a superuser), each DDL statement is recorded and run on the target at its place in"
+                    + " the stream; without capture, cutover compares the two schemas and refuses on a difference.")
+    boolean noDdlCapture;
+
     @Option(names = "--include-table", paramLabel = "SCHEMA.TABLE",
             description = "copy: move only these tables (repeatable; * and ? are wildcards). A partitioned table brings its partitions.")
     List<String> includeTables = new ArrayList<>();
@@ -78,6 +84,6 @@ public final class CopyCliOptions {
                     "logical needs wal_level=logical and a role with REPLICATION; triggers works without either");
         };
         return new CopyOptions(index, splitThreshold == null ? CopyOptions.AUTO_SPLIT : splitThreshold, !noFollow, filter,
-                setReplicaIdentityFull, dataOnly, source);
+                setReplicaIdentityFull, dataOnly, source, !noDdlCapture);
     }
 }

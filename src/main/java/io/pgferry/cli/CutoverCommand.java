@@ -95,7 +95,8 @@ public final class CutoverCommand implements Callable<Integer> {
             }
             CutoverResult result;
             try {
-                result = new CutoverRunner(source, target, store, run, progress, link, new MigrationFinisher(io.pgferry.method.copy.CopyAndStream.filterOf(store, run)))
+                result = new CutoverRunner(source, target, store, run, progress, link, new MigrationFinisher(io.pgferry.method.copy.CopyAndStream.filterOf(store, run))
+                        .withSchemaDriftCheck(io.pgferry.method.copy.DdlCaptureSetup.sourceShapeAtStart(store, run)))
                         .run(new CutoverOptions(mode, maxLag, timeout, checksums));
             } catch (RuntimeException e) {
                 throw io.pgferry.method.SlotRetentionNotice.annotate(store, run.id(), e);

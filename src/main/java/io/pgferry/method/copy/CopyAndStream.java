@@ -109,6 +109,10 @@ public final class CopyAndStream implements MigrationMethod {
              RetainedWalSampler walSampler = options.follow() && !options.triggers() ? new RetainedWalSampler(ctx, ctx.run().objectName()) : null) {
             if (options.triggers()) {
                 TriggerCapture.recordCopySnapshot(ctx.source(), snapshot, ctx.store(), ctx.runId());
+            } else if (options.follow()) {
+                // right after the slot: a schema change from here on is in the stream, and the schema dump under the
+                // snapshot sees neither the capture's objects nor such a change
+                new DdlCaptureSetup(ctx, options).installOnce(pre.source().major());
             }
             SnapshotCopy.Exclusions exclusions = data.exclusions(snapshot);
             schema = options.dataOnly() ? new ExistingTargetSchema()
@@ -225,7 +229,7 @@ public final class CopyAndStream implements MigrationMethod {
         new StreamControl(ctx.store(), ctx.runId()).clearStopRequest();
         new ChangeStream(ctx.source(), ctx.target(), ctx.store(), ctx.runId(), ctx.progress(),
                 new ChangeStream.Config(name, name, name, start, SnapshotCopy.tableLsns(ctx.store(), ctx.runId()), sourceMajor,
-                        ctx.workDir().resolve("spill"))).run();
+                        ctx.workDir().resolve("spill"))).withDdl(DdlCaptureSetup.settings(ctx)).run();
     }
 
     /**
