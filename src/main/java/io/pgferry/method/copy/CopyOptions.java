@@ -20,7 +20,7 @@ public record CopyOptions(int indexJobs, long splitThresholdBytes, boolean follo
 
     /** The same options with another table filter. */
     public CopyOptions withFilter(TableFilter other) {
-        return new CopyOptions(indexJobs, splitThresholdBytes, follow, other, setReplicaIdentityFull, dataOnly, capture);
+        return new CopyOptions(indexJobs, splitThresholdBytes, follow, other, setReplicaIdentityFull, dataOnly, capture, ddlCapture);
     }
 
     boolean triggers() {
