@@ -9,6 +9,7 @@ scale=${1:-0.5}; runs=${2:-3}; jobs=${3:-2}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shop="${SHOP_SQL:-$here/../shared/datasets/shop.sql}"
 source "$here/bench/lib.sh"
+command -v pgcopydb >/dev/null || { echo "bench: needs pgcopydb (apt-get install pgcopydb)"; exit 4; }
 [ -f "$shop" ] || { echo "bench: $shop not found (set SHOP_SQL)"; exit 4; }
 
 echo "loading shop.sql at scale $scale..."

@@ -12,8 +12,8 @@ scale=${1:-2}; pgbench_scale=${2:-50}; runs=${3:-3}; jobs=${4:-2}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shop="${SHOP_SQL:-$here/../shared/datasets/shop.sql}"
 source "$here/bench/lib.sh"
+command -v pgcopydb >/dev/null || { echo "bench: needs pgcopydb (apt-get install pgcopydb)"; exit 4; }
 [ -f "$shop" ] || { echo "bench: $shop not found (set SHOP_SQL)"; exit 4; }
-psql_s() { psql -X -q -h 127.0.0.1 -p "$sp" -U postgres "$@"; }
 
 echo "loading shop.sql at scale $scale and pgbench at scale $pgbench_scale..."
 psql_s -d postgres -c "CREATE DATABASE shop"

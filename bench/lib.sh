@@ -3,7 +3,6 @@
 export LC_ALL=C # bash's times and printf read and write numbers with a point
 bin=/usr/lib/postgresql/15/bin
 [ -x "$bin/postgres" ] || { echo "bench: needs Debian's postgresql-15 (apt-get install postgresql-15)"; exit 4; }
-command -v pgcopydb >/dev/null || { echo "bench: needs pgcopydb (apt-get install pgcopydb)"; exit 4; }
 base=$(mktemp -d /tmp/pgferry-bench-XXXXXX)
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres: "$base"
@@ -56,3 +55,7 @@ timeit() {
   echo "$e - $s" | bc
 }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+psql_s() { psql -X -q -h 127.0.0.1 -p "$sp" -U postgres "$@"; }
+pgbench_s() { "$bin/pgbench" -h 127.0.0.1 -p "$sp" -U postgres "$@" shop; }
+jar="${PGFERRY_JAR:-$here/target/pgferry.jar}"
+[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests package)

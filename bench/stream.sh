@@ -15,10 +15,6 @@ set -euo pipefail
 scale=${1:-50}; seconds=${2:-120}; backlog=${3:-30}; drains=${4:-3}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$here/bench/lib.sh"
-psql_s() { psql -X -q -h 127.0.0.1 -p "$sp" -U postgres "$@"; }
-pgbench_s() { "$bin/pgbench" -h 127.0.0.1 -p "$sp" -U postgres "$@" shop; }
-jar="${PGFERRY_JAR:-$here/target/pgferry.jar}"
-[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests package)
 
 echo "loading pgbench at scale $scale..."
 psql_s -d postgres -c "CREATE DATABASE shop"

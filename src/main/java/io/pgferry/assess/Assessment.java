@@ -31,9 +31,8 @@ public final class Assessment {
                 runGuarded(check, ctx, findings);
             }
             long rate = sampleRate(s, findings);
-            boolean logicalReady = findings.stream().noneMatch(f -> f.id().equals(LogicalReadinessCheck.WAL_LEVEL_ID));
             Recommendation rec = MethodAdvisor.recommend(ctx.sourceInfo().databaseSizeBytes(), ctx.sourceInfo().major(),
-                    t == null ? null : ctx.targetInfo().major(), logicalReady, rate, maxDowntime);
+                    t == null ? null : ctx.targetInfo().major(), LogicalReadinessCheck.impossible(findings), rate, maxDowntime);
             return new Report(1, source.spec().toString(), target == null ? null : target.spec().toString(), findings, rec, rate);
         } catch (SQLException e) {
             throw source.classify(e);

@@ -13,6 +13,15 @@ import java.util.List;
 final class LogicalReadinessCheck implements Check {
     static final String WAL_LEVEL_ID = "wal-level-not-logical";
     static final String SLOT_WAL_UNBOUNDED_ID = "slot-wal-unbounded";
+    static final String ROLE_ID = "role-not-replication";
+
+    /** Why no logical slot can be made on the source, from these findings; empty when one can. */
+    static java.util.Optional<String> impossible(List<Finding> findings) {
+        List<String> why = new java.util.ArrayList<>();
+        findings.stream().filter(f -> f.id().equals(WAL_LEVEL_ID)).findFirst().ifPresent(f -> why.add("wal_level is not logical"));
+        findings.stream().filter(f -> f.id().equals(ROLE_ID)).findFirst().ifPresent(f -> why.add("the role lacks REPLICATION"));
+        return why.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join(" and ", why));
+    }
 
     @Override
     public String name() {
@@ -40,7 +49,7 @@ final class LogicalReadinessCheck implements Check {
         long canReplicate = AssessContext.scalar(ctx.source(),
                 "SELECT count(*) FROM pg_roles WHERE rolname = current_user AND (rolreplication OR rolsuper)");
         if (canReplicate == 0) {
-            out.add(new Finding("role-not-replication", Severity.WARNING, "role " + ctx.source().getMetaData().getUserName() + " lacks REPLICATION",
+            out.add(new Finding(ROLE_ID, Severity.WARNING, "role " + ctx.source().getMetaData().getUserName() + " lacks REPLICATION",
                     "creating a replication slot needs it (or the cloud equivalent, e.g. rds_replication)",
                     "ALTER ROLE " + Identifiers.quote(ctx.source().getMetaData().getUserName()) + " REPLICATION;"));
         }

@@ -22,7 +22,10 @@ public final class MethodAdvisor {
     private MethodAdvisor() {
     }
 
-    public static Recommendation recommend(long sizeBytes, int sourceMajor, Integer targetMajor, boolean logicalReady,
+    /**
+     * @param noLogical why the source allows no logical replication (e.g. "wal_level is not logical"), or empty when it does
+     */
+    public static Recommendation recommend(long sizeBytes, int sourceMajor, Integer targetMajor, Optional<String> noLogical,
                                            long bytesPerSecond, Optional<Duration> maxDowntime) {
         long rate = bytesPerSecond > 0 ? bytesPerSecond : 50L << 20;
         Duration dump = Duration.ofSeconds((long) Math.ceil(2.5 * sizeBytes / rate));
@@ -32,7 +35,7 @@ public final class MethodAdvisor {
         estimates.put("logical", "initial sync about " + Units.duration(copyTime) + " while the application runs; downtime about "
                 + Units.duration(STREAMING_DOWNTIME));
         estimates.put("copy", "copy about " + Units.duration(copyTime) + " while the application runs; downtime about "
-                + Units.duration(STREAMING_DOWNTIME));
+                + Units.duration(STREAMING_DOWNTIME) + (noLogical.isPresent() ? " (with --capture triggers)" : ""));
         boolean crossMajor = targetMajor != null && targetMajor > sourceMajor;
         boolean dumpFits = maxDowntime.map(max -> dump.compareTo(max) <= 0).orElse(true);
         String ideal;
@@ -40,11 +43,13 @@ public final class MethodAdvisor {
         if (sizeBytes < DUMP_LIMIT && dumpFits) {
             ideal = "dump";
             reason = Units.bytes(sizeBytes) + " is under 20 GB and a dump's downtime (" + Units.duration(dump) + ") is acceptable";
-        } else if (!logicalReady) {
-            ideal = "dump";
-            reason = "wal_level is not logical, so only dump can run now; its downtime is about " + Units.duration(dump)
+        } else if (noLogical.isPresent()) {
+            // a dump would take too long (or too much downtime), and no slot can be made: row triggers capture the changes
+            ideal = "copy";
+            reason = noLogical.get() + ", so no logical replication; a dump's downtime would be about " + Units.duration(dump)
                     + (dumpFits ? "" : ", more than the " + Units.duration(maxDowntime.get()) + " allowed")
-                    + ". Set wal_level = logical to use a streaming method with minutes of downtime";
+                    + ". Use method copy with --capture triggers: parallel copy, changes logged by row triggers, minutes of downtime"
+                    + " (every table needs a primary key or a unique NOT NULL index; the role must own the tables)";
         } else if (sizeBytes >= LOGICAL_LIMIT || crossMajor) {
             ideal = "copy";
             reason = (crossMajor ? "a major upgrade" : Units.bytes(sizeBytes) + " is over 150 GB")

@@ -121,9 +121,33 @@ final class ChangeApplier implements AutoCloseable {
             sendQueued();
             old.close();
         }
+        relations.put(r.oid(), build(r));
+    }
+
+    private RelationApply build(PgOutputMessage.Relation r) throws SQLException {
         TargetColumns columns = targetColumns(r);
-        relations.put(r.oid(), new RelationApply(target, new RelationSql(r), columns.alwaysIdentity(), columns.types(),
-                columns.unique(), !keepArrivalOrder, setBasedRows));
+        return new RelationApply(target, new RelationSql(r), columns.alwaysIdentity(), columns.types(), columns.unique(),
+                !keepArrivalOrder, setBasedRows);
+    }
+
+    /**
+     * Runs a schema change of the source ({@link DdlApply}) at its place, in the target transaction
+     * holding the rows around it: rows queued before it are sent first, and every relation's
+     * statements are built again from what the target says after it (the source sends a new
+     * Relation only when a table's columns change, not for a new unique index). False when its
+     * source transaction is one the target already holds.
+     */
+    boolean executeDdl(DdlApply.TargetWork ddl) throws SQLException {
+        if (skipTransaction) {
+            return false;
+        }
+        sendQueued();
+        ddl.run(target);
+        for (Map.Entry<Long, RelationApply> e : relations.entrySet()) {
+            e.getValue().close();
+            e.setValue(build(e.getValue().sql().relation()));
+        }
+        return true;
     }
 
     /**
@@ -217,7 +241,9 @@ final class ChangeApplier implements AutoCloseable {
             return;
         }
         BitSet set = new BitSet();
-        boolean keyUnchanged = u.oldKind() != PgOutputMessage.OldTuple.KEY;
+        // REPLICA IDENTITY FULL marks every column as key and sends the old row whether or not anything changed:
+        // there, no column is known unchanged (treating them as keys left the SET empty and dropped the update)
+        boolean keyUnchanged = u.oldKind() == null && !sql.fullIdentity();
         for (int c = 0; c < u.newTuple().size(); c++) {
             boolean unchangedKey = keyUnchanged && sql.relation().columns().get(c).key();
             // an unchanged key stays out of SET: it cannot differ, and GENERATED ALWAYS identity columns refuse any assignment

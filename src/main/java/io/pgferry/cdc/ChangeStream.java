@@ -66,6 +66,7 @@ public final class ChangeStream {
     private final Config config;
     private final StreamControl control;
     private final RetainedWalGuard walGuard;
+    private DdlApply.Settings ddl = DdlApply.Settings.NONE;
 
     public ChangeStream(Connector source, Connector target, StateStore store, String runId, Progress progress, Config config) {
         this.source = source;
@@ -76,6 +77,12 @@ public final class ChangeStream {
         this.config = config;
         this.control = new StreamControl(store, runId);
         this.walGuard = new RetainedWalGuard(store, runId, config.slot(), progress);
+    }
+
+    /** Runs the schema changes the run's event trigger records on the source, at their place in the stream. */
+    public ChangeStream withDdl(DdlApply.Settings settings) {
+        this.ddl = settings;
+        return this;
     }
 
     /** Streams until a stop is requested (returns normally) or a permanent error (throws, state resumable). */
@@ -142,7 +149,7 @@ public final class ChangeStream {
             LogSequenceNumber start = applied == null || applied.compareTo(config.slotStart()) < 0 ? config.slotStart() : applied;
             requireSlotNotAhead(info, start);
             SlotStream.Options options = SlotStream.Options.forSource(config.sourceMajor(), config.slot(), List.of(config.publication()),
-                    start).withStreaming(config.sourceMajor() >= 14, false);
+                    start).withStreaming(config.sourceMajor() >= 14, ddl.messages());
             try (SlotStream slot = SlotStream.open(source, options)) {
                 // only now: until the slot is this session's, another process streaming from it may be using its files
                 clearSpillDir();
@@ -152,7 +159,7 @@ public final class ChangeStream {
                     progress.info("change stream from slot " + config.slot() + " at " + start.asString() + " (pgoutput protocol "
                             + options.protocol() + (options.streaming() ? ", large transactions streamed while in progress" : "") + ")");
                     reportedTransactions = 0;
-                    return loop(slot, assembler, applier, origin, info, phase);
+                    return loop(slot, assembler, applier, new DdlApply(ddl, progress), origin, info, phase);
                 }
             }
         }
@@ -192,8 +199,8 @@ public final class ChangeStream {
         }
     }
 
-    private boolean loop(SlotStream slot, TransactionAssembler assembler, ChangeApplier applier, OriginTracker origin, Connection info,
-                         PhaseProgress phase) throws Exception {
+    private boolean loop(SlotStream slot, TransactionAssembler assembler, ChangeApplier applier, DdlApply ddlApply,
+                         OriginTracker origin, Connection info, PhaseProgress phase) throws Exception {
         long batchStarted = 0;
         long lastReport = 0;
         long lastConfirm = 0;
@@ -212,7 +219,7 @@ public final class ChangeStream {
                 if (applier.pendingTransactions() == 0 && !applier.insideSourceTransaction()) {
                     batchStarted = System.currentTimeMillis();
                 }
-                if (onTarget(() -> handle(event, assembler, applier)) && applier.pendingTransactions() >= BATCH_TRANSACTIONS) {
+                if (onTarget(() -> handle(event, assembler, applier, ddlApply)) && applier.pendingTransactions() >= BATCH_TRANSACTIONS) {
                     onTarget(applier::flush);
                 }
             }
@@ -243,13 +250,14 @@ public final class ChangeStream {
      * go to the applier as they come (they arrive whole, in commit order). A streamed one's are
      * held by the assembler (spilled when large) until its commit, then applied in one go.
      */
-    private static boolean handle(SlotStream.Event event, TransactionAssembler assembler, ChangeApplier applier) throws SQLException {
+    private static boolean handle(SlotStream.Event event, TransactionAssembler assembler, ChangeApplier applier, DdlApply ddlApply)
+            throws SQLException {
         PgOutputMessage msg = event.message();
         boolean streamed = msg instanceof PgOutputMessage.StreamStart || msg instanceof PgOutputMessage.StreamStop
                 || msg instanceof PgOutputMessage.StreamCommit || msg instanceof PgOutputMessage.StreamAbort
                 || msg instanceof PgOutputMessage.Change c && c.streamXid() != null;
         if (!streamed) {
-            dispatch(msg, applier, event.lsn());
+            dispatch(msg, applier, ddlApply, event.lsn());
             return msg instanceof PgOutputMessage.Commit;
         }
         Optional<Assembled> done = assembler.accept(event);
@@ -260,7 +268,7 @@ public final class ChangeStream {
             applier.begin(tx.commitLsn());
             while (changes.hasNext()) {
                 SlotStream.Event change = changes.next();
-                dispatch(change.message(), applier, change.lsn());
+                dispatch(change.message(), applier, ddlApply, change.lsn());
             }
             applier.commit(tx.endLsn(), tx.commitTime());
         }
@@ -268,7 +276,15 @@ public final class ChangeStream {
     }
 
     static void dispatch(PgOutputMessage msg, ChangeApplier applier, LogSequenceNumber at) throws SQLException {
-        // Origin, Type and Message carry nothing to apply
+        dispatch(msg, applier, DdlApply.NONE, at);
+    }
+
+    static void dispatch(PgOutputMessage msg, ChangeApplier applier, DdlApply ddlApply, LogSequenceNumber at)
+            throws SQLException {
+        // Origin and Type carry nothing to apply; a Message only when it is the run's recorded schema change
+        if (ddlApply.handle(msg, at, applier)) {
+            return;
+        }
         if (msg instanceof PgOutputMessage.Insert i) {
             applier.insert(i, at);
         } else if (msg instanceof PgOutputMessage.Update u) {
@@ -366,13 +382,8 @@ public final class ChangeStream {
         Instant lastCommit = applier.appliedCommitTime();
         double lagSeconds = idle || lagBytes == 0 ? 0
                 : lastCommit == null ? 0 : Math.max(0, Duration.between(lastCommit, Instant.now()).toMillis() / 1000.0);
-        store.update("INSERT INTO cdc_progress (run_id, received_lsn, applied_lsn, source_lsn, lag_bytes, lag_seconds, applied_xacts,"
-                        + " updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (run_id) DO UPDATE SET received_lsn = excluded.received_lsn,"
-                        + " applied_lsn = excluded.applied_lsn, source_lsn = excluded.source_lsn, lag_bytes = excluded.lag_bytes,"
-                        + " lag_seconds = excluded.lag_seconds, applied_xacts = cdc_progress.applied_xacts + excluded.applied_xacts,"
-                        + " updated_at = excluded.updated_at",
-                runId, receivedOrStart(slot).asString(), confirmed.asString(), current.asString(), lagBytes, lagSeconds,
-                applier.appliedTransactions() - reportedTransactions, Instant.now().toString());
+        ProgressRow.record(store, runId, receivedOrStart(slot).asString(), confirmed.asString(), current.asString(), lagBytes, lagSeconds,
+                applier.appliedTransactions() - reportedTransactions);
         reportedTransactions = applier.appliedTransactions();
         phase.update(applier.appliedTransactions(), 0);
         phase.detail(String.format(java.util.Locale.ROOT, "lag %s, %.1f s%s", Units.bytes(lagBytes), lagSeconds,

@@ -33,11 +33,11 @@ public final class StreamControl {
         store.update("DELETE FROM setting WHERE run_id = ? AND key = ?", runId, STOP_SETTING);
     }
 
-    boolean stopRequested() {
+    public boolean stopRequested() {
         return store.setting(runId, STOP_SETTING).isPresent();
     }
 
-    void state(String state) {
+    public void state(String state) {
         store.putSetting(runId, STATE_SETTING, state);
     }
 

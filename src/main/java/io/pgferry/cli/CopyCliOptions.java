@@ -1,5 +1,6 @@
 package io.pgferry.cli;
 
+import io.pgferry.method.copy.ChangeCapture;
 import io.pgferry.method.copy.CopyOptions;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
@@ -26,12 +27,25 @@ public final class CopyCliOptions {
                     + " but its later writes are not carried over).")
     boolean noFollow;
 
+    @Option(names = "--capture", paramLabel = "SOURCE", defaultValue = "logical",
+            description = "copy: where changes after the snapshot come from: logical (default; a logical slot, needs wal_level=logical"
+                    + " and the REPLICATION attribute) or triggers (row triggers log changed keys into a schema of the run on the"
+                    + " source, pgferry_<run>; for hosts without logical replication; every table needs a primary key or a unique"
+                    + " index over NOT NULL columns, and the role must own the tables).")
+    String capture;
+
     @Option(names = "--data-only",
             description = "copy: the target already has the schema (tables, keys, indexes, created by you or your migrations tool):"
                     + " copy rows only, into empty tables, and refresh materialized views. No pg_dump is needed, so a source newer than"
                     + " the local pg_dump works. Rows load as a replica (session_replication_role), so target triggers and foreign keys"
                     + " do not fire while tables fill in any order.")
     boolean dataOnly;
+
+    @Option(names = "--no-ddl-capture",
+            description = "copy: do not capture schema changes on the source during the stream. By default, where the source role"
+                    + " may create event triggers (a superuser), each DDL statement is recorded and run on the target at its place in"
+                    + " the stream; without capture, cutover compares the two schemas and refuses on a difference.")
+    boolean noDdlCapture;
 
     @Option(names = "--include-table", paramLabel = "SCHEMA.TABLE",
             description = "copy: move only these tables (repeatable; * and ? are wildcards). A partitioned table brings its partitions.")
@@ -63,7 +77,13 @@ public final class CopyCliOptions {
         if (filterFile != null) {
             filter = TableFilter.fromFile(filterFile, filter);
         }
+        ChangeCapture source = switch (capture) {
+            case "logical" -> ChangeCapture.LOGICAL;
+            case "triggers" -> ChangeCapture.TRIGGERS;
+            default -> throw new PgferryException(ErrorCode.BAD_INPUT, "--capture must be logical or triggers, not '" + capture + "'",
+                    "logical needs wal_level=logical and a role with REPLICATION; triggers works without either");
+        };
         return new CopyOptions(index, splitThreshold == null ? CopyOptions.AUTO_SPLIT : splitThreshold, !noFollow, filter,
-                setReplicaIdentityFull, dataOnly);
+                setReplicaIdentityFull, dataOnly, source, !noDdlCapture);
     }
 }

@@ -83,7 +83,8 @@ public final class CutoverCommand implements Callable<Integer> {
                     yield null;
                 }
                 case "logical" -> new SubscriptionLink(source, target, run, store, targetMajor(target));
-                case "copy" -> new StreamLink(source, store, run);
+                case "copy" -> io.pgferry.capture.TriggerCapture.isTriggers(store, run.id())
+                        ? new io.pgferry.method.copy.TriggerLink(source, store, run) : new StreamLink(source, store, run);
                 default -> throw new PgferryException(ErrorCode.BAD_INPUT, "cutover does not know method " + run.method(), null);
             };
             if (link == null) {
@@ -94,7 +95,8 @@ public final class CutoverCommand implements Callable<Integer> {
             }
             CutoverResult result;
             try {
-                result = new CutoverRunner(source, target, store, run, progress, link, new MigrationFinisher(io.pgferry.method.copy.CopyAndStream.filterOf(store, run)))
+                result = new CutoverRunner(source, target, store, run, progress, link, new MigrationFinisher(io.pgferry.method.copy.CopyAndStream.filterOf(store, run))
+                        .withSchemaDriftCheck(io.pgferry.method.copy.DdlCaptureSetup.sourceShapeAtStart(store, run)))
                         .run(new CutoverOptions(mode, maxLag, timeout, checksums));
             } catch (RuntimeException e) {
                 throw io.pgferry.method.SlotRetentionNotice.annotate(store, run.id(), e);

@@ -4,6 +4,7 @@ import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationOptions;
 import io.pgferry.method.SlotRetentionNotice;
 import io.pgferry.method.copy.CopyAndStream;
+import io.pgferry.method.copy.DdlCaptureSetup;
 import io.pgferry.monitor.Progress;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.Connector;
@@ -13,11 +14,15 @@ import io.pgferry.pg.ServerInfo;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import io.pgferry.state.StepStatus;
+import org.postgresql.replication.LogSequenceNumber;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -39,6 +44,10 @@ public final class FollowCommand implements Callable<Integer> {
 
     @Mixin
     RetainedWalOption retainedWal;
+    @Option(names = "--ddl-applied-by-hand", paramLabel = "LSN",
+            description = "The schema change the stream stopped at (its LSN, from the stop message) was made on the target by hand,"
+                    + " or needs none: pass over it. Repeatable.")
+    List<String> ddlAppliedByHand = new ArrayList<>();
 
     @Override
     public Integer call() {
@@ -56,6 +65,9 @@ public final class FollowCommand implements Callable<Integer> {
                         "run the same pgferry migrate command again: it finishes the copy, then streams");
             }
             retainedWal.applyTo(store, run.id());
+            for (String lsn : ddlAppliedByHand) {
+                DdlCaptureSetup.markAppliedByHand(store, run.id(), parseLsn(lsn));
+            }
             Connector source = new Connector("source", sourceSpec);
             Connector target = new Connector("target", targetSpec);
             int major;
@@ -76,5 +88,18 @@ public final class FollowCommand implements Callable<Integer> {
             progress.summary("Change stream stopped on request.");
             return 0;
         }
+    }
+
+    private static LogSequenceNumber parseLsn(String text) {
+        try {
+            LogSequenceNumber lsn = LogSequenceNumber.valueOf(text);
+            if (!lsn.equals(LogSequenceNumber.INVALID_LSN)) {
+                return lsn;
+            }
+        } catch (RuntimeException e) {
+            // named below
+        }
+        throw new PgferryException(ErrorCode.BAD_INPUT, "--ddl-applied-by-hand " + text + " is not an LSN",
+                "pass the LSN the stream's stop message names, e.g. 0/1A2B3C4");
     }
 }

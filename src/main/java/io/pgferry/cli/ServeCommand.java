@@ -27,8 +27,10 @@ import java.util.concurrent.CountDownLatch;
                 "/api/status (docs/status.md), /api/history and /metrics (Prometheus). Read-only; runs until Ctrl-C.",
                 "Bound to 127.0.0.1 unless --bind says otherwise; any other address needs a token."},
         footer = {"", "Examples:", "  pgferry serve --dir ./pgferry-work --port 8080",
-                "  PGFERRY_DASHBOARD_TOKEN=s3cret pgferry serve --bind 0.0.0.0   # then open http://host:8080/#token=s3cret",
-                "  pgferry serve --bind 0.0.0.0 --token-file ~/.pgferry-token     # scrapers: Authorization: Bearer <token>"})
+                "  PGFERRY_DASHBOARD_TOKEN=s3cret pgferry serve --bind 0.0.0.0",
+                "      (then open http://host:8080/#token=s3cret)",
+                "  pgferry serve --bind 0.0.0.0 --token-file ~/.pgferry-token",
+                "      (scrapers send Authorization: Bearer <token>)"})
 public final class ServeCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;

@@ -20,7 +20,9 @@ import java.util.List;
 /**
  * Removes what one run created, on both sides: subscriptions and replication origins on the
  * target, publications and replication slots on the source (with the table-sync slots of its
- * subscriptions), the run's own schemas (state such as the stream's applied position), the
+ * subscriptions), the run's own schemas (state such as the stream's applied position; the
+ * schema-change capture's function and log), trigger capture's schema on the source (its logs,
+ * functions and the triggers calling them), the schema-change capture's event triggers, the
  * write fences (the source's after a cutover only when asked) and the reverse stream's apply
  * role. Objects are matched by this run's exact name
  * ({@code pgferry_<run id>}, or that name followed by '_'), so other runs' and other tools'
@@ -73,6 +75,9 @@ public final class Cleanup {
                         .forEach(n -> items.add(new CleanupItem(side.role(), "replication slot", n)));
                 names(c, "SELECT roname FROM pg_replication_origin WHERE roname = ? OR roname LIKE ?", name)
                         .forEach(n -> items.add(new CleanupItem(side.role(), "replication origin", n)));
+                // the schema-change capture's event triggers (its function and log are in the run's own schema)
+                names(c, "SELECT evtname FROM pg_event_trigger WHERE evtname = ? OR evtname LIKE ?", name)
+                        .forEach(n -> items.add(new CleanupItem(side.role(), "event trigger", n)));
                 names(c, "SELECT nspname FROM pg_namespace n WHERE (nspname = ? OR nspname LIKE ?) AND NOT " + OwnSchema.notOwn("n.oid"), name)
                         .forEach(n -> items.add(new CleanupItem(side.role(), "schema", n)));
             } catch (SQLException e) {
@@ -86,6 +91,19 @@ public final class Cleanup {
             throw source.classify(e);
         }
         FenceExemption.recorded(store, run).ifPresent(role -> items.add(new CleanupItem("source", "role", role)));
+        // trigger capture's schema (unmarked; a marked one is listed above): its change logs and functions; dropping it drops
+        // the triggers that call them
+        try (Connection c = source.open(); PreparedStatement ps = c.prepareStatement("SELECT nspname FROM pg_namespace n WHERE nspname = ? AND "
+                + OwnSchema.notOwn("n.oid"))) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    items.add(new CleanupItem(source.role(), "capture schema", rs.getString(1)));
+                }
+            }
+        } catch (SQLException e) {
+            throw source.classify(e);
+        }
         if (new WriteFence(source, store, run.id(), "fence.source").isRaised() && !keepsSourceFence()) {
             items.add(new CleanupItem("source", "write fence", "default_transaction_read_only"));
         }
@@ -136,6 +154,8 @@ public final class Cleanup {
                 }
                 switch (item.kind()) {
                     case "publication" -> st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(item.name()));
+                    case "capture schema" -> io.pgferry.capture.TriggerCapture.dropSchema(c, item.name());
+                    case "event trigger" -> st.execute("DROP EVENT TRIGGER IF EXISTS " + Identifiers.quote(item.name()));
                     case "replication slot" -> SlotDrop.drop(c, item.name());
                     case "replication origin" -> {
                         dropOrigin.setString(1, item.name());

@@ -4,6 +4,7 @@ import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.schema.SequenceSync;
+import io.pgferry.verify.SchemaDrift;
 import io.pgferry.verify.TableVerdict;
 import io.pgferry.verify.Verifier;
 import io.pgferry.verify.VerifyReport;
@@ -14,6 +15,7 @@ public final class MigrationFinisher implements CutoverRunner.Finisher {
     private static final int KEYS_NAMED = 10;
 
     private final io.pgferry.schema.TableFilter filter;
+    private java.util.Set<String> sourceShapeAtStart;
 
     public MigrationFinisher() {
         this(io.pgferry.schema.TableFilter.ALL);
@@ -24,6 +26,12 @@ public final class MigrationFinisher implements CutoverRunner.Finisher {
         this.filter = filter;
     }
 
+    /** Also compares the source's schema with its shape when the stream started: for a stream that did not capture its changes. */
+    public MigrationFinisher withSchemaDriftCheck(java.util.Optional<java.util.Set<String>> sourceShapeAtStart) {
+        this.sourceShapeAtStart = sourceShapeAtStart.orElse(null);
+        return this;
+    }
+
     @Override
     public int syncSequences(Connector source, Connector target) {
         return SequenceSync.sync(source, target);
@@ -31,6 +39,15 @@ public final class MigrationFinisher implements CutoverRunner.Finisher {
 
     @Override
     public String verify(Connector source, Connector target, boolean checksums) {
+        if (sourceShapeAtStart != null) {
+            java.util.List<String> drift = SchemaDrift.notOnTarget(sourceShapeAtStart, SchemaDrift.shape(source, filter),
+                    SchemaDrift.shape(target, filter));
+            if (!drift.isEmpty()) {
+                throw new PgferryException(ErrorCode.VERIFICATION_FAILED, "the source's schema changed during the stream, and the change"
+                        + " was not captured:\n    " + String.join("\n    ", drift.subList(0, Math.min(20, drift.size()))),
+                        "make the same changes on the target (the stream then applies the rows that use them), and run cutover again");
+            }
+        }
         VerifyReport report = new Verifier(source, target).verify(new Verifier.Options(checksums, JOBS, KEYS_NAMED, filter));
         if (!report.ok()) {
             StringBuilder sb = new StringBuilder();

@@ -191,7 +191,8 @@ public final class DemoRun {
 
     private MigrationMethod streamingMethod() {
         return switch (settings.method()) {
-            case copy -> new CopyAndStream(new CopyOptions(settings.jobs(), CopyOptions.AUTO_SPLIT, true, TableFilter.ALL, true, false));
+            case copy -> new CopyAndStream(new CopyOptions(settings.jobs(), CopyOptions.AUTO_SPLIT, true, TableFilter.ALL, true, false,
+                    io.pgferry.method.copy.ChangeCapture.LOGICAL, true));
             case logical -> new LogicalReplication(new LogicalOptions(true, Optional.empty(), false, Duration.ofSeconds(5),
                     READY_TIMEOUT, 1));
             case dump -> throw new IllegalStateException("method dump does not stream");

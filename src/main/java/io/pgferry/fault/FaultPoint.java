@@ -13,10 +13,14 @@ public enum FaultPoint {
     APPLY_AFTER_ORIGIN_SETUP("apply.after-origin-setup"),
     /** The target transaction is committed, the slot not yet told. */
     APPLY_AFTER_COMMIT("apply.after-commit"),
+    /** A schema change from the source ran in the apply transaction, which is not yet committed. */
+    APPLY_DDL_RUN("apply.ddl-run"),
     /** Part of a table part's rows are on the target, in its uncommitted COPY. */
     COPY_MID_PART("copy.mid-part"),
     /** A post-data build is committed on the target, the ledger does not know yet. */
-    BUILD_AFTER_COMMIT("build.after-commit");
+    BUILD_AFTER_COMMIT("build.after-commit"),
+    /** Trigger capture: a batch is committed on the target, its log rows not yet purged on the source. */
+    CAPTURE_APPLIED_NOT_PURGED("capture.applied-not-purged");
 
     private final String id;
 

@@ -63,6 +63,10 @@ public final class MetricsExporter {
         gauge("pgferry_slot_retained_wal_limit_bytes", "pgferry's --max-retained-wal: at this the stream stops and the slot is dropped.",
                 r -> true, (r, cb) -> r.slots().stream().filter(s -> s.limitBytes() != null)
                         .forEach(s -> cb.call(s.limitBytes(), s.slot())), "slot");
+        gauge("pgferry_capture_backlog_rows", "Trigger capture: changes logged on the source, not yet on the target.",
+                r -> r.lag() != null && r.lag().backlog() != null, (r, cb) -> cb.call(r.lag().backlog().rows()));
+        gauge("pgferry_capture_backlog_oldest_seconds", "Trigger capture: age of the oldest change not yet on the target.",
+                r -> r.lag() != null && r.lag().backlog() != null, (r, cb) -> cb.call(r.lag().backlog().oldestSeconds()));
         counter("pgferry_applied_transactions", "Source transactions applied on the target by pgferry's own stream.",
                 r -> r.lag() != null ? r.lag().appliedTransactions() : 0);
         counter("pgferry_retries", "Transient failures retried.", StatusReport::retries);

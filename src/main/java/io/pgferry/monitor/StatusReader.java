@@ -114,11 +114,20 @@ public final class StatusReader {
                 }, runId);
     }
 
+    /** Where trigger capture writes its backlog; the one name both sides use. */
+    public static final String BACKLOG_SETTING = "capture.pending";
+
     private Optional<StatusReport.Lag> lag(String runId) {
         return store.query("SELECT applied_lsn, source_lsn, lag_bytes, lag_seconds, applied_xacts, updated_at FROM cdc_progress"
                         + " WHERE run_id = ?",
                 rs -> new StatusReport.Lag(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getDouble(4), rs.getLong(5),
-                        rs.getString(6) == null ? null : Instant.parse(rs.getString(6))), runId).stream().findFirst();
+                        rs.getString(6) == null ? null : Instant.parse(rs.getString(6)), backlog(runId)), runId).stream().findFirst();
+    }
+
+    /** Trigger capture records its backlog as "rows oldest-seconds" (see io.pgferry.capture.TriggerApplier). */
+    private StatusReport.Backlog backlog(String runId) {
+        return store.setting(runId, BACKLOG_SETTING).map(s -> s.split(" ")).filter(p -> p.length == 2)
+                .map(p -> new StatusReport.Backlog(Long.parseLong(p[0]), Double.parseDouble(p[1]))).orElse(null);
     }
 
     private List<StatusReport.Slot> slots(String runId) {

@@ -42,8 +42,13 @@ public record StatusReport(int schemaVersion, Instant generatedAt, String workDi
     public record Rates(Double bytesPerSecond, Double itemsPerSecond, Double rowsPerSecond) {
     }
 
+    /** @param backlog trigger capture's change logs on the source, as last counted; null for a slot or subscription */
     public record Lag(String appliedLsn, String sourceLsn, long lagBytes, double lagSeconds, long appliedTransactions,
-                      Instant updatedAt) {
+                      Instant updatedAt, Backlog backlog) {
+    }
+
+    /** Changes logged on the source and not yet on the target, and the age of the oldest in seconds. */
+    public record Backlog(long rows, double oldestSeconds) {
     }
 
     /**

@@ -70,6 +70,10 @@ public final class StatusText {
             StatusReport.Lag l = r.lag();
             sb.append(String.format(Locale.ROOT, "lag: %s, %.1f s (applied %s, source %s, at %s)%n", Units.bytes(l.lagBytes()),
                     l.lagSeconds(), l.appliedLsn(), l.sourceLsn(), l.updatedAt()));
+            if (l.backlog() != null) {
+                sb.append(String.format(Locale.ROOT, "backlog: %d change(s) in the source's change logs, oldest %.1f s%n",
+                        l.backlog().rows(), l.backlog().oldestSeconds()));
+            }
         }
         for (StatusReport.Slot s : r.slots()) {
             sb.append(slotLine(s)).append('\n');

@@ -30,11 +30,13 @@ import java.util.function.Consumer;
 public final class PgDumpSchemaSource implements SchemaSource {
     private static final long PG_CLASS = 1259;
     private static final long PG_CONSTRAINT = 2606;
+    private static final long PG_TRIGGER = 2620;
 
     private final SchemaSectionCopy sections;
     private final PgClientTools tools;
     private final Path workDir;
     private final List<String> dumpArgs;
+    private final List<String> excludedSchemas;
     private List<PostDataItem> items = List.of();
     private final Map<String, TocListing.Entry> entriesById = new HashMap<>();
     /** Keys built in two steps, by the id of either step's item. */
@@ -49,6 +51,16 @@ public final class PgDumpSchemaSource implements SchemaSource {
      */
     public PgDumpSchemaSource(PgClientTools tools, Path workDir, boolean keepOwners, boolean keepPrivileges,
                               Optional<String> snapshot, List<String> excluded) {
+        this(tools, workDir, keepOwners, keepPrivileges, snapshot, excluded, List.of());
+    }
+
+    /**
+     * @param excludedSchemas schemas left out whole (functions and all), with the triggers elsewhere that call their
+     *                        functions: a run's own capture schema on the source
+     */
+    public PgDumpSchemaSource(PgClientTools tools, Path workDir, boolean keepOwners, boolean keepPrivileges,
+                              Optional<String> snapshot, List<String> excluded, List<String> excludedSchemas) {
+        this.excludedSchemas = List.copyOf(excludedSchemas);
         this.sections = new SchemaSectionCopy(tools, workDir, keepOwners, keepPrivileges);
         this.tools = tools;
         this.workDir = workDir;
@@ -57,6 +69,7 @@ public final class PgDumpSchemaSource implements SchemaSource {
         args.add("--no-blobs");
         snapshot.ifPresent(s -> args.add("--snapshot=" + s));
         excluded.forEach(p -> args.add("--exclude-table=" + p));
+        excludedSchemas.forEach(n -> args.add("--exclude-schema=" + Identifiers.quote(n)));
         this.dumpArgs = List.copyOf(args);
     }
 
@@ -120,11 +133,15 @@ public final class PgDumpSchemaSource implements SchemaSource {
                 + " JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class f ON f.oid = k.confrelid"
                 + " LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE k.conrelid <> 0");
         Map<Long, KeyIndexBuild> keys = KeyIndexBuild.decided(source, keyPlan());
+        Set<Long> excludedTriggers = triggersCalling(source, excludedSchemas);
         List<PostDataItem> out = new ArrayList<>();
         List<String> dropped = new ArrayList<>();
         Map<Integer, Scripted> toScript = new HashMap<>();
         for (TocListing.Entry e : TocListing.read(tools.pgRestore(), postDataArchive()).entries()) {
             entriesById.put(Integer.toString(e.id()), e);
+            if (e.catalogOid() == PG_TRIGGER && excludedTriggers.contains(e.objectOid())) {
+                continue;
+            }
             String[] owner = e.catalogOid() == PG_CLASS ? indexTable.get(e.objectOid())
                     : e.catalogOid() == PG_CONSTRAINT ? constraintTable.get(e.objectOid()) : null;
             boolean perTable = owner != null && "r".equals(owner[2]) && (e.type().equals("INDEX") || e.type().equals("CONSTRAINT"));
@@ -153,6 +170,24 @@ public final class PgDumpSchemaSource implements SchemaSource {
         items = List.copyOf(out);
         scriptItems(toScript);
         return dropped;
+    }
+
+    /** Triggers whose function lives in one of {@code schemas}: the target will not have it. */
+    private static Set<Long> triggersCalling(Connection source, List<String> schemas) throws SQLException {
+        Set<Long> out = new java.util.HashSet<>();
+        if (schemas.isEmpty()) {
+            return out;
+        }
+        try (java.sql.PreparedStatement ps = source.prepareStatement("SELECT t.oid FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+                + " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY (?)")) {
+            ps.setArray(1, source.createArrayOf("text", schemas.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getLong(1));
+                }
+            }
+        }
+        return out;
     }
 
     /**

@@ -126,6 +126,39 @@ public final class TableFilter {
         return matchesAny(excludeSchemas, schema);
     }
 
+    /**
+     * The same decision as {@link #includes} as a SQL condition over two text expressions (a
+     * table's schema and name), for code that runs on the server: the schema-change capture
+     * decides there which new tables join the publication.
+     */
+    public String sqlIncludes(String schemaExpr, String tableExpr) {
+        String qualified = "(" + schemaExpr + " || '.' || " + tableExpr + ")";
+        String excluded = "(" + sqlMatches(excludeSchemas, schemaExpr) + " OR " + sqlMatches(excludeTables, qualified) + ")";
+        if (includeTables.isEmpty() && includeSchemas.isEmpty()) {
+            return "NOT " + excluded;
+        }
+        return "(NOT " + excluded + " AND (" + sqlMatches(includeTables, qualified) + " OR " + sqlMatches(includeSchemas, schemaExpr) + "))";
+    }
+
+    private static String sqlMatches(List<Glob> globs, String expr) {
+        if (globs.isEmpty()) {
+            return "false";
+        }
+        List<String> parts = new ArrayList<>();
+        for (Glob g : globs) {
+            StringBuilder re = new StringBuilder("^");
+            for (char ch : g.source().toCharArray()) {
+                switch (ch) {
+                    case '*' -> re.append(".*");
+                    case '?' -> re.append('.');
+                    default -> re.append("\\^$.|+()[]{}".indexOf(ch) >= 0 ? "\\" + ch : String.valueOf(ch));
+                }
+            }
+            parts.add(expr + " ~ " + io.pgferry.pg.Identifiers.literal(re.append('$').toString()));
+        }
+        return "(" + String.join(" OR ", parts) + ")";
+    }
+
     /** A pg_dump pattern matching exactly this name: double-quoted, so case, dots and wildcards are literal. */
     public static String exactDumpPattern(String schema, String name) {
         return "\"" + schema.replace("\"", "\"\"") + "\".\"" + name.replace("\"", "\"\"") + "\"";

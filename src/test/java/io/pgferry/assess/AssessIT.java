@@ -70,7 +70,7 @@ class AssessIT {
     }
 
     @Test
-    void walLevelReplicaLeavesOnlyDumpForShortDowntime() throws Exception {
+    void walLevelReplicaRecommendsTriggerCaptureForShortDowntime() throws Exception {
         try (LocalCluster source = PgFixture.server(15, Map.of("wal_level", "replica"))) {
             PgFixture.createDatabase(source, "app");
             PgFixture.exec(source, "app", "CREATE TABLE t (id int PRIMARY KEY)", "INSERT INTO t SELECT generate_series(1, 1000)");
@@ -79,8 +79,8 @@ class AssessIT {
             assertThat(run.exitCode()).as(run.all()).isZero();
             JsonNode report = json(run);
             assertThat(finding(report, "wal-level-not-logical").get("fix").asText()).contains("ALTER SYSTEM SET wal_level = logical");
-            assertThat(report.at("/recommendation/method").asText()).isEqualTo("dump");
-            assertThat(report.at("/recommendation/reason").asText()).contains("wal_level is not logical");
+            assertThat(report.at("/recommendation/method").asText()).isEqualTo("copy");
+            assertThat(report.at("/recommendation/reason").asText()).contains("wal_level is not logical").contains("--capture triggers");
         }
     }
 

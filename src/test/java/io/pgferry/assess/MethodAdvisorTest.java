@@ -13,7 +13,7 @@ class MethodAdvisorTest {
 
     @Test
     void smallDatabaseWithAcceptableDowntimeIsDumped() {
-        Recommendation r = MethodAdvisor.recommend(5 * GB, 15, 15, true, RATE, Optional.empty());
+        Recommendation r = MethodAdvisor.recommend(5 * GB, 15, 15, Optional.empty(), RATE, Optional.empty());
         assertThat(r.method()).isEqualTo("dump");
         assertThat(r.estimates().get("dump")).contains("all of it downtime");
     }
@@ -21,30 +21,38 @@ class MethodAdvisorTest {
     @Test
     void smallDatabaseWithTightDowntimeUsesLogicalOnTheSameMajor() {
         // 5 GB at 100 MB/s x 2.5 = 128 s of dump downtime: more than 1 minute allowed
-        Recommendation r = MethodAdvisor.recommend(5 * GB, 15, 15, true, RATE, Optional.of(Duration.ofMinutes(1)));
+        Recommendation r = MethodAdvisor.recommend(5 * GB, 15, 15, Optional.empty(), RATE, Optional.of(Duration.ofMinutes(1)));
         assertThat(r.method()).isEqualTo("logical");
-        Recommendation roomy = MethodAdvisor.recommend(5 * GB, 15, 15, true, RATE, Optional.of(Duration.ofMinutes(3)));
+        Recommendation roomy = MethodAdvisor.recommend(5 * GB, 15, 15, Optional.empty(), RATE, Optional.of(Duration.ofMinutes(3)));
         assertThat(roomy.method()).isEqualTo("dump");
     }
 
     @Test
     void mediumSameMajorIsLogicalAndLargeIsCopy() {
-        assertThat(MethodAdvisor.recommend(60 * GB, 16, 16, true, RATE, Optional.empty()).method()).isEqualTo("logical");
-        Recommendation large = MethodAdvisor.recommend(400 * GB, 16, 16, true, RATE, Optional.empty());
+        assertThat(MethodAdvisor.recommend(60 * GB, 16, 16, Optional.empty(), RATE, Optional.empty()).method()).isEqualTo("logical");
+        Recommendation large = MethodAdvisor.recommend(400 * GB, 16, 16, Optional.empty(), RATE, Optional.empty());
         assertThat(large.reason()).contains("over 150 GB").contains("parallel copy");
         assertThat(large.method()).isEqualTo("copy");
     }
 
     @Test
-    void withoutLogicalWalOnlyDumpRemains() {
-        Recommendation r = MethodAdvisor.recommend(60 * GB, 13, 17, false, RATE, Optional.of(Duration.ofMinutes(5)));
+    void withoutLogicalReplicationTriggerCaptureRunsWhenADumpTakesTooLong() {
+        Recommendation r = MethodAdvisor.recommend(60 * GB, 13, 17, Optional.of("wal_level is not logical"), RATE,
+                Optional.of(Duration.ofMinutes(5)));
+        assertThat(r.method()).isEqualTo("copy");
+        assertThat(r.reason()).contains("wal_level is not logical").contains("more than the 5m00s allowed").contains("--capture triggers");
+        assertThat(r.estimates().get("copy")).contains("--capture triggers");
+    }
+
+    @Test
+    void withoutLogicalReplicationASmallDatabaseWithRoomForTheDumpIsDumped() {
+        Recommendation r = MethodAdvisor.recommend(5 * GB, 15, 17, Optional.of("the role lacks REPLICATION"), RATE, Optional.empty());
         assertThat(r.method()).isEqualTo("dump");
-        assertThat(r.reason()).contains("wal_level is not logical").contains("more than the 5m00s allowed");
     }
 
     @Test
     void unmeasuredRateFallsBackToAnAssumedOne() {
-        Recommendation r = MethodAdvisor.recommend(GB, 15, 17, true, 0, Optional.empty());
+        Recommendation r = MethodAdvisor.recommend(GB, 15, 17, Optional.empty(), 0, Optional.empty());
         assertThat(r.estimates().get("dump")).isNotBlank();
     }
 }

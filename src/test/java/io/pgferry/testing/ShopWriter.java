@@ -20,13 +20,24 @@ public final class ShopWriter implements AutoCloseable {
     private volatile Exception stoppedBy;
 
     public ShopWriter(LocalCluster cluster, String database, int firstOrderId) {
-        thread = new Thread(() -> loop(cluster, database, firstOrderId), "shop-writer");
+        this(() -> PgFixture.connect(cluster, database), firstOrderId);
+    }
+
+    /** A writer on connections {@code connect} opens (e.g. as the tables' owner rather than the superuser). */
+    public ShopWriter(Connect connect, int firstOrderId) {
+        thread = new Thread(() -> loop(connect, firstOrderId), "shop-writer");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private void loop(LocalCluster cluster, String database, int firstOrderId) {
-        try (Connection c = PgFixture.connect(cluster, database); Statement st = c.createStatement()) {
+    /** Opens the writer's connection. */
+    @FunctionalInterface
+    public interface Connect {
+        Connection open() throws SQLException;
+    }
+
+    private void loop(Connect connect, int firstOrderId) {
+        try (Connection c = connect.open(); Statement st = c.createStatement()) {
             for (int i = 0; running.get(); i++) {
                 int id = firstOrderId + i;
                 st.execute("INSERT INTO customers (email, name, country, created_at) VALUES ('w" + id + "@x.io', 'W', 'DE', now())");

@@ -1,5 +1,6 @@
 package io.pgferry.method.copy;
 
+import io.pgferry.capture.TriggerCapture;
 import io.pgferry.cdc.ChangeStream;
 import io.pgferry.cdc.StreamControl;
 import io.pgferry.copy.SnapshotCopy;
@@ -45,6 +46,7 @@ import java.util.Optional;
 public final class CopyAndStream implements MigrationMethod {
     static final String SLOT_LSN_SETTING = "copy.slot_lsn";
     static final String STEP_PUBLICATION = "publication";
+    static final String STEP_CAPTURE = "capture";
     static final String STEP_SNAPSHOT = "snapshot";
     static final String STEP_SCHEMA = "schema";
     static final String STEP_DATA = "data";
@@ -77,6 +79,10 @@ public final class CopyAndStream implements MigrationMethod {
     public MigrationSummary migrate(MigrationContext ctx) {
         MigrationSummary summary = new MigrationSummary(name());
         requireSameSchemaMode(ctx);
+        requireSameCapture(ctx);
+        // with trigger capture, the run's own schema on the source holds its change logs: never data to move
+        CopyOptions options = this.options.triggers()
+                ? this.options.withFilter(TriggerCapture.withoutCaptureSchema(this.options.filter(), ctx.run().objectName())) : this.options;
         boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
         CopyPreflight.Result pre = new CopyPreflight(ctx, options).run(schemaStarted);
         ctx.progress().info("source " + ctx.source().spec() + " (PostgreSQL " + pre.source().major() + ", "
@@ -89,11 +95,15 @@ public final class CopyAndStream implements MigrationMethod {
         SnapshotCopy data = new SnapshotCopy(ctx.source(), ctx.target(), ctx.store(), ctx.runId(), ctx.progress(),
                 new SnapshotCopy.Settings(ctx.options().jobs(), options.indexJobs(), options.splitThresholdBytes(), options.filter(),
                         options.dataOnly()));
-        if (options.follow()) {
+        if (options.triggers()) {
+            // before the snapshot: a write either committed before its table's trigger existed, or is logged
+            Steps.run(summary, STEP_CAPTURE, ctx, () -> TriggerCapture.install(ctx.source(),
+                    SnapshotCopy.currentTables(ctx.source(), options.filter()), ctx.run().objectName(), ctx.progress()));
+        } else if (options.follow()) {
             Steps.run(summary, STEP_PUBLICATION, ctx, () -> publish(ctx));
         }
         // a source restart kills the snapshot under the copy: copy what is left again under a fresh one, in this process
-        SchemaSource schema = new SnapshotLossHealing(ctx.source(), ctx.progress()).run(() -> copyUnderOneSnapshot(ctx, pre, summary, data));
+        SchemaSource schema = new SnapshotLossHealing(ctx.source(), ctx.progress()).run(() -> copyUnderOneSnapshot(ctx, options, pre, summary, data));
         // partitioned parents' statistics need every leaf and nothing else: gathered beside the final post-data
         java.util.concurrent.CompletableFuture<Void> parents = ctx.store().stepStatus(ctx.runId(), STEP_ANALYZE) == StepStatus.DONE
                 ? java.util.concurrent.CompletableFuture.completedFuture(null)
@@ -135,16 +145,25 @@ public final class CopyAndStream implements MigrationMethod {
      * attempt's snapshot comes with the run's slot; any later one (a rerun, or a heal in this
      * process) from a temporary slot.
      */
-    private SchemaSource copyUnderOneSnapshot(MigrationContext ctx, CopyPreflight.Result pre, MigrationSummary summary, SnapshotCopy data) {
+    private SchemaSource copyUnderOneSnapshot(MigrationContext ctx, CopyOptions options, CopyPreflight.Result pre, MigrationSummary summary,
+                                              SnapshotCopy data) {
         boolean firstSnapshot = ctx.store().stepStatus(ctx.runId(), STEP_SNAPSHOT) != StepStatus.DONE;
         boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
         // the slot retains WAL from its creation on: measured through schema and rows, the long part, until the stream's guard takes over
         try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot);
-             RetainedWalSampler walSampler = options.follow() ? new RetainedWalSampler(ctx, ctx.run().objectName()) : null) {
+             RetainedWalSampler walSampler = options.follow() && !options.triggers() ? new RetainedWalSampler(ctx, ctx.run().objectName()) : null) {
+            if (options.triggers()) {
+                TriggerCapture.recordCopySnapshot(ctx.source(), snapshot, ctx.store(), ctx.runId());
+            } else if (options.follow()) {
+                // right after the slot: a schema change from here on is in the stream, and the schema dump under the
+                // snapshot sees neither the capture's objects nor such a change
+                new DdlCaptureSetup(ctx, options).installOnce(pre.source().major());
+            }
             SnapshotCopy.Exclusions exclusions = data.exclusions(snapshot);
             SchemaSource schema = options.dataOnly() ? new ExistingTargetSchema()
                     : new PgDumpSchemaSource(pre.tools(), ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges(),
-                    Optional.of(snapshot.snapshotName()), exclusions.dumpPatterns());
+                    Optional.of(snapshot.snapshotName()), exclusions.dumpPatterns(),
+                    options.triggers() ? List.of(ctx.run().objectName()) : List.of());
             Steps.run(summary, STEP_SCHEMA, ctx, () -> {
                 schema.dump(ctx.source().spec(), line -> { });
                 schema.applyPreData(ctx.target().spec(), schemaStarted || pre.targetHoldsObjects(), line -> { });
@@ -154,6 +173,10 @@ public final class CopyAndStream implements MigrationMethod {
                 boolean largeObjects = ctx.store().setting(ctx.runId(), LARGE_OBJECTS_SETTING).isEmpty();
                 SnapshotCopy.Result r = data.run(snapshot, schema, pre.source().major(), pre.target().major(), largeObjects);
                 ctx.store().putSetting(ctx.runId(), LARGE_OBJECTS_SETTING, "done");
+                if (options.triggers() && r.largeObjects() > 0) {
+                    ctx.progress().warn(r.largeObjects() + " large object(s) copied as of the snapshot; trigger capture does not see"
+                            + " later changes to large objects: copy them again yourself at cutover if they change");
+                }
                 summary.fact(r.tablesCopied() + " table(s) copied (" + r.rows() + " rows, " + Units.bytes(r.bytes()) + " in "
                         + Units.duration(java.time.Duration.ofMillis(r.copyMillis())) + ", " + Units.rate(r.bytes(), r.copyMillis()) + ")"
                         + (r.tablesKept() > 0 ? ", " + r.tablesKept() + " kept from an earlier attempt" : "")
@@ -185,9 +208,29 @@ public final class CopyAndStream implements MigrationMethod {
         return run.method().equals("copy") && store.setting(run.id(), SLOT_LSN_SETTING).isPresent();
     }
 
+    /**
+     * A run resumed with another --capture would look for a slot or change logs that were never
+     * made: the choice it started with is kept.
+     */
+    private void requireSameCapture(MigrationContext ctx) {
+        String mode = options.triggers() ? TriggerCapture.TRIGGERS : "logical";
+        Optional<String> started = ctx.store().setting(ctx.runId(), TriggerCapture.CAPTURE_SETTING);
+        if (started.isEmpty()) {
+            ctx.store().putSetting(ctx.runId(), TriggerCapture.CAPTURE_SETTING, mode);
+        } else if (!started.get().equals(mode)) {
+            throw new PgferryException(ErrorCode.BAD_INPUT, "run " + ctx.runId() + " was started with --capture " + started.get(),
+                    "run the same command as before (--capture " + started.get() + "), or start a new run with another --dir");
+        }
+    }
+
     /** Runs the change stream of a copied run until cutover asks it to stop. */
     public static void follow(MigrationContext ctx, int sourceMajor) {
         String name = ctx.run().objectName();
+        if (TriggerCapture.isTriggers(ctx.store(), ctx.runId())) {
+            new StreamControl(ctx.store(), ctx.runId()).clearStopRequest();
+            TriggerCapture.follow(ctx.source(), ctx.target(), ctx.store(), ctx.runId(), name, ctx.progress());
+            return;
+        }
         LogSequenceNumber start = ctx.store().setting(ctx.runId(), SLOT_LSN_SETTING).map(LogSequenceNumber::valueOf)
                 .orElseThrow(() -> new PgferryException(ErrorCode.BAD_INPUT, "run " + ctx.runId() + " has no replication slot",
                         "it was copied with --no-follow: there is no change stream to follow"));
@@ -199,7 +242,7 @@ public final class CopyAndStream implements MigrationMethod {
         new StreamControl(ctx.store(), ctx.runId()).clearStopRequest();
         new ChangeStream(ctx.source(), ctx.target(), ctx.store(), ctx.runId(), ctx.progress(),
                 new ChangeStream.Config(name, name, name, start, SnapshotCopy.tableLsns(ctx.store(), ctx.runId()), sourceMajor,
-                        ctx.workDir().resolve("spill"))).run();
+                        ctx.workDir().resolve("spill"))).withDdl(DdlCaptureSetup.settings(ctx)).run();
     }
 
     /**
@@ -245,7 +288,8 @@ public final class CopyAndStream implements MigrationMethod {
      */
     private SnapshotExport exportSnapshot(MigrationContext ctx, CopyPreflight.Result pre, boolean first) {
         String slot = ctx.run().objectName();
-        if (!options.follow()) {
+        // trigger capture needs no slot: the snapshot's visibility says what the copy holds
+        if (!options.follow() || options.triggers()) {
             return SnapshotExport.create(ctx.source(), SnapshotExport.Kind.PLAIN, slot, pre.source().major());
         }
         if (!first) {

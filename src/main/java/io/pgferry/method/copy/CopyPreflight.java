@@ -1,6 +1,7 @@
 package io.pgferry.method.copy;
 
 import io.pgferry.cdc.RetainedWal;
+import io.pgferry.capture.TriggerCapture;
 import io.pgferry.copy.SnapshotCopy;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.TargetChecks;
@@ -21,7 +22,7 @@ import java.util.List;
  * What method copy checks before it touches anything: both servers reachable and supported, a
  * pg_dump able to read the source, an empty target (unless this run already began filling it
  * or --clean was given; with --data-only instead: the target has every table and column, empty), and for a change stream wal_level=logical, the REPLICATION attribute
- * and a free replication slot.
+ * and a free replication slot; or, with trigger capture, a key on every table and the right to put triggers on them.
  */
 final class CopyPreflight {
     /** {@code tools} is null with --data-only: no pg_dump is needed. */
@@ -50,7 +51,10 @@ final class CopyPreflight {
                 tools = new PgClientToolLocator(ctx.options().pgBin()).forMigration(source.major(), target.major());
                 existing = TargetChecks.emptyUnlessResuming(ctx, t, resuming, "the schema");
             }
-            if (options.follow()) {
+            if (options.triggers()) {
+                // keys and privileges, before the capture step creates anything
+                TriggerCapture.preflight(s, SnapshotCopy.currentTables(ctx.source(), options.filter()), ctx.run().objectName());
+            } else if (options.follow()) {
                 checkChangeStreamPossible(s, source);
             }
             ctx.store().finishStep(ctx.runId(), "preflight", "source " + source.major() + ", target " + target.major()

@@ -93,7 +93,8 @@
     $('lag-bytes').dataset.value = l ? l.lagBytes : '';
     $('lag-seconds').dataset.value = l ? l.lagSeconds : '';
     setText('lag-bytes', l ? bytes(l.lagBytes) : (s.run.method === 'dump' ? 'n/a' : '-'));
-    setText('lag-seconds', l ? l.lagSeconds.toFixed(1) + ' s' : (s.run.method === 'dump' ? 'no change stream with method dump' : ''));
+    setText('lag-seconds', l ? l.lagSeconds.toFixed(1) + ' s' + (l.backlog ? ', backlog ' + l.backlog.rows + ' change(s)' : '')
+        : (s.run.method === 'dump' ? 'no change stream with method dump' : ''));
     setText('applied-lsn', l ? l.appliedLsn : '-'); setText('source-lsn', l ? l.sourceLsn : '-');
     setText('applied-xacts', l ? l.appliedTransactions : '-');
     renderSlots(s);

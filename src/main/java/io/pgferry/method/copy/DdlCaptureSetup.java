@@ -1,0 +1,117 @@
+package io.pgferry.method.copy;
+
+import io.pgferry.cdc.DdlApply;
+import io.pgferry.cdc.DdlCapture;
+import io.pgferry.method.MigrationContext;
+import io.pgferry.state.RunRecord;
+import io.pgferry.state.StateStore;
+import io.pgferry.verify.SchemaDrift;
+import org.postgresql.replication.LogSequenceNumber;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Method copy's schema-change capture over the life of a run: installed once on the source
+ * (unless --no-ddl-capture, or the role may not), how it was set up kept in the state store,
+ * and read back by every later stream session, with the changes the user made on the target by
+ * hand ({@code follow --ddl-applied-by-hand}).
+ */
+public final class DdlCaptureSetup {
+    static final String MODE_SETTING = "ddl.capture";
+    static final String APPLIED_BY_HAND_SETTING = "ddl.applied_by_hand";
+    /** Whether the run carries owners and privileges, as "owners,privileges" (follow is not told them again). */
+    static final String CARRIES_SETTING = "ddl.carries";
+    /** Without capture: the moved tables' shape on the source when the stream started, one line each. */
+    static final String SHAPE_SETTING = "ddl.source_shape";
+
+    private final MigrationContext ctx;
+    private final CopyOptions options;
+
+    DdlCaptureSetup(MigrationContext ctx, CopyOptions options) {
+        this.ctx = ctx;
+        this.options = options;
+    }
+
+    /** The capture's mode as the run set it up; empty before it was. */
+    public static Optional<DdlCapture.Mode> mode(StateStore store, String runId) {
+        return store.setting(runId, MODE_SETTING).map(DdlCapture.Mode::valueOf);
+    }
+
+    /**
+     * For a copy run whose stream does not capture schema changes, the moved tables' shape on the
+     * source when it started (cutover compares the source with it and refuses on drift); empty otherwise.
+     */
+    public static Optional<Set<String>> sourceShapeAtStart(StateStore store, RunRecord run) {
+        if (!run.method().equals("copy") || mode(store, run.id()).map(DdlCapture.Mode::capturing).orElse(true)) {
+            return Optional.empty();
+        }
+        return store.setting(run.id(), SHAPE_SETTING).map(s -> s.isEmpty() ? Set.of() : Set.of(s.split("\n")));
+    }
+
+    /** Installs the capture unless the run already decided how it captures. */
+    void installOnce(int sourceMajor) {
+        if (mode(ctx.store(), ctx.runId()).isPresent()) {
+            return;
+        }
+        DdlCapture.Mode mode;
+        if (!options.ddlCapture()) {
+            mode = DdlCapture.Mode.OFF;
+            ctx.progress().info("schema changes on the source are not captured (--no-ddl-capture): cutover compares the schemas"
+                    + " and refuses on a difference");
+        } else {
+            try (Connection c = ctx.source().open()) {
+                mode = DdlCapture.install(c, ctx.run().objectName(), sourceMajor, options.filter());
+            } catch (SQLException e) {
+                throw ctx.source().classify(e);
+            }
+            if (mode == DdlCapture.Mode.UNAVAILABLE) {
+                ctx.progress().warn("the source role may not create event triggers (that needs a superuser), so schema changes on the"
+                        + " source during the stream are not carried to the target; cutover compares the schemas and refuses on a"
+                        + " difference. To carry them, migrate as a superuser of the source");
+            } else {
+                ctx.progress().info("schema changes on the source are captured by event trigger " + ctx.run().objectName()
+                        + (mode == DdlCapture.Mode.LOG_TABLE ? " into the published table " + ctx.run().objectName() + "."
+                        + DdlApply.LOG_TABLE : " as logical messages") + " and run on the target in the stream");
+            }
+        }
+        if (!mode.capturing()) {
+            // right after the slot, like the capture would have been
+            ctx.store().putSetting(ctx.runId(), SHAPE_SETTING, String.join("\n", SchemaDrift.shape(ctx.source(), options.filter())));
+        }
+        ctx.store().putSetting(ctx.runId(), CARRIES_SETTING, ctx.options().keepOwners() + "," + ctx.options().keepPrivileges());
+        ctx.store().putSetting(ctx.runId(), MODE_SETTING, mode.name());
+    }
+
+    /** What a stream session of the run needs to run the captured changes. */
+    static DdlApply.Settings settings(MigrationContext ctx) {
+        Optional<DdlCapture.Mode> mode = mode(ctx.store(), ctx.runId());
+        if (mode.isEmpty() || !mode.get().capturing()) {
+            return DdlApply.Settings.NONE;
+        }
+        String name = ctx.run().objectName();
+        String[] carries = ctx.store().setting(ctx.runId(), CARRIES_SETTING).orElse("false,false").split(",");
+        return new DdlApply.Settings(name, mode.get() == DdlCapture.Mode.LOG_TABLE ? name : null,
+                CopyAndStream.filterOf(ctx.store(), ctx.run()), appliedByHand(ctx.store(), ctx.runId()),
+                Boolean.parseBoolean(carries[0]), Boolean.parseBoolean(carries[1]));
+    }
+
+    /** Records that the schema change at {@code lsn} was made on the target by hand: the stream passes over it. */
+    public static void markAppliedByHand(StateStore store, String runId, LogSequenceNumber lsn) {
+        Set<String> all = appliedByHand(store, runId).stream().map(LogSequenceNumber::asString)
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+        all.add(lsn.asString());
+        store.putSetting(runId, APPLIED_BY_HAND_SETTING, String.join(",", all));
+    }
+
+    private static Set<LogSequenceNumber> appliedByHand(StateStore store, String runId) {
+        return store.setting(runId, APPLIED_BY_HAND_SETTING).filter(s -> !s.isBlank())
+                .map(s -> Arrays.stream(s.split(",")).map(LogSequenceNumber::valueOf).collect(Collectors.toSet()))
+                .orElse(Set.of());
+    }
+}
