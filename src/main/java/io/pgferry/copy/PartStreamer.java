@@ -1,5 +1,7 @@
 package io.pgferry.copy;
 
+import io.pgferry.fault.FaultPoint;
+import io.pgferry.fault.Faults;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyOut;
@@ -91,6 +93,7 @@ final class PartStreamer {
             long bytes = 0;
             for (Chunk chunk; (chunk = reader.next()) != END; ) {
                 in.writeToCopy(chunk.data(), 0, chunk.length());
+                Faults.reach(FaultPoint.COPY_MID_PART);
                 onBytes.accept(chunk.length());
                 bytes += chunk.length();
                 reader.written(chunk);

@@ -1,5 +1,7 @@
 package io.pgferry.copy;
 
+import io.pgferry.fault.FaultPoint;
+import io.pgferry.fault.Faults;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
@@ -221,6 +223,7 @@ final class PostDataBuilds implements AutoCloseable {
 
     private void build(PostDataItem item, ConnectionSpec on) {
         schema.applyPostDataItem(item, on, line -> { });
+        Faults.reach(FaultPoint.BUILD_AFTER_COMMIT);
         ledger.postDataDone(List.of(item.id()));
         if (!item.kind().equals(PostDataItem.KEY_INDEX)) {
             built.incrementAndGet();
@@ -262,10 +265,24 @@ final class PostDataBuilds implements AutoCloseable {
         return built.get();
     }
 
+    /**
+     * Drops the builds not started and waits for those under way: after a failed copy, the same
+     * process may copy again at once (healing a lost snapshot), and a build still running here
+     * would meet its twin of the next attempt on the same object. A build's statement does not
+     * stop for an interrupt, so this waits for it to end on the server.
+     */
     @Override
     public void close() {
-        pool.shutdownNow();
-        foreignKeyPool.shutdownNow();
-        analyzePool.shutdownNow();
+        List<ExecutorService> all = List.of(pool, foreignKeyPool, analyzePool);
+        all.forEach(ExecutorService::shutdownNow);
+        try {
+            for (ExecutorService e : all) {
+                while (!e.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                    log.accept("waiting for the index, key and ANALYZE builds under way to end");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

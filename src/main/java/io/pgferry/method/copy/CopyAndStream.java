@@ -83,7 +83,6 @@ public final class CopyAndStream implements MigrationMethod {
         // with trigger capture, the run's own schema on the source holds its change logs: never data to move
         CopyOptions options = this.options.triggers()
                 ? this.options.withFilter(TriggerCapture.withoutCaptureSchema(this.options.filter(), ctx.run().objectName())) : this.options;
-        boolean firstSnapshot = ctx.store().stepStatus(ctx.runId(), STEP_SNAPSHOT) != StepStatus.DONE;
         boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
         CopyPreflight.Result pre = new CopyPreflight(ctx, options).run(schemaStarted);
         ctx.progress().info("source " + ctx.source().spec() + " (PostgreSQL " + pre.source().major() + ", "
@@ -103,42 +102,8 @@ public final class CopyAndStream implements MigrationMethod {
         } else if (options.follow()) {
             Steps.run(summary, STEP_PUBLICATION, ctx, () -> publish(ctx));
         }
-        SchemaSource schema;
-        // the slot retains WAL from its creation on: measured through schema and rows, the long part, until the stream's guard takes over
-        try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot);
-             RetainedWalSampler walSampler = options.follow() && !options.triggers() ? new RetainedWalSampler(ctx, ctx.run().objectName()) : null) {
-            if (options.triggers()) {
-                TriggerCapture.recordCopySnapshot(ctx.source(), snapshot, ctx.store(), ctx.runId());
-            } else if (options.follow()) {
-                // right after the slot: a schema change from here on is in the stream, and the schema dump under the
-                // snapshot sees neither the capture's objects nor such a change
-                new DdlCaptureSetup(ctx, options).installOnce(pre.source().major());
-            }
-            SnapshotCopy.Exclusions exclusions = data.exclusions(snapshot);
-            schema = options.dataOnly() ? new ExistingTargetSchema()
-                    : new PgDumpSchemaSource(pre.tools(), ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges(),
-                    Optional.of(snapshot.snapshotName()), exclusions.dumpPatterns(),
-                    options.triggers() ? List.of(ctx.run().objectName()) : List.of());
-            Steps.run(summary, STEP_SCHEMA, ctx, () -> {
-                schema.dump(ctx.source().spec(), line -> { });
-                schema.applyPreData(ctx.target().spec(), schemaStarted || pre.targetHoldsObjects(), line -> { });
-            });
-            loadPostData(ctx, schema, snapshot, exclusions.names());
-            Steps.run(summary, STEP_DATA, ctx, () -> {
-                boolean largeObjects = ctx.store().setting(ctx.runId(), LARGE_OBJECTS_SETTING).isEmpty();
-                SnapshotCopy.Result r = data.run(snapshot, schema, pre.source().major(), pre.target().major(), largeObjects);
-                ctx.store().putSetting(ctx.runId(), LARGE_OBJECTS_SETTING, "done");
-                if (options.triggers() && r.largeObjects() > 0) {
-                    ctx.progress().warn(r.largeObjects() + " large object(s) copied as of the snapshot; trigger capture does not see"
-                            + " later changes to large objects: copy them again yourself at cutover if they change");
-                }
-                summary.fact(r.tablesCopied() + " table(s) copied (" + r.rows() + " rows, " + Units.bytes(r.bytes()) + " in "
-                        + Units.duration(java.time.Duration.ofMillis(r.copyMillis())) + ", " + Units.rate(r.bytes(), r.copyMillis()) + ")"
-                        + (r.tablesKept() > 0 ? ", " + r.tablesKept() + " kept from an earlier attempt" : "")
-                        + (r.largeObjects() > 0 ? ", " + r.largeObjects() + " large object(s)" : "")
-                        + "; " + r.indexesBuilt() + " index(es) and key(s) built alongside");
-            });
-        }
+        // a source restart kills the snapshot under the copy: copy what is left again under a fresh one, in this process
+        SchemaSource schema = new SnapshotLossHealing(ctx.source(), ctx.progress()).run(() -> copyUnderOneSnapshot(ctx, options, pre, summary, data));
         // partitioned parents' statistics need every leaf and nothing else: gathered beside the final post-data
         java.util.concurrent.CompletableFuture<Void> parents = ctx.store().stepStatus(ctx.runId(), STEP_ANALYZE) == StepStatus.DONE
                 ? java.util.concurrent.CompletableFuture.completedFuture(null)
@@ -172,6 +137,54 @@ public final class CopyAndStream implements MigrationMethod {
             summary.nextStep("point the application at " + ctx.target().spec());
         }
         return summary;
+    }
+
+    /**
+     * The part of a copy that lives on one exported snapshot: the schema dumped under it, the
+     * post-data list read under it, and every table not yet complete copied under it. The first
+     * attempt's snapshot comes with the run's slot; any later one (a rerun, or a heal in this
+     * process) from a temporary slot.
+     */
+    private SchemaSource copyUnderOneSnapshot(MigrationContext ctx, CopyOptions options, CopyPreflight.Result pre, MigrationSummary summary,
+                                              SnapshotCopy data) {
+        boolean firstSnapshot = ctx.store().stepStatus(ctx.runId(), STEP_SNAPSHOT) != StepStatus.DONE;
+        boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
+        // the slot retains WAL from its creation on: measured through schema and rows, the long part, until the stream's guard takes over
+        try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot);
+             RetainedWalSampler walSampler = options.follow() && !options.triggers() ? new RetainedWalSampler(ctx, ctx.run().objectName()) : null) {
+            if (options.triggers()) {
+                TriggerCapture.recordCopySnapshot(ctx.source(), snapshot, ctx.store(), ctx.runId());
+            } else if (options.follow()) {
+                // right after the slot: a schema change from here on is in the stream, and the schema dump under the
+                // snapshot sees neither the capture's objects nor such a change
+                new DdlCaptureSetup(ctx, options).installOnce(pre.source().major());
+            }
+            SnapshotCopy.Exclusions exclusions = data.exclusions(snapshot);
+            SchemaSource schema = options.dataOnly() ? new ExistingTargetSchema()
+                    : new PgDumpSchemaSource(pre.tools(), ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges(),
+                    Optional.of(snapshot.snapshotName()), exclusions.dumpPatterns(),
+                    options.triggers() ? List.of(ctx.run().objectName()) : List.of());
+            Steps.run(summary, STEP_SCHEMA, ctx, () -> {
+                schema.dump(ctx.source().spec(), line -> { });
+                schema.applyPreData(ctx.target().spec(), schemaStarted || pre.targetHoldsObjects(), line -> { });
+            });
+            loadPostData(ctx, schema, snapshot, exclusions.names());
+            Steps.run(summary, STEP_DATA, ctx, () -> {
+                boolean largeObjects = ctx.store().setting(ctx.runId(), LARGE_OBJECTS_SETTING).isEmpty();
+                SnapshotCopy.Result r = data.run(snapshot, schema, pre.source().major(), pre.target().major(), largeObjects);
+                ctx.store().putSetting(ctx.runId(), LARGE_OBJECTS_SETTING, "done");
+                if (options.triggers() && r.largeObjects() > 0) {
+                    ctx.progress().warn(r.largeObjects() + " large object(s) copied as of the snapshot; trigger capture does not see"
+                            + " later changes to large objects: copy them again yourself at cutover if they change");
+                }
+                summary.fact(r.tablesCopied() + " table(s) copied (" + r.rows() + " rows, " + Units.bytes(r.bytes()) + " in "
+                        + Units.duration(java.time.Duration.ofMillis(r.copyMillis())) + ", " + Units.rate(r.bytes(), r.copyMillis()) + ")"
+                        + (r.tablesKept() > 0 ? ", " + r.tablesKept() + " kept from an earlier attempt" : "")
+                        + (r.largeObjects() > 0 ? ", " + r.largeObjects() + " large object(s)" : "")
+                        + "; " + r.indexesBuilt() + " index(es) and key(s) built alongside");
+            });
+            return schema;
+        }
     }
 
     /**

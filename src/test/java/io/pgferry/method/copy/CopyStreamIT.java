@@ -89,6 +89,29 @@ class CopyStreamIT {
         }
     }
 
+    /**
+     * shop.sql at {@code scale} on the source and, with {@code schemaOnTarget} (a 16+ source, whose
+     * schema no pg_dump here can copy), its schema made on the target by hand, for --data-only.
+     */
+    static void loadShopForCopy(ClusterPair pair, boolean schemaOnTarget, double scale) {
+        PgFixture.loadShop(pair.source(), "app", scale);
+        if (schemaOnTarget) {
+            PgFixture.loadShop(pair.target(), "app", 0.0001);
+            emptyTheTargetsTables(pair);
+        }
+    }
+
+    /** {@code migrate --method copy} of shop.sql (its keyless table made REPLICA IDENTITY FULL) with {@code options}. */
+    static List<String> copyCommand(ClusterPair pair, Path work, boolean dataOnly, String... options) {
+        List<String> migrate = new ArrayList<>(List.of("migrate", "--method", "copy", "--set-replica-identity-full", "--dir",
+                work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()));
+        migrate.addAll(List.of(options));
+        if (dataOnly) {
+            migrate.add("--data-only");
+        }
+        return migrate;
+    }
+
     /** The schema as a team with its own migrations would make it on the target: shop.sql's, emptied. */
     static void emptyTheTargetsTables(ClusterPair pair) {
         PgFixture.exec(pair.target(), "app", "DO $$ BEGIN EXECUTE (SELECT 'TRUNCATE ' || string_agg(oid::regclass::text, ', ') FROM pg_class"
@@ -101,19 +124,10 @@ class CopyStreamIT {
     @CsvSource({"15, 17", "13, 18", "17, 18"})
     void killedTwiceDuringTheStreamLosesAndDoublesNothing(int sourceMajor, int targetMajor, @TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
-            PgFixture.loadShop(pair.source(), "app", 0.01);
             boolean dataOnly = sourceMajor >= 16;
-            if (dataOnly) {
-                PgFixture.loadShop(pair.target(), "app", 0.0001);
-                emptyTheTargetsTables(pair);
-            }
+            loadShopForCopy(pair, dataOnly, 0.01);
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
-                List<String> migrate = new ArrayList<>(List.of("migrate", "--method", "copy", "--set-replica-identity-full", "--dir",
-                        work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()));
-                if (dataOnly) {
-                    migrate.add("--data-only");
-                }
-                Process p = start(work, "run-0", migrate.toArray(String[]::new));
+                Process p = start(work, "run-0", copyCommand(pair, work, dataOnly).toArray(String[]::new));
                 for (int round = 1; round <= 2; round++) {
                     try {
                         awaitStreaming(work, p);
