@@ -19,6 +19,8 @@ public enum FaultPoint {
     COPY_MID_PART("copy.mid-part"),
     /** A post-data build is committed on the target, the ledger does not know yet. */
     BUILD_AFTER_COMMIT("build.after-commit"),
+    /** The final post-data step's objects are on the target, the step not yet recorded as done. */
+    FINAL_POST_DATA_APPLIED("post-data.final-applied"),
     /** Trigger capture: a batch is committed on the target, its log rows not yet purged on the source. */
     CAPTURE_APPLIED_NOT_PURGED("capture.applied-not-purged");
 

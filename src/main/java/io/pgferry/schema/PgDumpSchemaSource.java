@@ -159,10 +159,11 @@ public final class PgDumpSchemaSource implements SchemaSource {
                 String id = Integer.toString(e.id());
                 keyBuilds.put(id, key);
                 keyBuilds.put(id + PostDataItem.KEY_INDEX_ID_SUFFIX, key);
-                out.add(new PostDataItem(id + PostDataItem.KEY_INDEX_ID_SUFFIX, PostDataItem.KEY_INDEX, owner[0], owner[1], e.line(), stage));
+                out.add(new PostDataItem(id + PostDataItem.KEY_INDEX_ID_SUFFIX, PostDataItem.KEY_INDEX, owner[0], owner[1], owner[6], stage));
             }
+            // an index or constraint by its own name; anything else by its TOC line, which names it
             out.add(new PostDataItem(Integer.toString(e.id()), e.type(), owner == null ? null : owner[0],
-                    owner == null ? null : owner[1], e.line(), stage, betweenTables ? owner[3] + "." + owner[4] : null));
+                    owner == null ? null : owner[1], owner == null ? e.line() : owner[6], stage, betweenTables ? owner[3] + "." + owner[4] : null));
             if (stage != PostDataItem.Stage.FINAL && key == null && SCRIPTED_KINDS.contains(e.type())) {
                 toScript.put(e.id(), scripted(e.type(), owner[0], owner[1], owner[6]));
             }

@@ -4,6 +4,8 @@ import io.pgferry.capture.TriggerCapture;
 import io.pgferry.cdc.ChangeStream;
 import io.pgferry.cdc.StreamControl;
 import io.pgferry.copy.SnapshotCopy;
+import io.pgferry.fault.FaultPoint;
+import io.pgferry.fault.Faults;
 import io.pgferry.copy.SourceTable;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PreflightException;
@@ -112,7 +114,11 @@ public final class CopyAndStream implements MigrationMethod {
             // foreign keys not added beside the copy (one of their tables failed a build earlier) come here too
             List<PostDataItem> rest = schema.postDataItems().stream().filter(i -> i.stage() == PostDataItem.Stage.FINAL
                     || i.stage() == PostDataItem.Stage.BETWEEN_TABLES && !data.postDataDone(i.id())).toList();
-            schema.applyPostData(rest, ctx.target().spec(), ctx.options().jobs(), "final", line -> { });
+            // a rerun after a kill in this step keeps the partitioned tables' keys it finds (a first run finds none:
+            // pre-data makes none, and the per-table builds only make the leaves'): see PartitionedKeysInPlace
+            List<PostDataItem> todo = io.pgferry.schema.PartitionedKeysInPlace.withoutExisting(ctx.target(), rest);
+            schema.applyPostData(todo, ctx.target().spec(), ctx.options().jobs(), "final", line -> { });
+            Faults.reach(FaultPoint.FINAL_POST_DATA_APPLIED);
         });
         Steps.run(summary, STEP_SEQUENCES, ctx, () -> ctx.progress().info(SequenceSync.sync(ctx.source(), ctx.target())
                 + " sequence(s) set from the source"));

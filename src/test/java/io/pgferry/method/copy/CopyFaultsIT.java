@@ -134,4 +134,42 @@ class CopyFaultsIT {
             }
         }
     }
+
+    /**
+     * Halted once the final post-data step's objects are in but before the step is recorded (as
+     * a kill in that step would leave it, partly or wholly): the rerun must not drop and remake a
+     * partitioned table's key, which would take the leaf indexes built beside the copy with it.
+     */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"15, 17", "13, 18"})
+    void haltedInTheFinalPostDataTheRerunKeepsPartitionedKeysAndTheirLeaves(int sourceMajor, int targetMajor, @TempDir Path work)
+            throws Exception {
+        try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
+            loadShopForCopy(pair, false, 0.005);
+            PgFixture.exec(pair.source(), "app", "ALTER TABLE events ADD CONSTRAINT events_id_at_key UNIQUE (id, at)");
+            List<String> migrate = copyCommand(pair, work, false, "--no-follow");
+            Process halted = CopyStreamIT.start(work, "migrate-1", Map.of(Faults.VARIABLE, FaultPoint.FINAL_POST_DATA_APPLIED.id() + "@1"),
+                    migrate.toArray(String[]::new));
+            try {
+                assertThat(halted.waitFor(4, TimeUnit.MINUTES)).as("pgferry halts in the final post-data").isTrue();
+            } finally {
+                halted.destroyForcibly().waitFor();
+            }
+            assertThat(halted.exitValue()).as(log(work, "migrate-1")).isEqualTo(Faults.HALT_STATUS);
+            Process rerun = CopyStreamIT.start(work, "migrate-2", migrate.toArray(String[]::new));
+            try {
+                assertThat(rerun.waitFor(4, TimeUnit.MINUTES)).isTrue();
+            } finally {
+                rerun.destroyForcibly().waitFor();
+            }
+            assertThat(rerun.exitValue()).as(logs(work)).isZero();
+            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+                String indexes = "SELECT count(*) FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid"
+                        + " WHERE t.relname LIKE 'events%' AND x.indisvalid";
+                assertThat(scalar(t, indexes)).as("every events index valid and attached, as on the source").isEqualTo(scalar(s, indexes))
+                        .isPositive();
+            }
+            assertSameData(pair, work);
+        }
+    }
 }
