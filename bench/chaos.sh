@@ -14,7 +14,7 @@ RANDOM=$seed
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="${PGFERRY_JAR:-$here/target/pgferry.jar}"
 src_bin=/usr/lib/postgresql/15/bin
-dist18=$here/target/test-classes/pgdist/18/postgres-linux-x86_64.txz
+dist18=$here/target/classes/pgdist/18/postgres-linux-x86_64.txz # bundled in the jar since the demo runs 15 -> 18
 [ -x "$src_bin/postgres" ] || { echo "chaos: needs Debian's postgresql-15"; exit 4; }
 [ -f "$jar" ] && [ -f "$dist18" ] || (cd "$here" && mvn -q -B -o -DskipTests package)
 echo "chaos: $cycles cycles, shop scale $scale, seed $seed (repeat with: bench/chaos.sh $cycles $scale $seed)"
