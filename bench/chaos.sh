@@ -98,9 +98,9 @@ stalls=0; in_stream=0; in_copy=0
 for ((i = 1; i <= cycles; i++)); do
   log="$base/cycle-$i.log"
   "${migrate[@]}" >"$log" 2>&1 & ferry=$!
-  # half the kills (by the seed) wait for the stream, so that a run whose copy outlasts the delays still kills
-  # streams; once the copy is done, all do
-  if (( RANDOM % 2 )) || [ -n "$(state "SELECT 1 FROM step WHERE name = 'post-data' AND status = 'DONE'")" ]; then
+  # the first half of the kills land wherever their delay falls (in the copy while it lasts: each rerun copies
+  # the unfinished tables again), the second half wait for the stream, so both are killed whatever the copy's length
+  if (( i > cycles / 2 )); then
     # wait for the stream, check that it catches up, then kill it at a random moment of its run
     until streaming_log "$log"; do kill -0 $ferry 2>/dev/null || break; sleep 0.2; done
     await_caught_up "$log" || stalls=$((stalls + 1))
