@@ -24,8 +24,9 @@ import static io.pgferry.method.copy.CopyStreamIT.assertSameData;
 import static io.pgferry.method.copy.CopyStreamIT.awaitLagBelow;
 import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
 import static io.pgferry.method.copy.CopyStreamIT.cutOverAndAwaitEnd;
-import static io.pgferry.method.copy.CopyStreamIT.emptyTheTargetsTables;
+import static io.pgferry.method.copy.CopyStreamIT.copyCommand;
 import static io.pgferry.method.copy.CopyStreamIT.exec;
+import static io.pgferry.method.copy.CopyStreamIT.loadShopForCopy;
 import static io.pgferry.method.copy.CopyStreamIT.log;
 import static io.pgferry.method.copy.CopyStreamIT.scalar;
 import static io.pgferry.method.copy.CopyStreamIT.start;
@@ -53,19 +54,11 @@ class StreamFaultsIT {
     void aHaltAtAnApplyBoundaryLosesAndDoublesNothing(FaultPoint point, int sourceMajor, int targetMajor, @TempDir Path work)
             throws Exception {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
-            PgFixture.loadShop(pair.source(), "app", 0.01);
             // no pg_dump 17 on every machine: a 17 source's schema is made on the target, as a team with its own migrations would
             boolean dataOnly = sourceMajor >= 16;
-            if (dataOnly) {
-                PgFixture.loadShop(pair.target(), "app", 0.0001);
-                emptyTheTargetsTables(pair);
-            }
+            loadShopForCopy(pair, dataOnly, 0.01);
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
-                List<String> migrate = new ArrayList<>(List.of("migrate", "--method", "copy", "--set-replica-identity-full",
-                        "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()));
-                if (dataOnly) {
-                    migrate.add("--data-only");
-                }
+                List<String> migrate = copyCommand(pair, work, dataOnly);
                 // the fifth flush group: the stream is under way, with the writer's transactions in flight
                 Process halted = start(work, "migrate", Map.of(Faults.VARIABLE, point.id() + "@5"), migrate.toArray(String[]::new));
                 try {
