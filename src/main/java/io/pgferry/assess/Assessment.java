@@ -2,7 +2,6 @@ package io.pgferry.assess;
 
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.ServerInfo;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -16,14 +15,21 @@ import java.util.Optional;
  * privilege, never a crash.
  */
 public final class Assessment {
-    private static final List<Check> CHECKS = List.of(new VersionCheck(), new SizeCheck(), new ExtensionCheck(),
-            new EnhancementsCheck(), new LogicalReadinessCheck(), new TableFeaturesCheck(), new EncodingCheck(), new TargetCheck());
+    private static final List<Check> CHECKS = List.of(
+            new VersionCheck(),
+            new SizeCheck(),
+            new ExtensionCheck(),
+            new EnhancementsCheck(),
+            new LogicalReadinessCheck(),
+            new TableFeaturesCheck(),
+            new EncodingCheck(),
+            new TargetCheck());
 
-    private Assessment() {
-    }
+    private Assessment() {}
 
     public static Report run(Connector source, Connector target, Optional<Duration> maxDowntime) {
-        try (Connection s = source.open(); Connection t = target == null ? null : target.open()) {
+        try (Connection s = source.open();
+                Connection t = target == null ? null : target.open()) {
             s.setReadOnly(true);
             AssessContext ctx = new AssessContext(s, ServerInfo.read(s), t, t == null ? null : ServerInfo.read(t));
             List<Finding> findings = new ArrayList<>();
@@ -31,9 +37,20 @@ public final class Assessment {
                 runGuarded(check, ctx, findings);
             }
             long rate = sampleRate(s, findings);
-            Recommendation rec = MethodAdvisor.recommend(ctx.sourceInfo().databaseSizeBytes(), ctx.sourceInfo().major(),
-                    t == null ? null : ctx.targetInfo().major(), LogicalReadinessCheck.impossible(findings), rate, maxDowntime);
-            return new Report(1, source.spec().toString(), target == null ? null : target.spec().toString(), findings, rec, rate);
+            Recommendation rec = MethodAdvisor.recommend(
+                    ctx.sourceInfo().databaseSizeBytes(),
+                    ctx.sourceInfo().major(),
+                    t == null ? null : ctx.targetInfo().major(),
+                    LogicalReadinessCheck.impossible(findings),
+                    rate,
+                    maxDowntime);
+            return new Report(
+                    1,
+                    source.spec().toString(),
+                    target == null ? null : target.spec().toString(),
+                    findings,
+                    rec,
+                    rate);
         } catch (SQLException e) {
             throw source.classify(e);
         }
@@ -46,7 +63,9 @@ public final class Assessment {
             if (!"42501".equals(e.getSQLState())) {
                 throw e;
             }
-            findings.add(new Finding("unknown-" + check.name().replace(' ', '-'), Severity.UNKNOWN,
+            findings.add(new Finding(
+                    "unknown-" + check.name().replace(' ', '-'),
+                    Severity.UNKNOWN,
                     check.name() + ": unknown, needs privilege " + check.privilegeNeeded(),
                     "the connecting role could not read: " + io.pgferry.pg.Redaction.redact(e.getMessage()),
                     "GRANT pg_read_all_settings, pg_read_all_stats TO <role>; or assess as a more privileged role"));
@@ -60,8 +79,12 @@ public final class Assessment {
             if (!"42501".equals(e.getSQLState())) {
                 throw e;
             }
-            findings.add(new Finding("unknown-throughput", Severity.UNKNOWN, "read throughput: unknown, needs privilege SELECT on the largest table",
-                    "duration estimates assume 50 MB/s instead", "GRANT pg_read_all_data TO <role>;"));
+            findings.add(new Finding(
+                    "unknown-throughput",
+                    Severity.UNKNOWN,
+                    "read throughput: unknown, needs privilege SELECT on the largest table",
+                    "duration estimates assume 50 MB/s instead",
+                    "GRANT pg_read_all_data TO <role>;"));
             return 0;
         }
     }

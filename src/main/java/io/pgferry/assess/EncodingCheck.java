@@ -14,12 +14,16 @@ final class EncodingCheck implements Check {
     public void run(AssessContext ctx, List<Finding> out) throws SQLException {
         String src = describe(ctx.source(), ctx.sourceInfo().major());
         if (!ctx.hasTarget()) {
-            out.add(new Finding("encoding", Severity.INFO, "source " + src, "the target database should use the same", null));
+            out.add(new Finding(
+                    "encoding", Severity.INFO, "source " + src, "the target database should use the same", null));
             return;
         }
         String tgt = describe(ctx.target(), ctx.targetInfo().major());
         if (!src.equals(tgt)) {
-            out.add(new Finding("encoding-or-collation-differs", Severity.WARNING, "source " + src + "; target " + tgt,
+            out.add(new Finding(
+                    "encoding-or-collation-differs",
+                    Severity.WARNING,
+                    "source " + src + "; target " + tgt,
                     "a different encoding can reject rows; a different collation or collation library version orders text"
                             + " differently, so text indexes built on one are not valid on the other and queries may sort differently",
                     "create the target database with the source's settings (CREATE DATABASE ... ENCODING ... LC_COLLATE ... LC_CTYPE ... TEMPLATE template0)"
@@ -31,7 +35,10 @@ final class EncodingCheck implements Check {
 
     private static String describe(java.sql.Connection c, int major) throws SQLException {
         String provider = major >= 15 ? "d.datlocprovider::text" : "'c'";
-        return AssessContext.text(c, "SELECT 'encoding ' || pg_encoding_to_char(d.encoding) || ', collate ' || d.datcollate"
-                + " || ', ctype ' || d.datctype || ', provider ' || " + provider + " FROM pg_database d WHERE d.datname = current_database()");
+        return AssessContext.text(
+                c,
+                "SELECT 'encoding ' || pg_encoding_to_char(d.encoding) || ', collate ' || d.datcollate"
+                        + " || ', ctype ' || d.datctype || ', provider ' || " + provider
+                        + " FROM pg_database d WHERE d.datname = current_database()");
     }
 }

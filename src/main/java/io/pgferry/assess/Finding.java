@@ -22,7 +22,8 @@ public record Finding(String id, Severity severity, String what, String why, Str
     }
 
     /** A finding about several objects: {@code what} becomes "label (count)", the objects go in {@link #items}. */
-    public static Finding listing(String id, Severity severity, String label, List<String> items, String why, String fix) {
+    public static Finding listing(
+            String id, Severity severity, String label, List<String> items, String why, String fix) {
         return new Finding(id, severity, label + " (" + items.size() + ")", why, fix, items);
     }
 }

@@ -1,7 +1,6 @@
 package io.pgferry.assess;
 
 import io.pgferry.monitor.Units;
-
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,34 +18,46 @@ public final class MethodAdvisor {
     static final long LOGICAL_LIMIT = 150L << 30;
     private static final Duration STREAMING_DOWNTIME = Duration.ofMinutes(1);
 
-    private MethodAdvisor() {
-    }
+    private MethodAdvisor() {}
 
     /**
      * @param noLogical why the source allows no logical replication (e.g. "wal_level is not logical"), or empty when it does
      */
-    public static Recommendation recommend(long sizeBytes, int sourceMajor, Integer targetMajor, Optional<String> noLogical,
-                                           long bytesPerSecond, Optional<Duration> maxDowntime) {
+    public static Recommendation recommend(
+            long sizeBytes,
+            int sourceMajor,
+            Integer targetMajor,
+            Optional<String> noLogical,
+            long bytesPerSecond,
+            Optional<Duration> maxDowntime) {
         long rate = bytesPerSecond > 0 ? bytesPerSecond : 50L << 20;
         Duration dump = Duration.ofSeconds((long) Math.ceil(2.5 * sizeBytes / rate));
         Duration copyTime = Duration.ofSeconds((long) Math.ceil(1.5 * sizeBytes / rate));
         Map<String, String> estimates = new LinkedHashMap<>();
         estimates.put("dump", Units.duration(dump) + " total, all of it downtime");
-        estimates.put("logical", "initial sync about " + Units.duration(copyTime) + " while the application runs; downtime about "
-                + Units.duration(STREAMING_DOWNTIME));
-        estimates.put("copy", "copy about " + Units.duration(copyTime) + " while the application runs; downtime about "
-                + Units.duration(STREAMING_DOWNTIME) + (noLogical.isPresent() ? " (with --capture triggers)" : ""));
+        estimates.put(
+                "logical",
+                "initial sync about " + Units.duration(copyTime) + " while the application runs; downtime about "
+                        + Units.duration(STREAMING_DOWNTIME));
+        estimates.put(
+                "copy",
+                "copy about " + Units.duration(copyTime) + " while the application runs; downtime about "
+                        + Units.duration(STREAMING_DOWNTIME)
+                        + (noLogical.isPresent() ? " (with --capture triggers)" : ""));
         boolean crossMajor = targetMajor != null && targetMajor > sourceMajor;
         boolean dumpFits = maxDowntime.map(max -> dump.compareTo(max) <= 0).orElse(true);
         String ideal;
         String reason;
         if (sizeBytes < DUMP_LIMIT && dumpFits) {
             ideal = "dump";
-            reason = Units.bytes(sizeBytes) + " is under 20 GB and a dump's downtime (" + Units.duration(dump) + ") is acceptable";
+            reason = Units.bytes(sizeBytes) + " is under 20 GB and a dump's downtime (" + Units.duration(dump)
+                    + ") is acceptable";
         } else if (noLogical.isPresent()) {
-            // a dump would take too long (or too much downtime), and no slot can be made: row triggers capture the changes
+            // a dump would take too long (or too much downtime), and no slot can be made: row triggers capture the
+            // changes
             ideal = "copy";
-            reason = noLogical.get() + ", so no logical replication; a dump's downtime would be about " + Units.duration(dump)
+            reason = noLogical.get() + ", so no logical replication; a dump's downtime would be about "
+                    + Units.duration(dump)
                     + (dumpFits ? "" : ", more than the " + Units.duration(maxDowntime.get()) + " allowed")
                     + ". Use method copy with --capture triggers: parallel copy, changes logged by row triggers, minutes of downtime"
                     + " (every table needs a primary key or a unique NOT NULL index; the role must own the tables)";

@@ -2,5 +2,8 @@ package io.pgferry.assess;
 
 /** How much a finding matters: a blocker stops every method; unknown means a check lacked a privilege. */
 public enum Severity {
-    BLOCKER, WARNING, INFO, UNKNOWN
+    BLOCKER,
+    WARNING,
+    INFO,
+    UNKNOWN
 }

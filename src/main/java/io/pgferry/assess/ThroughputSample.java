@@ -1,12 +1,11 @@
 package io.pgferry.assess;
 
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyOut;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
 
 /**
  * Measures how fast the source serves table data: COPY from its largest table for about a
@@ -16,21 +15,23 @@ final class ThroughputSample {
     private static final long MAX_BYTES = 64L << 20;
     private static final long MAX_MILLIS = 1500;
 
-    private ThroughputSample() {
-    }
+    private ThroughputSample() {}
 
     /** Bytes per second, or 0 when there is no table to read. */
     static long bytesPerSecond(Connection c) throws SQLException {
         String table;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
-                + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND " + AssessContext.USER_REL
-                + " ORDER BY pg_relation_size(c.oid) DESC LIMIT 1")) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
+                        + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND "
+                        + AssessContext.USER_REL
+                        + " ORDER BY pg_relation_size(c.oid) DESC LIMIT 1")) {
             if (!rs.next()) {
                 return 0;
             }
             table = rs.getString(1);
         }
-        CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT * FROM " + table + ") TO STDOUT");
+        CopyOut copy =
+                c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT * FROM " + table + ") TO STDOUT");
         long bytes = 0;
         long start = System.nanoTime();
         try {

@@ -1,10 +1,9 @@
 package io.pgferry.capture;
 
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * How far the target holds the source, as a WAL position cutover can compare with its fence
@@ -21,8 +20,7 @@ import java.util.Optional;
  */
 final class ApplyPosition {
     /** A mark: WAL position, then a transaction id assigned after it. */
-    record Mark(LogSequenceNumber lsn, long xid) {
-    }
+    record Mark(LogSequenceNumber lsn, long xid) {}
 
     private final Deque<Mark> marks = new ArrayDeque<>();
     private LogSequenceNumber published;

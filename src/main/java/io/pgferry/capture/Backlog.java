@@ -16,12 +16,16 @@ public record Backlog(long rows, double oldestSeconds) {
         if (tables.isEmpty()) {
             return new Backlog(0, 0);
         }
-        StringBuilder sql = new StringBuilder("SELECT coalesce(sum(n), 0), coalesce(extract(epoch FROM now() - min(oldest)), 0) FROM (");
+        StringBuilder sql = new StringBuilder(
+                "SELECT coalesce(sum(n), 0), coalesce(extract(epoch FROM now() - min(oldest)), 0) FROM (");
         for (int i = 0; i < tables.size(); i++) {
-            sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT count(*) AS n, min(at) AS oldest FROM ").append(tables.get(i).logTable());
+            sql.append(i == 0 ? "" : " UNION ALL ")
+                    .append("SELECT count(*) AS n, min(at) AS oldest FROM ")
+                    .append(tables.get(i).logTable());
         }
         sql.append(") b");
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql.toString())) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql.toString())) {
             rs.next();
             return new Backlog(rs.getLong(1), Math.max(0, rs.getDouble(2)));
         }

@@ -1,7 +1,6 @@
 package io.pgferry.capture;
 
 import io.pgferry.copy.SourceTable;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,17 +17,20 @@ import java.util.Set;
  * would never reach the target). Triggers carry no DDL, so cutover refuses on any of these.
  */
 public final class CaptureDrift {
-    private CaptureDrift() {
-    }
+    private CaptureDrift() {}
 
     /** One line per difference; empty when the captured tables are as they were. */
-    public static List<String> find(Connection source, String captureSchema, List<SourceTable> selectedNow) throws SQLException {
+    public static List<String> find(Connection source, String captureSchema, List<SourceTable> selectedNow)
+            throws SQLException {
         List<String> out = new ArrayList<>();
         Set<Long> captured = new HashSet<>();
         String current = CaptureRegistry.SIGNATURE.replace("?", "r.relid");
-        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery("SELECT r.relid, r.schema_name || '.' || r.table_name,"
-                + " n.nspname || '.' || c.relname, r.signature, (" + current + ") FROM " + CaptureRegistry.table(captureSchema) + " r"
-                + " LEFT JOIN pg_class c ON c.oid = r.relid LEFT JOIN pg_namespace n ON n.oid = c.relnamespace ORDER BY 2")) {
+        try (Statement st = source.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT r.relid, r.schema_name || '.' || r.table_name,"
+                                + " n.nspname || '.' || c.relname, r.signature, (" + current + ") FROM "
+                                + CaptureRegistry.table(captureSchema) + " r"
+                                + " LEFT JOIN pg_class c ON c.oid = r.relid LEFT JOIN pg_namespace n ON n.oid = c.relnamespace ORDER BY 2")) {
             while (rs.next()) {
                 captured.add(rs.getLong(1));
                 String was = rs.getString(2);
@@ -38,7 +40,8 @@ public final class CaptureDrift {
                 } else if (!now.equals(was)) {
                     out.add(was + " was renamed to " + now);
                 } else if (!rs.getString(4).equals(rs.getString(5))) {
-                    out.add("the columns of " + was + " changed: were (" + rs.getString(4) + "), are (" + rs.getString(5) + ")");
+                    out.add("the columns of " + was + " changed: were (" + rs.getString(4) + "), are ("
+                            + rs.getString(5) + ")");
                 }
             }
         }

@@ -1,7 +1,6 @@
 package io.pgferry.capture;
 
 import io.pgferry.pg.Identifiers;
-
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -20,24 +19,27 @@ import java.util.List;
  */
 public final class CaptureRegistry {
     /** A table's definition as one string: every column's name, type, NOT NULL and generated flag, in order. */
-    static final String SIGNATURE = "SELECT coalesce(string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)"
-            + " || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || CASE WHEN a.attgenerated <> '' THEN ' generated' ELSE '' END,"
-            + " ', ' ORDER BY a.attnum), '') FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped";
+    static final String SIGNATURE =
+            "SELECT coalesce(string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)"
+                    + " || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || CASE WHEN a.attgenerated <> '' THEN ' generated' ELSE '' END,"
+                    + " ', ' ORDER BY a.attnum), '') FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped";
 
-    private CaptureRegistry() {
-    }
+    private CaptureRegistry() {}
 
     static String table(String captureSchema) {
         return Identifiers.qualified(captureSchema, "captured");
     }
 
     static void create(Statement st, String captureSchema) throws SQLException {
-        st.execute("CREATE TABLE IF NOT EXISTS " + table(captureSchema) + " (relid oid PRIMARY KEY, schema_name text NOT NULL,"
-                + " table_name text NOT NULL, key_columns text[] NOT NULL, columns text[] NOT NULL, signature text NOT NULL)");
+        st.execute(
+                "CREATE TABLE IF NOT EXISTS " + table(captureSchema)
+                        + " (relid oid PRIMARY KEY, schema_name text NOT NULL,"
+                        + " table_name text NOT NULL, key_columns text[] NOT NULL, columns text[] NOT NULL, signature text NOT NULL)");
     }
 
     static void record(Connection c, CapturedTable t) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table(t.captureSchema()) + " SELECT ?, ?, ?, ?, ?, (" + SIGNATURE.replace("?", "?::oid")
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table(t.captureSchema())
+                + " SELECT ?, ?, ?, ?, ?, (" + SIGNATURE.replace("?", "?::oid")
                 + ") ON CONFLICT (relid) DO UPDATE SET schema_name = excluded.schema_name, table_name = excluded.table_name,"
                 + " key_columns = excluded.key_columns, columns = excluded.columns, signature = excluded.signature")) {
             ps.setLong(1, t.relid());
@@ -64,10 +66,16 @@ public final class CaptureRegistry {
     /** The captured tables, in a stable order. */
     public static List<CapturedTable> read(Connection c, String captureSchema) throws SQLException {
         List<CapturedTable> out = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT relid, schema_name, table_name, key_columns,"
-                + " columns FROM " + table(captureSchema) + " ORDER BY schema_name, table_name")) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT relid, schema_name, table_name, key_columns," + " columns FROM "
+                        + table(captureSchema) + " ORDER BY schema_name, table_name")) {
             while (rs.next()) {
-                out.add(new CapturedTable(captureSchema, rs.getLong(1), rs.getString(2), rs.getString(3), strings(rs.getArray(4)),
+                out.add(new CapturedTable(
+                        captureSchema,
+                        rs.getLong(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        strings(rs.getArray(4)),
                         strings(rs.getArray(5))));
             }
         }

@@ -1,7 +1,6 @@
 package io.pgferry.capture;
 
 import io.pgferry.pg.Identifiers;
-
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -16,8 +15,8 @@ import java.util.stream.IntStream;
  * @param relid         the table's OID when the capture was installed: names the log table and trigger function
  * @param columns       the columns that hold data (generated columns left out: the target computes them)
  */
-public record CapturedTable(String captureSchema, long relid, String schema, String name, List<String> keyColumns,
-                            List<String> columns) {
+public record CapturedTable(
+        String captureSchema, long relid, String schema, String name, List<String> keyColumns, List<String> columns) {
 
     public String displayName() {
         return schema + "." + name;
@@ -41,7 +40,9 @@ public record CapturedTable(String captureSchema, long relid, String schema, Str
 
     /** The log's key columns: k1, k2, ... */
     public List<String> logKeyColumns() {
-        return IntStream.rangeClosed(1, keyColumns.size()).mapToObj(i -> "k" + i).toList();
+        return IntStream.rangeClosed(1, keyColumns.size())
+                .mapToObj(i -> "k" + i)
+                .toList();
     }
 
     String keyList() {

@@ -3,16 +3,15 @@ package io.pgferry.capture;
 import io.pgferry.fault.FaultPoint;
 import io.pgferry.fault.Faults;
 import io.pgferry.pg.Identifiers;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-import org.postgresql.copy.CopyOut;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyOut;
 
 /**
  * One table's share of an apply cycle: the oldest log rows the cycle's snapshot sees (up to a
@@ -54,8 +53,10 @@ final class LogBatch {
         try {
             return apply(source, target, purge, cycleSnapshot, limit);
         } catch (SQLException e) {
-            // 23505 unique, 23P01 exclusion: a batch cut by its limit can hold a key's new value while the key that held it
-            // before lies beyond the cut. The whole log as this snapshot sees it is a state the source had: no conflict there
+            // 23505 unique, 23P01 exclusion: a batch cut by its limit can hold a key's new value while the key that
+            // held it
+            // before lies beyond the cut. The whole log as this snapshot sees it is a state the source had: no conflict
+            // there
             if (!"23505".equals(e.getSQLState()) && !"23P01".equals(e.getSQLState())) {
                 throw e;
             }
@@ -63,11 +64,13 @@ final class LogBatch {
         }
     }
 
-    private Outcome apply(Connection source, Connection target, Connection purge, String cycleSnapshot, int limit) throws SQLException {
+    private Outcome apply(Connection source, Connection target, Connection purge, String cycleSnapshot, int limit)
+            throws SQLException {
         long hi;
         int rows;
-        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery("SELECT max(seq), count(*) FROM (SELECT seq FROM "
-                + table.logTable() + " ORDER BY seq LIMIT " + limit + ") b")) {
+        try (Statement st = source.createStatement();
+                ResultSet rs = st.executeQuery("SELECT max(seq), count(*) FROM (SELECT seq FROM " + table.logTable()
+                        + " ORDER BY seq LIMIT " + limit + ") b")) {
             rs.next();
             rows = rs.getInt(2);
             hi = rs.getLong(1);
@@ -87,8 +90,12 @@ final class LogBatch {
             } else {
                 deleteKeys(source, target, logged);
             }
-            written = pipe(source, target, "COPY (SELECT " + table.columnList() + " FROM ONLY " + table.qualified() + " WHERE ("
-                            + table.keyList() + ") IN (SELECT " + table.logKeyList() + " FROM " + table.logTable() + " WHERE " + logged
+            written = pipe(
+                    source,
+                    target,
+                    "COPY (SELECT " + table.columnList() + " FROM ONLY " + table.qualified() + " WHERE ("
+                            + table.keyList() + ") IN (SELECT " + table.logKeyList() + " FROM " + table.logTable()
+                            + " WHERE " + logged
                             + ")) TO STDOUT",
                     "COPY " + table.qualified() + " (" + table.columnList() + ") FROM STDIN");
             target.commit();
@@ -100,16 +107,17 @@ final class LogBatch {
         Faults.reach(FaultPoint.CAPTURE_APPLIED_NOT_PURGED);
         try (Statement st = purge.createStatement()) {
             // rows of transactions the cycle could not see (still in progress then) stay, whatever their number
-            st.executeUpdate("DELETE FROM " + table.logTable() + " WHERE seq <= " + hi + " AND pg_visible_in_snapshot(xid, "
-                    + Identifiers.literal(cycleSnapshot) + "::pg_snapshot)");
+            st.executeUpdate("DELETE FROM " + table.logTable() + " WHERE seq <= " + hi
+                    + " AND pg_visible_in_snapshot(xid, " + Identifiers.literal(cycleSnapshot) + "::pg_snapshot)");
         }
         return new Outcome(rows, written, rows >= limit);
     }
 
     /** The last TRUNCATE mark in the batch that the copy did not already reflect, or null. */
     private Long lastTruncate(Connection source, long hi) throws SQLException {
-        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery("SELECT max(seq) FROM " + table.logTable()
-                + " WHERE seq <= " + hi + " AND truncated AND NOT pg_visible_in_snapshot(xid, " + copySnapshot + ")")) {
+        try (Statement st = source.createStatement();
+                ResultSet rs = st.executeQuery("SELECT max(seq) FROM " + table.logTable() + " WHERE seq <= " + hi
+                        + " AND truncated AND NOT pg_visible_in_snapshot(xid, " + copySnapshot + ")")) {
             rs.next();
             long m = rs.getLong(1);
             return rs.wasNull() ? null : m;
@@ -123,10 +131,15 @@ final class LogBatch {
             st.execute("CREATE TEMP TABLE IF NOT EXISTS " + keys + " ON COMMIT DELETE ROWS AS SELECT " + table.keyList()
                     + " FROM ONLY " + table.qualified() + " WITH NO DATA");
         }
-        pipe(source, target, "COPY (SELECT DISTINCT " + table.logKeyList() + " FROM " + table.logTable() + " WHERE " + logged
-                + ") TO STDOUT", "COPY " + keys + " FROM STDIN");
+        pipe(
+                source,
+                target,
+                "COPY (SELECT DISTINCT " + table.logKeyList() + " FROM " + table.logTable() + " WHERE " + logged
+                        + ") TO STDOUT",
+                "COPY " + keys + " FROM STDIN");
         String match = IntStream.range(0, table.keyColumns().size())
-                .mapToObj(i -> "t." + Identifiers.quote(table.keyColumns().get(i)) + " = k." + Identifiers.quote(table.keyColumns().get(i)))
+                .mapToObj(i -> "t." + Identifiers.quote(table.keyColumns().get(i)) + " = k."
+                        + Identifiers.quote(table.keyColumns().get(i)))
                 .collect(Collectors.joining(" AND "));
         try (Statement st = target.createStatement()) {
             st.execute("DELETE FROM ONLY " + table.qualified() + " t USING " + keys + " k WHERE " + match);

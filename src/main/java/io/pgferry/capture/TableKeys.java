@@ -3,7 +3,6 @@ package io.pgferry.capture;
 import io.pgferry.copy.SourceTable;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PreflightException;
-
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -34,14 +33,17 @@ public final class TableKeys {
             + "       WHERE k.ord <= i.indnkeyatts AND NOT a.attnotnull)"
             + " ORDER BY i.indrelid, i.indisprimary DESC, i.indnkeyatts, i.indexrelid";
 
-    private TableKeys() {
-    }
+    private TableKeys() {}
 
     /** Every table with its key; throws a blocker naming every keyless table and its fix. */
-    public static List<CapturedTable> require(Connection source, List<SourceTable> tables, String captureSchema) throws SQLException {
+    public static List<CapturedTable> require(Connection source, List<SourceTable> tables, String captureSchema)
+            throws SQLException {
         Map<Long, List<String>> keys = new HashMap<>();
         try (PreparedStatement ps = source.prepareStatement(KEYS)) {
-            ps.setArray(1, source.createArrayOf("oid", tables.stream().map(SourceTable::oid).toArray()));
+            ps.setArray(
+                    1,
+                    source.createArrayOf(
+                            "oid", tables.stream().map(SourceTable::oid).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Array cols = rs.getArray(2);
@@ -60,11 +62,17 @@ public final class TableKeys {
             }
         }
         if (!keyless.isEmpty()) {
-            throw new PreflightException(ErrorCode.BLOCKER, keyless.size() + " table(s) have no primary key and no unique index over"
-                    + " NOT NULL columns, so trigger capture cannot say which row a change touched: " + keyless.stream().limit(10)
-                    .map(SourceTable::displayName).collect(Collectors.joining(", ")),
-                    "add a primary key (e.g. ALTER TABLE " + keyless.get(0).qualified() + " ADD PRIMARY KEY (...)), or leave them out with"
-                            + " --exclude-table " + keyless.get(0).displayName() + "; nothing was created on the source");
+            throw new PreflightException(
+                    ErrorCode.BLOCKER,
+                    keyless.size() + " table(s) have no primary key and no unique index over"
+                            + " NOT NULL columns, so trigger capture cannot say which row a change touched: "
+                            + keyless.stream()
+                                    .limit(10)
+                                    .map(SourceTable::displayName)
+                                    .collect(Collectors.joining(", ")),
+                    "add a primary key (e.g. ALTER TABLE " + keyless.get(0).qualified()
+                            + " ADD PRIMARY KEY (...)), or leave them out with" + " --exclude-table "
+                            + keyless.get(0).displayName() + "; nothing was created on the source");
         }
         return out;
     }

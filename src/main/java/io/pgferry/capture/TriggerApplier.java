@@ -9,14 +9,13 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Retry;
 import io.pgferry.state.StateStore;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The apply loop of trigger capture: until cutover asks it to stop, brings the target up to
@@ -72,8 +71,14 @@ public final class TriggerApplier {
     private long appliedChanges;
     private long rowsWritten;
 
-    public TriggerApplier(Connector source, Connector target, StateStore store, String runId, String captureSchema, String copySnapshot,
-                          Progress progress) {
+    public TriggerApplier(
+            Connector source,
+            Connector target,
+            StateStore store,
+            String runId,
+            String captureSchema,
+            String copySnapshot,
+            Progress progress) {
         this.source = source;
         this.target = target;
         this.store = store;
@@ -107,13 +112,18 @@ public final class TriggerApplier {
             throw e;
         } catch (SQLException e) {
             control.state("failed: " + e.getMessage());
-            throw new PgferryException(ErrorCode.FAILED, "the trigger capture's apply failed: " + e.getMessage(),
-                    "fix the cause and run pgferry follow again: the change logs keep everything not yet applied", e);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "the trigger capture's apply failed: " + e.getMessage(),
+                    "fix the cause and run pgferry follow again: the change logs keep everything not yet applied",
+                    e);
         }
     }
 
     private void session() throws SQLException {
-        try (Connection cycle = source.open(); Connection purge = source.open(); Connection apply = target.open()) {
+        try (Connection cycle = source.open();
+                Connection purge = source.open();
+                Connection apply = target.open()) {
             // a cutover fence makes new sessions read-only by default; this one must still purge
             try (Statement st = purge.createStatement()) {
                 st.execute("SET default_transaction_read_only = off");
@@ -123,19 +133,29 @@ public final class TriggerApplier {
             }
             apply.setAutoCommit(false);
             List<CapturedTable> tables = CaptureRegistry.read(purge, captureSchema);
-            List<LogBatch> batches = tables.stream().map(t -> new LogBatch(t, copySnapshot, BATCH_ROWS)).toList();
-            ApplyPosition position = new ApplyPosition(store.setting(runId, APPLIED_LSN_SETTING).map(LogSequenceNumber::valueOf)
+            List<LogBatch> batches = tables.stream()
+                    .map(t -> new LogBatch(t, copySnapshot, BATCH_ROWS))
+                    .toList();
+            ApplyPosition position = new ApplyPosition(store.setting(runId, APPLIED_LSN_SETTING)
+                    .map(LogSequenceNumber::valueOf)
                     .orElse(LogSequenceNumber.INVALID_LSN));
-            progress.info("applying changes of " + tables.size() + " table(s) from the change logs in schema " + captureSchema
-                    + " on the source");
+            progress.info("applying changes of " + tables.size() + " table(s) from the change logs in schema "
+                    + captureSchema + " on the source");
             try (PhaseProgress phase = progress.phase("stream", 0, "changes", 0)) {
                 loop(cycle, purge, apply, batches, tables, position, phase);
             }
         }
     }
 
-    private void loop(Connection cycle, Connection purge, Connection apply, List<LogBatch> batches, List<CapturedTable> tables,
-                      ApplyPosition position, PhaseProgress phase) throws SQLException {
+    private void loop(
+            Connection cycle,
+            Connection purge,
+            Connection apply,
+            List<LogBatch> batches,
+            List<CapturedTable> tables,
+            ApplyPosition position,
+            PhaseProgress phase)
+            throws SQLException {
         while (true) {
             long now = System.currentTimeMillis();
             if (now - lastMark >= MARK_MILLIS) {
@@ -149,7 +169,8 @@ public final class TriggerApplier {
             try (Statement st = cycle.createStatement()) {
                 st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
                 String snapshot;
-                try (ResultSet rs = st.executeQuery("SELECT pg_current_snapshot()::text, pg_snapshot_xmin(pg_current_snapshot())::text")) {
+                try (ResultSet rs = st.executeQuery(
+                        "SELECT pg_current_snapshot()::text, pg_snapshot_xmin(pg_current_snapshot())::text")) {
                     rs.next();
                     snapshot = rs.getString(1);
                     xmin = Long.parseLong(rs.getString(2));
@@ -171,8 +192,9 @@ public final class TriggerApplier {
             }
             report(purge, tables, position, phase, drained);
             if (drained && control.stopRequested()) {
-                progress.info("change apply stopped on request at " + position.published().asString() + "; this session applied "
-                        + appliedChanges + " logged change(s), " + rowsWritten + " row(s) written");
+                progress.info("change apply stopped on request at "
+                        + position.published().asString() + "; this session applied " + appliedChanges
+                        + " logged change(s), " + rowsWritten + " row(s) written");
                 return;
             }
             if (drained && consumed == 0) {
@@ -184,18 +206,21 @@ public final class TriggerApplier {
     /** The WAL position first, then a transaction id assigned after it (see {@link ApplyPosition}). */
     private static void mark(Connection c, ApplyPosition position) throws SQLException {
         LogSequenceNumber lsn;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             rs.next();
             lsn = LogSequenceNumber.valueOf(rs.getString(1));
         }
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_xact_id()::text")) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_current_xact_id()::text")) {
             rs.next();
             position.mark(lsn, Long.parseLong(rs.getString(1)));
         }
     }
 
     /** Heartbeat, backlog and position to the state store, at most once a second (forced after a drained cycle's end too). */
-    private void report(Connection info, List<CapturedTable> tables, ApplyPosition position, PhaseProgress phase, boolean drained)
+    private void report(
+            Connection info, List<CapturedTable> tables, ApplyPosition position, PhaseProgress phase, boolean drained)
             throws SQLException {
         long now = System.currentTimeMillis();
         if (now - lastReport < REPORT_MILLIS) {
@@ -204,19 +229,32 @@ public final class TriggerApplier {
         lastReport = now;
         Backlog backlog = Backlog.read(info, tables);
         LogSequenceNumber current;
-        try (Statement st = info.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+        try (Statement st = info.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             rs.next();
             current = LogSequenceNumber.valueOf(rs.getString(1));
         }
         LogSequenceNumber applied = position.published();
-        long lagBytes = applied.equals(LogSequenceNumber.INVALID_LSN) ? 0 : Math.max(0, current.asLong() - applied.asLong());
-        ProgressRow.record(store, runId, applied.asString(), applied.asString(), current.asString(), lagBytes, backlog.oldestSeconds(),
+        long lagBytes =
+                applied.equals(LogSequenceNumber.INVALID_LSN) ? 0 : Math.max(0, current.asLong() - applied.asLong());
+        ProgressRow.record(
+                store,
+                runId,
+                applied.asString(),
+                applied.asString(),
+                current.asString(),
+                lagBytes,
+                backlog.oldestSeconds(),
                 appliedChanges - reportedChanges);
         store.putSetting(runId, PENDING_SETTING, backlog.rows() + " " + backlog.oldestSeconds());
         reportedChanges = appliedChanges;
         phase.update(appliedChanges, 0);
-        phase.detail(String.format(java.util.Locale.ROOT, "backlog %d change(s), oldest %.1f s%s", backlog.rows(),
-                backlog.oldestSeconds(), drained && backlog.rows() == 0 ? ", caught up" : ""));
+        phase.detail(String.format(
+                java.util.Locale.ROOT,
+                "backlog %d change(s), oldest %.1f s%s",
+                backlog.rows(),
+                backlog.oldestSeconds(),
+                drained && backlog.rows() == 0 ? ", caught up" : ""));
     }
 
     private static void sleep(Duration d) {
@@ -224,7 +262,8 @@ public final class TriggerApplier {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PgferryException(ErrorCode.FAILED, "interrupted", "run pgferry follow again to resume applying changes");
+            throw new PgferryException(
+                    ErrorCode.FAILED, "interrupted", "run pgferry follow again to resume applying changes");
         }
     }
 }

@@ -9,7 +9,6 @@ import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.PreflightException;
 import io.pgferry.schema.TableFilter;
 import io.pgferry.state.StateStore;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,11 +27,11 @@ import java.util.stream.Collectors;
 public final class TriggerCapture {
     /** The run's choice of change source, in the state store. */
     public static final String CAPTURE_SETTING = "copy.capture";
+
     static final String COPY_SNAPSHOT_SETTING = "capture.copy_snapshot";
     public static final String TRIGGERS = "triggers";
 
-    private TriggerCapture() {
-    }
+    private TriggerCapture() {}
 
     /** Whether run {@code runId} captures changes with triggers. */
     public static boolean isTriggers(StateStore store, String runId) {
@@ -53,34 +52,49 @@ public final class TriggerCapture {
      * Every table keyed, the role allowed to create the schema and to own the triggers: checked
      * before anything is created, with the fix in the message.
      */
-    public static List<CapturedTable> preflight(Connection source, List<SourceTable> tables, String captureSchema) throws SQLException {
+    public static List<CapturedTable> preflight(Connection source, List<SourceTable> tables, String captureSchema)
+            throws SQLException {
         List<CapturedTable> keyed = TableKeys.require(source, tables, captureSchema);
-        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery("SELECT current_user,"
-                + " has_database_privilege(current_database(), 'CREATE'), current_database()")) {
+        try (Statement st = source.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_user,"
+                        + " has_database_privilege(current_database(), 'CREATE'), current_database()")) {
             rs.next();
             if (!rs.getBoolean(2) && !CaptureRegistry.exists(source, captureSchema)) {
-                throw new PreflightException(ErrorCode.PERMISSION_DENIED, "the source role " + rs.getString(1)
-                        + " may not create the schema " + captureSchema + " that holds the change logs",
-                        "as the database owner run GRANT CREATE ON DATABASE " + io.pgferry.pg.Identifiers.quote(rs.getString(3))
-                                + " TO " + io.pgferry.pg.Identifiers.quote(rs.getString(1)) + "; nothing was created on the source");
+                throw new PreflightException(
+                        ErrorCode.PERMISSION_DENIED,
+                        "the source role " + rs.getString(1) + " may not create the schema " + captureSchema
+                                + " that holds the change logs",
+                        "as the database owner run GRANT CREATE ON DATABASE "
+                                + io.pgferry.pg.Identifiers.quote(rs.getString(3)) + " TO "
+                                + io.pgferry.pg.Identifiers.quote(rs.getString(1))
+                                + "; nothing was created on the source");
             }
         }
         List<String> notOwned = new ArrayList<>();
         try (var ps = source.prepareStatement("SELECT c.oid FROM pg_class c WHERE c.oid = ANY (?)"
                 + " AND NOT pg_has_role(current_user, c.relowner, 'USAGE')")) {
-            ps.setArray(1, source.createArrayOf("oid", tables.stream().map(SourceTable::oid).toArray()));
+            ps.setArray(
+                    1,
+                    source.createArrayOf(
+                            "oid", tables.stream().map(SourceTable::oid).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long oid = rs.getLong(1);
-                    tables.stream().filter(t -> t.oid() == oid).findFirst().ifPresent(t -> notOwned.add(t.displayName()));
+                    tables.stream()
+                            .filter(t -> t.oid() == oid)
+                            .findFirst()
+                            .ifPresent(t -> notOwned.add(t.displayName()));
                 }
             }
         }
         if (!notOwned.isEmpty()) {
-            throw new PreflightException(ErrorCode.PERMISSION_DENIED, notOwned.size() + " table(s) are not owned by the source role,"
-                    + " which trigger capture needs to put its triggers on them: " + notOwned.stream().limit(10)
-                    .collect(Collectors.joining(", ")), "connect as the tables' owner (or a member of the owning role), or leave"
-                    + " them out with --exclude-table; nothing was created on the source");
+            throw new PreflightException(
+                    ErrorCode.PERMISSION_DENIED,
+                    notOwned.size() + " table(s) are not owned by the source role,"
+                            + " which trigger capture needs to put its triggers on them: "
+                            + notOwned.stream().limit(10).collect(Collectors.joining(", ")),
+                    "connect as the tables' owner (or a member of the owning role), or leave"
+                            + " them out with --exclude-table; nothing was created on the source");
         }
         return keyed;
     }
@@ -90,7 +104,8 @@ public final class TriggerCapture {
         try (Connection c = source.open()) {
             List<CapturedTable> keyed = preflight(c, tables, captureSchema);
             new TriggerInstaller(captureSchema).install(c, keyed, progress::warn);
-            progress.info("change capture installed on the source: " + keyed.size() + " table(s) logged into schema " + captureSchema);
+            progress.info("change capture installed on the source: " + keyed.size() + " table(s) logged into schema "
+                    + captureSchema);
         } catch (SQLException e) {
             throw source.classify(e);
         }
@@ -107,7 +122,8 @@ public final class TriggerCapture {
         }
         try (Connection c = source.open()) {
             snapshot.importInto(c);
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_snapshot()::text")) {
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT pg_current_snapshot()::text")) {
                 rs.next();
                 store.putSetting(runId, COPY_SNAPSHOT_SETTING, rs.getString(1));
             }
@@ -148,14 +164,24 @@ public final class TriggerCapture {
 
     /** The WAL position up to which every change is on the target (0/0 before the first drained cycle). */
     public static org.postgresql.replication.LogSequenceNumber appliedLsn(StateStore store, String runId) {
-        return store.setting(runId, TriggerApplier.APPLIED_LSN_SETTING).map(org.postgresql.replication.LogSequenceNumber::valueOf)
+        return store.setting(runId, TriggerApplier.APPLIED_LSN_SETTING)
+                .map(org.postgresql.replication.LogSequenceNumber::valueOf)
                 .orElse(org.postgresql.replication.LogSequenceNumber.INVALID_LSN);
     }
 
     /** Applies the logs' changes on the target until cutover stops it. */
-    public static void follow(Connector source, Connector target, StateStore store, String runId, String captureSchema, Progress progress) {
-        String copySnapshot = store.setting(runId, COPY_SNAPSHOT_SETTING).orElseThrow(() -> new PgferryException(ErrorCode.BAD_INPUT,
-                "run " + runId + " has no recorded copy snapshot", "the copy did not start: run the same pgferry migrate command again"));
+    public static void follow(
+            Connector source,
+            Connector target,
+            StateStore store,
+            String runId,
+            String captureSchema,
+            Progress progress) {
+        String copySnapshot = store.setting(runId, COPY_SNAPSHOT_SETTING)
+                .orElseThrow(() -> new PgferryException(
+                        ErrorCode.BAD_INPUT,
+                        "run " + runId + " has no recorded copy snapshot",
+                        "the copy did not start: run the same pgferry migrate command again"));
         new TriggerApplier(source, target, store, runId, captureSchema, copySnapshot, progress).run();
     }
 }

@@ -1,7 +1,6 @@
 package io.pgferry.capture;
 
 import io.pgferry.pg.Identifiers;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -75,8 +74,8 @@ final class TriggerInstaller {
                 if (!"55P03".equals(e.getSQLState()) || attempt >= LOCK_ATTEMPTS) {
                     throw e;
                 }
-                log.accept("table " + t.displayName() + " is locked by a long transaction; trying again (" + attempt + "/"
-                        + LOCK_ATTEMPTS + ")");
+                log.accept("table " + t.displayName() + " is locked by a long transaction; trying again (" + attempt
+                        + "/" + LOCK_ATTEMPTS + ")");
             } finally {
                 c.setAutoCommit(true);
             }
@@ -90,8 +89,8 @@ final class TriggerInstaller {
             String table = t.qualified();
             st.execute("DROP TRIGGER IF EXISTS " + Identifiers.quote(rowTrigger()) + " ON " + table);
             st.execute("DROP TRIGGER IF EXISTS " + Identifiers.quote(truncateTrigger()) + " ON " + table);
-            st.execute("CREATE TRIGGER " + Identifiers.quote(rowTrigger()) + " AFTER INSERT OR UPDATE OR DELETE ON " + table
-                    + " FOR EACH ROW EXECUTE FUNCTION " + t.function() + "()");
+            st.execute("CREATE TRIGGER " + Identifiers.quote(rowTrigger()) + " AFTER INSERT OR UPDATE OR DELETE ON "
+                    + table + " FOR EACH ROW EXECUTE FUNCTION " + t.function() + "()");
             st.execute("CREATE TRIGGER " + Identifiers.quote(truncateTrigger()) + " AFTER TRUNCATE ON " + table
                     + " FOR EACH STATEMENT EXECUTE FUNCTION " + t.function() + "()");
             st.execute("ALTER TABLE " + table + " ENABLE ALWAYS TRIGGER " + Identifiers.quote(rowTrigger()));
@@ -107,8 +106,9 @@ final class TriggerInstaller {
      */
     private static String logTableDdl(Connection c, CapturedTable t) throws SQLException {
         StringBuilder keys = new StringBuilder();
-        try (var ps = c.prepareStatement("SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = ?"
-                + " AND a.attname = ?")) {
+        try (var ps = c.prepareStatement(
+                "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = ?"
+                        + " AND a.attname = ?")) {
             for (int i = 0; i < t.keyColumns().size(); i++) {
                 ps.setLong(1, t.relid());
                 ps.setString(2, t.keyColumns().get(i));
@@ -125,8 +125,10 @@ final class TriggerInstaller {
 
     /** One function per table, with the key columns written out: no dynamic SQL on the application's write path. */
     private static String functionDdl(CapturedTable t) {
-        String newKey = t.keyColumns().stream().map(k -> "NEW." + Identifiers.quote(k)).collect(Collectors.joining(", "));
-        String oldKey = t.keyColumns().stream().map(k -> "OLD." + Identifiers.quote(k)).collect(Collectors.joining(", "));
+        String newKey =
+                t.keyColumns().stream().map(k -> "NEW." + Identifiers.quote(k)).collect(Collectors.joining(", "));
+        String oldKey =
+                t.keyColumns().stream().map(k -> "OLD." + Identifiers.quote(k)).collect(Collectors.joining(", "));
         String insert = "INSERT INTO " + t.logTable() + " (" + t.logKeyList() + ") VALUES ";
         return "CREATE OR REPLACE FUNCTION " + t.function() + "() RETURNS trigger LANGUAGE plpgsql AS $pgferry$\n"
                 + "BEGIN\n"

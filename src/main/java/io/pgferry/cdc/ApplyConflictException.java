@@ -10,7 +10,9 @@ import io.pgferry.pg.PgferryException;
  */
 public final class ApplyConflictException extends PgferryException {
     public ApplyConflictException(String message) {
-        super(ErrorCode.FAILED, message,
+        super(
+                ErrorCode.FAILED,
+                message,
                 "the target no longer matches the source for this row (written to directly, or copied from another snapshot):"
                         + " fix the row on the target, or resync the table, then run pgferry follow again; nothing after this transaction was applied");
     }

@@ -3,8 +3,6 @@ package io.pgferry.cdc;
 import io.pgferry.fault.FaultPoint;
 import io.pgferry.fault.Faults;
 import io.pgferry.pg.Identifiers;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Applies decoded source transactions on the target, exactly once. Several consecutive source
@@ -49,6 +48,7 @@ import java.util.stream.Collectors;
 final class ChangeApplier implements AutoCloseable {
     /** Queued rows are sent when there are this many, or this many bytes of values, so memory stays bounded. */
     private static final int MAX_QUEUED_ROWS = 2000;
+
     private static final long MAX_QUEUED_BYTES = 16L << 20;
 
     private final Connection target;
@@ -60,6 +60,7 @@ final class ChangeApplier implements AutoCloseable {
     private final LongAdder setBasedRows = new LongAdder();
     /** Relations with queued rows, in the order their first queued row arrived. */
     private final Map<Long, RelationApply> queued = new LinkedHashMap<>();
+
     private RelationApply lastQueued;
     private int queuedRows;
     private long queuedBytes;
@@ -78,7 +79,11 @@ final class ChangeApplier implements AutoCloseable {
      * @param tableLsns     per table ("schema.name"), the LSN its copied rows correspond to
      * @param appliedBefore the origin's position: transactions ending at or before it are on the target
      */
-    ChangeApplier(Connection target, OriginTracker origin, Map<String, LogSequenceNumber> tableLsns, LogSequenceNumber appliedBefore)
+    ChangeApplier(
+            Connection target,
+            OriginTracker origin,
+            Map<String, LogSequenceNumber> tableLsns,
+            LogSequenceNumber appliedBefore)
             throws SQLException {
         this.target = target;
         this.origin = origin;
@@ -95,8 +100,9 @@ final class ChangeApplier implements AutoCloseable {
             st.execute("SET session_replication_role = replica");
             // every statement finds rows by key equality: planning each execution anew buys nothing
             st.execute("SET plan_cache_mode = force_generic_plan");
-            try (ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgenabled IN ('A', 'R'))"
-                    + " OR EXISTS (SELECT 1 FROM pg_rewrite WHERE ev_enabled IN ('A', 'R') AND rulename <> '_RETURN')")) {
+            try (ResultSet rs = st.executeQuery(
+                    "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgenabled IN ('A', 'R'))"
+                            + " OR EXISTS (SELECT 1 FROM pg_rewrite WHERE ev_enabled IN ('A', 'R') AND rulename <> '_RETURN')")) {
                 rs.next();
                 this.keepArrivalOrder = rs.getBoolean(1);
             }
@@ -126,8 +132,14 @@ final class ChangeApplier implements AutoCloseable {
 
     private RelationApply build(PgOutputMessage.Relation r) throws SQLException {
         TargetColumns columns = targetColumns(r);
-        return new RelationApply(target, new RelationSql(r), columns.alwaysIdentity(), columns.types(), columns.unique(),
-                !keepArrivalOrder, setBasedRows);
+        return new RelationApply(
+                target,
+                new RelationSql(r),
+                columns.alwaysIdentity(),
+                columns.types(),
+                columns.unique(),
+                !keepArrivalOrder,
+                setBasedRows);
     }
 
     /**
@@ -159,8 +171,8 @@ final class ChangeApplier implements AutoCloseable {
      * instead of being cut by a cast (and a quoted "bit" is any length, not bit(1)).
      */
     private TargetColumns targetColumns(PgOutputMessage.Relation r) throws SQLException {
-        TargetColumns out = new TargetColumns(new BitSet(), new ArrayList<>(Collections.nCopies(r.columns().size(), null)),
-                new BitSet());
+        TargetColumns out = new TargetColumns(
+                new BitSet(), new ArrayList<>(Collections.nCopies(r.columns().size(), null)), new BitSet());
         Map<String, Integer> byName = new HashMap<>();
         for (int c = 0; c < r.columns().size(); c++) {
             byName.put(r.columns().get(c).name(), c);
@@ -216,7 +228,7 @@ final class ChangeApplier implements AutoCloseable {
             FROM cols c JOIN base b ON b.attname = c.attname AND b.typtype <> 'd'
             JOIN pg_type t ON t.oid = b.typ JOIN pg_namespace n ON n.oid = t.typnamespace""";
 
-    private record TargetColumns(BitSet alwaysIdentity, List<String> types, BitSet unique) { }
+    private record TargetColumns(BitSet alwaysIdentity, List<String> types, BitSet unique) {}
 
     /** Updates and deletes applied by set-based statements in this session. */
     long setBasedRows() {
@@ -245,9 +257,13 @@ final class ChangeApplier implements AutoCloseable {
         // there, no column is known unchanged (treating them as keys left the SET empty and dropped the update)
         boolean keyUnchanged = u.oldKind() == null && !sql.fullIdentity();
         for (int c = 0; c < u.newTuple().size(); c++) {
-            boolean unchangedKey = keyUnchanged && sql.relation().columns().get(c).key();
-            // an unchanged key stays out of SET: it cannot differ, and GENERATED ALWAYS identity columns refuse any assignment
-            if (!(u.newTuple().get(c) instanceof TupleData.UnchangedToast) && !unchangedKey && !rel.alwaysIdentity().get(c)) {
+            boolean unchangedKey =
+                    keyUnchanged && sql.relation().columns().get(c).key();
+            // an unchanged key stays out of SET: it cannot differ, and GENERATED ALWAYS identity columns refuse any
+            // assignment
+            if (!(u.newTuple().get(c) instanceof TupleData.UnchangedToast)
+                    && !unchangedKey
+                    && !rel.alwaysIdentity().get(c)) {
                 set.set(c);
             }
         }
@@ -256,7 +272,13 @@ final class ChangeApplier implements AutoCloseable {
         }
         TupleData keySource = u.oldTuple() != null ? u.oldTuple() : u.newTuple();
         BitSet where = sql.whereColumns(sql.fullIdentity() ? u.oldTuple() : null);
-        queue(rel, new RelationApply.Shape('U', set, where), u.newTuple(), set, keySource, where,
+        queue(
+                rel,
+                new RelationApply.Shape('U', set, where),
+                u.newTuple(),
+                set,
+                keySource,
+                where,
                 conflict(sql, keySource, where, "UPDATE", at));
     }
 
@@ -267,7 +289,13 @@ final class ChangeApplier implements AutoCloseable {
             return;
         }
         BitSet where = sql.whereColumns(sql.fullIdentity() ? d.oldTuple() : null);
-        queue(rel, new RelationApply.Shape('D', null, where), d.oldTuple(), where, null, null,
+        queue(
+                rel,
+                new RelationApply.Shape('D', null, where),
+                d.oldTuple(),
+                where,
+                null,
+                null,
                 conflict(sql, d.oldTuple(), where, "DELETE", at));
     }
 
@@ -384,8 +412,15 @@ final class ChangeApplier implements AutoCloseable {
         return rel;
     }
 
-    private void queue(RelationApply rel, RelationApply.Shape shape, TupleData first, BitSet firstColumns, TupleData second,
-                       BitSet secondColumns, Supplier<String> missing) throws SQLException {
+    private void queue(
+            RelationApply rel,
+            RelationApply.Shape shape,
+            TupleData first,
+            BitSet firstColumns,
+            TupleData second,
+            BitSet secondColumns,
+            Supplier<String> missing)
+            throws SQLException {
         if (keepArrivalOrder && lastQueued != rel) {
             sendQueued();
         }
@@ -413,9 +448,13 @@ final class ChangeApplier implements AutoCloseable {
     private Supplier<String> conflict(RelationSql rel, TupleData tuple, BitSet where, String op, LogSequenceNumber at) {
         LogSequenceNumber commit = commitLsn;
         return () -> {
-            String key = where.stream().mapToObj(c -> rel.relation().columns().get(c).name() + "=" + tuple.get(c))
-                    .limit(8).collect(Collectors.joining(", "));
-            return op + " on " + Identifiers.qualified(rel.relation().namespace(), rel.relation().name()) + " found no row with " + key
+            String key = where.stream()
+                    .mapToObj(c -> rel.relation().columns().get(c).name() + "=" + tuple.get(c))
+                    .limit(8)
+                    .collect(Collectors.joining(", "));
+            return op + " on "
+                    + Identifiers.qualified(
+                            rel.relation().namespace(), rel.relation().name()) + " found no row with " + key
                     + " (source transaction committing at " + commit.asString() + ", change at " + at.asString() + ")";
         };
     }

@@ -8,8 +8,6 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Retry;
 import io.pgferry.state.StateStore;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -24,6 +22,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Follows the source's logical slot and applies its changes on the target until asked to
@@ -42,18 +41,25 @@ import java.util.Optional;
  */
 public final class ChangeStream {
     /** Everything a stream needs to know about its run. */
-    public record Config(String slot, String publication, String origin, LogSequenceNumber slotStart,
-                         Map<String, LogSequenceNumber> tableLsns, int sourceMajor, Path spillDir) {
-    }
+    public record Config(
+            String slot,
+            String publication,
+            String origin,
+            LogSequenceNumber slotStart,
+            Map<String, LogSequenceNumber> tableLsns,
+            int sourceMajor,
+            Path spillDir) {}
 
     private static final int BATCH_TRANSACTIONS = 200;
     private static final long BATCH_MILLIS = 50;
     private static final long CONFIRM_MILLIS = 50;
     /** How often an idle stream commits the origin's move over WAL with nothing to apply. */
     private static final long ADVANCE_MILLIS = 200;
+
     private static final Duration POLL = Duration.ofMillis(5);
     /** A streamed transaction keeps this much in memory, the rest in its spill file. */
     private static final long SPILL_BYTES = 4L << 20;
+
     private static final long REPORT_MILLIS = 1000;
     private static final int MAX_FAILURES_IN_A_ROW = 8;
     private static final long HEALTHY_SESSION_MILLIS = 60_000;
@@ -68,7 +74,8 @@ public final class ChangeStream {
     private final RetainedWalGuard walGuard;
     private DdlApply.Settings ddl = DdlApply.Settings.NONE;
 
-    public ChangeStream(Connector source, Connector target, StateStore store, String runId, Progress progress, Config config) {
+    public ChangeStream(
+            Connector source, Connector target, StateStore store, String runId, Progress progress, Config config) {
         this.source = source;
         this.target = target;
         this.store = store;
@@ -105,7 +112,8 @@ public final class ChangeStream {
                     if (!Retry.isTransient(e) || ++failures >= MAX_FAILURES_IN_A_ROW) {
                         throw e;
                     }
-                    progress.retry("change stream interrupted (" + e.getMessage() + "); resuming from the last applied transaction");
+                    progress.retry("change stream interrupted (" + e.getMessage()
+                            + "); resuming from the last applied transaction");
                     sleep(Retry.standard(progress::retry).delayBefore(failures + 1));
                 }
             }
@@ -120,44 +128,59 @@ public final class ChangeStream {
         } catch (TargetFailure e) {
             PgferryException named = target.classify(e.sql());
             control.state("failed: " + named.getMessage());
-            throw named.hint() != null ? named : new PgferryException(named.code(), named.getMessage(),
-                    "fix the cause on the target and run pgferry follow again: it resumes after the last applied transaction", e.sql());
+            throw named.hint() != null
+                    ? named
+                    : new PgferryException(
+                            named.code(),
+                            named.getMessage(),
+                            "fix the cause on the target and run pgferry follow again: it resumes after the last applied transaction",
+                            e.sql());
         } catch (SQLException e) {
             control.state("failed: " + e.getMessage());
             throw source.classify(e);
         } catch (Exception e) {
             control.state("failed: " + e.getMessage());
-            throw new PgferryException(ErrorCode.FAILED, "the change stream failed: " + e.getMessage(),
-                    "fix the cause and run pgferry follow again: it resumes after the last applied transaction", e);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "the change stream failed: " + e.getMessage(),
+                    "fix the cause and run pgferry follow again: it resumes after the last applied transaction",
+                    e);
         }
     }
 
     /** One connection's worth of streaming; true when it ended because a stop was requested. */
     private boolean session() throws Exception {
         // a batch of one table's inserts goes as multi-row INSERTs (pgjdbc rewrites them): one statement for many rows
-        try (Connection apply = target.open(Map.of("reWriteBatchedInserts", "true")); Connection info = source.open()) {
+        try (Connection apply = target.open(Map.of("reWriteBatchedInserts", "true"));
+                Connection info = source.open()) {
             // a cutover's fence ends the source's client sessions, but spares this one by its PID
             io.pgferry.state.PgferrySessions.register(store, runId, source.role(), info);
             OriginTracker origin = new OriginTracker(apply, config.origin());
             OriginTracker.Start attached = onTarget(origin::attach);
             LogSequenceNumber applied = attached.committed();
             if (attached.rewound()) {
-                progress.info("the target's replication origin " + config.origin() + " stood at " + text(attached.originWas())
-                        + ", past the last committed apply at " + text(applied) + " (a target transaction aborted after its origin was"
-                        + " set up, which moves the origin from PostgreSQL 17 on); moved it back, the stream resumes from there");
+                progress.info(
+                        "the target's replication origin " + config.origin() + " stood at " + text(attached.originWas())
+                                + ", past the last committed apply at " + text(applied)
+                                + " (a target transaction aborted after its origin was"
+                                + " set up, which moves the origin from PostgreSQL 17 on); moved it back, the stream resumes from there");
             }
-            LogSequenceNumber start = applied == null || applied.compareTo(config.slotStart()) < 0 ? config.slotStart() : applied;
+            LogSequenceNumber start =
+                    applied == null || applied.compareTo(config.slotStart()) < 0 ? config.slotStart() : applied;
             requireSlotNotAhead(info, start);
-            SlotStream.Options options = SlotStream.Options.forSource(config.sourceMajor(), config.slot(), List.of(config.publication()),
-                    start).withStreaming(config.sourceMajor() >= 14, ddl.messages());
+            SlotStream.Options options = SlotStream.Options.forSource(
+                            config.sourceMajor(), config.slot(), List.of(config.publication()), start)
+                    .withStreaming(config.sourceMajor() >= 14, ddl.messages());
             try (SlotStream slot = SlotStream.open(source, options)) {
                 // only now: until the slot is this session's, another process streaming from it may be using its files
                 clearSpillDir();
                 try (TransactionAssembler assembler = new TransactionAssembler(config.spillDir(), SPILL_BYTES);
-                     ChangeApplier applier = onTarget(() -> new ChangeApplier(apply, origin, config.tableLsns(), applied));
-                     PhaseProgress phase = progress.phase("stream", 0, "transactions", 0)) {
-                    progress.info("change stream from slot " + config.slot() + " at " + start.asString() + " (pgoutput protocol "
-                            + options.protocol() + (options.streaming() ? ", large transactions streamed while in progress" : "") + ")");
+                        ChangeApplier applier =
+                                onTarget(() -> new ChangeApplier(apply, origin, config.tableLsns(), applied));
+                        PhaseProgress phase = progress.phase("stream", 0, "transactions", 0)) {
+                    progress.info("change stream from slot " + config.slot() + " at " + start.asString()
+                            + " (pgoutput protocol " + options.protocol()
+                            + (options.streaming() ? ", large transactions streamed while in progress" : "") + ")");
                     reportedTransactions = 0;
                     return loop(slot, assembler, applier, new DdlApply(ddl, progress), origin, info, phase);
                 }
@@ -171,7 +194,8 @@ public final class ChangeStream {
      * not send again what lies in between: refuse rather than go on with a hole.
      */
     private void requireSlotNotAhead(Connection info, LogSequenceNumber start) throws SQLException {
-        try (PreparedStatement ps = info.prepareStatement("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+        try (PreparedStatement ps = info.prepareStatement(
+                "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, config.slot());
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next() || rs.getString(1) == null) {
@@ -179,9 +203,13 @@ public final class ChangeStream {
                 }
                 LogSequenceNumber confirmed = LogSequenceNumber.valueOf(rs.getString(1));
                 if (confirmed.compareTo(start) > 0) {
-                    throw new PgferryException(ErrorCode.FAILED, "replication slot " + config.slot() + " on the " + source.role()
-                            + " is at " + confirmed.asString() + ", past " + start.asString() + ", where the target's replication origin "
-                            + config.origin() + " stands: the changes in between were never applied and the source will not send them again",
+                    throw new PgferryException(
+                            ErrorCode.FAILED,
+                            "replication slot " + config.slot() + " on the " + source.role()
+                                    + " is at " + confirmed.asString() + ", past " + start.asString()
+                                    + ", where the target's replication origin "
+                                    + config.origin()
+                                    + " stands: the changes in between were never applied and the source will not send them again",
                             "something else read the slot or the origin was reset; the target cannot be completed from this slot:"
                                     + " run pgferry rollback (or cleanup) and migrate again");
                 }
@@ -199,8 +227,15 @@ public final class ChangeStream {
         }
     }
 
-    private boolean loop(SlotStream slot, TransactionAssembler assembler, ChangeApplier applier, DdlApply ddlApply,
-                         OriginTracker origin, Connection info, PhaseProgress phase) throws Exception {
+    private boolean loop(
+            SlotStream slot,
+            TransactionAssembler assembler,
+            ChangeApplier applier,
+            DdlApply ddlApply,
+            OriginTracker origin,
+            Connection info,
+            PhaseProgress phase)
+            throws Exception {
         long batchStarted = 0;
         long lastReport = 0;
         long lastConfirm = 0;
@@ -219,13 +254,16 @@ public final class ChangeStream {
                 if (applier.pendingTransactions() == 0 && !applier.insideSourceTransaction()) {
                     batchStarted = System.currentTimeMillis();
                 }
-                if (onTarget(() -> handle(event, assembler, applier, ddlApply)) && applier.pendingTransactions() >= BATCH_TRANSACTIONS) {
+                if (onTarget(() -> handle(event, assembler, applier, ddlApply))
+                        && applier.pendingTransactions() >= BATCH_TRANSACTIONS) {
                     onTarget(applier::flush);
                 }
             }
             long now = System.currentTimeMillis();
             // also while a large transaction's blocks keep the queue busy: committed ones must not wait for a gap
-            if (applier.pendingTransactions() > 0 && !applier.insideSourceTransaction() && now - batchStarted >= BATCH_MILLIS) {
+            if (applier.pendingTransactions() > 0
+                    && !applier.insideSourceTransaction()
+                    && now - batchStarted >= BATCH_MILLIS) {
                 onTarget(applier::flush);
             }
             if (now - lastConfirm >= CONFIRM_MILLIS) {
@@ -235,7 +273,8 @@ public final class ChangeStream {
                     lastReport = now;
                     report(slot, applier, info, confirmed, idle, phase);
                     if (control.stopRequested() && idle && applier.pendingTransactions() == 0) {
-                        progress.info("change stream stopped on request at " + confirmed.asString() + "; this session applied "
+                        progress.info("change stream stopped on request at " + confirmed.asString()
+                                + "; this session applied "
                                 + applier.appliedTransactions() + " transaction(s), " + applier.setBasedRows()
                                 + " of their updates and deletes in set-based statements");
                         return true;
@@ -250,11 +289,14 @@ public final class ChangeStream {
      * go to the applier as they come (they arrive whole, in commit order). A streamed one's are
      * held by the assembler (spilled when large) until its commit, then applied in one go.
      */
-    private static boolean handle(SlotStream.Event event, TransactionAssembler assembler, ChangeApplier applier, DdlApply ddlApply)
+    private static boolean handle(
+            SlotStream.Event event, TransactionAssembler assembler, ChangeApplier applier, DdlApply ddlApply)
             throws SQLException {
         PgOutputMessage msg = event.message();
-        boolean streamed = msg instanceof PgOutputMessage.StreamStart || msg instanceof PgOutputMessage.StreamStop
-                || msg instanceof PgOutputMessage.StreamCommit || msg instanceof PgOutputMessage.StreamAbort
+        boolean streamed = msg instanceof PgOutputMessage.StreamStart
+                || msg instanceof PgOutputMessage.StreamStop
+                || msg instanceof PgOutputMessage.StreamCommit
+                || msg instanceof PgOutputMessage.StreamAbort
                 || msg instanceof PgOutputMessage.Change c && c.streamXid() != null;
         if (!streamed) {
             dispatch(msg, applier, ddlApply, event.lsn());
@@ -264,7 +306,8 @@ public final class ChangeStream {
         if (done.isEmpty() || !(done.get() instanceof CommittedTransaction tx)) {
             return false;
         }
-        try (tx; ChangeCursor changes = tx.open()) {
+        try (tx;
+                ChangeCursor changes = tx.open()) {
             applier.begin(tx.commitLsn());
             while (changes.hasNext()) {
                 SlotStream.Event change = changes.next();
@@ -309,8 +352,8 @@ public final class ChangeStream {
      * position the reader drained to: keepalives carry it past WAL that held nothing for this
      * publication, so an idle source shows no lag and keeps no WAL for pgferry.
      */
-    private LogSequenceNumber confirm(SlotStream slot, ChangeApplier applier, OriginTracker origin, boolean idle, long now)
-            throws TargetFailure {
+    private LogSequenceNumber confirm(
+            SlotStream slot, ChangeApplier applier, OriginTracker origin, boolean idle, long now) throws TargetFailure {
         if (idle && applier.pendingTransactions() == 0 && now - lastAdvance >= ADVANCE_MILLIS) {
             LogSequenceNumber drained = slot.drainedTo();
             if (drained.compareTo(config.slotStart()) > 0 && onTarget(() -> applier.advanceOrigin(drained))) {
@@ -371,22 +414,44 @@ public final class ChangeStream {
         }
     }
 
-    private void report(SlotStream slot, ChangeApplier applier, Connection info, LogSequenceNumber confirmed, boolean idle,
-                        PhaseProgress phase) throws SQLException {
+    private void report(
+            SlotStream slot,
+            ChangeApplier applier,
+            Connection info,
+            LogSequenceNumber confirmed,
+            boolean idle,
+            PhaseProgress phase)
+            throws SQLException {
         LogSequenceNumber current;
-        try (Statement st = info.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+        try (Statement st = info.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             rs.next();
             current = LogSequenceNumber.valueOf(rs.getString(1));
         }
         long lagBytes = Math.max(0, current.asLong() - confirmed.asLong());
         Instant lastCommit = applier.appliedCommitTime();
-        double lagSeconds = idle || lagBytes == 0 ? 0
-                : lastCommit == null ? 0 : Math.max(0, Duration.between(lastCommit, Instant.now()).toMillis() / 1000.0);
-        ProgressRow.record(store, runId, receivedOrStart(slot).asString(), confirmed.asString(), current.asString(), lagBytes, lagSeconds,
+        double lagSeconds = idle || lagBytes == 0
+                ? 0
+                : lastCommit == null
+                        ? 0
+                        : Math.max(
+                                0, Duration.between(lastCommit, Instant.now()).toMillis() / 1000.0);
+        ProgressRow.record(
+                store,
+                runId,
+                receivedOrStart(slot).asString(),
+                confirmed.asString(),
+                current.asString(),
+                lagBytes,
+                lagSeconds,
                 applier.appliedTransactions() - reportedTransactions);
         reportedTransactions = applier.appliedTransactions();
         phase.update(applier.appliedTransactions(), 0);
-        phase.detail(String.format(java.util.Locale.ROOT, "lag %s, %.1f s%s", Units.bytes(lagBytes), lagSeconds,
+        phase.detail(String.format(
+                java.util.Locale.ROOT,
+                "lag %s, %.1f s%s",
+                Units.bytes(lagBytes),
+                lagSeconds,
                 idle ? ", caught up" : ""));
         walGuard.check(info);
     }
@@ -403,7 +468,8 @@ public final class ChangeStream {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PgferryException(ErrorCode.FAILED, "interrupted", "run pgferry follow again to resume the stream");
+            throw new PgferryException(
+                    ErrorCode.FAILED, "interrupted", "run pgferry follow again to resume the stream");
         }
     }
 

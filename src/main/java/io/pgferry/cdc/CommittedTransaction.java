@@ -1,8 +1,7 @@
 package io.pgferry.cdc;
 
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.time.Instant;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * A source transaction that committed, with its changes in source order (aborted
@@ -19,8 +18,14 @@ public final class CommittedTransaction implements Assembled, AutoCloseable {
     private final boolean streamed;
     private final TransactionBuffer changes;
 
-    CommittedTransaction(long xid, LogSequenceNumber commitLsn, LogSequenceNumber endLsn, Instant commitTime,
-                         String origin, boolean streamed, TransactionBuffer changes) {
+    CommittedTransaction(
+            long xid,
+            LogSequenceNumber commitLsn,
+            LogSequenceNumber endLsn,
+            Instant commitTime,
+            String origin,
+            boolean streamed,
+            TransactionBuffer changes) {
         this.xid = xid;
         this.commitLsn = commitLsn;
         this.endLsn = endLsn;
@@ -81,7 +86,8 @@ public final class CommittedTransaction implements Assembled, AutoCloseable {
 
     @Override
     public String toString() {
-        return "CommittedTransaction[xid=" + xid + ", commitLsn=" + commitLsn.asString() + ", endLsn=" + endLsn.asString()
-                + ", changes=" + changeCount() + (streamed ? ", streamed" : "") + (spilled() ? ", spilled" : "") + "]";
+        return "CommittedTransaction[xid=" + xid + ", commitLsn=" + commitLsn.asString() + ", endLsn="
+                + endLsn.asString() + ", changes=" + changeCount() + (streamed ? ", streamed" : "")
+                + (spilled() ? ", spilled" : "") + "]";
     }
 }

@@ -7,8 +7,6 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Retry;
 import io.pgferry.schema.TableFilter;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The change stream's side of schema-change capture (issue #23): recognizes the schema changes
@@ -40,8 +39,13 @@ public final class DdlApply {
      * @param owners        the run carries owners (--keep-owner): ALTER ... OWNER TO is run, else passed over
      * @param privileges    the run carries privileges (--keep-acl): GRANT and REVOKE are run, else passed over
      */
-    public record Settings(String prefix, String logSchema, TableFilter filter, Set<LogSequenceNumber> appliedByHand,
-                           boolean owners, boolean privileges) {
+    public record Settings(
+            String prefix,
+            String logSchema,
+            TableFilter filter,
+            Set<LogSequenceNumber> appliedByHand,
+            boolean owners,
+            boolean privileges) {
         public static final Settings NONE = new Settings(null, null, TableFilter.ALL, Set.of(), false, false);
 
         public Settings {
@@ -66,6 +70,7 @@ public final class DdlApply {
 
     /** The log table's name in its schema, and the column holding the payload. */
     public static final String LOG_TABLE = "ddl_log";
+
     private static final String PAYLOAD_COLUMN = "payload";
 
     /** Recognizes nothing: every message goes to the applier. */
@@ -75,6 +80,7 @@ public final class DdlApply {
     private final Progress progress;
     /** Per relation oid of the run's log table, the column index of the payload. */
     private final Map<Long, Integer> logColumns = new HashMap<>();
+
     private long replayed;
 
     public DdlApply(Settings settings, Progress progress) {
@@ -99,14 +105,18 @@ public final class DdlApply {
             noteRelation(r);
             return false;
         }
-        if (msg instanceof PgOutputMessage.Message m && m.transactional() && settings.prefix().equals(m.prefix())) {
+        if (msg instanceof PgOutputMessage.Message m
+                && m.transactional()
+                && settings.prefix().equals(m.prefix())) {
             apply(DdlMessage.parse(m.contentText()), m.lsn(), applier);
             return true;
         }
         if (msg instanceof PgOutputMessage.Insert i && logColumns.containsKey(i.relOid())) {
             TupleData.Value v = i.newTuple().get(logColumns.get(i.relOid()));
             if (!(v instanceof TupleData.Text t)) {
-                throw new PgferryException(ErrorCode.FAILED, "a row of the schema change log at " + at.asString() + " has no payload",
+                throw new PgferryException(
+                        ErrorCode.FAILED,
+                        "a row of the schema change log at " + at.asString() + " has no payload",
                         "report this as a bug");
             }
             apply(DdlMessage.parse(t.text()), at, applier);
@@ -118,7 +128,9 @@ public final class DdlApply {
     }
 
     private void noteRelation(PgOutputMessage.Relation r) {
-        if (settings.logSchema() == null || !settings.logSchema().equals(r.namespace()) || !LOG_TABLE.equals(r.name())) {
+        if (settings.logSchema() == null
+                || !settings.logSchema().equals(r.namespace())
+                || !LOG_TABLE.equals(r.name())) {
             return;
         }
         for (int c = 0; c < r.columns().size(); c++) {
@@ -130,17 +142,22 @@ public final class DdlApply {
 
     private void apply(DdlMessage ddl, LogSequenceNumber at, ChangeApplier applier) throws SQLException {
         if (settings.appliedByHand().contains(at)) {
-            progress.info("schema change at " + at.asString() + " passed over: made on the target by hand (" + oneLine(ddl.query()) + ")");
+            progress.info("schema change at " + at.asString() + " passed over: made on the target by hand ("
+                    + oneLine(ddl.query()) + ")");
             return;
         }
         if (ddl.failed()) {
             throw stop(ddl, at, "the source's event trigger could not record it: " + ddl.error());
         }
-        List<DdlMessage.Touched> tables = ddl.objects().stream().filter(DdlMessage.Touched::onTable).toList();
-        long moved = tables.stream().filter(t -> settings.filter().includes(t.tableSchema(), t.table())).count();
+        List<DdlMessage.Touched> tables =
+                ddl.objects().stream().filter(DdlMessage.Touched::onTable).toList();
+        long moved = tables.stream()
+                .filter(t -> settings.filter().includes(t.tableSchema(), t.table()))
+                .count();
         if (!tables.isEmpty() && moved == 0) {
-            progress.info("schema change at " + at.asString() + " not run on the target: it touches only tables the filter leaves out ("
-                    + oneLine(ddl.query()) + ")");
+            progress.info("schema change at " + at.asString()
+                    + " not run on the target: it touches only tables the filter leaves out (" + oneLine(ddl.query())
+                    + ")");
             return;
         }
         if (moved > 0 && moved < tables.size()) {
@@ -154,16 +171,19 @@ public final class DdlApply {
             throw stop(ddl, at, statement.refusal());
         }
         DdlStatement.Kind kind = statement.kind();
-        if (kind == DdlStatement.Kind.OWNER && !settings.owners() || kind == DdlStatement.Kind.PRIVILEGES && !settings.privileges()) {
+        if (kind == DdlStatement.Kind.OWNER && !settings.owners()
+                || kind == DdlStatement.Kind.PRIVILEGES && !settings.privileges()) {
             progress.info("schema change at " + at.asString() + " not run on the target: the run carries no "
-                    + (kind == DdlStatement.Kind.OWNER ? "owners (--keep-owner)" : "privileges (--keep-acl)") + " (" + oneLine(ddl.query()) + ")");
+                    + (kind == DdlStatement.Kind.OWNER ? "owners (--keep-owner)" : "privileges (--keep-acl)") + " ("
+                    + oneLine(ddl.query()) + ")");
             return;
         }
         try {
             if (applier.executeDdl(c -> run(c, statement.statement(), ddl.searchPath()))) {
                 replayed++;
                 Faults.reach(FaultPoint.APPLY_DDL_RUN);
-                progress.info("schema change at " + at.asString() + " run on the target: " + oneLine(statement.statement()));
+                progress.info(
+                        "schema change at " + at.asString() + " run on the target: " + oneLine(statement.statement()));
             }
         } catch (SQLException e) {
             if (Retry.isTransient(e)) {
@@ -176,7 +196,8 @@ public final class DdlApply {
     /** Runs the statement under the search_path it ran under on the source, then puts the session's back. */
     private static void run(Connection target, String statement, String searchPath) throws SQLException {
         String before;
-        try (Statement st = target.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('search_path')")) {
+        try (Statement st = target.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_setting('search_path')")) {
             rs.next();
             before = rs.getString(1);
         }
@@ -195,10 +216,13 @@ public final class DdlApply {
     }
 
     private static PgferryException stop(DdlMessage ddl, LogSequenceNumber at, String why) {
-        return new PgferryException(ErrorCode.FAILED, "the change stream stopped at a schema change it cannot run on the target (LSN "
-                + at.asString() + "): " + why + "; statement: " + oneLine(ddl.query()),
+        return new PgferryException(
+                ErrorCode.FAILED,
+                "the change stream stopped at a schema change it cannot run on the target (LSN " + at.asString() + "): "
+                        + why + "; statement: " + oneLine(ddl.query()),
                 "make the change on the target by hand (or decide it needs none), then run pgferry follow with the run's --dir,"
-                        + " --source and --target and --ddl-applied-by-hand " + at.asString() + ": the stream goes on after it");
+                        + " --source and --target and --ddl-applied-by-hand " + at.asString()
+                        + ": the stream goes on after it");
     }
 
     private static String oneLine(String sql) {

@@ -3,7 +3,6 @@ package io.pgferry.cdc;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.OwnSchema;
 import io.pgferry.schema.TableFilter;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -44,8 +43,7 @@ public final class DdlCapture {
         }
     }
 
-    private DdlCapture() {
-    }
+    private DdlCapture() {}
 
     /** The capture a source of this major gets. */
     public static Mode modeFor(int sourceMajor) {
@@ -57,7 +55,8 @@ public final class DdlCapture {
      * publication and message prefix); returns the mode installed, or {@link Mode#UNAVAILABLE}
      * when the role lacks the privilege (nothing is left behind then).
      */
-    public static Mode install(Connection source, String name, int sourceMajor, TableFilter filter) throws SQLException {
+    public static Mode install(Connection source, String name, int sourceMajor, TableFilter filter)
+            throws SQLException {
         Mode mode = modeFor(sourceMajor);
         boolean autoCommit = source.getAutoCommit();
         source.setAutoCommit(false);
@@ -68,15 +67,19 @@ public final class DdlCapture {
             if (mode == Mode.LOG_TABLE) {
                 st.execute("CREATE TABLE IF NOT EXISTS " + schema + "." + DdlApply.LOG_TABLE
                         + " (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text NOT NULL)");
-                st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_publication_tables WHERE pubname = " + Identifiers.literal(name)
-                        + " AND schemaname = " + Identifiers.literal(name) + ") THEN ALTER PUBLICATION " + schema + " ADD TABLE " + schema + "."
+                st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_publication_tables WHERE pubname = "
+                        + Identifiers.literal(name)
+                        + " AND schemaname = " + Identifiers.literal(name) + ") THEN ALTER PUBLICATION " + schema
+                        + " ADD TABLE " + schema + "."
                         + DdlApply.LOG_TABLE + "; END IF; END $$");
             }
             st.execute(functionSql(name, mode, filter));
             st.execute("DROP EVENT TRIGGER IF EXISTS " + schema);
             st.execute("DROP EVENT TRIGGER IF EXISTS " + Identifiers.quote(name + "_drop"));
-            st.execute("CREATE EVENT TRIGGER " + schema + " ON ddl_command_end EXECUTE FUNCTION " + schema + ".capture()");
-            st.execute("CREATE EVENT TRIGGER " + Identifiers.quote(name + "_drop") + " ON sql_drop EXECUTE FUNCTION " + schema + ".capture()");
+            st.execute(
+                    "CREATE EVENT TRIGGER " + schema + " ON ddl_command_end EXECUTE FUNCTION " + schema + ".capture()");
+            st.execute("CREATE EVENT TRIGGER " + Identifiers.quote(name + "_drop") + " ON sql_drop EXECUTE FUNCTION "
+                    + schema + ".capture()");
             source.commit();
             return mode;
         } catch (SQLException e) {

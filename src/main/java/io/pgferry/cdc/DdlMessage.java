@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,13 +39,21 @@ public record DdlMessage(String query, String searchPath, String user, List<Touc
             JsonNode root = JSON.readTree(payload);
             List<Touched> objects = new ArrayList<>();
             for (JsonNode o : root.path("objects")) {
-                objects.add(new Touched(text(o, "type"), text(o, "schema"), text(o, "identity"), text(o, "table_schema"),
+                objects.add(new Touched(
+                        text(o, "type"),
+                        text(o, "schema"),
+                        text(o, "identity"),
+                        text(o, "table_schema"),
                         text(o, "table")));
             }
-            return new DdlMessage(text(root, "query"), text(root, "search_path"), text(root, "user"), objects, text(root, "error"));
+            return new DdlMessage(
+                    text(root, "query"), text(root, "search_path"), text(root, "user"), objects, text(root, "error"));
         } catch (IOException | RuntimeException e) {
-            throw new PgferryException(ErrorCode.FAILED, "a schema change recorded on the source cannot be read: " + e.getMessage(),
-                    "report this as a bug with the payload: " + payload, e);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "a schema change recorded on the source cannot be read: " + e.getMessage(),
+                    "report this as a bug with the payload: " + payload,
+                    e);
         }
     }
 

@@ -20,26 +20,37 @@ import java.util.regex.Pattern;
  * alone writes.
  */
 public record DdlStatement(String statement, String refusal) {
-    private static final Set<String> DDL_WORDS = Set.of("CREATE", "ALTER", "DROP", "COMMENT", "GRANT", "REVOKE", "SECURITY",
-            "IMPORT", "REFRESH");
+    private static final Set<String> DDL_WORDS =
+            Set.of("CREATE", "ALTER", "DROP", "COMMENT", "GRANT", "REVOKE", "SECURITY", "IMPORT", "REFRESH");
     /** Event triggers fire for these, but they change nothing the target needs. */
     private static final Set<String> NOTHING_TO_REPLAY = Set.of("REINDEX", "CLUSTER", "VACUUM", "ANALYZE");
-    private static final Pattern CREATE_INDEX = Pattern.compile("^(CREATE\\s+(?:UNIQUE\\s+)?INDEX\\s+)CONCURRENTLY\\s+",
-            Pattern.CASE_INSENSITIVE);
-    private static final Pattern DROP_INDEX = Pattern.compile("^(DROP\\s+INDEX\\s+)CONCURRENTLY\\s+", Pattern.CASE_INSENSITIVE);
-    private static final Pattern DETACH = Pattern.compile("^(ALTER\\s+TABLE\\s.*\\sDETACH\\s+PARTITION\\s.*?)\\s+CONCURRENTLY\\s*$",
+
+    private static final Pattern CREATE_INDEX =
+            Pattern.compile("^(CREATE\\s+(?:UNIQUE\\s+)?INDEX\\s+)CONCURRENTLY\\s+", Pattern.CASE_INSENSITIVE);
+    private static final Pattern DROP_INDEX =
+            Pattern.compile("^(DROP\\s+INDEX\\s+)CONCURRENTLY\\s+", Pattern.CASE_INSENSITIVE);
+    private static final Pattern DETACH = Pattern.compile(
+            "^(ALTER\\s+TABLE\\s.*\\sDETACH\\s+PARTITION\\s.*?)\\s+CONCURRENTLY\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
 
-    private static final Pattern OWNER_TO = Pattern.compile("^ALTER\\s.*\\sOWNER\\s+TO\\s", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
-    private static final Pattern DEFAULT_PRIVILEGES = Pattern.compile("^ALTER\\s+DEFAULT\\s+PRIVILEGES\\s", Pattern.CASE_INSENSITIVE);
+    private static final Pattern OWNER_TO =
+            Pattern.compile("^ALTER\\s.*\\sOWNER\\s+TO\\s", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+    private static final Pattern DEFAULT_PRIVILEGES =
+            Pattern.compile("^ALTER\\s+DEFAULT\\s+PRIVILEGES\\s", Pattern.CASE_INSENSITIVE);
 
     /** What a replayable statement changes, for a run that does not carry owners or privileges (as pg_dump --no-owner, --no-acl). */
-    public enum Kind { SCHEMA, OWNER, PRIVILEGES }
+    public enum Kind {
+        SCHEMA,
+        OWNER,
+        PRIVILEGES
+    }
 
     /** The kind of a replayable statement. */
     public Kind kind() {
         String word = firstWord(statement);
-        if (word.equals("GRANT") || word.equals("REVOKE") || DEFAULT_PRIVILEGES.matcher(statement).find()) {
+        if (word.equals("GRANT")
+                || word.equals("REVOKE")
+                || DEFAULT_PRIVILEGES.matcher(statement).find()) {
             return Kind.PRIVILEGES;
         }
         return OWNER_TO.matcher(statement).find() ? Kind.OWNER : Kind.SCHEMA;
@@ -70,12 +81,14 @@ public record DdlStatement(String statement, String refusal) {
         }
         List<String> parts = split(query);
         if (parts.size() != 1) {
-            return refused("the query string holds " + parts.size() + " statements; running it again would repeat all of them");
+            return refused("the query string holds " + parts.size()
+                    + " statements; running it again would repeat all of them");
         }
         String stmt = parts.get(0);
         String word = firstWord(stmt);
         if (!DDL_WORDS.contains(word)) {
-            return refused("the DDL ran inside a " + (word.isEmpty() ? "statement" : word) + " statement (a DO block or a function"
+            return refused("the DDL ran inside a " + (word.isEmpty() ? "statement" : word)
+                    + " statement (a DO block or a function"
                     + " call runs more than the schema change); running it again would repeat all of it");
         }
         return replayable(withoutConcurrently(stmt));
@@ -177,7 +190,8 @@ public record DdlStatement(String statement, String refusal) {
     }
 
     private static boolean escapeString(String sql, int quote) {
-        return quote > 0 && (sql.charAt(quote - 1) == 'E' || sql.charAt(quote - 1) == 'e')
+        return quote > 0
+                && (sql.charAt(quote - 1) == 'E' || sql.charAt(quote - 1) == 'e')
                 && (quote == 1 || !Character.isLetterOrDigit(sql.charAt(quote - 2)) && sql.charAt(quote - 2) != '_');
     }
 
@@ -208,8 +222,10 @@ public record DdlStatement(String statement, String refusal) {
             return null; // part of an identifier such as a$b
         }
         int j = i + 1;
-        while (j < sql.length() && (Character.isLetter(sql.charAt(j)) || sql.charAt(j) == '_'
-                || j > i + 1 && Character.isDigit(sql.charAt(j)))) {
+        while (j < sql.length()
+                && (Character.isLetter(sql.charAt(j))
+                        || sql.charAt(j) == '_'
+                        || j > i + 1 && Character.isDigit(sql.charAt(j)))) {
             j++;
         }
         return j < sql.length() && sql.charAt(j) == '$' ? sql.substring(i, j + 1) : null;

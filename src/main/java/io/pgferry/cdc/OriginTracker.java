@@ -6,8 +6,6 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.OwnSchema;
 import io.pgferry.pg.PgferryException;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,6 +14,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Where the change stream stands on the target: the source position of the last applied
@@ -80,12 +79,15 @@ final class OriginTracker {
             return start;
         } catch (SQLException e) {
             if ("42501".equals(e.getSQLState())) {
-                throw new PgferryException(ErrorCode.PERMISSION_DENIED, "the target role may not use replication origins or create the"
-                        + " run's schema " + name + ": " + e.getMessage(),
+                throw new PgferryException(
+                        ErrorCode.PERMISSION_DENIED,
+                        "the target role may not use replication origins or create the" + " run's schema " + name + ": "
+                                + e.getMessage(),
                         "connect to the target as a superuser (or the managed service's replication admin role), or on 15+ GRANT EXECUTE"
                                 + " ON FUNCTION pg_replication_origin_create, pg_replication_origin_session_setup,"
                                 + " pg_replication_origin_session_reset, pg_replication_origin_advance, pg_replication_origin_xact_setup,"
-                                + " pg_replication_origin_progress TO the role, and GRANT CREATE ON DATABASE to it", e);
+                                + " pg_replication_origin_progress TO the role, and GRANT CREATE ON DATABASE to it",
+                        e);
             }
             throw e;
         }
@@ -93,13 +95,15 @@ final class OriginTracker {
 
     private Start reconcile(LogSequenceNumber origin) throws SQLException {
         LogSequenceNumber committed;
-        try (PreparedStatement ps = target.prepareStatement("SELECT end_lsn::text FROM " + progressTable + " WHERE origin = ?")) {
+        try (PreparedStatement ps =
+                target.prepareStatement("SELECT end_lsn::text FROM " + progressTable + " WHERE origin = ?")) {
             ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     // the first session of this run: the row starts where the origin is (a run begun by a pgferry
                     // without the row has only the origin to go by)
-                    try (PreparedStatement insert = target.prepareStatement("INSERT INTO " + progressTable + " VALUES (?, ?::pg_lsn, NULL)")) {
+                    try (PreparedStatement insert =
+                            target.prepareStatement("INSERT INTO " + progressTable + " VALUES (?, ?::pg_lsn, NULL)")) {
                         insert.setString(1, name);
                         insert.setString(2, origin == null ? null : origin.asString());
                         insert.executeUpdate();
@@ -125,8 +129,8 @@ final class OriginTracker {
                 st.execute("SELECT pg_replication_origin_drop(" + Identifiers.literal(name) + ")");
                 st.execute("SELECT pg_replication_origin_create(" + Identifiers.literal(name) + ")");
             } else {
-                st.execute("SELECT pg_replication_origin_advance(" + Identifiers.literal(name) + ", " + Identifiers.literal(to.asString())
-                        + "::pg_lsn)");
+                st.execute("SELECT pg_replication_origin_advance(" + Identifiers.literal(name) + ", "
+                        + Identifiers.literal(to.asString()) + "::pg_lsn)");
             }
         }
         bindSession();
@@ -140,9 +144,11 @@ final class OriginTracker {
     void commit(LogSequenceNumber end, Instant commitTime) throws SQLException {
         String lsn = Identifiers.literal(end.asString()) + "::pg_lsn";
         String time = Identifiers.literal(commitTime.toString()) + "::timestamptz";
-        // the update also gives the transaction the id it needs to write a commit record, which is what moves the origin
-        String record = "UPDATE " + progressTable + " SET end_lsn = " + lsn + ", commit_time = " + time + " WHERE origin = "
-                + Identifiers.literal(name) + ";SELECT pg_replication_origin_xact_setup(" + lsn + ", " + time + ")";
+        // the update also gives the transaction the id it needs to write a commit record, which is what moves the
+        // origin
+        String record = "UPDATE " + progressTable + " SET end_lsn = " + lsn + ", commit_time = " + time
+                + " WHERE origin = " + Identifiers.literal(name) + ";SELECT pg_replication_origin_xact_setup(" + lsn
+                + ", " + time + ")";
         try (Statement st = target.createStatement()) {
             if (Faults.armed(FaultPoint.APPLY_AFTER_ORIGIN_SETUP)) {
                 st.execute(record);
@@ -174,7 +180,8 @@ final class OriginTracker {
                 Thread.sleep(200);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new PgferryException(ErrorCode.FAILED, "interrupted while waiting for replication origin " + name, null, e);
+                throw new PgferryException(
+                        ErrorCode.FAILED, "interrupted while waiting for replication origin " + name, null, e);
             }
         }
     }

@@ -17,8 +17,6 @@ import io.pgferry.cdc.PgOutputMessage.StreamStop;
 import io.pgferry.cdc.PgOutputMessage.Truncate;
 import io.pgferry.cdc.PgOutputMessage.Type;
 import io.pgferry.cdc.PgOutputMessage.Update;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +24,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Decodes pgoutput messages, protocol versions 1 to 4: bytes in, one {@link PgOutputMessage}
@@ -48,8 +47,8 @@ public final class PgOutputDecoder {
 
     public PgOutputDecoder(int protocol) {
         if (protocol < MIN_PROTOCOL || protocol > MAX_PROTOCOL) {
-            throw new IllegalArgumentException("pgoutput protocol version " + protocol + " is not one of "
-                    + MIN_PROTOCOL + ".." + MAX_PROTOCOL);
+            throw new IllegalArgumentException(
+                    "pgoutput protocol version " + protocol + " is not one of " + MIN_PROTOCOL + ".." + MAX_PROTOCOL);
         }
         this.protocol = protocol;
     }
@@ -76,12 +75,17 @@ public final class PgOutputDecoder {
         try {
             message = dispatch(kind, buf, lsn);
         } catch (BufferUnderflowException e) {
-            throw new PgOutputException("pgoutput message " + PgOutputException.describe(kind)
-                    + " ends early (protocol " + protocol + ")", lsn, e);
+            throw new PgOutputException(
+                    "pgoutput message " + PgOutputException.describe(kind) + " ends early (protocol " + protocol + ")",
+                    lsn,
+                    e);
         }
         if (buf.hasRemaining()) {
-            throw new PgOutputException("pgoutput message " + PgOutputException.describe(kind) + " has "
-                    + buf.remaining() + " unexpected trailing bytes (protocol " + protocol + ")", lsn, null);
+            throw new PgOutputException(
+                    "pgoutput message " + PgOutputException.describe(kind) + " has " + buf.remaining()
+                            + " unexpected trailing bytes (protocol " + protocol + ")",
+                    lsn,
+                    null);
         }
         return message;
     }
@@ -133,8 +137,11 @@ public final class PgOutputDecoder {
                         return streaming;
                     }
                 }
-                throw new PgOutputException("unknown pgoutput message type " + PgOutputException.describe(kind)
-                        + " for protocol " + protocol, lsn, null);
+                throw new PgOutputException(
+                        "unknown pgoutput message type " + PgOutputException.describe(kind) + " for protocol "
+                                + protocol,
+                        lsn,
+                        null);
         }
     }
 
@@ -179,8 +186,11 @@ public final class PgOutputDecoder {
         byte identityCode = buf.get();
         ReplicaIdentity identity = ReplicaIdentity.of(identityCode);
         if (identity == null) {
-            throw new PgOutputException("unknown replica identity " + PgOutputException.describe(identityCode)
-                    + " in Relation " + namespace + "." + name, lsn, null);
+            throw new PgOutputException(
+                    "unknown replica identity " + PgOutputException.describe(identityCode) + " in Relation " + namespace
+                            + "." + name,
+                    lsn,
+                    null);
         }
         int count = buf.getShort() & 0xffff;
         List<Column> columns = new ArrayList<>(count);
@@ -210,8 +220,8 @@ public final class PgOutputDecoder {
             marker = buf.get();
         }
         if (marker != 'N') {
-            throw new PgOutputException("Update has " + PgOutputException.describe(marker)
-                    + " where 'K', 'O' or 'N' belongs", lsn, null);
+            throw new PgOutputException(
+                    "Update has " + PgOutputException.describe(marker) + " where 'K', 'O' or 'N' belongs", lsn, null);
         }
         return new Update(streamXid, relOid, oldKind, oldTuple, tuple(buf, lsn));
     }
@@ -221,8 +231,8 @@ public final class PgOutputDecoder {
         long relOid = uint32(buf);
         byte marker = buf.get();
         if (marker != 'K' && marker != 'O') {
-            throw new PgOutputException("Delete has " + PgOutputException.describe(marker)
-                    + " where 'K' or 'O' belongs", lsn, null);
+            throw new PgOutputException(
+                    "Delete has " + PgOutputException.describe(marker) + " where 'K' or 'O' belongs", lsn, null);
         }
         return new Delete(streamXid, relOid, marker == 'K' ? OldTuple.KEY : OldTuple.FULL, tuple(buf, lsn));
     }
@@ -258,8 +268,12 @@ public final class PgOutputDecoder {
                 case 'u' -> values.add(TupleData.UnchangedToast.INSTANCE);
                 case 't' -> values.add(new TupleData.Text(bytes(buf)));
                 case 'b' -> values.add(new TupleData.Binary(bytes(buf)));
-                default -> throw new PgOutputException("unknown tuple value kind " + PgOutputException.describe(kind)
-                        + " in column " + (i + 1) + " of " + count, lsn, null);
+                default ->
+                    throw new PgOutputException(
+                            "unknown tuple value kind " + PgOutputException.describe(kind) + " in column " + (i + 1)
+                                    + " of " + count,
+                            lsn,
+                            null);
             }
         }
         return new TupleData(values);
@@ -272,8 +286,8 @@ public final class PgOutputDecoder {
     private static void expect(ByteBuffer buf, char marker, String what, LogSequenceNumber lsn) {
         byte b = buf.get();
         if (b != marker) {
-            throw new PgOutputException(what + " has " + PgOutputException.describe(b) + " where '" + marker
-                    + "' belongs", lsn, null);
+            throw new PgOutputException(
+                    what + " has " + PgOutputException.describe(b) + " where '" + marker + "' belongs", lsn, null);
         }
     }
 

@@ -10,7 +10,6 @@ import io.pgferry.cdc.PgOutputMessage.Relation;
 import io.pgferry.cdc.PgOutputMessage.Truncate;
 import io.pgferry.cdc.PgOutputMessage.Type;
 import io.pgferry.cdc.PgOutputMessage.Update;
-
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -23,8 +22,7 @@ import java.nio.charset.StandardCharsets;
  * exactly what the server sent, and {@link PgOutputDecoder} reads it back.
  */
 final class PgOutputEncoder {
-    private PgOutputEncoder() {
-    }
+    private PgOutputEncoder() {}
 
     static byte[] encode(Change change) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(estimate(change));
@@ -39,7 +37,10 @@ final class PgOutputEncoder {
     /** Roughly the encoded size: for memory accounting without encoding. */
     static int estimate(Change change) {
         if (change instanceof Relation r) {
-            return 32 + r.namespace().length() + r.name().length() + 16 * r.columns().size()
+            return 32
+                    + r.namespace().length()
+                    + r.name().length()
+                    + 16 * r.columns().size()
                     + r.columns().stream().mapToInt(c -> c.name().length()).sum();
         } else if (change instanceof Type t) {
             return 16 + t.namespace().length() + t.name().length();

@@ -12,7 +12,9 @@ public final class PgOutputException extends PgferryException {
     private final LogSequenceNumber lsn;
 
     PgOutputException(String message, LogSequenceNumber lsn, Throwable cause) {
-        super(ErrorCode.FAILED, message + " at LSN " + (lsn == null ? "unknown" : lsn.asString()),
+        super(
+                ErrorCode.FAILED,
+                message + " at LSN " + (lsn == null ? "unknown" : lsn.asString()),
                 "this is a bug or an unsupported source feature; report it with this message (the stream stays resumable from the last applied LSN)",
                 cause);
         this.lsn = lsn;

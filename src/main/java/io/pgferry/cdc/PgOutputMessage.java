@@ -1,11 +1,10 @@
 package io.pgferry.cdc;
 
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * One message of PostgreSQL's pgoutput logical replication protocol, versions 1 to 4
@@ -24,33 +23,38 @@ public sealed interface PgOutputMessage {
     }
 
     /** 'B'. {@code finalLsn} is the LSN of the commit record. */
-    record Begin(LogSequenceNumber finalLsn, Instant commitTime, long xid) implements PgOutputMessage {
-    }
+    record Begin(LogSequenceNumber finalLsn, Instant commitTime, long xid) implements PgOutputMessage {}
 
     /** 'C'. {@code endLsn} is the end of the commit record: the position to confirm once applied. */
     record Commit(int flags, LogSequenceNumber commitLsn, LogSequenceNumber endLsn, Instant commitTime)
-            implements PgOutputMessage {
-    }
+            implements PgOutputMessage {}
 
     /** 'O': the transaction was replicated into the source from this origin (sent after Begin). */
-    record Origin(LogSequenceNumber lsn, String name) implements PgOutputMessage {
-    }
+    record Origin(LogSequenceNumber lsn, String name) implements PgOutputMessage {}
 
     /** 'R': describes a relation before its first change in a session (and again after DDL on it). */
-    record Relation(Long streamXid, long oid, String namespace, String name, ReplicaIdentity replicaIdentity,
-                    List<Column> columns) implements Change {
+    record Relation(
+            Long streamXid,
+            long oid,
+            String namespace,
+            String name,
+            ReplicaIdentity replicaIdentity,
+            List<Column> columns)
+            implements Change {
         public Relation {
             columns = List.copyOf(columns);
         }
     }
 
     /** A column of a {@link Relation}; {@code key} is set for the columns of the replica identity. */
-    record Column(boolean key, String name, long typeOid, int typmod) {
-    }
+    record Column(boolean key, String name, long typeOid, int typmod) {}
 
     /** REPLICA IDENTITY of a relation: which old values Update and Delete carry. */
     enum ReplicaIdentity {
-        DEFAULT('d'), NOTHING('n'), FULL('f'), INDEX('i');
+        DEFAULT('d'),
+        NOTHING('n'),
+        FULL('f'),
+        INDEX('i');
 
         private final char code;
 
@@ -73,12 +77,10 @@ public sealed interface PgOutputMessage {
     }
 
     /** 'Y': a non-built-in type used by a following Relation. */
-    record Type(Long streamXid, long oid, String namespace, String name) implements Change {
-    }
+    record Type(Long streamXid, long oid, String namespace, String name) implements Change {}
 
     /** 'I'. */
-    record Insert(Long streamXid, long relOid, TupleData newTuple) implements Change {
-    }
+    record Insert(Long streamXid, long relOid, TupleData newTuple) implements Change {}
 
     /** Which old row image an Update or Delete carries. */
     enum OldTuple {
@@ -135,8 +137,12 @@ public sealed interface PgOutputMessage {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Message m && Objects.equals(streamXid, m.streamXid) && transactional == m.transactional
-                    && lsn.equals(m.lsn) && prefix.equals(m.prefix) && java.util.Arrays.equals(content, m.content);
+            return o instanceof Message m
+                    && Objects.equals(streamXid, m.streamXid)
+                    && transactional == m.transactional
+                    && lsn.equals(m.lsn)
+                    && prefix.equals(m.prefix)
+                    && java.util.Arrays.equals(content, m.content);
         }
 
         @Override
@@ -146,30 +152,28 @@ public sealed interface PgOutputMessage {
 
         @Override
         public String toString() {
-            return "Message[streamXid=" + streamXid + ", transactional=" + transactional + ", lsn=" + lsn
-                    + ", prefix=" + prefix + ", content=" + content.length + " bytes]";
+            return "Message[streamXid=" + streamXid + ", transactional=" + transactional + ", lsn=" + lsn + ", prefix="
+                    + prefix + ", content=" + content.length + " bytes]";
         }
     }
 
     /** 'S' (protocol 2+): a block of changes of the in-progress transaction {@code xid} follows. */
-    record StreamStart(long xid, boolean firstSegment) implements PgOutputMessage {
-    }
+    record StreamStart(long xid, boolean firstSegment) implements PgOutputMessage {}
 
     /** 'E' (protocol 2+): the end of a stream block. */
-    record StreamStop() implements PgOutputMessage {
-    }
+    record StreamStop() implements PgOutputMessage {}
 
     /** 'c' (protocol 2+): the streamed transaction {@code xid} committed; apply its changes now. */
     record StreamCommit(long xid, int flags, LogSequenceNumber commitLsn, LogSequenceNumber endLsn, Instant commitTime)
-            implements PgOutputMessage {
-    }
+            implements PgOutputMessage {}
 
     /**
      * 'A' (protocol 2+): the streamed transaction {@code xid} aborted whole ({@code subXid == xid})
      * or only its subtransaction {@code subXid}. {@code abortLsn} and {@code abortTime} are sent only
      * with protocol 4 and streaming = parallel; null otherwise.
      */
-    record StreamAbort(long xid, long subXid, LogSequenceNumber abortLsn, Instant abortTime) implements PgOutputMessage {
+    record StreamAbort(long xid, long subXid, LogSequenceNumber abortLsn, Instant abortTime)
+            implements PgOutputMessage {
         public boolean wholeTransaction() {
             return xid == subXid;
         }

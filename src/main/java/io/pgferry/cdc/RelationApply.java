@@ -1,7 +1,5 @@
 package io.pgferry.cdc;
 
-import org.postgresql.PGStatement;
-
 import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import org.postgresql.PGStatement;
 
 /**
  * One source relation on the target: a prepared statement per statement shape, and the rows
@@ -35,6 +34,7 @@ final class RelationApply implements AutoCloseable {
     private final List<Supplier<String>> queued = new ArrayList<>();
     /** Null when this relation's changes go row by row only. */
     private final SetApply setApply;
+
     private final BitSet uniqueColumns;
     private final List<String> targetTypes;
     private final LongAdder setBasedRows;
@@ -42,6 +42,7 @@ final class RelationApply implements AutoCloseable {
     private final List<SetApply.Row> held = new ArrayList<>();
     /** Per shape, whether it goes set-based: decided once, not per row. */
     private final Map<Shape, Boolean> setBasedShapes = new HashMap<>();
+
     private Shape holding;
 
     /**
@@ -50,8 +51,14 @@ final class RelationApply implements AutoCloseable {
      * @param setBased      whether UPDATEs and DELETEs may go set-based (no trigger or rule fires for replicas)
      * @param setBasedRows  counts the rows applied set-based
      */
-    RelationApply(Connection target, RelationSql sql, BitSet alwaysIdentity, List<String> targetTypes, BitSet uniqueColumns,
-                  boolean setBased, LongAdder setBasedRows) {
+    RelationApply(
+            Connection target,
+            RelationSql sql,
+            BitSet alwaysIdentity,
+            List<String> targetTypes,
+            BitSet uniqueColumns,
+            boolean setBased,
+            LongAdder setBasedRows) {
         this.target = target;
         this.sql = sql;
         this.alwaysIdentity = alwaysIdentity;
@@ -74,9 +81,16 @@ final class RelationApply implements AutoCloseable {
      * Queues a row: the values of {@code first}'s columns, then those of {@code second} (may be
      * null). Returns the bytes of values queued, for the caller's memory bound.
      */
-    long queue(Shape shape, TupleData first, BitSet firstColumns, TupleData second, BitSet secondColumns,
-               Supplier<String> missing) throws SQLException {
-        if (setApply != null && setBasedShapes.computeIfAbsent(shape, sh -> SetApply.suits(sh, sql, uniqueColumns, targetTypes))) {
+    long queue(
+            Shape shape,
+            TupleData first,
+            BitSet firstColumns,
+            TupleData second,
+            BitSet secondColumns,
+            Supplier<String> missing)
+            throws SQLException {
+        if (setApply != null
+                && setBasedShapes.computeIfAbsent(shape, sh -> SetApply.suits(sh, sql, uniqueColumns, targetTypes))) {
             return hold(shape, first, firstColumns, second, secondColumns, missing);
         }
         PreparedStatement ps = statement(shape);
@@ -100,8 +114,14 @@ final class RelationApply implements AutoCloseable {
     }
 
     /** Holds a row for a set-based statement; its key is the values of the columns that find it. */
-    private long hold(Shape shape, TupleData first, BitSet firstColumns, TupleData second, BitSet secondColumns,
-                      Supplier<String> missing) throws SQLException {
+    private long hold(
+            Shape shape,
+            TupleData first,
+            BitSet firstColumns,
+            TupleData second,
+            BitSet secondColumns,
+            Supplier<String> missing)
+            throws SQLException {
         if (!shape.equals(holding) || !queued.isEmpty()) {
             send();
             holding = shape;

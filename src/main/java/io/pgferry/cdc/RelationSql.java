@@ -1,7 +1,6 @@
 package io.pgferry.cdc;
 
 import io.pgferry.pg.Identifiers;
-
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -33,8 +32,11 @@ final class RelationSql {
 
     /** True if {@code other} describes the same table with the same columns and identity. */
     boolean sameShape(PgOutputMessage.Relation other) {
-        return relation.oid() == other.oid() && relation.namespace().equals(other.namespace()) && relation.name().equals(other.name())
-                && relation.replicaIdentity() == other.replicaIdentity() && relation.columns().equals(other.columns());
+        return relation.oid() == other.oid()
+                && relation.namespace().equals(other.namespace())
+                && relation.name().equals(other.name())
+                && relation.replicaIdentity() == other.replicaIdentity()
+                && relation.columns().equals(other.columns());
     }
 
     String displayName() {
@@ -57,7 +59,8 @@ final class RelationSql {
             params.add("?");
         }
         // the source's identity values are the truth: GENERATED ALWAYS columns must take them too
-        return "INSERT INTO " + table + " (" + String.join(", ", cols) + ") OVERRIDING SYSTEM VALUE VALUES (" + String.join(", ", params) + ")";
+        return "INSERT INTO " + table + " (" + String.join(", ", cols) + ") OVERRIDING SYSTEM VALUE VALUES ("
+                + String.join(", ", params) + ")";
     }
 
     /** UPDATE of the columns in {@code set}, finding the row by {@code where} (see {@link #whereColumns}). */

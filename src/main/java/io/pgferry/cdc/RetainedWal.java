@@ -16,8 +16,9 @@ public record RetainedWal(String slot, Long retainedBytes, String walStatus, Lon
 
     /** The slot's figures, or empty when no slot of that name exists. */
     public static Optional<RetainedWal> read(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint,"
-                + " wal_status, safe_wal_size FROM pg_replication_slots WHERE slot_name = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint,"
+                        + " wal_status, safe_wal_size FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, slot);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -33,15 +34,19 @@ public record RetainedWal(String slot, Long retainedBytes, String walStatus, Lon
     }
 
     /** What the source risks without max_slot_wal_keep_size, said the same way by assess and the preflights. */
-    public static final String UNBOUNDED_RISK = "max_slot_wal_keep_size is -1 on the source: a replication slot that nothing reads"
-            + " (a failed or abandoned run) keeps WAL without limit until the disk fills";
-    public static final String UNBOUNDED_FIX = "ALTER SYSTEM SET max_slot_wal_keep_size = '100GB' (or what the WAL disk can spare);"
-            + " SELECT pg_reload_conf(); and run pgferry cleanup for a run you abandon";
+    public static final String UNBOUNDED_RISK =
+            "max_slot_wal_keep_size is -1 on the source: a replication slot that nothing reads"
+                    + " (a failed or abandoned run) keeps WAL without limit until the disk fills";
+
+    public static final String UNBOUNDED_FIX =
+            "ALTER SYSTEM SET max_slot_wal_keep_size = '100GB' (or what the WAL disk can spare);"
+                    + " SELECT pg_reload_conf(); and run pgferry cleanup for a run you abandon";
 
     /** True when the server lets a slot retain WAL without limit (max_slot_wal_keep_size = -1, the default). */
     public static boolean unboundedOn(Connection c) throws SQLException {
         try (java.sql.Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size'")) {
+                ResultSet rs =
+                        st.executeQuery("SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size'")) {
             return rs.next() && "-1".equals(rs.getString(1));
         }
     }

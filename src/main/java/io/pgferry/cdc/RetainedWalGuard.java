@@ -7,7 +7,6 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.SlotLedger;
 import io.pgferry.state.StateStore;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Optional;
@@ -30,6 +29,7 @@ public final class RetainedWalGuard {
     public static final long DEFAULT_LIMIT_BYTES = 50L << 30;
     /** The limit in bytes, set by migrate and follow; held by the run until given again. */
     public static final String LIMIT_SETTING = "wal.max_retained_bytes";
+
     private static final long CHECK_MILLIS = 2_000;
 
     /** The slot retained more than the limit, or its WAL is lost: the stream must stop and the slot go. */
@@ -37,10 +37,12 @@ public final class RetainedWalGuard {
         private final String reason;
 
         LimitReached(String reason) {
-            super(ErrorCode.FAILED, reason + ": pgferry stopped streaming and drops the slot so that the source's disk cannot fill",
+            super(
+                    ErrorCode.FAILED,
+                    reason + ": pgferry stopped streaming and drops the slot so that the source's disk cannot fill",
                     "the target cannot be completed from here: the copy must be redone. Run pgferry cleanup,"
-                    + " empty the target (pgferry rollback), and migrate again with a new --dir; give the stream more room with"
-                    + " --max-retained-wal if the source's disk has it, and keep pgferry running while its slot exists");
+                            + " empty the target (pgferry rollback), and migrate again with a new --dir; give the stream more room with"
+                            + " --max-retained-wal if the source's disk has it, and keep pgferry running while its slot exists");
             this.reason = reason;
         }
 
@@ -84,23 +86,32 @@ public final class RetainedWalGuard {
             return; // the stream itself names a missing slot
         }
         RetainedWal wal = read.get();
-        new SlotLedger(store, runId).measured(slot, wal.retainedBytes(), wal.walStatus(), wal.safeWalSize(),
-                limitBytes > 0 ? limitBytes : null);
+        new SlotLedger(store, runId)
+                .measured(
+                        slot,
+                        wal.retainedBytes(),
+                        wal.walStatus(),
+                        wal.safeWalSize(),
+                        limitBytes > 0 ? limitBytes : null);
         if (wal.lost()) {
-            throw new LimitReached("the source removed WAL that replication slot " + slot + " still needed (wal_status lost:"
-                    + " max_slot_wal_keep_size was reached), so the changes in it can never be streamed");
+            throw new LimitReached(
+                    "the source removed WAL that replication slot " + slot + " still needed (wal_status lost:"
+                            + " max_slot_wal_keep_size was reached), so the changes in it can never be streamed");
         }
         long retained = wal.retainedBytes() == null ? 0 : wal.retainedBytes();
         if (limitBytes > 0 && retained >= limitBytes) {
-            throw new LimitReached("replication slot " + slot + " retains " + Units.bytes(retained) + " of WAL on the source,"
-                    + " over the limit of " + Units.bytes(limitBytes) + " (--max-retained-wal)");
+            throw new LimitReached(
+                    "replication slot " + slot + " retains " + Units.bytes(retained) + " of WAL on the source,"
+                            + " over the limit of " + Units.bytes(limitBytes) + " (--max-retained-wal)");
         }
         if (limitBytes > 0 && retained >= limitBytes / 2) {
             if (!warned) {
                 warned = true;
-                progress.warn("replication slot " + slot + " retains " + Units.bytes(retained) + " of WAL on the source; at "
-                        + Units.bytes(limitBytes) + " (--max-retained-wal) pgferry stops streaming and drops it, and the copy"
-                        + " must be redone");
+                progress.warn(
+                        "replication slot " + slot + " retains " + Units.bytes(retained) + " of WAL on the source; at "
+                                + Units.bytes(limitBytes)
+                                + " (--max-retained-wal) pgferry stops streaming and drops it, and the copy"
+                                + " must be redone");
             }
         } else {
             warned = false;
@@ -118,7 +129,8 @@ public final class RetainedWalGuard {
         } catch (LimitReached e) {
             if (!warnedOverLimit) {
                 warnedOverLimit = true;
-                progress.warn(e.reason() + ": when the copy ends, the stream will stop at once and drop the slot, unless --max-retained-wal is"
+                progress.warn(e.reason()
+                        + ": when the copy ends, the stream will stop at once and drop the slot, unless --max-retained-wal is"
                         + " raised (pgferry follow --max-retained-wal ... after this run stops)");
             }
         }
@@ -132,6 +144,7 @@ public final class RetainedWalGuard {
             throw source.classify(e);
         }
         new SlotLedger(store, runId).dropped(slot);
-        progress.warn("dropped replication slot " + slot + " on the source: it no longer retains WAL; the copy must be redone");
+        progress.warn("dropped replication slot " + slot
+                + " on the source: it no longer retains WAL; the copy must be redone");
     }
 }

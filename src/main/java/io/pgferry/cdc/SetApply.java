@@ -1,8 +1,6 @@
 package io.pgferry.cdc;
 
 import io.pgferry.pg.Identifiers;
-import org.postgresql.PGStatement;
-
 import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.postgresql.PGStatement;
 
 /**
  * Applies many UPDATEs or DELETEs of one relation and one shape as a few set-based statements,
@@ -34,6 +33,7 @@ import java.util.function.Supplier;
 final class SetApply implements AutoCloseable {
     /** Statement sizes, in rows: the big one for bulk, the small one so a short tail pads little. */
     static final int LARGE = 64;
+
     static final int SMALL = 8;
     /** A wave smaller than this goes row by row: padding a statement for two rows costs more than it saves. */
     static final int MIN_WAVE = 4;
@@ -41,12 +41,13 @@ final class SetApply implements AutoCloseable {
     private static final int MAX_PARAMETERS = 32_000;
 
     /** One held change: its values in bind order (SET values, then key values), its key, and how to name it. */
-    record Row(List<TupleData.Value> values, List<TupleData.Value> key, Supplier<String> missing) { }
+    record Row(List<TupleData.Value> values, List<TupleData.Value> key, Supplier<String> missing) {}
 
     private final Connection target;
     private final RelationSql sql;
     /** Per source column, the target type to read its text as (schema-qualified, without modifier); null if unknown. */
     private final List<String> targetTypes;
+
     private final Map<String, PreparedStatement> statements = new HashMap<>();
 
     SetApply(Connection target, RelationSql sql, List<String> targetTypes) {
@@ -62,7 +63,9 @@ final class SetApply implements AutoCloseable {
      * statement with immediate unique checks), and every column it names has a known type.
      */
     static boolean suits(RelationApply.Shape shape, RelationSql sql, BitSet uniqueColumns, List<String> targetTypes) {
-        if ((shape.operation() != 'U' && shape.operation() != 'D') || sql.fullIdentity() || shape.where().isEmpty()) {
+        if ((shape.operation() != 'U' && shape.operation() != 'D')
+                || sql.fullIdentity()
+                || shape.where().isEmpty()) {
             return false;
         }
         BitSet used = (BitSet) shape.where().clone();

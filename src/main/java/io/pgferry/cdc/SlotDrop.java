@@ -10,8 +10,7 @@ public final class SlotDrop {
     private static final int ATTEMPTS = 50;
     private static final long PAUSE_MILLIS = 100;
 
-    private SlotDrop() {
-    }
+    private SlotDrop() {}
 
     /**
      * A slot's walsender lingers a moment after its client closed (or a subscription's worker
@@ -20,7 +19,8 @@ public final class SlotDrop {
      */
     public static void drop(Connection c, String slot) throws SQLException {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
                 ps.setString(1, slot);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {

@@ -4,11 +4,6 @@ import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PgferryException;
-import org.postgresql.PGConnection;
-import org.postgresql.replication.LogSequenceNumber;
-import org.postgresql.replication.PGReplicationStream;
-import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
-
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,6 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
 
 /**
  * The pgoutput change stream of an existing logical slot, over the streaming replication
@@ -38,13 +37,19 @@ public final class SlotStream implements AutoCloseable {
      * A decoded message and the LSN the walsender stamped it with: a Commit's is its end LSN; a
      * Relation's may be 0/0. Confirm only commit end LSNs (or {@link #drainedTo()}), never these.
      */
-    public record Event(LogSequenceNumber lsn, PgOutputMessage message) {
-    }
+    public record Event(LogSequenceNumber lsn, PgOutputMessage message) {}
 
     /** How to open the stream; {@link #forSource} picks the protocol from the source's major. */
-    public record Options(String slot, List<String> publications, LogSequenceNumber start, int protocol,
-                          boolean streaming, boolean messages, int queueCapacity, Duration statusInterval,
-                          Duration slotBusyWait) {
+    public record Options(
+            String slot,
+            List<String> publications,
+            LogSequenceNumber start,
+            int protocol,
+            boolean streaming,
+            boolean messages,
+            int queueCapacity,
+            Duration statusInterval,
+            Duration slotBusyWait) {
         public Options {
             Objects.requireNonNull(slot, "slot");
             Objects.requireNonNull(start, "start");
@@ -60,7 +65,8 @@ public final class SlotStream implements AutoCloseable {
             }
             if (!slot.matches("[a-z0-9_]{1,63}")) {
                 // the server's own rule for slot names; pgjdbc puts the name into START_REPLICATION unquoted
-                throw new IllegalArgumentException("slot name '" + slot + "' is not lower-case letters, digits and '_'");
+                throw new IllegalArgumentException(
+                        "slot name '" + slot + "' is not lower-case letters, digits and '_'");
             }
             for (String p : publications) {
                 if (p.indexOf('\'') >= 0 || p.indexOf('\0') >= 0) {
@@ -75,25 +81,52 @@ public final class SlotStream implements AutoCloseable {
          * 4 for 16 and newer. In-progress transactions are not streamed: each arrives whole at its
          * commit (the source spills a large one to its own disk meanwhile), in commit order.
          */
-        public static Options forSource(int sourceMajor, String slot, List<String> publications, LogSequenceNumber start) {
-            return new Options(slot, publications, start, protocolFor(sourceMajor), false, false, 1024,
-                    Duration.ofSeconds(10), Duration.ofSeconds(30));
+        public static Options forSource(
+                int sourceMajor, String slot, List<String> publications, LogSequenceNumber start) {
+            return new Options(
+                    slot,
+                    publications,
+                    start,
+                    protocolFor(sourceMajor),
+                    false,
+                    false,
+                    1024,
+                    Duration.ofSeconds(10),
+                    Duration.ofSeconds(30));
         }
 
         public Options withStreaming(boolean streamInProgress, boolean logicalMessages) {
-            return new Options(slot, publications, start, protocol, streamInProgress, logicalMessages, queueCapacity, statusInterval,
+            return new Options(
+                    slot,
+                    publications,
+                    start,
+                    protocol,
+                    streamInProgress,
+                    logicalMessages,
+                    queueCapacity,
+                    statusInterval,
                     slotBusyWait);
         }
 
         public Options withStart(LogSequenceNumber lsn) {
-            return new Options(slot, publications, lsn, protocol, streaming, messages, queueCapacity, statusInterval, slotBusyWait);
+            return new Options(
+                    slot,
+                    publications,
+                    lsn,
+                    protocol,
+                    streaming,
+                    messages,
+                    queueCapacity,
+                    statusInterval,
+                    slotBusyWait);
         }
     }
 
     /** The pgoutput protocol version pgferry uses for a source of this major version. */
     public static int protocolFor(int sourceMajor) {
         if (sourceMajor < 13) {
-            throw new IllegalArgumentException("PostgreSQL " + sourceMajor + " is older than the oldest supported source, 13");
+            throw new IllegalArgumentException(
+                    "PostgreSQL " + sourceMajor + " is older than the oldest supported source, 13");
         }
         if (sourceMajor == 13) {
             return 1;
@@ -107,8 +140,8 @@ public final class SlotStream implements AutoCloseable {
     private static final int QUEUE_BYTES = 32 << 20;
 
     /** A queued event and the bytes it holds of the budget. */
-    private record Queued(Event event, int bytes) {
-    }
+    private record Queued(Event event, int bytes) {}
+
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long QUEUE_WAIT_MILLIS = 100;
 
@@ -164,8 +197,11 @@ public final class SlotStream implements AutoCloseable {
                     continue;
                 }
                 if ("42704".equals(e.getSQLState())) {
-                    throw new PgferryException(ErrorCode.FAILED, "replication slot " + options.slot() + " does not exist on the "
-                            + source.role(), "it was dropped (or never created): the stream cannot resume; start the migration again", e);
+                    throw new PgferryException(
+                            ErrorCode.FAILED,
+                            "replication slot " + options.slot() + " does not exist on the " + source.role(),
+                            "it was dropped (or never created): the stream cannot resume; start the migration again",
+                            e);
                 }
                 throw source.classify(e);
             } catch (RuntimeException e) {
@@ -176,8 +212,10 @@ public final class SlotStream implements AutoCloseable {
     }
 
     private static PGReplicationStream start(Connection c, Options options) throws SQLException {
-        ChainedLogicalStreamBuilder b = c.unwrap(PGConnection.class).getReplicationAPI()
-                .replicationStream().logical()
+        ChainedLogicalStreamBuilder b = c.unwrap(PGConnection.class)
+                .getReplicationAPI()
+                .replicationStream()
+                .logical()
                 .withSlotName(options.slot())
                 .withStartPosition(options.start())
                 .withStatusInterval((int) options.statusInterval().toMillis(), TimeUnit.MILLISECONDS)
@@ -187,8 +225,9 @@ public final class SlotStream implements AutoCloseable {
                 .withAutomaticFlush(false)
                 .withSlotOption("proto_version", Integer.toString(options.protocol()))
                 // publication_names is parsed as a list of identifiers: quote each one
-                .withSlotOption("publication_names", options.publications().stream()
-                        .map(Identifiers::quote).collect(Collectors.joining(",")));
+                .withSlotOption(
+                        "publication_names",
+                        options.publications().stream().map(Identifiers::quote).collect(Collectors.joining(",")));
         if (options.streaming()) {
             b = b.withSlotOption("streaming", "on");
         }

@@ -1,7 +1,6 @@
 package io.pgferry.cdc;
 
 import io.pgferry.state.StateStore;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -48,9 +47,13 @@ public final class StreamControl {
 
     /** Whether a stream process refreshed its progress within the last few seconds. */
     public boolean alive() {
-        return store.query("SELECT updated_at FROM cdc_progress WHERE run_id = ?", rs -> rs.getString(1), runId).stream()
-                .findFirst().filter(s -> s != null)
-                .map(s -> Instant.parse(s).isAfter(Instant.now().minus(HEARTBEAT))).orElse(false)
+        return store
+                        .query("SELECT updated_at FROM cdc_progress WHERE run_id = ?", rs -> rs.getString(1), runId)
+                        .stream()
+                        .findFirst()
+                        .filter(s -> s != null)
+                        .map(s -> Instant.parse(s).isAfter(Instant.now().minus(HEARTBEAT)))
+                        .orElse(false)
                 && state().map(s -> s.equals("streaming")).orElse(false);
     }
 }

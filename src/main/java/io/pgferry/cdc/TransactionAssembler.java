@@ -10,13 +10,12 @@ import io.pgferry.cdc.PgOutputMessage.StreamCommit;
 import io.pgferry.cdc.PgOutputMessage.StreamStart;
 import io.pgferry.cdc.PgOutputMessage.StreamStop;
 import io.pgferry.cdc.SlotStream.Event;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Turns the pgoutput message sequence into whole committed transactions, in commit order.
@@ -109,7 +108,8 @@ public final class TransactionAssembler implements AutoCloseable {
 
     private void onBegin(Begin b, LogSequenceNumber lsn) {
         requireNoOpenTransaction(b, lsn);
-        current = new Pending(b.xid(), new TransactionBuffer(b.xid(), spillDir, spillThresholdBytes), b.finalLsn(), b.commitTime());
+        current = new Pending(
+                b.xid(), new TransactionBuffer(b.xid(), spillDir, spillThresholdBytes), b.finalLsn(), b.commitTime());
     }
 
     private CommittedTransaction onCommit(Commit c, LogSequenceNumber lsn) {
@@ -117,8 +117,10 @@ public final class TransactionAssembler implements AutoCloseable {
             throw outOfOrder("Commit without Begin", lsn);
         }
         if (!c.commitLsn().equals(current.finalLsn)) {
-            throw outOfOrder("Commit at " + c.commitLsn().asString() + " for the transaction that began with final LSN "
-                    + current.finalLsn.asString(), lsn);
+            throw outOfOrder(
+                    "Commit at " + c.commitLsn().asString() + " for the transaction that began with final LSN "
+                            + current.finalLsn.asString(),
+                    lsn);
         }
         Pending done = current;
         current = null;
@@ -131,7 +133,9 @@ public final class TransactionAssembler implements AutoCloseable {
         if (block == null) {
             if (!s.firstSegment()) {
                 // its earlier blocks were never seen: applying the rest would lose changes
-                throw outOfOrder("a later block of streamed transaction " + s.xid() + " whose first block was not received", lsn);
+                throw outOfOrder(
+                        "a later block of streamed transaction " + s.xid() + " whose first block was not received",
+                        lsn);
             }
             block = new Pending(s.xid(), new TransactionBuffer(s.xid(), spillDir, spillThresholdBytes), null, null);
             streamed.put(s.xid(), block);
@@ -160,8 +164,8 @@ public final class TransactionAssembler implements AutoCloseable {
         }
     }
 
-    private CommittedTransaction finish(Pending p, LogSequenceNumber commitLsn, LogSequenceNumber endLsn, Instant commitTime,
-                                        boolean wasStreamed) {
+    private CommittedTransaction finish(
+            Pending p, LogSequenceNumber commitLsn, LogSequenceNumber endLsn, Instant commitTime, boolean wasStreamed) {
         p.buffer.seal();
         return new CommittedTransaction(p.xid, commitLsn, endLsn, commitTime, p.origin, wasStreamed, p.buffer);
     }

@@ -4,8 +4,6 @@ import io.pgferry.cdc.PgOutputMessage.Change;
 import io.pgferry.cdc.SlotStream.Event;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -23,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The changes of one transaction while it is assembled: in memory up to a size, then all of
@@ -77,14 +76,18 @@ final class TransactionBuffer implements AutoCloseable {
         count -= n;
         if (out == null) {
             memory.removeIf(e -> skipped((Change) e.message()));
-            memoryBytes = memory.stream().mapToLong(e -> PgOutputEncoder.estimate((Change) e.message())).sum();
+            memoryBytes = memory.stream()
+                    .mapToLong(e -> PgOutputEncoder.estimate((Change) e.message()))
+                    .sum();
         }
     }
 
     /** Data changes of a subtransaction may be discarded; schema messages never are. */
     private boolean discardable(Change c) {
-        return c.streamXid() != null && c.streamXid() != xid
-                && !(c instanceof PgOutputMessage.Relation) && !(c instanceof PgOutputMessage.Type);
+        return c.streamXid() != null
+                && c.streamXid() != xid
+                && !(c instanceof PgOutputMessage.Relation)
+                && !(c instanceof PgOutputMessage.Type);
     }
 
     private boolean skipped(Change c) {
@@ -161,8 +164,7 @@ final class TransactionBuffer implements AutoCloseable {
                 }
 
                 @Override
-                public void close() {
-                }
+                public void close() {}
             };
         }
         seal();
@@ -191,8 +193,11 @@ final class TransactionBuffer implements AutoCloseable {
     }
 
     private PgferryException spillError(String what, IOException e) {
-        return new PgferryException(ErrorCode.DISK_SPACE, what + ": " + e.getMessage(),
-                "free space in " + spillDir + " (large source transactions are spilled there) and resume", e);
+        return new PgferryException(
+                ErrorCode.DISK_SPACE,
+                what + ": " + e.getMessage(),
+                "free space in " + spillDir + " (large source transactions are spilled there) and resume",
+                e);
     }
 
     /** Reads a spill file back, decoding with a decoder of its own. */

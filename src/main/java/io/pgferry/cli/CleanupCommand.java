@@ -5,23 +5,26 @@ import io.pgferry.cutover.CleanupItem;
 import io.pgferry.state.Directories;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.util.List;
-import java.util.concurrent.Callable;
-
-@Command(name = "cleanup", mixinStandardHelpOptions = true,
+@Command(
+        name = "cleanup",
+        mixinStandardHelpOptions = true,
         header = "Remove this run's slots, publications, subscriptions, origins and fences.",
-        description = {"Removes what this migration created on both servers: subscriptions, publications,",
-                "replication slots and origins (forward and reverse), the write fences and the reverse stream's apply role.",
-                "After a cutover the source stays fenced read-only unless --unfence-source.",
-                "Only objects named after this run (pgferry_<run id>) are touched. Safe to run twice."},
+        description = {
+            "Removes what this migration created on both servers: subscriptions, publications,",
+            "replication slots and origins (forward and reverse), the write fences and the reverse stream's apply role.",
+            "After a cutover the source stays fenced read-only unless --unfence-source.",
+            "Only objects named after this run (pgferry_<run id>) are touched. Safe to run twice."
+        },
         footer = {"", "Example:", "  pgferry cleanup --dir ./pgferry-work --dry-run"})
 public final class CleanupCommand implements Callable<Integer> {
     @Spec
@@ -39,11 +42,15 @@ public final class CleanupCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "List what would be removed, change nothing.")
     boolean dryRun;
 
-    @Option(names = "--unfence-source", description = "After a cutover, also lift the source's write fence (by default the old"
-            + " source stays read-only, so a stray application instance cannot write there unnoticed).")
+    @Option(
+            names = "--unfence-source",
+            description = "After a cutover, also lift the source's write fence (by default the old"
+                    + " source stays read-only, so a stray application instance cannot write there unnoticed).")
     boolean unfenceSource;
 
-    @Option(names = "--remove-work-dir", description = "Also delete the work dir (state store, dumps, logs) afterwards.")
+    @Option(
+            names = "--remove-work-dir",
+            description = "Also delete the work dir (state store, dumps, logs) afterwards.")
     boolean removeWorkDir;
 
     @Override
@@ -53,8 +60,12 @@ public final class CleanupCommand implements Callable<Integer> {
         boolean keptFence;
         try (StateStore store = StateStore.openExisting(workDir.dir())) {
             RunRecord run = connections.lookup(store);
-            Cleanup cleanup = new Cleanup(new io.pgferry.pg.Connector("source", connections.source()),
-                    new io.pgferry.pg.Connector("target", connections.target()), store, run, unfenceSource);
+            Cleanup cleanup = new Cleanup(
+                    new io.pgferry.pg.Connector("source", connections.source()),
+                    new io.pgferry.pg.Connector("target", connections.target()),
+                    store,
+                    run,
+                    unfenceSource);
             keptFence = cleanup.keepsSourceFence();
             if (!dryRun) {
                 // a running change stream holds the slot: it must let go before the slot can be dropped

@@ -1,11 +1,10 @@
 package io.pgferry.cli;
 
 import io.pgferry.pg.ConnectionSpec;
+import java.io.PrintWriter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-
-import java.io.PrintWriter;
 
 /**
  * The two databases. Passwords belong in PGPASSWORD or ~/.pgpass; a password in a URI works
@@ -17,12 +16,19 @@ public final class ConnectionOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
-    @Option(names = "--source", required = true, paramLabel = "URI",
-            description = "Source database: postgres://user@host:5432/db?sslmode=verify-full&sslrootcert=ca.pem or 'host=... dbname=... user=...'."
-                    + " sslmode has libpq's meaning: require verifies the server when a root certificate is given or in ~/.postgresql/root.crt.")
+    @Option(
+            names = "--source",
+            required = true,
+            paramLabel = "URI",
+            description =
+                    "Source database: postgres://user@host:5432/db?sslmode=verify-full&sslrootcert=ca.pem or 'host=... dbname=... user=...'."
+                            + " sslmode has libpq's meaning: require verifies the server when a root certificate is given or in ~/.postgresql/root.crt.")
     String source;
 
-    @Option(names = "--target", required = true, paramLabel = "URI",
+    @Option(
+            names = "--target",
+            required = true,
+            paramLabel = "URI",
             description = "Target database, same forms as --source. It must exist and be empty.")
     String target;
 
@@ -31,14 +37,20 @@ public final class ConnectionOptions {
 
     public ConnectionSpec source() {
         if (sourceSpec == null) {
-            sourceSpec = parse("source", source, command == null ? null : command.commandLine().getErr());
+            sourceSpec = parse(
+                    "source",
+                    source,
+                    command == null ? null : command.commandLine().getErr());
         }
         return sourceSpec;
     }
 
     public ConnectionSpec target() {
         if (targetSpec == null) {
-            targetSpec = parse("target", target, command == null ? null : command.commandLine().getErr());
+            targetSpec = parse(
+                    "target",
+                    target,
+                    command == null ? null : command.commandLine().getErr());
         }
         return targetSpec;
     }

@@ -2,11 +2,10 @@ package io.pgferry.cli;
 
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-import picocli.CommandLine;
-
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
 
 /** Durations as people write them (90s, 5m, 2h, 1d) or in ISO-8601 (PT5M). */
 public final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
@@ -29,7 +28,8 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
         try {
             return Duration.parse(value.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (java.time.format.DateTimeParseException e) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "'" + value + "' is not a duration", "write it like 90s, 5m, 2h, 1d or PT5M");
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT, "'" + value + "' is not a duration", "write it like 90s, 5m, 2h, 1d or PT5M");
         }
     }
 }

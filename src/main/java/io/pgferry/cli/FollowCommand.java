@@ -14,23 +14,26 @@ import io.pgferry.pg.ServerInfo;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import io.pgferry.state.StepStatus;
-import org.postgresql.replication.LogSequenceNumber;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.postgresql.replication.LogSequenceNumber;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-@Command(name = "follow", mixinStandardHelpOptions = true,
+@Command(
+        name = "follow",
+        mixinStandardHelpOptions = true,
         header = "Resume the change stream of a copy migration until cutover.",
-        description = {"Resumes the change stream of a method copy run whose copy is finished: reads the run's",
-                "slot on the source from the last applied transaction and applies changes on the target",
-                "until pgferry cutover stops it. Safe after any crash: nothing is lost or applied twice."},
+        description = {
+            "Resumes the change stream of a method copy run whose copy is finished: reads the run's",
+            "slot on the source from the last applied transaction and applies changes on the target",
+            "until pgferry cutover stops it. Safe after any crash: nothing is lost or applied twice."
+        },
         footer = {"", "Example:", "  pgferry follow --dir ./pgferry-work"})
 public final class FollowCommand implements Callable<Integer> {
     @Mixin
@@ -44,9 +47,13 @@ public final class FollowCommand implements Callable<Integer> {
 
     @Mixin
     RetainedWalOption retainedWal;
-    @Option(names = "--ddl-applied-by-hand", paramLabel = "LSN",
-            description = "The schema change the stream stopped at (its LSN, from the stop message) was made on the target by hand,"
-                    + " or needs none: pass over it. Repeatable.")
+
+    @Option(
+            names = "--ddl-applied-by-hand",
+            paramLabel = "LSN",
+            description =
+                    "The schema change the stream stopped at (its LSN, from the stop message) was made on the target by hand,"
+                            + " or needs none: pass over it. Repeatable.")
     List<String> ddlAppliedByHand = new ArrayList<>();
 
     @Override
@@ -56,12 +63,18 @@ public final class FollowCommand implements Callable<Integer> {
             ConnectionSpec sourceSpec = connections.source();
             ConnectionSpec targetSpec = connections.target();
             if (!run.method().equals("copy")) {
-                throw new PgferryException(ErrorCode.BAD_INPUT, "run " + run.id() + " uses method " + run.method()
-                        + "; follow resumes the change stream of method copy", run.method().equals("logical")
-                        ? "the subscription streams on its own: see pgferry status" : "method dump has no change stream");
+                throw new PgferryException(
+                        ErrorCode.BAD_INPUT,
+                        "run " + run.id() + " uses method " + run.method()
+                                + "; follow resumes the change stream of method copy",
+                        run.method().equals("logical")
+                                ? "the subscription streams on its own: see pgferry status"
+                                : "method dump has no change stream");
             }
             if (store.stepStatus(run.id(), "analyze") != StepStatus.DONE) {
-                throw new PgferryException(ErrorCode.BAD_INPUT, "the copy of run " + run.id() + " is not finished",
+                throw new PgferryException(
+                        ErrorCode.BAD_INPUT,
+                        "the copy of run " + run.id() + " is not finished",
                         "run the same pgferry migrate command again: it finishes the copy, then streams");
             }
             retainedWal.applyTo(store, run.id());
@@ -78,7 +91,12 @@ public final class FollowCommand implements Callable<Integer> {
             }
             Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
             store.setRunStatus(run.id(), RunRecord.STATUS_RUNNING, "stream", null);
-            MigrationContext ctx = new MigrationContext(source, target, store, run, progress,
+            MigrationContext ctx = new MigrationContext(
+                    source,
+                    target,
+                    store,
+                    run,
+                    progress,
                     new MigrationOptions(1, Optional.empty(), false, false, false));
             try {
                 CopyAndStream.follow(ctx, major);
@@ -99,7 +117,9 @@ public final class FollowCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             // named below
         }
-        throw new PgferryException(ErrorCode.BAD_INPUT, "--ddl-applied-by-hand " + text + " is not an LSN",
+        throw new PgferryException(
+                ErrorCode.BAD_INPUT,
+                "--ddl-applied-by-hand " + text + " is not an LSN",
                 "pass the LSN the stream's stop message names, e.g. 0/1A2B3C4");
     }
 }

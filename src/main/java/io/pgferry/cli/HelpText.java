@@ -1,9 +1,8 @@
 package io.pgferry.cli;
 
-import picocli.CommandLine;
-
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine;
 
 /**
  * Lets picocli wrap every command's description at the terminal's width. picocli prints each
@@ -11,8 +10,7 @@ import java.util.List;
  * full line and an orphan mid-sentence; joined into paragraphs, the text wraps at words.
  */
 final class HelpText {
-    private HelpText() {
-    }
+    private HelpText() {}
 
     /** Applies {@link #paragraphs} to the descriptions of {@code cl} and all its subcommands. */
     static void reflow(CommandLine cl) {
@@ -31,7 +29,8 @@ final class HelpText {
         StringBuilder current = new StringBuilder();
         for (String raw : lines) {
             String line = raw.strip();
-            boolean startsNew = line.isEmpty() || current.length() > 0 && endsSentence(current) && Character.isUpperCase(line.charAt(0));
+            boolean startsNew = line.isEmpty()
+                    || current.length() > 0 && endsSentence(current) && Character.isUpperCase(line.charAt(0));
             if (startsNew && current.length() > 0) {
                 out.add(current.toString());
                 current.setLength(0);

@@ -2,18 +2,33 @@ package io.pgferry.cli;
 
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Redaction;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.PrintWriter;
-
-@Command(name = "pgferry",
+@Command(
+        name = "pgferry",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {"Moves a live PostgreSQL database (13 or newer) to another PostgreSQL server.", ""},
-        subcommands = {AssessCommand.class, MigrateCommand.class, FollowCommand.class, CutoverCommand.class, CleanupCommand.class, RollbackCommand.class, StatusCommand.class, ServeCommand.class, VerifyCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Exit status: 0 ok, 1 failed, 2 bad input or a blocker (nothing changed),",
-                "3 a server unreachable or refusing access, 4 a tool or resource missing here."})
+        subcommands = {
+            AssessCommand.class,
+            MigrateCommand.class,
+            FollowCommand.class,
+            CutoverCommand.class,
+            CleanupCommand.class,
+            RollbackCommand.class,
+            StatusCommand.class,
+            ServeCommand.class,
+            VerifyCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        footer = {
+            "",
+            "Exit status: 0 ok, 1 failed, 2 bad input or a blocker (nothing changed),",
+            "3 a server unreachable or refusing access, 4 a tool or resource missing here."
+        })
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -60,7 +75,8 @@ public final class Main implements Runnable {
             err.flush();
             return pe.code().exitCode();
         }
-        err.println("error: " + Redaction.redact(String.valueOf(e.getMessage())) + " (" + e.getClass().getSimpleName() + ")");
+        err.println("error: " + Redaction.redact(String.valueOf(e.getMessage())) + " ("
+                + e.getClass().getSimpleName() + ")");
         if (GlobalOptions.verbose(parsed)) {
             java.io.StringWriter sw = new java.io.StringWriter();
             e.printStackTrace(new PrintWriter(sw));

@@ -3,11 +3,10 @@ package io.pgferry.cli;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
-import picocli.CommandLine.Option;
-
 import java.io.Console;
 import java.nio.file.Path;
 import java.util.Optional;
+import picocli.CommandLine.Option;
 
 /**
  * The two databases of a command that acts on an existing run: optional, since the run
@@ -15,11 +14,16 @@ import java.util.Optional;
  * {@link #target()} are then the databases to use.
  */
 public final class RunConnectionOptions {
-    @Option(names = "--source", paramLabel = "URI",
-            description = "Source database (default: the run's; password from PGPASSWORD or ~/.pgpass). If given, it must be the run's.")
+    @Option(
+            names = "--source",
+            paramLabel = "URI",
+            description =
+                    "Source database (default: the run's; password from PGPASSWORD or ~/.pgpass). If given, it must be the run's.")
     String source;
 
-    @Option(names = "--target", paramLabel = "URI",
+    @Option(
+            names = "--target",
+            paramLabel = "URI",
             description = "Target database (default: the run's, like --source). If given, it must be the run's.")
     String target;
 
@@ -27,9 +31,14 @@ public final class RunConnectionOptions {
 
     /** The run in {@code store}; afterwards {@link #source()} and {@link #target()} are its databases. */
     RunRecord lookup(StateStore store) {
-        RunLookup.RunServers found = RunLookup.resolve(store, Optional.ofNullable(source).map(ConnectionSpec::parse),
-                Optional.ofNullable(target).map(ConnectionSpec::parse), System.getenv(), Path.of(System.getProperty("user.home")));
-        servers = new RunLookup.RunServers(found.run(), askForPasswordIfNone(found.source()), askForPasswordIfNone(found.target()));
+        RunLookup.RunServers found = RunLookup.resolve(
+                store,
+                Optional.ofNullable(source).map(ConnectionSpec::parse),
+                Optional.ofNullable(target).map(ConnectionSpec::parse),
+                System.getenv(),
+                Path.of(System.getProperty("user.home")));
+        servers = new RunLookup.RunServers(
+                found.run(), askForPasswordIfNone(found.source()), askForPasswordIfNone(found.target()));
         return servers.run();
     }
 

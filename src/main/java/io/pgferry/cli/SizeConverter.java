@@ -1,10 +1,9 @@
 package io.pgferry.cli;
 
-import picocli.CommandLine;
-
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
 
 /** Reads sizes the way PostgreSQL settings are written: 512MB, 1GB, 100kB, 2TB, or plain bytes. */
 public final class SizeConverter implements CommandLine.ITypeConverter<Long> {
@@ -14,7 +13,8 @@ public final class SizeConverter implements CommandLine.ITypeConverter<Long> {
     public Long convert(String value) {
         Matcher m = SIZE.matcher(value.strip().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
-            throw new CommandLine.TypeConversionException("'" + value + "' is not a size: write e.g. 512MB, 2GB or 1TB");
+            throw new CommandLine.TypeConversionException(
+                    "'" + value + "' is not a size: write e.g. 512MB, 2GB or 1TB");
         }
         double n = Double.parseDouble(m.group(1));
         String unit = m.group(2) == null ? "b" : m.group(2);

@@ -8,19 +8,22 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.util.concurrent.Callable;
-
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
         header = "Show where a migration stands, from its work dir.",
-        description = {"Shows where a migration stands, from its work dir alone: method, phase, steps, progress,",
-                "per-table state, totals, rates, ETA, change-stream lag, retries, last error, next step and",
-                "recent events. Works during and after a run. The JSON's schema is docs/status.schema.json."},
+        description = {
+            "Shows where a migration stands, from its work dir alone: method, phase, steps, progress,",
+            "per-table state, totals, rates, ETA, change-stream lag, retries, last error, next step and",
+            "recent events. Works during and after a run. The JSON's schema is docs/status.schema.json."
+        },
         footer = {"", "Examples:", "  pgferry status --dir ./pgferry-work --json", "  pgferry status --watch"})
 public final class StatusCommand implements Callable<Integer> {
     static final long WATCH_INTERVAL_MS = 2000;
@@ -34,7 +37,9 @@ public final class StatusCommand implements Callable<Integer> {
     @Mixin
     WorkDirOption workDir;
 
-    @Option(names = "--json", description = "Print JSON instead of text (one document; with --watch, one line per refresh).")
+    @Option(
+            names = "--json",
+            description = "Print JSON instead of text (one document; with --watch, one line per refresh).")
     boolean json;
 
     @Option(names = "--watch", description = "Refresh every 2 s until the run is no longer running (or Ctrl-C).")
@@ -45,8 +50,11 @@ public final class StatusCommand implements Callable<Integer> {
         try (StateStore store = StateStore.openExisting(workDir.dir())) {
             StatusReader reader = new StatusReader(store);
             while (true) {
-                StatusReport report = reader.read().orElseThrow(() -> new PgferryException(ErrorCode.BAD_INPUT,
-                        "the work dir " + workDir.dir() + " holds no migration yet", "start one with pgferry migrate"));
+                StatusReport report = reader.read()
+                        .orElseThrow(() -> new PgferryException(
+                                ErrorCode.BAD_INPUT,
+                                "the work dir " + workDir.dir() + " holds no migration yet",
+                                "start one with pgferry migrate"));
                 print(report);
                 if (!watch || !RunRecord.STATUS_RUNNING.equals(report.run().status())) {
                     return 0;

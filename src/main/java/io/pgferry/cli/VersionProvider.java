@@ -6,6 +6,6 @@ final class VersionProvider implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
         String v = Main.class.getPackage().getImplementationVersion();
-        return new String[]{"pgferry " + (v == null ? "dev" : v)};
+        return new String[] {"pgferry " + (v == null ? "dev" : v)};
     }
 }

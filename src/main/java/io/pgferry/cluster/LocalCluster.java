@@ -3,7 +3,6 @@ package io.pgferry.cluster;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -55,8 +54,11 @@ public final class LocalCluster implements AutoCloseable {
         try {
             baseDir = Files.createTempDirectory("pgferry-cluster-" + major + "-");
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.FAILED, "cannot create a cluster directory: " + e.getMessage(),
-                    "check free space and permissions of " + System.getProperty("java.io.tmpdir"), e);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "cannot create a cluster directory: " + e.getMessage(),
+                    "check free space and permissions of " + System.getProperty("java.io.tmpdir"),
+                    e);
         }
         String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
         LocalCluster cluster = new LocalCluster(major, binDir, baseDir, freePort(), password);
@@ -80,9 +82,21 @@ public final class LocalCluster implements AutoCloseable {
             Files.writeString(pwfile, password + "\n");
             handOverToServerUser(baseDir);
             handOverToServerUser(pwfile);
-            run(List.of(binDir.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", SUPERUSER,
-                    "--pwfile=" + pwfile, "--auth-local=trust", "--auth-host=scram-sha-256",
-                    "-E", "UTF8", "--locale=C", "--no-sync"), 120);
+            run(
+                    List.of(
+                            binDir.resolve("initdb").toString(),
+                            "-D",
+                            dataDir.toString(),
+                            "-U",
+                            SUPERUSER,
+                            "--pwfile=" + pwfile,
+                            "--auth-local=trust",
+                            "--auth-host=scram-sha-256",
+                            "-E",
+                            "UTF8",
+                            "--locale=C",
+                            "--no-sync"),
+                    120);
             Files.delete(pwfile);
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("port", Integer.toString(port));
@@ -102,12 +116,22 @@ public final class LocalCluster implements AutoCloseable {
             settings.putAll(extraSettings);
             StringBuilder conf = new StringBuilder("\n# pgferry throwaway cluster\n");
             settings.forEach((k, v) -> conf.append(k).append(" = ").append(v).append('\n'));
-            Files.writeString(dataDir.resolve("postgresql.conf"), conf.toString(), java.nio.file.StandardOpenOption.APPEND);
-            pgCtl("start", "-w", "-t", "120", "-l", baseDir.resolve("server.log").toString());
+            Files.writeString(
+                    dataDir.resolve("postgresql.conf"), conf.toString(), java.nio.file.StandardOpenOption.APPEND);
+            pgCtl(
+                    "start",
+                    "-w",
+                    "-t",
+                    "120",
+                    "-l",
+                    baseDir.resolve("server.log").toString());
             running = true;
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.FAILED, "cannot set up a local PostgreSQL " + major + ": " + e.getMessage(),
-                    "see " + baseDir.resolve("server.log"), e);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "cannot set up a local PostgreSQL " + major + ": " + e.getMessage(),
+                    "see " + baseDir.resolve("server.log"),
+                    e);
         }
     }
 
@@ -129,8 +153,10 @@ public final class LocalCluster implements AutoCloseable {
 
     /** The superuser's spec for {@code database}, password included for the driver. */
     public ConnectionSpec spec(String database) {
-        return ConnectionSpec.parse("postgres://" + SUPERUSER + ":" + password + "@127.0.0.1:" + port + "/" + database
-                + "?sslmode=disable", Map.of(), Path.of("/nonexistent"));
+        return ConnectionSpec.parse(
+                "postgres://" + SUPERUSER + ":" + password + "@127.0.0.1:" + port + "/" + database + "?sslmode=disable",
+                Map.of(),
+                Path.of("/nonexistent"));
     }
 
     /** The password, for tests that must show it never leaks. */
@@ -155,8 +181,17 @@ public final class LocalCluster implements AutoCloseable {
         try {
             StringBuilder conf = new StringBuilder("\n");
             settings.forEach((k, v) -> conf.append(k).append(" = ").append(v).append('\n'));
-            Files.writeString(dataDir.resolve("postgresql.conf"), conf.toString(), java.nio.file.StandardOpenOption.APPEND);
-            pgCtl("restart", "-w", "-t", "120", "-m", "fast", "-l", baseDir.resolve("server.log").toString());
+            Files.writeString(
+                    dataDir.resolve("postgresql.conf"), conf.toString(), java.nio.file.StandardOpenOption.APPEND);
+            pgCtl(
+                    "restart",
+                    "-w",
+                    "-t",
+                    "120",
+                    "-m",
+                    "fast",
+                    "-l",
+                    baseDir.resolve("server.log").toString());
         } catch (IOException e) {
             throw new PgferryException(ErrorCode.FAILED, "cannot restart local PostgreSQL " + major, null, e);
         }
@@ -241,11 +276,15 @@ public final class LocalCluster implements AutoCloseable {
                 String hint = isRoot() && new String(out).contains("unknown user")
                         ? "running as root needs an unprivileged 'postgres' user: apt-get install postgresql-common, or run as another user"
                         : null;
-                throw new PgferryException(ErrorCode.FAILED, "local cluster command failed: " + command.get(0)
-                        + " (exit " + p.exitValue() + "): " + new String(out).strip(), hint);
+                throw new PgferryException(
+                        ErrorCode.FAILED,
+                        "local cluster command failed: " + command.get(0) + " (exit " + p.exitValue() + "): "
+                                + new String(out).strip(),
+                        hint);
             }
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.FAILED, "cannot run " + command.get(0) + ": " + e.getMessage(), null, e);
+            throw new PgferryException(
+                    ErrorCode.FAILED, "cannot run " + command.get(0) + ": " + e.getMessage(), null, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PgferryException(ErrorCode.FAILED, "interrupted while running " + command.get(0), null, e);

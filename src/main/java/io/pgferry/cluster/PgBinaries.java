@@ -2,17 +2,12 @@ package io.pgferry.cluster;
 
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
-
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.LinkOption;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -20,6 +15,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 
 /**
  * Finds the server binaries (initdb, pg_ctl, postgres) of one PostgreSQL major: a distribution
@@ -29,8 +27,7 @@ import java.util.Set;
 public final class PgBinaries {
     private static final String ARCHIVE = "postgres-linux-x86_64.txz";
 
-    private PgBinaries() {
-    }
+    private PgBinaries() {}
 
     /** The bin directory for {@code major}, preferring the system's own packages when installed. */
     public static Path binDir(int major) {
@@ -38,9 +35,11 @@ public final class PgBinaries {
         if (Files.isExecutable(debian.resolve("postgres")) && Files.isExecutable(debian.resolve("initdb"))) {
             return debian;
         }
-        return bundled(major).orElseThrow(() -> new PgferryException(ErrorCode.TOOL_MISSING,
-                "no PostgreSQL " + major + " server binaries found",
-                "install Debian's postgresql-" + major + " package, or use a major bundled with this build"));
+        return bundled(major)
+                .orElseThrow(() -> new PgferryException(
+                        ErrorCode.TOOL_MISSING,
+                        "no PostgreSQL " + major + " server binaries found",
+                        "install Debian's postgresql-" + major + " package, or use a major bundled with this build"));
     }
 
     public static boolean available(int major) {
@@ -61,8 +60,12 @@ public final class PgBinaries {
             }
             unpack(major, target);
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.FAILED, "could not unpack the bundled PostgreSQL " + major
-                    + " binaries into " + target + ": " + e.getMessage(), "check free disk space and permissions there", e);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "could not unpack the bundled PostgreSQL " + major + " binaries into " + target + ": "
+                            + e.getMessage(),
+                    "check free disk space and permissions there",
+                    e);
         }
         return Optional.of(target.resolve("bin"));
     }
@@ -79,7 +82,8 @@ public final class PgBinaries {
             return Path.of("/var/cache/pgferry/pgbin");
         }
         String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && xdg.startsWith("/") ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        Path base =
+                xdg != null && xdg.startsWith("/") ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
         return base.resolve("pgferry").resolve("pgbin");
     }
 
@@ -110,11 +114,15 @@ public final class PgBinaries {
     static void requireOwnAndClosed(Path dir) throws IOException {
         String owner = Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName();
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-        boolean othersWrite = perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE);
+        boolean othersWrite =
+                perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE);
         if (Files.isSymbolicLink(dir) || !owner.equals(System.getProperty("user.name")) || othersWrite) {
-            throw new PgferryException(ErrorCode.FAILED, "the binary cache " + dir + " is not this user's own (owner " + owner
-                    + ", permissions " + PosixFilePermissions.toString(perms) + "): pgferry will not run what it holds",
-                    "remove " + dir + " (pgferry unpacks the binaries again), or fix its owner and permissions so only you can write to it");
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "the binary cache " + dir + " is not this user's own (owner " + owner + ", permissions "
+                            + PosixFilePermissions.toString(perms) + "): pgferry will not run what it holds",
+                    "remove " + dir
+                            + " (pgferry unpacks the binaries again), or fix its owner and permissions so only you can write to it");
         }
     }
 
@@ -122,9 +130,10 @@ public final class PgBinaries {
         Path root = openCacheRoot();
         Path staging = Files.createTempDirectory(root, major + ".unpacking-");
         setPermissions(staging, isRoot() ? "rwxr-xr-x" : "rwx------");
-        try (InputStream raw = PgBinaries.class.getClassLoader().getResourceAsStream("pgdist/" + major + "/" + ARCHIVE);
-             TarArchiveInputStream tar = new TarArchiveInputStream(
-                     new XZCompressorInputStream(new BufferedInputStream(raw, 1 << 16)))) {
+        try (InputStream raw =
+                        PgBinaries.class.getClassLoader().getResourceAsStream("pgdist/" + major + "/" + ARCHIVE);
+                TarArchiveInputStream tar =
+                        new TarArchiveInputStream(new XZCompressorInputStream(new BufferedInputStream(raw, 1 << 16)))) {
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {
                 Path out = staging.resolve(entry.getName()).normalize();
@@ -144,7 +153,9 @@ public final class PgBinaries {
                 }
                 boolean executable = (entry.getMode() & 0100) != 0 || entry.isDirectory();
                 // world-readable only where the server runs as another user (we are root)
-                setPermissions(out, executable ? (isRoot() ? "rwxr-xr-x" : "rwx------") : (isRoot() ? "rw-r--r--" : "rw-------"));
+                setPermissions(
+                        out,
+                        executable ? (isRoot() ? "rwxr-xr-x" : "rwx------") : (isRoot() ? "rw-r--r--" : "rw-------"));
             }
         }
         try {

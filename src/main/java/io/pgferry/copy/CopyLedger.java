@@ -1,7 +1,6 @@
 package io.pgferry.copy;
 
 import io.pgferry.state.StateStore;
-
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,10 +40,18 @@ final class CopyLedger {
 
     Map<String, TableState> tables() {
         Map<String, TableState> out = new HashMap<>();
-        for (TableState t : store.query("SELECT schema_name, table_name, max(parts_total), sum(status = 'done'), sum(rows), sum(bytes),"
+        for (TableState t : store.query(
+                "SELECT schema_name, table_name, max(parts_total), sum(status = 'done'), sum(rows), sum(bytes),"
                         + " group_concat(DISTINCT lsn) FROM table_part WHERE run_id = ? GROUP BY schema_name, table_name",
-                rs -> new TableState(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4), rs.getLong(5), rs.getLong(6),
-                        io.pgferry.pg.Lsns.latest(rs.getString(7))), runId)) {
+                rs -> new TableState(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getInt(3),
+                        rs.getInt(4),
+                        rs.getLong(5),
+                        rs.getLong(6),
+                        io.pgferry.pg.Lsns.latest(rs.getString(7))),
+                runId)) {
             out.put(t.key(), t);
         }
         return out;
@@ -56,24 +63,49 @@ final class CopyLedger {
             return;
         }
         SourceTable t = parts.get(0).table();
-        store.update("DELETE FROM table_part WHERE run_id = ? AND schema_name = ? AND table_name = ?", runId, t.schema(), t.name());
+        store.update(
+                "DELETE FROM table_part WHERE run_id = ? AND schema_name = ? AND table_name = ?",
+                runId,
+                t.schema(),
+                t.name());
         for (TablePart p : parts) {
-            store.update("INSERT INTO table_part (run_id, schema_name, table_name, part_no, parts_total, status) VALUES (?,?,?,?,?,?)",
-                    runId, t.schema(), t.name(), p.partNo(), p.partsTotal(), PENDING);
+            store.update(
+                    "INSERT INTO table_part (run_id, schema_name, table_name, part_no, parts_total, status) VALUES (?,?,?,?,?,?)",
+                    runId,
+                    t.schema(),
+                    t.name(),
+                    p.partNo(),
+                    p.partsTotal(),
+                    PENDING);
         }
     }
 
     void started(TablePart p) {
-        store.update("UPDATE table_part SET status = ?, started_at = ?, rows = 0, bytes = 0 WHERE run_id = ? AND schema_name = ?"
+        store.update(
+                "UPDATE table_part SET status = ?, started_at = ?, rows = 0, bytes = 0 WHERE run_id = ? AND schema_name = ?"
                         + " AND table_name = ? AND part_no = ?",
-                RUNNING, Instant.now().toString(), runId, p.table().schema(), p.table().name(), p.partNo());
+                RUNNING,
+                Instant.now().toString(),
+                runId,
+                p.table().schema(),
+                p.table().name(),
+                p.partNo());
     }
 
     /** Records a part as on the target; called only after the target committed it. */
     void done(TablePart p, long rows, long bytes, String lsn) {
-        store.update("UPDATE table_part SET status = ?, finished_at = ?, rows = ?, bytes = ?, lsn = ? WHERE run_id = ?"
+        store.update(
+                "UPDATE table_part SET status = ?, finished_at = ?, rows = ?, bytes = ?, lsn = ? WHERE run_id = ?"
                         + " AND schema_name = ? AND table_name = ? AND part_no = ?",
-                DONE, Instant.now().toString(), rows, bytes, lsn, runId, p.table().schema(), p.table().name(), p.partNo());
+                DONE,
+                Instant.now().toString(),
+                rows,
+                bytes,
+                lsn,
+                runId,
+                p.table().schema(),
+                p.table().name(),
+                p.partNo());
     }
 
     boolean postDataDone(String itemId) {

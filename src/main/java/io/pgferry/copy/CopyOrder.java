@@ -23,8 +23,7 @@ import java.util.Set;
  * leave that serial work to the very end.
  */
 final class CopyOrder {
-    private CopyOrder() {
-    }
+    private CopyOrder() {}
 
     static List<TablePart> of(List<TablePart> parts) {
         Map<String, Long> unitWork = new HashMap<>();
@@ -35,10 +34,13 @@ final class CopyOrder {
             }
         }
         List<TablePart> ordered = new ArrayList<>(parts);
-        ordered.sort(Comparator.comparingLong((TablePart p) -> unitWork.get(unit(p.table()))).reversed()
+        ordered.sort(Comparator.comparingLong((TablePart p) -> unitWork.get(unit(p.table())))
+                .reversed()
                 .thenComparing(p -> unit(p.table()))
-                .thenComparing(Comparator.comparingLong((TablePart p) -> work(p.table())).reversed())
-                .thenComparingLong(p -> p.table().oid()).thenComparingInt(TablePart::partNo));
+                .thenComparing(Comparator.comparingLong((TablePart p) -> work(p.table()))
+                        .reversed())
+                .thenComparingLong(p -> p.table().oid())
+                .thenComparingInt(TablePart::partNo));
         return ordered;
     }
 

@@ -16,14 +16,13 @@ import java.util.List;
 final class LargeObjectCopy {
     private static final int CHUNK = 1024 * 1024;
 
-    record Copied(int objects, long bytes) {
-    }
+    record Copied(int objects, long bytes) {}
 
-    private LargeObjectCopy() {
-    }
+    private LargeObjectCopy() {}
 
     static int count(Connection source) throws SQLException {
-        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_largeobject_metadata")) {
+        try (Statement st = source.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_largeobject_metadata")) {
             rs.next();
             return rs.getInt(1);
         }
@@ -32,7 +31,8 @@ final class LargeObjectCopy {
     /** {@code source} sees the copy's snapshot; each object commits on the target on its own. */
     static Copied copy(Connection source, Connection target) throws SQLException {
         List<Long> oids = new ArrayList<>();
-        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery("SELECT oid FROM pg_largeobject_metadata ORDER BY oid")) {
+        try (Statement st = source.createStatement();
+                ResultSet rs = st.executeQuery("SELECT oid FROM pg_largeobject_metadata ORDER BY oid")) {
             while (rs.next()) {
                 oids.add(rs.getLong(1));
             }
@@ -40,9 +40,10 @@ final class LargeObjectCopy {
         long bytes = 0;
         target.setAutoCommit(false);
         try (PreparedStatement read = source.prepareStatement("SELECT lo_get(?::oid, ?, ?)");
-             PreparedStatement exists = target.prepareStatement("SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE oid = ?::oid");
-             PreparedStatement create = target.prepareStatement("SELECT lo_create(?::oid)");
-             PreparedStatement write = target.prepareStatement("SELECT lo_put(?::oid, ?, ?)")) {
+                PreparedStatement exists = target.prepareStatement(
+                        "SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE oid = ?::oid");
+                PreparedStatement create = target.prepareStatement("SELECT lo_create(?::oid)");
+                PreparedStatement write = target.prepareStatement("SELECT lo_put(?::oid, ?, ?)")) {
             for (long oid : oids) {
                 exists.setLong(1, oid);
                 exists.executeQuery().close();

@@ -1,13 +1,10 @@
 package io.pgferry.copy;
 
-import org.postgresql.replication.LogSequenceNumber;
-
 import io.pgferry.monitor.PhaseProgress;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Retry;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -20,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Copies table parts with N workers, largest part first, each worker holding one source
@@ -41,8 +39,14 @@ final class ParallelCopy {
     private final AtomicLong rows = new AtomicLong();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-    ParallelCopy(Connector source, Connector target, SnapshotExport snapshot, CopyLedger ledger, PhaseProgress phase,
-                 Consumer<String> log, LoadMode mode) {
+    ParallelCopy(
+            Connector source,
+            Connector target,
+            SnapshotExport snapshot,
+            CopyLedger ledger,
+            PhaseProgress phase,
+            Consumer<String> log,
+            LoadMode mode) {
         this.source = source;
         this.mode = mode;
         this.target = target;
@@ -62,7 +66,9 @@ final class ParallelCopy {
         // a table's parts together: tables finish early (their indexes can start, a rerun keeps them)
         Queue<TablePart> queue = new ConcurrentLinkedQueue<>(CopyOrder.of(parts));
         Map<Long, AtomicInteger> remaining = new ConcurrentHashMap<>();
-        parts.forEach(p -> remaining.computeIfAbsent(p.table().oid(), k -> new AtomicInteger()).incrementAndGet());
+        parts.forEach(p -> remaining
+                .computeIfAbsent(p.table().oid(), k -> new AtomicInteger())
+                .incrementAndGet());
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < Math.max(1, Math.min(jobs, parts.size())); i++) {
             Thread t = new Thread(() -> new Worker(queue, remaining, tableCopied).run(), "pgferry-copy-" + (i + 1));
@@ -85,8 +91,11 @@ final class ParallelCopy {
             throw source.classify(sql);
         }
         if (f != null) {
-            throw new PgferryException(ErrorCode.FAILED, "copy failed: " + f.getMessage(),
-                    "fix the cause and run the same command again: finished tables are kept, the others are copied again", f);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "copy failed: " + f.getMessage(),
+                    "fix the cause and run the same command again: finished tables are kept, the others are copied again",
+                    f);
         }
     }
 
@@ -144,7 +153,7 @@ final class ParallelCopy {
         }
 
         private void closeSessions() {
-            for (Connection c : new Connection[]{src, tgt}) {
+            for (Connection c : new Connection[] {src, tgt}) {
                 if (c != null) {
                     try {
                         c.close();

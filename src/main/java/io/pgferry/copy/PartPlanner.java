@@ -1,7 +1,6 @@
 package io.pgferry.copy;
 
 import io.pgferry.pg.Identifiers;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -31,7 +30,8 @@ final class PartPlanner {
 
     /** Plans one table; {@code snapshotSession} sees the copy's snapshot, for key ranges. */
     List<TablePart> plan(SourceTable t, Connection snapshotSession) throws SQLException {
-        int parts = thresholdBytes <= 0 ? 1 : (int) Math.min(MAX_PARTS, (t.bytes() + thresholdBytes - 1) / thresholdBytes);
+        int parts =
+                thresholdBytes <= 0 ? 1 : (int) Math.min(MAX_PARTS, (t.bytes() + thresholdBytes - 1) / thresholdBytes);
         if (parts <= 1) {
             return List.of(new TablePart(t, 1, 1, "", t.bytes()));
         }
@@ -55,9 +55,11 @@ final class PartPlanner {
             long to = from + step;
             // the last part is open-ended: blocks added after the size was read hold no rows the snapshot sees,
             // but an open end costs nothing and can never drop one
-            String where = i == 0 ? "ctid < '(" + to + ",0)'::tid"
-                    : i == parts - 1 ? "ctid >= '(" + from + ",0)'::tid"
-                    : "ctid >= '(" + from + ",0)'::tid AND ctid < '(" + to + ",0)'::tid";
+            String where = i == 0
+                    ? "ctid < '(" + to + ",0)'::tid"
+                    : i == parts - 1
+                            ? "ctid >= '(" + from + ",0)'::tid"
+                            : "ctid >= '(" + from + ",0)'::tid AND ctid < '(" + to + ",0)'::tid";
             out.add(new TablePart(t, i + 1, parts, where, t.bytes() / parts));
         }
         return out;
@@ -68,7 +70,8 @@ final class PartPlanner {
         long min;
         long max;
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT min(" + key + "), max(" + key + ") FROM ONLY " + t.qualified())) {
+                ResultSet rs =
+                        st.executeQuery("SELECT min(" + key + "), max(" + key + ") FROM ONLY " + t.qualified())) {
             rs.next();
             min = rs.getLong(1);
             if (rs.wasNull()) {
@@ -83,9 +86,11 @@ final class PartPlanner {
         List<TablePart> out = new ArrayList<>();
         int total = bounds.size() + 1;
         for (int i = 0; i < total; i++) {
-            String where = i == 0 ? key + " < " + bounds.get(0)
-                    : i == total - 1 ? key + " >= " + bounds.get(i - 1)
-                    : key + " >= " + bounds.get(i - 1) + " AND " + key + " < " + bounds.get(i);
+            String where = i == 0
+                    ? key + " < " + bounds.get(0)
+                    : i == total - 1
+                            ? key + " >= " + bounds.get(i - 1)
+                            : key + " >= " + bounds.get(i - 1) + " AND " + key + " < " + bounds.get(i);
             out.add(new TablePart(t, i + 1, total, where, t.bytes() / total));
         }
         return out;
@@ -94,10 +99,12 @@ final class PartPlanner {
     /** The inner boundaries splitting [min, max] into up to {@code parts} ranges of equal width; overflow-safe. */
     static List<Long> keyBounds(long min, long max, int parts) {
         java.math.BigInteger lo = java.math.BigInteger.valueOf(min);
-        java.math.BigInteger width = java.math.BigInteger.valueOf(max).subtract(lo).add(java.math.BigInteger.ONE);
+        java.math.BigInteger width =
+                java.math.BigInteger.valueOf(max).subtract(lo).add(java.math.BigInteger.ONE);
         List<Long> out = new ArrayList<>();
         for (int i = 1; i < parts; i++) {
-            long b = lo.add(width.multiply(java.math.BigInteger.valueOf(i)).divide(java.math.BigInteger.valueOf(parts))).longValue();
+            long b = lo.add(width.multiply(java.math.BigInteger.valueOf(i)).divide(java.math.BigInteger.valueOf(parts)))
+                    .longValue();
             if (b > min && (out.isEmpty() || b > out.get(out.size() - 1))) {
                 out.add(b);
             }

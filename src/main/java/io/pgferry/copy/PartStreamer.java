@@ -2,10 +2,6 @@ package io.pgferry.copy;
 
 import io.pgferry.fault.FaultPoint;
 import io.pgferry.fault.Faults;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-import org.postgresql.copy.CopyOut;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -13,6 +9,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.function.LongConsumer;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyOut;
 
 /**
  * Streams one table part from the source's COPY TO STDOUT into the target's COPY FROM STDIN.
@@ -26,16 +25,15 @@ final class PartStreamer {
     private static final int BUFFERS = 4;
 
     /** Rows and bytes moved by one part. */
-    record Moved(long rows, long bytes) {
-    }
-
+    record Moved(long rows, long bytes) {}
 
     /**
      * DELETE of every row of {@code table} in a schema the user made, where the table may be
      * partitioned on the target although it is plain on the source (ONLY would then reach no row).
      */
     static String deleteAll(Connection target, SourceTable table) throws SQLException {
-        try (java.sql.PreparedStatement ps = target.prepareStatement("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(?)")) {
+        try (java.sql.PreparedStatement ps =
+                target.prepareStatement("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(?)")) {
             ps.setString(1, table.qualified());
             try (java.sql.ResultSet rs = ps.executeQuery()) {
                 boolean partitioned = rs.next() && rs.getBoolean(1);
@@ -61,7 +59,8 @@ final class PartStreamer {
      * an earlier attempt go): by TRUNCATE, which also allows COPY FREEZE, or into an existing
      * schema by DELETE. {@code onBytes} hears about progress as it happens.
      */
-    Moved copy(TablePart part, Connection source, Connection target, LoadMode mode, LongConsumer onBytes) throws SQLException {
+    Moved copy(TablePart part, Connection source, Connection target, LoadMode mode, LongConsumer onBytes)
+            throws SQLException {
         boolean truncate = !mode.existingSchema();
         boolean freeze = part.wholeTable() && truncate;
         target.setAutoCommit(false);
@@ -70,7 +69,8 @@ final class PartStreamer {
                 // emptying the table in this transaction makes COPY FREEZE legal: rows land frozen, so the
                 // target never rewrites every page to set hint bits
                 try (Statement st = target.createStatement()) {
-                    st.execute(truncate ? "TRUNCATE ONLY " + part.table().qualified() : deleteAll(target, part.table()));
+                    st.execute(
+                            truncate ? "TRUNCATE ONLY " + part.table().qualified() : deleteAll(target, part.table()));
                 }
             }
             Moved moved = stream(part, source, target, mode.binary(part.table()), freeze, onBytes);
@@ -82,7 +82,8 @@ final class PartStreamer {
         }
     }
 
-    private Moved stream(TablePart part, Connection source, Connection target, boolean binary, boolean freeze, LongConsumer onBytes)
+    private Moved stream(
+            TablePart part, Connection source, Connection target, boolean binary, boolean freeze, LongConsumer onBytes)
             throws SQLException {
         CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut(part.copyOutSql(binary));
         CopyIn in = null;
@@ -114,8 +115,7 @@ final class PartStreamer {
     }
 
     /** Rows batched into one buffer, or one row larger than a buffer on its own. */
-    private record Chunk(byte[] data, int length, boolean pooled) {
-    }
+    private record Chunk(byte[] data, int length, boolean pooled) {}
 
     private static final Chunk END = new Chunk(new byte[0], 0, false);
 
@@ -130,6 +130,7 @@ final class PartStreamer {
         private final CopyOut out;
         /** Buffers of this part alone: one that a failed attempt left in flight cannot be handed to the next. */
         private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);
+
         private final BlockingQueue<Chunk> filled = new ArrayBlockingQueue<>(BUFFERS + 1);
         private final Semaphore largeRowWritten = new Semaphore(0);
         private final Thread thread;

@@ -5,22 +5,21 @@ import io.pgferry.fault.Faults;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-import io.pgferry.schema.SchemaSource;
 import io.pgferry.schema.PostDataItem;
-
+import io.pgferry.schema.SchemaSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
-import java.util.function.Function;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -54,6 +53,7 @@ final class PostDataBuilds implements AutoCloseable {
     private final ExecutorService foreignKeyPool;
     /** ANALYZE one table at a time, beside the builds: a root's statistics then need not wait for a free build worker. */
     private final ExecutorService analyzePool;
+
     private final List<Future<?>> running = new ArrayList<>();
     private final AtomicInteger built = new AtomicInteger();
     private final Consumer<String> log;
@@ -63,6 +63,7 @@ final class PostDataBuilds implements AutoCloseable {
     private final Map<String, Set<String>> leavesLeft = new HashMap<>();
     /** Per partitioned root analyzed as soon as its leaves' rows are in, the leaves whose rows are not. */
     private final Map<String, Set<String>> leavesWithoutRows = new HashMap<>();
+
     private final boolean analyzeOnly;
 
     /**
@@ -71,16 +72,25 @@ final class PostDataBuilds implements AutoCloseable {
      * @param targetMajor        the target's major version: ANALYZE ONLY exists from 18
      * @param foreignKeySettings server settings for the session that adds a foreign key (and checks its rows)
      */
-    PostDataBuilds(SchemaSource schema, ConnectionSpec target, CopyLedger ledger, int indexJobs, Consumer<String> log,
-                   List<SourceTable> tables, Consumer<String> analyzer, int targetMajor,
-                   Function<PostDataItem, Map<String, String>> foreignKeySettings) {
+    PostDataBuilds(
+            SchemaSource schema,
+            ConnectionSpec target,
+            CopyLedger ledger,
+            int indexJobs,
+            Consumer<String> log,
+            List<SourceTable> tables,
+            Consumer<String> analyzer,
+            int targetMajor,
+            Function<PostDataItem, Map<String, String>> foreignKeySettings) {
         this.foreignKeySettings = foreignKeySettings;
         this.analyzeOnly = targetMajor >= 18;
         for (SourceTable t : tables) {
             if (partitioned(t)) {
                 leavesLeft.computeIfAbsent(rootKey(t), k -> new HashSet<>()).add(t.displayName());
                 if (analyzeOnly) {
-                    leavesWithoutRows.computeIfAbsent(rootKey(t), k -> new HashSet<>()).add(t.displayName());
+                    leavesWithoutRows
+                            .computeIfAbsent(rootKey(t), k -> new HashSet<>())
+                            .add(t.displayName());
                 }
             }
         }
@@ -89,9 +99,12 @@ final class PostDataBuilds implements AutoCloseable {
         this.target = target;
         this.ledger = ledger;
         this.log = log;
-        this.byTable = schema.postDataItems().stream().filter(i -> i.stage() == PostDataItem.Stage.PER_TABLE)
+        this.byTable = schema.postDataItems().stream()
+                .filter(i -> i.stage() == PostDataItem.Stage.PER_TABLE)
                 .collect(Collectors.groupingBy(PostDataItem::tableKey));
-        this.foreignKeys = schema.postDataItems().stream().filter(i -> i.stage() == PostDataItem.Stage.BETWEEN_TABLES).toList();
+        this.foreignKeys = schema.postDataItems().stream()
+                .filter(i -> i.stage() == PostDataItem.Stage.BETWEEN_TABLES)
+                .toList();
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(indexJobs, r -> {
             Thread t = new Thread(r, "pgferry-index-" + n.incrementAndGet());
@@ -122,10 +135,13 @@ final class PostDataBuilds implements AutoCloseable {
      */
     synchronized void tableReady(SourceTable table) {
         String key = table.displayName();
-        List<PostDataItem> todo = byTable.getOrDefault(key, List.of()).stream().filter(i -> !ledger.postDataDone(i.id()))
-                .filter(i -> !(i.kind().equals(PostDataItem.KEY_INDEX) && ledger.postDataDone(i.keyOfIndex()))).toList();
+        List<PostDataItem> todo = byTable.getOrDefault(key, List.of()).stream()
+                .filter(i -> !ledger.postDataDone(i.id()))
+                .filter(i -> !(i.kind().equals(PostDataItem.KEY_INDEX) && ledger.postDataDone(i.keyOfIndex())))
+                .toList();
         List<PostDataItem> shared = todo.stream().filter(i -> !i.locksTable()).toList();
-        List<PostDataItem> exclusive = todo.stream().filter(PostDataItem::locksTable).toList();
+        List<PostDataItem> exclusive =
+                todo.stream().filter(PostDataItem::locksTable).toList();
         if (partitioned(table)) {
             rowsIn(table);
         }
@@ -210,7 +226,9 @@ final class PostDataBuilds implements AutoCloseable {
     private synchronized void tableComplete(String key) {
         complete.add(key);
         for (PostDataItem fk : foreignKeys) {
-            if (complete.contains(fk.tableKey()) && complete.contains(fk.references()) && foreignKeysQueued.add(fk.id())
+            if (complete.contains(fk.tableKey())
+                    && complete.contains(fk.references())
+                    && foreignKeysQueued.add(fk.id())
                     && !ledger.postDataDone(fk.id())) {
                 track(foreignKeyPool.submit(() -> build(fk, target.withSessionSettings(foreignKeySettings.apply(fk)))));
             }
@@ -222,7 +240,7 @@ final class PostDataBuilds implements AutoCloseable {
     }
 
     private void build(PostDataItem item, ConnectionSpec on) {
-        schema.applyPostDataItem(item, on, line -> { });
+        schema.applyPostDataItem(item, on, line -> {});
         Faults.reach(FaultPoint.BUILD_AFTER_COMMIT);
         ledger.postDataDone(List.of(item.id()));
         if (!item.kind().equals(PostDataItem.KEY_INDEX)) {
@@ -258,8 +276,11 @@ final class PostDataBuilds implements AutoCloseable {
             throw pe;
         }
         if (first != null) {
-            throw new PgferryException(ErrorCode.FAILED, "building an index, key or foreign key failed: " + first.getMessage(),
-                    "fix the cause and run the same command again; built ones are kept", first);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "building an index, key or foreign key failed: " + first.getMessage(),
+                    "fix the cause and run the same command again; built ones are kept",
+                    first);
         }
         log.accept(built.get() + " indexes, keys and foreign keys built");
         return built.get();

@@ -1,15 +1,13 @@
 package io.pgferry.copy;
 
-import org.postgresql.replication.LogSequenceNumber;
-
 import io.pgferry.monitor.PhaseProgress;
 import io.pgferry.monitor.Progress;
 import io.pgferry.monitor.Units;
 import io.pgferry.pg.Connector;
+import io.pgferry.schema.PostDataItem;
 import io.pgferry.schema.SchemaSource;
 import io.pgferry.schema.TableFilter;
 import io.pgferry.state.StateStore;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import io.pgferry.schema.PostDataItem;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The data phase of method copy under one exported snapshot: decides which tables still need
@@ -30,16 +28,22 @@ import io.pgferry.schema.PostDataItem;
  */
 public final class SnapshotCopy {
     /** What the data phase did. */
-    public record Result(int tablesCopied, int tablesKept, long rows, long bytes, int largeObjects, int indexesBuilt, long copyMillis) {
-    }
+    public record Result(
+            int tablesCopied,
+            int tablesKept,
+            long rows,
+            long bytes,
+            int largeObjects,
+            int indexesBuilt,
+            long copyMillis) {}
 
     /** The knobs of the data phase. */
     /**
      * @param existingSchema the target's tables already have their keys, foreign keys and triggers (--data-only): rows load
      *                       as a replica, and a table is emptied with DELETE, since TRUNCATE refuses tables others reference
      */
-    public record Settings(int jobs, int indexJobs, long splitThresholdBytes, TableFilter filter, boolean existingSchema) {
-    }
+    public record Settings(
+            int jobs, int indexJobs, long splitThresholdBytes, TableFilter filter, boolean existingSchema) {}
 
     private final Connector source;
     private final Connector target;
@@ -49,7 +53,8 @@ public final class SnapshotCopy {
     private final Settings settings;
     private final CopyLedger ledger;
 
-    public SnapshotCopy(Connector source, Connector target, StateStore store, String runId, Progress progress, Settings settings) {
+    public SnapshotCopy(
+            Connector source, Connector target, StateStore store, String runId, Progress progress, Settings settings) {
         this.source = source;
         this.target = target;
         this.store = store;
@@ -60,14 +65,18 @@ public final class SnapshotCopy {
     }
 
     /** Relations the filter leaves out: as exact pg_dump patterns (for the schema) and as schema.name (for foreign keys). */
-    public record Exclusions(List<String> dumpPatterns, java.util.Set<String> names) {
-    }
+    public record Exclusions(List<String> dumpPatterns, java.util.Set<String> names) {}
 
     /** What the filter leaves out, read once under {@code snapshot}. */
     public Exclusions exclusions(SnapshotExport snapshot) {
         List<SourceTables.Excluded> excluded = excluded(snapshot);
-        return new Exclusions(excluded.stream().map(e -> TableFilter.exactDumpPattern(e.schema(), e.name())).toList(),
-                excluded.stream().map(e -> e.schema() + "." + e.name()).collect(java.util.stream.Collectors.toUnmodifiableSet()));
+        return new Exclusions(
+                excluded.stream()
+                        .map(e -> TableFilter.exactDumpPattern(e.schema(), e.name()))
+                        .toList(),
+                excluded.stream()
+                        .map(e -> e.schema() + "." + e.name())
+                        .collect(java.util.stream.Collectors.toUnmodifiableSet()));
     }
 
     private List<SourceTables.Excluded> excluded(SnapshotExport snapshot) {
@@ -94,8 +103,10 @@ public final class SnapshotCopy {
     /** Per table (schema.name), the LSN its copied rows correspond to: the change stream skips what they already hold. */
     public static Map<String, org.postgresql.replication.LogSequenceNumber> tableLsns(StateStore store, String runId) {
         Map<String, org.postgresql.replication.LogSequenceNumber> out = new java.util.HashMap<>();
-        new CopyLedger(store, runId).tables().values().stream().filter(t -> t.lsn() != null)
-                .forEach(t -> out.put(t.key(), org.postgresql.replication.LogSequenceNumber.valueOf(t.lsn())));
+        new CopyLedger(store, runId)
+                .tables().values().stream()
+                        .filter(t -> t.lsn() != null)
+                        .forEach(t -> out.put(t.key(), org.postgresql.replication.LogSequenceNumber.valueOf(t.lsn())));
         return out;
     }
 
@@ -118,7 +129,8 @@ public final class SnapshotCopy {
      * Copies every table not yet complete, builds per-table indexes and keys, and copies large
      * objects when {@code withLargeObjects}. The schema's post-data must be loaded.
      */
-    public Result run(SnapshotExport snapshot, SchemaSource schema, int sourceMajor, int targetMajor, boolean withLargeObjects)
+    public Result run(
+            SnapshotExport snapshot, SchemaSource schema, int sourceMajor, int targetMajor, boolean withLargeObjects)
             throws SQLException {
         List<SourceTable> tables;
         List<TablePart> parts = new ArrayList<>();
@@ -145,30 +157,43 @@ public final class SnapshotCopy {
         }
         emptyPartlyCopied(toCopy, recorded);
         if (!kept.isEmpty()) {
-            progress.info(kept.size() + " table(s) already copied are kept; " + toCopy.size() + " to copy under snapshot "
-                    + snapshot.consistentPoint().map(LogSequenceNumber::asString).orElse(snapshot.snapshotName()));
+            progress.info(
+                    kept.size() + " table(s) already copied are kept; " + toCopy.size() + " to copy under snapshot "
+                            + snapshot.consistentPoint()
+                                    .map(LogSequenceNumber::asString)
+                                    .orElse(snapshot.snapshotName()));
         }
         long bytesTotal = toCopy.stream().mapToLong(SourceTable::bytes).sum();
-        long splitCount = toCopy.stream().filter(t -> parts.stream().anyMatch(p -> p.table() == t && !p.wholeTable())).count();
+        long splitCount = toCopy.stream()
+                .filter(t -> parts.stream().anyMatch(p -> p.table() == t && !p.wholeTable()))
+                .count();
         LoadMode mode = new LoadMode(settings.existingSchema(), sameEncoding());
         long binary = toCopy.stream().filter(mode::binary).count();
-        progress.info("copying " + toCopy.size() + " table(s), " + Units.bytes(bytesTotal) + " on disk, in " + parts.size()
-                + " part(s) (" + splitCount + " table(s) split, " + binary + " in binary format) with " + settings.jobs() + " job(s)");
+        progress.info("copying " + toCopy.size() + " table(s), " + Units.bytes(bytesTotal) + " on disk, in "
+                + parts.size() + " part(s) (" + splitCount + " table(s) split, " + binary + " in binary format) with "
+                + settings.jobs() + " job(s)");
         int largeObjects = 0;
         long copyMillis;
         int built;
         long rows;
         long bytes;
-        try (PostDataBuilds builds = new PostDataBuilds(schema, target.spec(), ledger, settings.indexJobs(), progress::info,
-                tables, this::analyze, targetMajor, foreignKeySettings(targetMajor))) {
+        try (PostDataBuilds builds = new PostDataBuilds(
+                schema,
+                target.spec(),
+                ledger,
+                settings.indexJobs(),
+                progress::info,
+                tables,
+                this::analyze,
+                targetMajor,
+                foreignKeySettings(targetMajor))) {
             for (SourceTable t : tables) {
                 if (kept.contains(t.displayName())) {
                     builds.tableReady(t);
                 }
             }
             try (PhaseProgress phase = progress.phase("copy", toCopy.size(), "tables", bytesTotal)) {
-                ParallelCopy copy = new ParallelCopy(source, target, snapshot, ledger, phase, progress::retry,
-                        mode);
+                ParallelCopy copy = new ParallelCopy(source, target, snapshot, ledger, phase, progress::retry, mode);
                 copy.run(parts, settings.jobs(), builds::tableReady);
                 rows = copy.rowsCopied();
                 bytes = phase.bytesDone();
@@ -193,8 +218,12 @@ public final class SnapshotCopy {
     private Function<PostDataItem, Map<String, String>> foreignKeySettings(int targetMajor) {
         Set<String> frozen = new HashSet<>();
         ledger.tables().values().stream().filter(t -> t.partsTotal() == 1).forEach(t -> frozen.add(t.key()));
-        return fk -> targetMajor >= 14 && !settings.existingSchema() && frozen.contains(fk.tableKey()) && frozen.contains(fk.references())
-                ? Map.of("enable_hashjoin", "off") : Map.of();
+        return fk -> targetMajor >= 14
+                        && !settings.existingSchema()
+                        && frozen.contains(fk.tableKey())
+                        && frozen.contains(fk.references())
+                ? Map.of("enable_hashjoin", "off")
+                : Map.of();
     }
 
     /**
@@ -215,17 +244,24 @@ public final class SnapshotCopy {
     private static final long DEFAULT_SPLIT_BYTES = 512L << 20;
 
     /** A table with parts from an earlier snapshot is emptied: parts of two snapshots could lose or double rows. */
-    private void emptyPartlyCopied(List<SourceTable> toCopy, Map<String, CopyLedger.TableState> recorded) throws SQLException {
-        List<SourceTable> dirty = toCopy.stream().filter(t -> recorded.containsKey(t.displayName())).toList();
+    private void emptyPartlyCopied(List<SourceTable> toCopy, Map<String, CopyLedger.TableState> recorded)
+            throws SQLException {
+        List<SourceTable> dirty = toCopy.stream()
+                .filter(t -> recorded.containsKey(t.displayName()))
+                .toList();
         if (dirty.isEmpty()) {
             return;
         }
-        try (Connection t = target.open(); Statement st = t.createStatement()) {
+        try (Connection t = target.open();
+                Statement st = t.createStatement()) {
             if (settings.existingSchema()) {
                 PartStreamer.loadAsReplica(t);
             }
             for (SourceTable table : dirty) {
-                st.execute(settings.existingSchema() ? PartStreamer.deleteAll(t, table) : "TRUNCATE ONLY " + table.qualified());
+                st.execute(
+                        settings.existingSchema()
+                                ? PartStreamer.deleteAll(t, table)
+                                : "TRUNCATE ONLY " + table.qualified());
             }
         }
         progress.info(dirty.size() + " partly copied table(s) emptied, to be copied again whole");
@@ -236,7 +272,9 @@ public final class SnapshotCopy {
     }
 
     private static String serverEncoding(Connector server) throws SQLException {
-        try (Connection c = server.open(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_encoding")) {
+        try (Connection c = server.open();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SHOW server_encoding")) {
             rs.next();
             return rs.getString(1);
         }
@@ -244,10 +282,12 @@ public final class SnapshotCopy {
 
     /** Planner statistics for one table (or partitioned root); a failure only costs the planner, so it is a warning. */
     private void analyze(String relation) {
-        try (Connection c = target.open(); Statement st = c.createStatement()) {
+        try (Connection c = target.open();
+                Statement st = c.createStatement()) {
             st.execute("ANALYZE " + relation);
         } catch (SQLException | RuntimeException e) {
-            progress.warn("ANALYZE " + relation + " failed: " + e.getMessage() + "; the planner lacks its statistics until autovacuum runs");
+            progress.warn("ANALYZE " + relation + " failed: " + e.getMessage()
+                    + "; the planner lacks its statistics until autovacuum runs");
         }
     }
 
@@ -257,7 +297,8 @@ public final class SnapshotCopy {
     }
 
     private int copyLargeObjects(SnapshotExport snapshot) throws SQLException {
-        try (Connection s = source.open(); Connection t = target.open()) {
+        try (Connection s = source.open();
+                Connection t = target.open()) {
             snapshot.importInto(s);
             if (LargeObjectCopy.count(s) == 0) {
                 return 0;

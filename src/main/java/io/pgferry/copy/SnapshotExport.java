@@ -4,13 +4,12 @@ import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PgferryException;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * One consistent point on the source: a snapshot that copy workers import with
@@ -36,7 +35,8 @@ public final class SnapshotExport implements AutoCloseable {
     private final Optional<LogSequenceNumber> consistentPoint;
     private final Kind kind;
 
-    private SnapshotExport(Connection session, String snapshotName, Optional<LogSequenceNumber> consistentPoint, Kind kind) {
+    private SnapshotExport(
+            Connection session, String snapshotName, Optional<LogSequenceNumber> consistentPoint, Kind kind) {
         this.session = session;
         this.snapshotName = snapshotName;
         this.consistentPoint = consistentPoint;
@@ -66,13 +66,19 @@ public final class SnapshotExport implements AutoCloseable {
         } catch (SQLException e) {
             closeQuietly(c);
             if ("42710".equals(e.getSQLState())) {
-                throw new PgferryException(ErrorCode.FAILED, "the replication slot " + slotName + " already exists on the source",
-                        "it is left from an earlier attempt of this run: pgferry cleanup --dir ... removes it, then run the same command again", e);
+                throw new PgferryException(
+                        ErrorCode.FAILED,
+                        "the replication slot " + slotName + " already exists on the source",
+                        "it is left from an earlier attempt of this run: pgferry cleanup --dir ... removes it, then run the same command again",
+                        e);
             }
             if ("55000".equals(e.getSQLState()) || "42501".equals(e.getSQLState())) {
-                throw new PgferryException(ErrorCode.PERMISSION_DENIED, "cannot create a logical replication slot on the source: "
-                        + e.getMessage(), "set wal_level = logical (restart needed) and connect as a role with REPLICATION;"
-                        + " or pass --no-follow to copy without a change stream", e);
+                throw new PgferryException(
+                        ErrorCode.PERMISSION_DENIED,
+                        "cannot create a logical replication slot on the source: " + e.getMessage(),
+                        "set wal_level = logical (restart needed) and connect as a role with REPLICATION;"
+                                + " or pass --no-follow to copy without a change stream",
+                        e);
             }
             throw source.classify(e);
         }

@@ -1,7 +1,6 @@
 package io.pgferry.copy;
 
 import io.pgferry.pg.Identifiers;
-
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -20,8 +19,19 @@ import java.util.stream.Collectors;
  * @param root      the partitioned root's qualified name for a leaf partition, else the table's own
  * @param builtinTypesOnly every copied column has a built-in type, so its rows can travel in binary COPY format
  */
-public record SourceTable(long oid, String schema, String name, List<String> columns, long bytes, long indexBytes, long pages,
-                          long estimatedRows, Optional<String> intKey, String rootSchema, String rootName, boolean builtinTypesOnly) {
+public record SourceTable(
+        long oid,
+        String schema,
+        String name,
+        List<String> columns,
+        long bytes,
+        long indexBytes,
+        long pages,
+        long estimatedRows,
+        Optional<String> intKey,
+        String rootSchema,
+        String rootName,
+        boolean builtinTypesOnly) {
 
     public String qualified() {
         return Identifiers.qualified(schema, name);
@@ -33,7 +43,9 @@ public record SourceTable(long oid, String schema, String name, List<String> col
 
     /** The quoted column list, or an empty string for a table without data columns (COPY then takes none). */
     public String columnList() {
-        return columns.isEmpty() ? "" : columns.stream().map(Identifiers::quote).collect(Collectors.joining(", ", " (", ")"));
+        return columns.isEmpty()
+                ? ""
+                : columns.stream().map(Identifiers::quote).collect(Collectors.joining(", ", " (", ")"));
     }
 
     /** What to SELECT for COPY (SELECT ...): the data columns, or nothing for a table without any. */

@@ -1,7 +1,6 @@
 package io.pgferry.copy;
 
 import io.pgferry.schema.TableFilter;
-
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -14,12 +13,10 @@ import java.util.Optional;
 
 /** Reads the tables to copy from the source's catalog: ordinary tables and leaf partitions, filtered, largest first. */
 final class SourceTables {
-    private SourceTables() {
-    }
+    private SourceTables() {}
 
     /** Every relation of the source that the filter leaves out, tables and partitioned parents alike (for pg_dump exclusions). */
-    record Excluded(String schema, String name) {
-    }
+    record Excluded(String schema, String name) {}
 
     private static final String RELATIONS = "SELECT c.oid, n.nspname, c.relname, c.relkind,"
             + " pg_relation_size(c.oid) / current_setting('block_size')::int, pg_table_size(c.oid),"
@@ -29,7 +26,8 @@ final class SourceTables {
             + " (SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
             + "   WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1 AND a.atttypid IN (20, 21, 23)),"
             + " rn.nspname, r.relname,"
-            // pg_catalog's base, range and multirange types (and arrays of base types) only: their binary forms carry no OID
+            // pg_catalog's base, range and multirange types (and arrays of base types) only: their binary forms carry
+            // no OID
             // that differs between servers, unlike composites or initdb-made domains; not the reg* types, whose binary
             // form is an OID where their text is a name; only types with binary I/O
             + " NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
@@ -37,7 +35,8 @@ final class SourceTables {
             + "   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''"
             + "   AND (t.typnamespace <> 'pg_catalog'::regnamespace OR t.typtype NOT IN ('b', 'r', 'm') OR base.typtype NOT IN ('b', 'r', 'm')"
             + "        OR t.typsend::oid = 0 OR t.typreceive::oid = 0 OR base.typname LIKE 'reg%')),"
-            // from the catalog's page counts: pg_indexes_size would lock every index of every table for the planning transaction
+            // from the catalog's page counts: pg_indexes_size would lock every index of every table for the planning
+            // transaction
             + " (SELECT coalesce(sum(ic.relpages), 0) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
             + "   WHERE i.indrelid = c.oid)::bigint * current_setting('block_size')::int"
             + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -64,7 +63,8 @@ final class SourceTables {
 
     private static void scan(Connection c, TableFilter filter, List<SourceTable> included, List<Excluded> excluded)
             throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(RELATIONS)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(RELATIONS)) {
             while (rs.next()) {
                 String schema = rs.getString(2);
                 String name = rs.getString(3);
@@ -84,9 +84,27 @@ final class SourceTables {
         }
     }
 
-    private static void out(List<SourceTable> included, ResultSet rs, String schema, String name, List<String> columns,
-                            String rootSchema, String rootName) throws SQLException {
-        included.add(new SourceTable(rs.getLong(1), schema, name, List.copyOf(columns), rs.getLong(6), rs.getLong(13), rs.getLong(5),
-                rs.getLong(7), Optional.ofNullable(rs.getString(9)), rootSchema, rootName, rs.getBoolean(12)));
+    private static void out(
+            List<SourceTable> included,
+            ResultSet rs,
+            String schema,
+            String name,
+            List<String> columns,
+            String rootSchema,
+            String rootName)
+            throws SQLException {
+        included.add(new SourceTable(
+                rs.getLong(1),
+                schema,
+                name,
+                List.copyOf(columns),
+                rs.getLong(6),
+                rs.getLong(13),
+                rs.getLong(5),
+                rs.getLong(7),
+                Optional.ofNullable(rs.getString(9)),
+                rootSchema,
+                rootName,
+                rs.getBoolean(12)));
     }
 }

@@ -24,7 +24,8 @@ public record TablePart(SourceTable table, int partNo, int partsTotal, String pr
         if (predicate.isEmpty()) {
             return "COPY " + table.qualified() + table.columnList() + " TO STDOUT" + format;
         }
-        return "COPY (SELECT " + table.selectList() + " FROM ONLY " + table.qualified() + " WHERE " + predicate + ") TO STDOUT" + format;
+        return "COPY (SELECT " + table.selectList() + " FROM ONLY " + table.qualified() + " WHERE " + predicate
+                + ") TO STDOUT" + format;
     }
 
     /** The COPY statement writing into the target; FREEZE only when the same transaction emptied the table. */
@@ -36,7 +37,8 @@ public record TablePart(SourceTable table, int partNo, int partsTotal, String pr
         if (freeze) {
             options.add("FREEZE");
         }
-        return "COPY " + table.qualified() + table.columnList() + " FROM STDIN" + (options.isEmpty() ? "" : " WITH (" + String.join(", ", options) + ")");
+        return "COPY " + table.qualified() + table.columnList() + " FROM STDIN"
+                + (options.isEmpty() ? "" : " WITH (" + String.join(", ", options) + ")");
     }
 
     public String label() {

@@ -5,10 +5,9 @@ import io.pgferry.pg.Connector;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.OwnSchema;
 import io.pgferry.schema.ReplicaIdentityChanges;
-import io.pgferry.state.SlotLedger;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SlotLedger;
 import io.pgferry.state.StateStore;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,6 +30,7 @@ import java.util.List;
 public final class Cleanup {
     /** A pattern no slot name matches. */
     private static final String NO_SLOT = "^$";
+
     private final Connector source;
     private final Connector target;
     private final StateStore store;
@@ -57,7 +57,8 @@ public final class Cleanup {
      * the source is the live database and its fence, if any, is a leftover to lift.
      */
     public boolean keepsSourceFence() {
-        return !unfenceSource && store.setting(run.id(), "cutover.done_at").isPresent()
+        return !unfenceSource
+                && store.setting(run.id(), "cutover.done_at").isPresent()
                 && new WriteFence(source, store, run.id(), "fence.source").isRaised();
     }
 
@@ -78,23 +79,33 @@ public final class Cleanup {
                 // the schema-change capture's event triggers (its function and log are in the run's own schema)
                 names(c, "SELECT evtname FROM pg_event_trigger WHERE evtname = ? OR evtname LIKE ?", name)
                         .forEach(n -> items.add(new CleanupItem(side.role(), "event trigger", n)));
-                names(c, "SELECT nspname FROM pg_namespace n WHERE (nspname = ? OR nspname LIKE ?) AND NOT " + OwnSchema.notOwn("n.oid"), name)
+                names(
+                                c,
+                                "SELECT nspname FROM pg_namespace n WHERE (nspname = ? OR nspname LIKE ?) AND NOT "
+                                        + OwnSchema.notOwn("n.oid"),
+                                name)
                         .forEach(n -> items.add(new CleanupItem(side.role(), "schema", n)));
             } catch (SQLException e) {
                 throw side.classify(e);
             }
         }
         try (Connection c = source.open()) {
-            new ReplicaIdentityChanges(store, run.id()).restorable(c).forEach(t -> items.add(new CleanupItem("source",
-                    "replica identity", t.displayName() + " (FULL, back to " + t.formerName() + ")")));
+            new ReplicaIdentityChanges(store, run.id())
+                    .restorable(c)
+                    .forEach(t -> items.add(new CleanupItem(
+                            "source",
+                            "replica identity",
+                            t.displayName() + " (FULL, back to " + t.formerName() + ")")));
         } catch (SQLException e) {
             throw source.classify(e);
         }
         FenceExemption.recorded(store, run).ifPresent(role -> items.add(new CleanupItem("source", "role", role)));
-        // trigger capture's schema (unmarked; a marked one is listed above): its change logs and functions; dropping it drops
+        // trigger capture's schema (unmarked; a marked one is listed above): its change logs and functions; dropping it
+        // drops
         // the triggers that call them
-        try (Connection c = source.open(); PreparedStatement ps = c.prepareStatement("SELECT nspname FROM pg_namespace n WHERE nspname = ? AND "
-                + OwnSchema.notOwn("n.oid"))) {
+        try (Connection c = source.open();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT nspname FROM pg_namespace n WHERE nspname = ? AND " + OwnSchema.notOwn("n.oid"))) {
             ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
@@ -127,7 +138,8 @@ public final class Cleanup {
             if (item.kind().equals("subscription")) {
                 // a subscription's table-sync slots live on its publisher, the other side
                 boolean onTarget = item.side().equals("target");
-                (onTarget ? sourceSyncSlots : targetSyncSlots).add(dropSubscription(onTarget ? target : source, item.name()));
+                (onTarget ? sourceSyncSlots : targetSyncSlots)
+                        .add(dropSubscription(onTarget ? target : source, item.name()));
             }
         }
         // the apply role owned the reverse subscription, gone now
@@ -146,8 +158,10 @@ public final class Cleanup {
     }
 
     private void dropOnPublisherSide(Connector side, List<CleanupItem> items, List<String> syncSlotPatterns) {
-        try (Connection c = side.open(); Statement st = c.createStatement();
-             PreparedStatement dropOrigin = c.prepareStatement("SELECT pg_replication_origin_drop(roname) FROM pg_replication_origin WHERE roname = ?")) {
+        try (Connection c = side.open();
+                Statement st = c.createStatement();
+                PreparedStatement dropOrigin = c.prepareStatement(
+                        "SELECT pg_replication_origin_drop(roname) FROM pg_replication_origin WHERE roname = ?")) {
             for (CleanupItem item : items) {
                 if (!item.side().equals(side.role())) {
                     continue;
@@ -155,7 +169,8 @@ public final class Cleanup {
                 switch (item.kind()) {
                     case "publication" -> st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(item.name()));
                     case "capture schema" -> io.pgferry.capture.TriggerCapture.dropSchema(c, item.name());
-                    case "event trigger" -> st.execute("DROP EVENT TRIGGER IF EXISTS " + Identifiers.quote(item.name()));
+                    case "event trigger" ->
+                        st.execute("DROP EVENT TRIGGER IF EXISTS " + Identifiers.quote(item.name()));
                     case "replication slot" -> SlotDrop.drop(c, item.name());
                     case "replication origin" -> {
                         dropOrigin.setString(1, item.name());
@@ -163,12 +178,13 @@ public final class Cleanup {
                     }
                     // named after this run and marked as pgferry's: all in it is the run's state
                     case "schema" -> st.execute("DROP SCHEMA IF EXISTS " + Identifiers.quote(item.name()) + " CASCADE");
-                    default -> { }
+                    default -> {}
                 }
             }
             for (String pattern : syncSlotPatterns) {
                 List<String> slots = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("SELECT slot_name FROM pg_replication_slots WHERE slot_name ~ ?")) {
+                try (PreparedStatement ps =
+                        c.prepareStatement("SELECT slot_name FROM pg_replication_slots WHERE slot_name ~ ?")) {
                     ps.setString(1, pattern);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
@@ -193,7 +209,8 @@ public final class Cleanup {
      * could name another subscriber's subscription, so the identifier is part of the match.
      */
     private String dropSubscription(Connector side, String name) {
-        try (Connection t = side.open(); Statement st = t.createStatement()) {
+        try (Connection t = side.open();
+                Statement st = t.createStatement()) {
             long oid;
             try (PreparedStatement ps = t.prepareStatement("SELECT oid FROM pg_subscription WHERE subname = ?")) {
                 ps.setString(1, name);
@@ -217,7 +234,8 @@ public final class Cleanup {
 
     /** The server's system identifier, or null when the role may not read it (its table-sync slots are then left). */
     private static String systemIdentifier(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
             rs.next();
             return rs.getString(1);
         } catch (SQLException e) {

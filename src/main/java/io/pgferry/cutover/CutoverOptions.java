@@ -9,5 +9,8 @@ import java.time.Duration;
  * @param checksums   verify content with checksums too, not only row counts
  */
 public record CutoverOptions(FenceMode fence, Duration maxLag, Duration timeout, boolean checksums) {
-    public enum FenceMode { READ_ONLY, NONE }
+    public enum FenceMode {
+        READ_ONLY,
+        NONE
+    }
 }

@@ -7,14 +7,13 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The cutover sequence, the same for every streaming method: check the link is healthy and
@@ -44,8 +43,14 @@ public final class CutoverRunner {
     private final String phase;
     private final String fenceKey;
 
-    public CutoverRunner(Connector source, Connector target, StateStore store, RunRecord run, Progress progress,
-                         ReplicationLink link, Finisher finisher) {
+    public CutoverRunner(
+            Connector source,
+            Connector target,
+            StateStore store,
+            RunRecord run,
+            Progress progress,
+            ReplicationLink link,
+            Finisher finisher) {
         this(source, target, store, run, progress, link, finisher, "cutover", "fence.source");
     }
 
@@ -53,8 +58,16 @@ public final class CutoverRunner {
      * @param phase    "cutover", or "rollback" when switching back over a reverse stream; names steps and settings
      * @param fenceKey where the fence on {@code source} is recorded
      */
-    public CutoverRunner(Connector source, Connector target, StateStore store, RunRecord run, Progress progress,
-                         ReplicationLink link, Finisher finisher, String phase, String fenceKey) {
+    public CutoverRunner(
+            Connector source,
+            Connector target,
+            StateStore store,
+            RunRecord run,
+            Progress progress,
+            ReplicationLink link,
+            Finisher finisher,
+            String phase,
+            String fenceKey) {
         this.phase = phase;
         this.fenceKey = fenceKey;
         this.source = source;
@@ -70,11 +83,17 @@ public final class CutoverRunner {
         step(phase + "-check", () -> checkLink(options));
         WriteFence fence = new WriteFence(source, store, run.id(), fenceKey);
         Instant fencedAt = Instant.now();
-        try (FenceGuard guard = new FenceGuard(fence, "the write fence on the " + source.role(), progress::warn,
-                phase + " did not complete: the write fence on the " + source.role() + " is lifted and the stream keeps running;"
-                        + " fix the cause and run " + phase + " again")) {
+        try (FenceGuard guard = new FenceGuard(
+                fence,
+                "the write fence on the " + source.role(),
+                progress::warn,
+                phase + " did not complete: the write fence on the " + source.role()
+                        + " is lifted and the stream keeps running;" + " fix the cause and run " + phase + " again")) {
             if (options.fence() == CutoverOptions.FenceMode.READ_ONLY) {
-                step(phase + "-fence", () -> progress.info("fence raised on the source; " + fence.raise() + " client session(s) ended"));
+                step(
+                        phase + "-fence",
+                        () -> progress.info(
+                                "fence raised on the source; " + fence.raise() + " client session(s) ended"));
             }
             LogSequenceNumber fenceLsn = currentWalLsn();
             store.putSetting(run.id(), phase + ".fence_lsn", fenceLsn.asString());
@@ -93,16 +112,24 @@ public final class CutoverRunner {
     private void checkLink(CutoverOptions options) {
         ReplicationLink.Health h = link.health();
         if (!h.healthy()) {
-            throw new PgferryException(ErrorCode.BLOCKER, "the change stream is not healthy: " + h.problem(),
+            throw new PgferryException(
+                    ErrorCode.BLOCKER,
+                    "the change stream is not healthy: " + h.problem(),
                     "fix the stream first (see pgferry status), then run cutover again; nothing was fenced");
         }
         if (h.lagSeconds() > options.maxLag().toMillis() / 1000.0) {
-            throw new PgferryException(ErrorCode.BLOCKER,
-                    String.format(java.util.Locale.ROOT, "the target is %.1f s (%s) behind, more than --max-lag %s",
-                            h.lagSeconds(), Units.bytes(h.lagBytes()), Units.duration(options.maxLag())),
+            throw new PgferryException(
+                    ErrorCode.BLOCKER,
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "the target is %.1f s (%s) behind, more than --max-lag %s",
+                            h.lagSeconds(),
+                            Units.bytes(h.lagBytes()),
+                            Units.duration(options.maxLag())),
                     "wait for the lag to shrink (pgferry status), or raise --max-lag; nothing was fenced");
         }
-        progress.info(String.format(java.util.Locale.ROOT, "stream healthy, lag %.1f s (%s)", h.lagSeconds(), Units.bytes(h.lagBytes())));
+        progress.info(String.format(
+                java.util.Locale.ROOT, "stream healthy, lag %.1f s (%s)", h.lagSeconds(), Units.bytes(h.lagBytes())));
     }
 
     private void drain(LogSequenceNumber fenceLsn, Duration timeout) {
@@ -114,9 +141,10 @@ public final class CutoverRunner {
                 return;
             }
             if (Instant.now().isAfter(deadline)) {
-                throw new PgferryException(ErrorCode.FAILED,
-                        "the target did not catch up within " + Units.duration(timeout) + ": applied " + applied.asString()
-                                + ", fence position " + fenceLsn.asString(),
+                throw new PgferryException(
+                        ErrorCode.FAILED,
+                        "the target did not catch up within " + Units.duration(timeout) + ": applied "
+                                + applied.asString() + ", fence position " + fenceLsn.asString(),
                         "check pgferry status for a stalled stream, then run cutover again (perhaps with a longer --timeout)");
             }
             sleep();
@@ -130,8 +158,9 @@ public final class CutoverRunner {
      * last transactions arrived.
      */
     private LogSequenceNumber currentWalLsn() {
-        try (Connection c = source.open(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+        try (Connection c = source.open();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             rs.next();
             return LogSequenceNumber.valueOf(rs.getString(1));
         } catch (SQLException e) {

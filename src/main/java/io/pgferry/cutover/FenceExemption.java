@@ -6,7 +6,6 @@ import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PreflightException;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,8 +26,7 @@ import java.util.Optional;
 public final class FenceExemption {
     private static final String KEY = "fence.exempt_role";
 
-    private FenceExemption() {
-    }
+    private FenceExemption() {}
 
     /** The role of the run that owns its reverse subscription. */
     public static String roleName(RunRecord run) {
@@ -37,14 +35,18 @@ public final class FenceExemption {
 
     /** Refuses, before anything is fenced, when the source's role cannot create the apply role. */
     public static void requirePossible(Connector side) {
-        try (Connection c = side.open(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")) {
+        try (Connection c = side.open();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")) {
             if (!rs.next() || !rs.getBoolean(1)) {
-                throw new PreflightException(ErrorCode.BLOCKER,
-                        "--reverse needs a superuser on the " + side.role() + ": the reverse subscription runs as a role of this run,"
-                                + " exempt from the fence, that only a superuser can create (role '" + side.spec().user() + "' is not one)",
-                        "run cutover --reverse connected to the " + side.role() + " as a superuser, or cut over without --reverse;"
-                                + " nothing was fenced");
+                throw new PreflightException(
+                        ErrorCode.BLOCKER,
+                        "--reverse needs a superuser on the " + side.role()
+                                + ": the reverse subscription runs as a role of this run,"
+                                + " exempt from the fence, that only a superuser can create (role '"
+                                + side.spec().user() + "' is not one)",
+                        "run cutover --reverse connected to the " + side.role()
+                                + " as a superuser, or cut over without --reverse;" + " nothing was fenced");
             }
         } catch (SQLException e) {
             throw side.classify(e);
@@ -55,7 +57,8 @@ public final class FenceExemption {
     public static String grant(Connector side, StateStore store, RunRecord run) {
         String role = roleName(run);
         store.putSetting(run.id(), KEY, role);
-        try (Connection c = side.open(); Statement st = c.createStatement()) {
+        try (Connection c = side.open();
+                Statement st = c.createStatement()) {
             if (!roleExists(c, role)) {
                 st.execute("CREATE ROLE " + Identifiers.quote(role) + " LOGIN SUPERUSER NOINHERIT PASSWORD NULL");
             }
@@ -72,7 +75,8 @@ public final class FenceExemption {
         if (role.isEmpty()) {
             return;
         }
-        try (Connection c = side.open(); Statement st = c.createStatement()) {
+        try (Connection c = side.open();
+                Statement st = c.createStatement()) {
             if (roleExists(c, role.get())) {
                 st.execute(alter(side, role.get(), "RESET default_transaction_read_only"));
             }
@@ -87,7 +91,8 @@ public final class FenceExemption {
         if (role.isEmpty()) {
             return;
         }
-        try (Connection c = side.open(); Statement st = c.createStatement()) {
+        try (Connection c = side.open();
+                Statement st = c.createStatement()) {
             st.execute("DROP ROLE IF EXISTS " + Identifiers.quote(role.get()));
             store.putSetting(run.id(), KEY, "<removed>");
         } catch (SQLException e) {
@@ -101,7 +106,8 @@ public final class FenceExemption {
     }
 
     private static String alter(Connector side, String role, String change) {
-        return "ALTER ROLE " + Identifiers.quote(role) + " IN DATABASE " + Identifiers.quote(side.spec().dbname()) + " " + change;
+        return "ALTER ROLE " + Identifiers.quote(role) + " IN DATABASE "
+                + Identifiers.quote(side.spec().dbname()) + " " + change;
     }
 
     private static boolean roleExists(Connection c, String role) throws SQLException {

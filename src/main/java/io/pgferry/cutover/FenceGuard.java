@@ -31,7 +31,8 @@ final class FenceGuard implements AutoCloseable {
         this.what = what;
         this.warn = warn;
         this.liftedNote = liftedNote;
-        this.hook = new Thread(() -> liftOnce(System.err, "pgferry was stopped during the cutover: "), "pgferry-fence-guard");
+        this.hook = new Thread(
+                () -> liftOnce(System.err, "pgferry was stopped during the cutover: "), "pgferry-fence-guard");
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -86,8 +87,9 @@ final class FenceGuard implements AutoCloseable {
             }
             return Optional.empty();
         } catch (RuntimeException e) {
-            problem = prefix + "could not lift " + what + " (" + e.getMessage() + "); the database stays read-only for new sessions"
-                    + " until you run, as its owner: " + liftSqlOrReset() + "  (or pgferry cleanup)";
+            problem = prefix + "could not lift " + what + " (" + e.getMessage()
+                    + "); the database stays read-only for new sessions" + " until you run, as its owner: "
+                    + liftSqlOrReset() + "  (or pgferry cleanup)";
         }
         if (out != null) {
             out.println(problem);

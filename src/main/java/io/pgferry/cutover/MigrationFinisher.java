@@ -40,22 +40,32 @@ public final class MigrationFinisher implements CutoverRunner.Finisher {
     @Override
     public String verify(Connector source, Connector target, boolean checksums) {
         if (sourceShapeAtStart != null) {
-            java.util.List<String> drift = SchemaDrift.notOnTarget(sourceShapeAtStart, SchemaDrift.shape(source, filter),
-                    SchemaDrift.shape(target, filter));
+            java.util.List<String> drift = SchemaDrift.notOnTarget(
+                    sourceShapeAtStart, SchemaDrift.shape(source, filter), SchemaDrift.shape(target, filter));
             if (!drift.isEmpty()) {
-                throw new PgferryException(ErrorCode.VERIFICATION_FAILED, "the source's schema changed during the stream, and the change"
-                        + " was not captured:\n    " + String.join("\n    ", drift.subList(0, Math.min(20, drift.size()))),
+                throw new PgferryException(
+                        ErrorCode.VERIFICATION_FAILED,
+                        "the source's schema changed during the stream, and the change" + " was not captured:\n    "
+                                + String.join("\n    ", drift.subList(0, Math.min(20, drift.size()))),
                         "make the same changes on the target (the stream then applies the rows that use them), and run cutover again");
             }
         }
-        VerifyReport report = new Verifier(source, target).verify(new Verifier.Options(checksums, JOBS, KEYS_NAMED, filter));
+        VerifyReport report =
+                new Verifier(source, target).verify(new Verifier.Options(checksums, JOBS, KEYS_NAMED, filter));
         if (!report.ok()) {
             StringBuilder sb = new StringBuilder();
             for (TableVerdict t : report.failures()) {
-                sb.append("\n    ").append(t.table()).append(": source ").append(t.sourceRows()).append(", target ").append(t.targetRows())
+                sb.append("\n    ")
+                        .append(t.table())
+                        .append(": source ")
+                        .append(t.sourceRows())
+                        .append(", target ")
+                        .append(t.targetRows())
                         .append(t.differences().isEmpty() ? "" : ", keys " + t.differences());
             }
-            throw new PgferryException(ErrorCode.VERIFICATION_FAILED, "the target differs from the source after the drain:" + sb,
+            throw new PgferryException(
+                    ErrorCode.VERIFICATION_FAILED,
+                    "the target differs from the source after the drain:" + sb,
                     "a writer bypassed the fence, or changes were lost: do not switch; compare with pgferry verify --checksums");
         }
         return report.summaryLine();

@@ -10,8 +10,7 @@ import org.postgresql.replication.LogSequenceNumber;
 public interface ReplicationLink {
 
     /** A snapshot of the link's state; {@code problem} is null when healthy. */
-    record Health(boolean healthy, long lagBytes, double lagSeconds, String problem) {
-    }
+    record Health(boolean healthy, long lagBytes, double lagSeconds, String problem) {}
 
     Health health();
 

@@ -8,7 +8,6 @@ import io.pgferry.schema.CatalogObject;
 import io.pgferry.schema.TargetBaseline;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -30,12 +29,11 @@ public final class Rollback {
     }
 
     /** What a rollback will do: for ABANDON, the stream's objects and the target's objects to drop and to keep. */
-    public record Plan(Kind kind, List<CleanupItem> streamObjects, List<CatalogObject> drops, List<CatalogObject> kept) {
-    }
+    public record Plan(
+            Kind kind, List<CleanupItem> streamObjects, List<CatalogObject> drops, List<CatalogObject> kept) {}
 
     /** What a rollback did. */
-    public record Outcome(List<CleanupItem> streamObjects, List<CatalogObject> dropped, List<CatalogObject> kept) {
-    }
+    public record Outcome(List<CleanupItem> streamObjects, List<CatalogObject> dropped, List<CatalogObject> kept) {}
 
     private final Connector source;
     private final Connector target;
@@ -49,7 +47,13 @@ public final class Rollback {
      *                       stays on the source; a run without one was its own switch-over
      * @param reverseStarted whether a cutover started a reverse stream
      */
-    public Rollback(Connector source, Connector target, StateStore store, RunRecord run, boolean streaming, boolean reverseStarted) {
+    public Rollback(
+            Connector source,
+            Connector target,
+            StateStore store,
+            RunRecord run,
+            boolean streaming,
+            boolean reverseStarted) {
         this.source = source;
         this.target = target;
         this.store = store;
@@ -67,24 +71,33 @@ public final class Rollback {
         var cutAt = store.setting(run.id(), "cutover.done_at");
         if (cutAt.isPresent()) {
             if (!reverseStarted) {
-                throw new PreflightException(ErrorCode.BLOCKER,
+                throw new PreflightException(
+                        ErrorCode.BLOCKER,
                         "run " + run.id() + " was cut over at " + cutAt.get()
                                 + " without --reverse: the target may hold writes the source lacks, and rolling back would lose them",
                         "copy the new writes back yourself, or migrate target -> source with a new run; next time cut over with --reverse");
             }
             if (store.setting(run.id(), "rollback.done_at").isPresent()) {
-                throw new PreflightException(ErrorCode.BLOCKER, "run " + run.id() + " was already switched back to the source",
+                throw new PreflightException(
+                        ErrorCode.BLOCKER,
+                        "run " + run.id() + " was already switched back to the source",
                         "nothing to roll back; run pgferry cleanup to remove the stream's objects");
             }
             return new Plan(Kind.SWITCH_BACK, List.of(), List.of(), List.of());
         }
-        Set<CatalogObject> baseline = TargetBaseline.recorded(store, run.id()).orElseThrow(() -> new PreflightException(ErrorCode.BLOCKER,
-                "run " + run.id() + " has no record of what the target held before it began (it was started by an older pgferry),"
-                        + " so rollback cannot tell the run's objects from yours; nothing was changed",
-                "run pgferry cleanup to remove the stream's objects, then drop what the migration created on the target yourself"));
+        Set<CatalogObject> baseline = TargetBaseline.recorded(store, run.id())
+                .orElseThrow(
+                        () -> new PreflightException(
+                                ErrorCode.BLOCKER,
+                                "run " + run.id()
+                                        + " has no record of what the target held before it began (it was started by an older pgferry),"
+                                        + " so rollback cannot tell the run's objects from yours; nothing was changed",
+                                "run pgferry cleanup to remove the stream's objects, then drop what the migration created on the target yourself"));
         if (!streaming && RunRecord.STATUS_DONE.equals(run.status()) && !finishedRunOk) {
-            throw new PreflightException(ErrorCode.BLOCKER,
-                    "run " + run.id() + " (method " + run.method() + ") finished: that was its switch-over, and the application may"
+            throw new PreflightException(
+                    ErrorCode.BLOCKER,
+                    "run " + run.id() + " (method " + run.method()
+                            + ") finished: that was its switch-over, and the application may"
                             + " already be writing to the target; rolling back would drop the run's tables with whatever was written there since",
                     "if nothing has used the target since, see what would go with pgferry rollback --dry-run --discard-finished,"
                             + " then run it without --dry-run");
@@ -101,9 +114,15 @@ public final class Rollback {
         store.startStep(run.id(), "rollback");
         try {
             List<CleanupItem> removed = new Cleanup(source, target, store, run).run();
-            RunObjectsDrop.Split split = new RunObjectsDrop(target, TargetBaseline.recorded(store, run.id()).orElseThrow()).drop();
-            store.finishStep(run.id(), "rollback", removed.size() + " stream object(s) removed, " + split.drops().size()
-                    + " target object(s) dropped, " + split.kept().size() + " kept");
+            RunObjectsDrop.Split split = new RunObjectsDrop(
+                            target, TargetBaseline.recorded(store, run.id()).orElseThrow())
+                    .drop();
+            store.finishStep(
+                    run.id(),
+                    "rollback",
+                    removed.size() + " stream object(s) removed, "
+                            + split.drops().size() + " target object(s) dropped, "
+                            + split.kept().size() + " kept");
             store.setRunStatus(run.id(), "rolled-back", "rolled-back", null);
             return new Outcome(removed, split.drops(), split.kept());
         } catch (RuntimeException e) {
@@ -117,8 +136,10 @@ public final class Rollback {
      * verify; then the source's exemption goes and its fence is lifted.
      */
     public CutoverResult switchBack(Progress progress, ReplicationLink reverseLink, CutoverRunner.Finisher finisher) {
-        CutoverResult result = new CutoverRunner(target, source, store, run, progress, reverseLink, finisher, "rollback", "fence.target")
-                .run(new CutoverOptions(CutoverOptions.FenceMode.READ_ONLY, Duration.ofHours(1), Duration.ofMinutes(5), false));
+        CutoverResult result = new CutoverRunner(
+                        target, source, store, run, progress, reverseLink, finisher, "rollback", "fence.target")
+                .run(new CutoverOptions(
+                        CutoverOptions.FenceMode.READ_ONLY, Duration.ofHours(1), Duration.ofMinutes(5), false));
         FenceExemption.remove(source, store, run);
         new WriteFence(source, store, run.id(), "fence.source").lift();
         return result;

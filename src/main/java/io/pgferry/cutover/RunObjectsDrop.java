@@ -5,7 +5,6 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PreflightException;
 import io.pgferry.schema.CatalogObject;
 import io.pgferry.schema.DatabaseInventory;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -22,8 +21,7 @@ import java.util.stream.Collectors;
  */
 final class RunObjectsDrop {
     /** What the target holds beyond the baseline (to drop) and within it (to keep). */
-    record Split(List<CatalogObject> drops, List<CatalogObject> kept) {
-    }
+    record Split(List<CatalogObject> drops, List<CatalogObject> kept) {}
 
     private final Connector target;
     private final Set<CatalogObject> baseline;
@@ -62,10 +60,16 @@ final class RunObjectsDrop {
                 lost.removeAll(DatabaseInventory.read(c));
                 if (!lost.isEmpty()) {
                     c.rollback();
-                    throw new PreflightException(ErrorCode.BLOCKER,
-                            "dropping this run's objects would also drop " + lost.size() + " object(s) that were on the target before the run,"
-                                    + " through their dependencies: " + lost.stream().limit(10).map(CatalogObject::toString)
-                                    .collect(Collectors.joining(", ")) + "; nothing was dropped",
+                    throw new PreflightException(
+                            ErrorCode.BLOCKER,
+                            "dropping this run's objects would also drop " + lost.size()
+                                    + " object(s) that were on the target before the run,"
+                                    + " through their dependencies: "
+                                    + lost.stream()
+                                            .limit(10)
+                                            .map(CatalogObject::toString)
+                                            .collect(Collectors.joining(", "))
+                                    + "; nothing was dropped",
                             "drop the run's objects yourself (pgferry rollback --dry-run lists them), keeping yours");
                 }
                 c.commit();

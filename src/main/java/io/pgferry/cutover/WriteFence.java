@@ -6,7 +6,6 @@ import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.PgferrySessions;
 import io.pgferry.state.StateStore;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -47,7 +46,8 @@ public final class WriteFence {
     public int raise() {
         try (Connection c = side.open()) {
             String db = currentDatabase(c);
-            // a fence lifted by a failed attempt is raised afresh by the retry, and must be recorded again to be lifted again
+            // a fence lifted by a failed attempt is raised afresh by the retry, and must be recorded again to be lifted
+            // again
             if (!isRaised()) {
                 store.putSetting(runId, stateKey, previousValue(c).orElse("<unset>"));
             }
@@ -55,14 +55,18 @@ public final class WriteFence {
                 st.execute("ALTER DATABASE " + Identifiers.quote(db) + " SET " + SETTING + " = on");
             }
             int ended = endOtherClientSessions(c, PgferrySessions.of(store, runId, side.role()));
-            store.event(runId, "info", "write fence raised on " + side.role() + " database " + db + "; " + ended
-                    + " client session(s) ended");
+            store.event(
+                    runId,
+                    "info",
+                    "write fence raised on " + side.role() + " database " + db + "; " + ended
+                            + " client session(s) ended");
             return ended;
         } catch (SQLException e) {
             if ("42501".equals(e.getSQLState())) {
-                throw new PgferryException(ErrorCode.PERMISSION_DENIED,
-                        "cannot fence writes on the " + side.role() + ": role '" + side.spec().user()
-                                + "' may not ALTER DATABASE or end other sessions",
+                throw new PgferryException(
+                        ErrorCode.PERMISSION_DENIED,
+                        "cannot fence writes on the " + side.role() + ": role '"
+                                + side.spec().user() + "' may not ALTER DATABASE or end other sessions",
                         "connect as the database owner (with pg_signal_backend), or stop the application yourself and use --fence none");
             }
             throw side.classify(e);
@@ -75,7 +79,8 @@ public final class WriteFence {
         if (previous.isEmpty() || previous.get().equals("<lifted>")) {
             return false;
         }
-        try (Connection c = side.open(); Statement st = c.createStatement()) {
+        try (Connection c = side.open();
+                Statement st = c.createStatement()) {
             st.execute(liftStatement(currentDatabase(c), previous.get()));
             store.putSetting(runId, stateKey, "<lifted>");
             store.event(runId, "info", "write fence lifted on " + side.role());
@@ -87,7 +92,8 @@ public final class WriteFence {
 
     /** The statement that lifts this run's fence by hand, for a user to run when pgferry could not. */
     public String liftSql() {
-        return liftStatement(side.spec().dbname(), store.setting(runId, stateKey).orElse("<unset>")) + ";";
+        return liftStatement(
+                        side.spec().dbname(), store.setting(runId, stateKey).orElse("<unset>")) + ";";
     }
 
     /** What was the database's setting before the fence comes back; no setting at all is reset. */
@@ -103,7 +109,8 @@ public final class WriteFence {
     }
 
     private static String currentDatabase(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_database()")) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_database()")) {
             rs.next();
             return rs.getString(1);
         }
@@ -114,7 +121,8 @@ public final class WriteFence {
         String sql = "SELECT split_part(cfg, '=', 2) FROM pg_db_role_setting s, unnest(s.setconfig) cfg"
                 + " WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())"
                 + " AND s.setrole = 0 AND cfg LIKE '" + SETTING + "=%'";
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
         }
     }

@@ -13,8 +13,7 @@ import java.util.Locale;
  * mixed-case name with a space and unicode). Scale 1 is about 100 MB.
  */
 public final class DemoDataset {
-    private DemoDataset() {
-    }
+    private DemoDataset() {}
 
     public static void load(Connection c, double scale) throws SQLException {
         int customers = Math.max(10, (int) (50_000 * scale));
@@ -46,19 +45,36 @@ public final class DemoDataset {
                         + " scan bytea NOT NULL)",
                 "CREATE TABLE access_log (at timestamptz NOT NULL, who text, what text)",
                 "CREATE SEQUENCE ticket_no START 1000",
-                String.format(Locale.ROOT, "INSERT INTO customers (mail, name, tags, prefs, joined) SELECT 'c' || g || '@example.com',"
-                        + " initcap(md5(g::text)), CASE WHEN g %% 4 = 0 THEN ARRAY['vip'] ELSE '{}' END,"
-                        + " jsonb_build_object('lang', (ARRAY['en','de','ja'])[1 + g %% 3], 'n', g),"
-                        + " timestamptz '2020-01-01' + g * interval '17 minutes' FROM generate_series(1, %d) g", customers),
-                String.format(Locale.ROOT, "INSERT INTO orders (id, customer_id, state, qty, unit_price, placed) SELECT g, 1 + g %% %d, (ARRAY['cart','paid','shipped','returned']::order_state[])[1 + g %% 4],"
-                        + " 1 + g %% 7, round((random() * 300)::numeric, 2), timestamptz '2025-01-01' + g * interval '1 minute'"
-                        + " FROM generate_series(1, %d) g", customers, orders),
-                String.format(Locale.ROOT, "INSERT INTO events SELECT g, date '2025-01-01' + (g %% 365), (ARRAY['view','click','buy'])[1 + g %% 3],"
-                        + " jsonb_build_object('s', md5(g::text), 'ms', g %% 1000) FROM generate_series(1, %d) g", events),
-                String.format(Locale.ROOT, "INSERT INTO \"Invoice Scans ✓\" (customer_id, scan) SELECT 1 + g %% %d,"
-                        + " decode(repeat(md5(g::text), 200 + g %% 800), 'hex') FROM generate_series(1, %d) g", customers, docs),
-                String.format(Locale.ROOT, "INSERT INTO access_log SELECT timestamptz '2025-01-01' + g * interval '3 seconds', 'user' || g %% 100,"
-                        + " 'GET /p/' || g FROM generate_series(1, %d) g", events / 2),
+                String.format(
+                        Locale.ROOT,
+                        "INSERT INTO customers (mail, name, tags, prefs, joined) SELECT 'c' || g || '@example.com',"
+                                + " initcap(md5(g::text)), CASE WHEN g %% 4 = 0 THEN ARRAY['vip'] ELSE '{}' END,"
+                                + " jsonb_build_object('lang', (ARRAY['en','de','ja'])[1 + g %% 3], 'n', g),"
+                                + " timestamptz '2020-01-01' + g * interval '17 minutes' FROM generate_series(1, %d) g",
+                        customers),
+                String.format(
+                        Locale.ROOT,
+                        "INSERT INTO orders (id, customer_id, state, qty, unit_price, placed) SELECT g, 1 + g %% %d, (ARRAY['cart','paid','shipped','returned']::order_state[])[1 + g %% 4],"
+                                + " 1 + g %% 7, round((random() * 300)::numeric, 2), timestamptz '2025-01-01' + g * interval '1 minute'"
+                                + " FROM generate_series(1, %d) g",
+                        customers,
+                        orders),
+                String.format(
+                        Locale.ROOT,
+                        "INSERT INTO events SELECT g, date '2025-01-01' + (g %% 365), (ARRAY['view','click','buy'])[1 + g %% 3],"
+                                + " jsonb_build_object('s', md5(g::text), 'ms', g %% 1000) FROM generate_series(1, %d) g",
+                        events),
+                String.format(
+                        Locale.ROOT,
+                        "INSERT INTO \"Invoice Scans ✓\" (customer_id, scan) SELECT 1 + g %% %d,"
+                                + " decode(repeat(md5(g::text), 200 + g %% 800), 'hex') FROM generate_series(1, %d) g",
+                        customers,
+                        docs),
+                String.format(
+                        Locale.ROOT,
+                        "INSERT INTO access_log SELECT timestamptz '2025-01-01' + g * interval '3 seconds', 'user' || g %% 100,"
+                                + " 'GET /p/' || g FROM generate_series(1, %d) g",
+                        events / 2),
                 "SELECT setval('ticket_no', 4242)",
                 "CREATE INDEX orders_customer_idx ON orders (customer_id)",
                 "CREATE INDEX customers_prefs_gin ON customers USING gin (prefs)",

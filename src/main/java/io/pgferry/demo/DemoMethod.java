@@ -2,7 +2,9 @@ package io.pgferry.demo;
 
 /** The method the demo migrates with; the streaming ones run under a writer and end in a cutover. */
 public enum DemoMethod {
-    dump(false), logical(true), copy(true);
+    dump(false),
+    logical(true),
+    copy(true);
 
     private final boolean streams;
 

@@ -35,7 +35,6 @@ import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import io.pgferry.verify.Verifier;
 import io.pgferry.verify.VerifyReport;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -63,11 +62,12 @@ import java.util.function.BooleanSupplier;
 public final class DemoRun {
     /** How far the application gets while the stream runs before the demo cuts over. */
     private static final int WRITES_WHILE_STREAMING = 100;
+
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(10);
 
     /** What the demo runs; {@code dashboardPort} 0 picks a free port. */
-    public record Settings(DemoMethod method, int sourceMajor, int targetMajor, double scale, int jobs, int dashboardPort) {
-    }
+    public record Settings(
+            DemoMethod method, int sourceMajor, int targetMajor, double scale, int jobs, int dashboardPort) {}
 
     private final Settings settings;
     private final Progress.Mode mode;
@@ -90,7 +90,7 @@ public final class DemoRun {
                 + settings.method() + ", sample data at scale " + settings.scale());
         out.println("starting two throwaway servers...");
         try (LocalCluster source = LocalCluster.start(settings.sourceMajor());
-             LocalCluster target = LocalCluster.start(settings.targetMajor())) {
+                LocalCluster target = LocalCluster.start(settings.targetMajor())) {
             ConnectionSpec sourceSpec = createDatabase(source, "shop");
             ConnectionSpec targetSpec = createDatabase(target, "shop");
             Instant loadStart = Instant.now();
@@ -136,12 +136,16 @@ public final class DemoRun {
             RunRecord run = RunStarter.startOrResume(store, method.name(), sourceSpec, targetSpec);
             MigrationContext ctx = context(store, run, sourceSpec, targetSpec);
             CompletableFuture<MigrationSummary> migration = null;
-            try (DashboardServer dashboard = DashboardServer.start(store,
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.dashboardPort()), Optional.empty());
-                 DemoWriter writer = DemoWriter.start(sourceSpec)) {
+            try (DashboardServer dashboard = DashboardServer.start(
+                            store,
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.dashboardPort()),
+                            Optional.empty());
+                    DemoWriter writer = DemoWriter.start(sourceSpec)) {
                 out.println("dashboard on " + dashboard.url() + " while the demo runs");
-                out.println("an application writes to the source (orders, customers, events, a keyless log) throughout");
-                out.println("migrating with method '" + method.name() + "' (" + settings.jobs() + " jobs), work dir " + work);
+                out.println(
+                        "an application writes to the source (orders, customers, events, a keyless log) throughout");
+                out.println("migrating with method '" + method.name() + "' (" + settings.jobs() + " jobs), work dir "
+                        + work);
                 migration = CompletableFuture.supplyAsync(() -> method.migrate(ctx));
                 ReplicationLink link = awaitStreaming(method, migration, store, run, ctx);
                 boolean summarized = migration.isDone(); // logical: synced, and PostgreSQL keeps replicating
@@ -149,25 +153,44 @@ public final class DemoRun {
                     out.println(join(migration).render());
                 }
                 int before = writer.committed();
-                awaitCondition(migration, () -> writer.committed() >= before + WRITES_WHILE_STREAMING || writer.stoppedBy() != null,
+                awaitCondition(
+                        migration,
+                        () -> writer.committed() >= before + WRITES_WHILE_STREAMING || writer.stoppedBy() != null,
                         "the application to write while the change stream runs");
                 if (writer.stoppedBy() != null) {
-                    throw new PgferryException(ErrorCode.FAILED, "demo: the application stopped writing before the cutover: "
-                            + writer.stoppedBy().getMessage(), null, writer.stoppedBy());
+                    throw new PgferryException(
+                            ErrorCode.FAILED,
+                            "demo: the application stopped writing before the cutover: "
+                                    + writer.stoppedBy().getMessage(),
+                            null,
+                            writer.stoppedBy());
                 }
-                ctx.progress().info("the stream is applying the application's writes (" + writer.committed()
-                        + " transactions so far); cutting over");
-                CutoverResult result = new CutoverRunner(ctx.source(), ctx.target(), store, run, ctx.progress(), link,
-                        new MigrationFinisher(TableFilter.ALL))
-                        .run(new CutoverOptions(CutoverOptions.FenceMode.READ_ONLY, Duration.ofMinutes(1), Duration.ofMinutes(2), true));
+                ctx.progress()
+                        .info("the stream is applying the application's writes (" + writer.committed()
+                                + " transactions so far); cutting over");
+                CutoverResult result = new CutoverRunner(
+                                ctx.source(),
+                                ctx.target(),
+                                store,
+                                run,
+                                ctx.progress(),
+                                link,
+                                new MigrationFinisher(TableFilter.ALL))
+                        .run(new CutoverOptions(
+                                CutoverOptions.FenceMode.READ_ONLY,
+                                Duration.ofMinutes(1),
+                                Duration.ofMinutes(2),
+                                true));
                 MigrationSummary summary = join(migration); // copy: its stream ended with the cutover
                 if (!summarized) {
                     out.println(summary.render());
                 }
-                out.println("the application committed " + writer.committed() + " transactions on the source until the fence"
+                out.println("the application committed " + writer.committed()
+                        + " transactions on the source until the fence"
                         + " ended its session; every one is on the target");
-                out.println("Cutover complete: the source stopped at " + result.fenceLsn().asString() + ", "
-                        + result.sequencesSynced() + " sequence(s) set on the target, " + result.verification());
+                out.println("Cutover complete: the source stopped at "
+                        + result.fenceLsn().asString() + ", " + result.sequencesSynced()
+                        + " sequence(s) set on the target, " + result.verification());
                 out.println("verified: PostgreSQL " + settings.sourceMajor() + " and " + settings.targetMajor()
                         + " hold the same rows (counts and checksums); the application's writes were stopped for "
                         + Units.duration(result.writeDowntime()) + ".");
@@ -178,7 +201,8 @@ public final class DemoRun {
     }
 
     /** After a failure the copy method's stream would keep reading a server about to stop: ask it to end. */
-    private static void stopStreamIfLeftRunning(StateStore store, RunRecord run, CompletableFuture<MigrationSummary> migration) {
+    private static void stopStreamIfLeftRunning(
+            StateStore store, RunRecord run, CompletableFuture<MigrationSummary> migration) {
         if (migration != null && !migration.isDone()) {
             new StreamControl(store, run.id()).requestStop();
             try {
@@ -191,10 +215,19 @@ public final class DemoRun {
 
     private MigrationMethod streamingMethod() {
         return switch (settings.method()) {
-            case copy -> new CopyAndStream(new CopyOptions(settings.jobs(), CopyOptions.AUTO_SPLIT, true, TableFilter.ALL, true, false,
-                    io.pgferry.method.copy.ChangeCapture.LOGICAL, true));
-            case logical -> new LogicalReplication(new LogicalOptions(true, Optional.empty(), false, Duration.ofSeconds(5),
-                    READY_TIMEOUT, 1));
+            case copy ->
+                new CopyAndStream(new CopyOptions(
+                        settings.jobs(),
+                        CopyOptions.AUTO_SPLIT,
+                        true,
+                        TableFilter.ALL,
+                        true,
+                        false,
+                        io.pgferry.method.copy.ChangeCapture.LOGICAL,
+                        true));
+            case logical ->
+                new LogicalReplication(
+                        new LogicalOptions(true, Optional.empty(), false, Duration.ofSeconds(5), READY_TIMEOUT, 1));
             case dump -> throw new IllegalStateException("method dump does not stream");
         };
     }
@@ -203,8 +236,12 @@ public final class DemoRun {
      * Copy streams on the migration's thread until cutover stops it; logical's migrate returns
      * once the subscription caught up, and PostgreSQL keeps replicating.
      */
-    private ReplicationLink awaitStreaming(MigrationMethod method, CompletableFuture<MigrationSummary> migration, StateStore store,
-                                           RunRecord run, MigrationContext ctx) {
+    private ReplicationLink awaitStreaming(
+            MigrationMethod method,
+            CompletableFuture<MigrationSummary> migration,
+            StateStore store,
+            RunRecord run,
+            MigrationContext ctx) {
         if (method instanceof CopyAndStream) {
             StreamControl stream = new StreamControl(store, run.id());
             awaitCondition(migration, stream::alive, "the change stream to start");
@@ -213,22 +250,26 @@ public final class DemoRun {
         awaitCondition(migration, migration::isDone, "the subscription to catch up");
         join(migration);
         try (Connection c = ctx.target().open()) {
-            return new SubscriptionLink(ctx.source(), ctx.target(), run, store, ServerInfo.read(c).major());
+            return new SubscriptionLink(
+                    ctx.source(), ctx.target(), run, store, ServerInfo.read(c).major());
         } catch (SQLException e) {
             throw ctx.target().classify(e);
         }
     }
 
     /** Polls {@code condition}; a migration that failed meanwhile ends the wait with its own error. */
-    private static void awaitCondition(CompletableFuture<MigrationSummary> migration, BooleanSupplier condition, String what) {
+    private static void awaitCondition(
+            CompletableFuture<MigrationSummary> migration, BooleanSupplier condition, String what) {
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
         while (!condition.getAsBoolean()) {
             if (migration.isCompletedExceptionally()) {
                 join(migration);
             }
             if (Instant.now().isAfter(deadline)) {
-                throw new PgferryException(ErrorCode.FAILED, "demo: gave up waiting for " + what + " after "
-                        + Units.duration(READY_TIMEOUT), "see the messages above; rerun with a smaller --scale");
+                throw new PgferryException(
+                        ErrorCode.FAILED,
+                        "demo: gave up waiting for " + what + " after " + Units.duration(READY_TIMEOUT),
+                        "see the messages above; rerun with a smaller --scale");
             }
             try {
                 TimeUnit.MILLISECONDS.sleep(200);
@@ -247,9 +288,14 @@ public final class DemoRun {
         }
     }
 
-    private MigrationContext context(StateStore store, RunRecord run, ConnectionSpec sourceSpec, ConnectionSpec targetSpec) {
-        return new MigrationContext(new Connector("source", sourceSpec), new Connector("target", targetSpec),
-                store, run, new Progress(store, run.id(), mode, out),
+    private MigrationContext context(
+            StateStore store, RunRecord run, ConnectionSpec sourceSpec, ConnectionSpec targetSpec) {
+        return new MigrationContext(
+                new Connector("source", sourceSpec),
+                new Connector("target", targetSpec),
+                store,
+                run,
+                new Progress(store, run.id(), mode, out),
                 new MigrationOptions(settings.jobs(), Optional.empty(), false, false, false));
     }
 
@@ -258,15 +304,17 @@ public final class DemoRun {
         VerifyReport report = new Verifier(new Connector("source", sourceSpec), new Connector("target", targetSpec))
                 .verify(new Verifier.Options(true, settings.jobs(), 10));
         if (!report.ok()) {
-            throw new PgferryException(ErrorCode.VERIFICATION_FAILED, "demo: the target differs: " + report.failures(), null);
+            throw new PgferryException(
+                    ErrorCode.VERIFICATION_FAILED, "demo: the target differs: " + report.failures(), null);
         }
         return "verified: " + report.tables().size() + " tables, " + report.sourceRows()
-                + " rows, counts and checksums equal on PostgreSQL " + settings.sourceMajor() + " and " + settings.targetMajor() + ".";
+                + " rows, counts and checksums equal on PostgreSQL " + settings.sourceMajor() + " and "
+                + settings.targetMajor() + ".";
     }
 
     private static ConnectionSpec createDatabase(LocalCluster cluster, String name) throws SQLException {
         try (Connection c = new Connector("local", cluster.spec("postgres")).open();
-             var st = c.createStatement()) {
+                var st = c.createStatement()) {
             st.execute("CREATE DATABASE " + Identifiers.quote(name));
         }
         return cluster.spec(name);
@@ -276,8 +324,11 @@ public final class DemoRun {
         try {
             return Files.createTempDirectory("pgferry-demo-");
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.FAILED, "cannot create a temporary work dir: " + e.getMessage(),
-                    "check free space in " + System.getProperty("java.io.tmpdir"), e);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "cannot create a temporary work dir: " + e.getMessage(),
+                    "check free space in " + System.getProperty("java.io.tmpdir"),
+                    e);
         }
     }
 

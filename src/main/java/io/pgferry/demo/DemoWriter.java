@@ -1,7 +1,6 @@
 package io.pgferry.demo;
 
 import io.pgferry.pg.ConnectionSpec;
-
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -41,7 +40,7 @@ final class DemoWriter implements AutoCloseable {
 
     private void loop(ConnectionSpec source) {
         try (Connection c = DriverManager.getConnection(source.jdbcUrl(), source.jdbcProperties(APPLICATION_NAME));
-             Statement st = c.createStatement()) {
+                Statement st = c.createStatement()) {
             long next;
             try (ResultSet rs = st.executeQuery("SELECT coalesce(max(id), 0) + 1 FROM orders")) {
                 rs.next();
@@ -49,12 +48,14 @@ final class DemoWriter implements AutoCloseable {
             }
             c.setAutoCommit(false);
             for (long id = next; running.get(); id++) {
-                st.execute("INSERT INTO orders (id, customer_id, state, qty, unit_price, placed) VALUES (" + id + ", 1 + " + id
-                        + " % 10, 'cart', 1 + " + id + " % 5, 9.99, now())");
+                st.execute("INSERT INTO orders (id, customer_id, state, qty, unit_price, placed) VALUES (" + id
+                        + ", 1 + " + id + " % 10, 'cart', 1 + " + id + " % 5, 9.99, now())");
                 st.execute("UPDATE orders SET state = 'paid' WHERE id = " + id);
-                st.execute("UPDATE customers SET prefs = prefs || jsonb_build_object('ticket', nextval('ticket_no')) WHERE id = 1 + "
-                        + id + " % 10");
-                st.execute("INSERT INTO events VALUES (" + id + ", date '2025-03-01' + " + id + " % 200, 'buy', '{\"demo\": true}')");
+                st.execute(
+                        "UPDATE customers SET prefs = prefs || jsonb_build_object('ticket', nextval('ticket_no')) WHERE id = 1 + "
+                                + id + " % 10");
+                st.execute("INSERT INTO events VALUES (" + id + ", date '2025-03-01' + " + id
+                        + " % 200, 'buy', '{\"demo\": true}')");
                 st.execute("INSERT INTO access_log VALUES (now(), 'demo', 'POST /orders/" + id + "')");
                 st.execute("DELETE FROM access_log WHERE ctid = (SELECT ctid FROM access_log ORDER BY at LIMIT 1)");
                 c.commit();

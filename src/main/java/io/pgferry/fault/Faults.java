@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Faults {
     /** The exit status of a halt, as a shell reports a SIGKILL. */
     public static final int HALT_STATUS = 137;
+
     public static final String VARIABLE = "PGFERRY_TEST_HALT_AT";
 
     private static final FaultPoint ARMED;
@@ -34,16 +35,18 @@ public final class Faults {
                 n = 0;
             }
             if (point == null || n < 1) {
-                throw new IllegalStateException(VARIABLE + "=" + spec + " names no fault point: use <point>@<n>, point one of "
-                        + java.util.Arrays.stream(FaultPoint.values()).map(FaultPoint::id).toList());
+                throw new IllegalStateException(
+                        VARIABLE + "=" + spec + " names no fault point: use <point>@<n>, point one of "
+                                + java.util.Arrays.stream(FaultPoint.values())
+                                        .map(FaultPoint::id)
+                                        .toList());
             }
             ARMED = point;
             AT = n;
         }
     }
 
-    private Faults() {
-    }
+    private Faults() {}
 
     /** Halts here if a test armed this point and this is its n-th arrival. */
     public static void reach(FaultPoint point) {

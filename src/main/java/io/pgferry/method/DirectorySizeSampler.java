@@ -16,7 +16,8 @@ final class DirectorySizeSampler implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleAtFixedRate(() -> sizeListener.accept(io.pgferry.state.Directories.size(dir)), 500, 500, TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(
+                () -> sizeListener.accept(io.pgferry.state.Directories.size(dir)), 500, 500, TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -10,7 +10,6 @@ import io.pgferry.schema.PgClientTools;
 import io.pgferry.state.StepStatus;
 import io.pgferry.verify.TableInventory;
 import io.pgferry.verify.TableRef;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -23,9 +22,13 @@ import java.util.List;
  * room in the work dir for the dump.
  */
 final class DumpPreflight {
-    record Result(ServerInfo source, ServerInfo target, PgClientTools tools, int tablesWithData, long tableBytes,
-                  boolean targetHoldsObjects) {
-    }
+    record Result(
+            ServerInfo source,
+            ServerInfo target,
+            PgClientTools tools,
+            int tablesWithData,
+            long tableBytes,
+            boolean targetHoldsObjects) {}
 
     private final MigrationContext ctx;
 
@@ -35,11 +38,13 @@ final class DumpPreflight {
 
     Result run() {
         ctx.store().startStep(ctx.runId(), "preflight");
-        try (Connection s = ctx.source().open(); Connection t = ctx.target().open()) {
+        try (Connection s = ctx.source().open();
+                Connection t = ctx.target().open()) {
             ServerInfo source = ServerInfo.read(s);
             ServerInfo target = ServerInfo.read(t);
             TargetChecks.notOlderThanSource(source, target);
-            PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin()).forMigration(source.major(), target.major());
+            PgClientTools tools =
+                    new PgClientToolLocator(ctx.options().pgBin()).forMigration(source.major(), target.major());
             List<TableRef> tables = TableInventory.list(s);
             long tableBytes = tables.stream().mapToLong(TableRef::totalBytes).sum();
             boolean restoreBegun = ctx.store().stepStatus(ctx.runId(), DumpRestore.STEP_RESTORE) != StepStatus.PENDING;
@@ -47,8 +52,11 @@ final class DumpPreflight {
             if (ctx.store().stepStatus(ctx.runId(), DumpRestore.STEP_DUMP) != StepStatus.DONE) {
                 checkDiskSpace(tableBytes);
             }
-            ctx.store().finishStep(ctx.runId(), "preflight", "source " + source.major() + ", target " + target.major()
-                    + ", pg_dump " + tools.major());
+            ctx.store()
+                    .finishStep(
+                            ctx.runId(),
+                            "preflight",
+                            "source " + source.major() + ", target " + target.major() + ", pg_dump " + tools.major());
             return new Result(source, target, tools, tables.size(), tableBytes, !existing.isEmpty());
         } catch (SQLException e) {
             ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());
@@ -67,7 +75,8 @@ final class DumpPreflight {
         try {
             long usable = Files.getFileStore(ctx.workDir()).getUsableSpace();
             if (usable < tableBytes) {
-                throw new PreflightException(ErrorCode.DISK_SPACE,
+                throw new PreflightException(
+                        ErrorCode.DISK_SPACE,
                         "the work dir " + ctx.workDir().toAbsolutePath() + " has " + Units.bytes(usable)
                                 + " free, the source's tables take " + Units.bytes(tableBytes),
                         "free space there, or pass --dir on a disk with at least " + Units.bytes(tableBytes) + " free");

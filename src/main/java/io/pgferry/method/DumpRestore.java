@@ -9,7 +9,6 @@ import io.pgferry.schema.PgClientTools;
 import io.pgferry.state.Directories;
 import io.pgferry.verify.Verifier;
 import io.pgferry.verify.VerifyReport;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,30 +38,41 @@ public final class DumpRestore implements MigrationMethod {
     public MigrationSummary migrate(MigrationContext ctx) {
         MigrationSummary summary = new MigrationSummary(name());
         DumpPreflight.Result pre = new DumpPreflight(ctx).run();
-        ctx.progress().info("source " + ctx.source().spec() + " (PostgreSQL " + pre.source().major() + ", "
-                + Units.bytes(pre.source().databaseSizeBytes()) + "), target " + ctx.target().spec() + " (PostgreSQL "
-                + pre.target().major() + "), pg_dump " + pre.tools().major() + " from " + pre.tools().binDir());
+        ctx.progress()
+                .info("source " + ctx.source().spec() + " (PostgreSQL "
+                        + pre.source().major() + ", "
+                        + Units.bytes(pre.source().databaseSizeBytes()) + "), target "
+                        + ctx.target().spec() + " (PostgreSQL "
+                        + pre.target().major() + "), pg_dump " + pre.tools().major() + " from "
+                        + pre.tools().binDir());
         Path dumpDir = ctx.workDir().resolve("dump");
 
         Steps.run(summary, STEP_DUMP, ctx, () -> dump(ctx, pre, dumpDir));
         Steps.run(summary, STEP_RESTORE, ctx, () -> restore(ctx, pre, dumpDir));
         Steps.run(summary, STEP_ANALYZE, ctx, () -> analyze(ctx, pre.tools()));
         VerifyReport counts = verifyCounts(ctx);
-        summary.fact(counts.tables().size() + " tables, " + counts.sourceRows() + " rows: row counts equal on source and target");
+        summary.fact(counts.tables().size() + " tables, " + counts.sourceRows()
+                + " rows: row counts equal on source and target");
         summary.fact("dump kept in " + dumpDir.toAbsolutePath() + " (" + Units.bytes(Directories.size(dumpDir)) + ")");
         summary.nextStep("point the application at " + ctx.target().spec());
-        summary.nextStep("writes made to the source since the dump started are not on the target: keep the application stopped until it uses the target");
+        summary.nextStep(
+                "writes made to the source since the dump started are not on the target: keep the application stopped until it uses the target");
         return summary;
     }
 
     private void dump(MigrationContext ctx, DumpPreflight.Result pre, Path dumpDir) throws IOException {
         // pg_dump -Fd refuses an existing directory, and a half-written one is worthless anyway
         Directories.deleteTree(dumpDir);
-        List<String> args = List.of("--format=directory", "--jobs=" + ctx.options().jobs(), "--verbose",
-                "--file=" + dumpDir);
+        List<String> args =
+                List.of("--format=directory", "--jobs=" + ctx.options().jobs(), "--verbose", "--file=" + dumpDir);
         try (PhaseProgress phase = ctx.progress().phase(STEP_DUMP, pre.tablesWithData(), "tables", pre.tableBytes());
-             DirectorySizeSampler sampler = new DirectorySizeSampler(dumpDir, bytes -> phase.update(phase.done(), bytes))) {
-            new ClientToolRun(pre.tools().pgDump(), args, ctx.source().spec(), ctx.workDir().resolve("logs/pg_dump.log"))
+                DirectorySizeSampler sampler =
+                        new DirectorySizeSampler(dumpDir, bytes -> phase.update(phase.done(), bytes))) {
+            new ClientToolRun(
+                            pre.tools().pgDump(),
+                            args,
+                            ctx.source().spec(),
+                            ctx.workDir().resolve("logs/pg_dump.log"))
                     .run(line -> {
                         if (line.contains("finished item") && line.contains("TABLE DATA")) {
                             phase.add(1, 0);
@@ -71,7 +81,9 @@ public final class DumpRestore implements MigrationMethod {
                     });
         }
         if (!Files.isRegularFile(dumpDir.resolve("toc.dat"))) {
-            throw new PgferryException(ErrorCode.FAILED, "pg_dump ended without writing " + dumpDir.resolve("toc.dat"),
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "pg_dump ended without writing " + dumpDir.resolve("toc.dat"),
                     "see " + ctx.workDir().resolve("logs/pg_dump.log"));
         }
     }
@@ -95,7 +107,11 @@ public final class DumpRestore implements MigrationMethod {
         args.add(dumpDir.toString());
         try (PhaseProgress phase = ctx.progress().phase(STEP_RESTORE, toc.itemCount(), "items", toc.dataBytes())) {
             RestoreProgressParser parser = new RestoreProgressParser(toc, phase);
-            new ClientToolRun(pre.tools().pgRestore(), args, ctx.target().spec(), ctx.workDir().resolve("logs/pg_restore.log"))
+            new ClientToolRun(
+                            pre.tools().pgRestore(),
+                            args,
+                            ctx.target().spec(),
+                            ctx.workDir().resolve("logs/pg_restore.log"))
                     .run(parser::accept);
         }
     }
@@ -103,12 +119,16 @@ public final class DumpRestore implements MigrationMethod {
     /** Planner statistics do not travel in a dump; vacuumdb gathers them table by table in parallel. */
     private void analyze(MigrationContext ctx, PgClientTools tools) throws SQLException {
         if (java.nio.file.Files.isExecutable(tools.vacuumdb())) {
-            new ClientToolRun(tools.vacuumdb(), List.of("--analyze-only", "--jobs=" + ctx.options().jobs()),
-                    ctx.target().spec(), ctx.workDir().resolve("logs/vacuumdb.log"))
-                    .run(line -> { });
+            new ClientToolRun(
+                            tools.vacuumdb(),
+                            List.of("--analyze-only", "--jobs=" + ctx.options().jobs()),
+                            ctx.target().spec(),
+                            ctx.workDir().resolve("logs/vacuumdb.log"))
+                    .run(line -> {});
             return;
         }
-        try (Connection c = ctx.target().open(); Statement st = c.createStatement()) {
+        try (Connection c = ctx.target().open();
+                Statement st = c.createStatement()) {
             st.execute("ANALYZE");
         }
     }
@@ -117,19 +137,27 @@ public final class DumpRestore implements MigrationMethod {
         ctx.store().startStep(ctx.runId(), STEP_VERIFY);
         VerifyReport report;
         try {
-            report = new Verifier(ctx.source(), ctx.target()).verify(new Verifier.Options(false, ctx.options().jobs(), 0));
+            report = new Verifier(ctx.source(), ctx.target())
+                    .verify(new Verifier.Options(false, ctx.options().jobs(), 0));
         } catch (PgferryException e) {
             ctx.store().failStep(ctx.runId(), STEP_VERIFY, e.getMessage());
             throw e;
         }
         if (!report.ok()) {
             StringBuilder sb = new StringBuilder();
-            report.failures().stream().limit(20).forEach(m -> sb.append("\n    ").append(m.table()).append(": source ")
-                    .append(m.sourceRows() < 0 ? "missing" : m.sourceRows()).append(", target ")
-                    .append(m.targetRows() < 0 ? "missing" : m.targetRows()));
+            report.failures().stream()
+                    .limit(20)
+                    .forEach(m -> sb.append("\n    ")
+                            .append(m.table())
+                            .append(": source ")
+                            .append(m.sourceRows() < 0 ? "missing" : m.sourceRows())
+                            .append(", target ")
+                            .append(m.targetRows() < 0 ? "missing" : m.targetRows()));
             String msg = report.failures().size() + " table(s) differ in row count:" + sb;
             ctx.store().failStep(ctx.runId(), STEP_VERIFY, msg);
-            throw new PgferryException(ErrorCode.VERIFICATION_FAILED, msg,
+            throw new PgferryException(
+                    ErrorCode.VERIFICATION_FAILED,
+                    msg,
                     "if the application wrote to the source during the migration, stop it and run the same command again with --clean");
         }
         ctx.store().finishStep(ctx.runId(), STEP_VERIFY, report.tables().size() + " tables, row counts equal");

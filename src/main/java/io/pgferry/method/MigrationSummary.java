@@ -23,7 +23,7 @@ public final class MigrationSummary {
     }
 
     public MigrationSummary phase(String name, Duration took) {
-        phases.add(new String[]{name, io.pgferry.monitor.Units.duration(took)});
+        phases.add(new String[] {name, io.pgferry.monitor.Units.duration(took)});
         return this;
     }
 
@@ -42,7 +42,9 @@ public final class MigrationSummary {
     }
 
     public String render() {
-        StringBuilder sb = new StringBuilder("\nMigration finished (method ").append(method).append(")\n");
+        StringBuilder sb = new StringBuilder("\nMigration finished (method ")
+                .append(method)
+                .append(")\n");
         for (String[] p : phases) {
             sb.append(String.format("  %-12s %s%n", p[0], p[1]));
         }

@@ -1,7 +1,6 @@
 package io.pgferry.method;
 
 import io.pgferry.monitor.PhaseProgress;
-
 import java.util.HashSet;
 import java.util.Set;
 import java.util.regex.Matcher;

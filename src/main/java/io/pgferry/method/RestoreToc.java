@@ -3,7 +3,6 @@ package io.pgferry.method;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.schema.PgClientTools;
 import io.pgferry.schema.TocListing;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +31,7 @@ record RestoreToc(int itemCount, Map<Integer, Long> dataFileBytes) {
     }
 
     private static long dataFileSize(Path dumpDir, int id) {
-        for (String name : new String[]{id + ".dat.gz", id + ".dat", id + ".dat.lz4", id + ".dat.zst"}) {
+        for (String name : new String[] {id + ".dat.gz", id + ".dat", id + ".dat.lz4", id + ".dat.zst"}) {
             Path f = dumpDir.resolve(name);
             if (Files.isRegularFile(f)) {
                 try {

@@ -14,10 +14,10 @@ import io.pgferry.state.StateStore;
  * than mixing two migrations' state.
  */
 public final class RunStarter {
-    private RunStarter() {
-    }
+    private RunStarter() {}
 
-    public static RunRecord startOrResume(StateStore store, String method, ConnectionSpec source, ConnectionSpec target) {
+    public static RunRecord startOrResume(
+            StateStore store, String method, ConnectionSpec source, ConnectionSpec target) {
         var existing = store.currentRun();
         if (existing.isEmpty()) {
             // before the run exists and before anything touches the target: what rollback must never drop
@@ -27,18 +27,25 @@ public final class RunStarter {
             return run;
         }
         RunRecord run = existing.get();
-        if (!run.method().equals(method) || !run.source().equals(source.toString()) || !run.target().equals(target.toString())) {
-            throw new PreflightException(ErrorCode.BAD_INPUT,
-                    "work dir " + store.dir().toAbsolutePath() + " holds another migration (run " + run.id() + ", method "
-                            + run.method() + ", " + run.source() + " -> " + run.target() + ")",
-                    "use another --dir for this migration, or remove " + store.dir() + " once the old migration is finished and cleaned up");
+        if (!run.method().equals(method)
+                || !run.source().equals(source.toString())
+                || !run.target().equals(target.toString())) {
+            throw new PreflightException(
+                    ErrorCode.BAD_INPUT,
+                    "work dir " + store.dir().toAbsolutePath() + " holds another migration (run " + run.id()
+                            + ", method " + run.method() + ", " + run.source() + " -> " + run.target() + ")",
+                    "use another --dir for this migration, or remove " + store.dir()
+                            + " once the old migration is finished and cleaned up");
         }
         if (finished(run)) {
             // resuming would skip every finished step and compare against whatever the target holds now
-            throw new PreflightException(ErrorCode.BAD_INPUT,
-                    "run " + run.id() + " in " + store.dir().toAbsolutePath() + " (method " + run.method() + ", " + run.source() + " -> "
-                            + run.target() + ") finished at " + run.updatedAt() + " (" + run.status() + "): there is nothing left to resume",
-                    "to migrate again, start a new run in another --dir (or remove " + store.dir() + " once pgferry cleanup has run);"
+            throw new PreflightException(
+                    ErrorCode.BAD_INPUT,
+                    "run " + run.id() + " in " + store.dir().toAbsolutePath() + " (method " + run.method() + ", "
+                            + run.source() + " -> " + run.target() + ") finished at " + run.updatedAt() + " ("
+                            + run.status() + "): there is nothing left to resume",
+                    "to migrate again, start a new run in another --dir (or remove " + store.dir()
+                            + " once pgferry cleanup has run);"
                             + " to compare the two databases now: pgferry verify --source URI --target URI");
         }
         store.setRunStatus(run.id(), RunRecord.STATUS_RUNNING, null, null);

@@ -5,7 +5,6 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.SlotLedger;
 import io.pgferry.state.StateStore;
-
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -16,8 +15,7 @@ import java.util.stream.Collectors;
  * command that removes it, so that an abandoned run cannot quietly fill the source's disk.
  */
 public final class SlotRetentionNotice {
-    private SlotRetentionNotice() {
-    }
+    private SlotRetentionNotice() {}
 
     /** The sentence for the run's slots on the source, when it holds any. */
     public static Optional<String> of(StateStore store, String runId) {
@@ -25,10 +23,15 @@ public final class SlotRetentionNotice {
         if (held.isEmpty()) {
             return Optional.empty();
         }
-        String slots = held.stream().map(e -> e.slot() + (e.retainedBytes() == null ? ""
-                : " (" + Units.bytes(e.retainedBytes()) + " when measured at " + e.updatedAt() + ")")).collect(Collectors.joining(", "));
-        return Optional.of("meanwhile replication slot " + slots + " on the source is retaining WAL, more with every write, until"
-                + " this run resumes or pgferry cleanup removes it (pgferry cleanup --dir ... --source ... --target ...)");
+        String slots = held.stream()
+                .map(e -> e.slot()
+                        + (e.retainedBytes() == null
+                                ? ""
+                                : " (" + Units.bytes(e.retainedBytes()) + " when measured at " + e.updatedAt() + ")"))
+                .collect(Collectors.joining(", "));
+        return Optional.of(
+                "meanwhile replication slot " + slots + " on the source is retaining WAL, more with every write, until"
+                        + " this run resumes or pgferry cleanup removes it (pgferry cleanup --dir ... --source ... --target ...)");
     }
 
     /** The failure, with the notice added to what the user is told to do when the run holds a slot. */
@@ -48,7 +51,10 @@ public final class SlotRetentionNotice {
             annotated.setStackTrace(pe.getStackTrace());
             return annotated;
         }
-        return new PgferryException(ErrorCode.FAILED, failure.getMessage() + " (" + failure.getClass().getSimpleName() + ")",
-                notice.get(), failure);
+        return new PgferryException(
+                ErrorCode.FAILED,
+                failure.getMessage() + " (" + failure.getClass().getSimpleName() + ")",
+                notice.get(),
+                failure);
     }
 }

@@ -4,7 +4,6 @@ import io.pgferry.monitor.Units;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.StepStatus;
-
 import java.time.Duration;
 import java.time.Instant;
 
@@ -16,8 +15,7 @@ public final class Steps {
         void run() throws Exception;
     }
 
-    private Steps() {
-    }
+    private Steps() {}
 
     public static void run(MigrationSummary summary, String step, MigrationContext ctx, Body body) {
         if (ctx.store().stepStatus(ctx.runId(), step) == StepStatus.DONE) {
@@ -34,8 +32,11 @@ public final class Steps {
             throw e;
         } catch (Exception e) {
             ctx.store().failStep(ctx.runId(), step, String.valueOf(e.getMessage()));
-            throw new PgferryException(ErrorCode.FAILED, "step " + step + " failed: " + e.getMessage(),
-                    "fix the cause and run the same command again; finished steps are kept", e);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "step " + step + " failed: " + e.getMessage(),
+                    "fix the cause and run the same command again; finished steps are kept",
+                    e);
         }
         Duration took = Duration.between(start, Instant.now());
         ctx.store().finishStep(ctx.runId(), step, "took " + Units.duration(took));

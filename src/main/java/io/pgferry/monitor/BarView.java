@@ -28,7 +28,9 @@ final class BarView implements PhaseProgress.View {
             bar.maxHint(total);
         }
         bar.stepTo(done);
-        String bytes = bytesDone > 0 ? Units.bytes(bytesDone) + " " + Units.rate(bytesDone, System.currentTimeMillis() - startedAt) : "";
+        String bytes = bytesDone > 0
+                ? Units.bytes(bytesDone) + " " + Units.rate(bytesDone, System.currentTimeMillis() - startedAt)
+                : "";
         bar.setExtraMessage((bytes + " " + detail).trim());
     }
 

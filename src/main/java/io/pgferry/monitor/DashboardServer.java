@@ -6,7 +6,6 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Redaction;
 import io.pgferry.state.StateStore;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,8 +37,8 @@ import java.util.concurrent.Executors;
 public final class DashboardServer implements AutoCloseable {
     public static final String ASSESSMENT_FILE = "assessment.json";
     private static final String WEB = "/io/pgferry/monitor/web/";
-    private static final Map<String, String> STATIC = Map.of(
-            "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css");
+    private static final Map<String, String> STATIC =
+            Map.of("/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css");
 
     private final StateStore store;
     private final StatusReader reader;
@@ -68,9 +67,12 @@ public final class DashboardServer implements AutoCloseable {
      * loopback one: the dashboard shows database names, sizes and timings to whoever reaches it.
      */
     public static DashboardServer start(StateStore store, InetSocketAddress address, Optional<String> token) {
-        if (!address.getAddress().isLoopbackAddress() && token.filter(t -> !t.isBlank()).isEmpty()) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "the dashboard binds to " + address.getAddress().getHostAddress()
-                    + ", which is not a loopback address, without a token",
+        if (!address.getAddress().isLoopbackAddress()
+                && token.filter(t -> !t.isBlank()).isEmpty()) {
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "the dashboard binds to " + address.getAddress().getHostAddress()
+                            + ", which is not a loopback address, without a token",
                     "add --token (or PGFERRY_DASHBOARD_TOKEN), or bind to 127.0.0.1 and use an SSH tunnel");
         }
         try {
@@ -78,7 +80,9 @@ public final class DashboardServer implements AutoCloseable {
             d.server.start();
             return d;
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "cannot serve the dashboard on " + address + ": " + e.getMessage(),
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "cannot serve the dashboard on " + address + ": " + e.getMessage(),
                     "choose another --port (or --dashboard port), or stop what uses this one");
         }
     }
@@ -103,22 +107,41 @@ public final class DashboardServer implements AutoCloseable {
                 return;
             }
             if (token == null && !loopbackHost(ex.getRequestHeaders().getFirst("Host"))) {
-                send(ex, 403, "text/plain; charset=utf-8", ("without a token this dashboard answers only requests for a loopback"
-                        + " host (127.0.0.1, localhost, [::1]); serve it with a token to reach it by another name\n")
-                        .getBytes(StandardCharsets.UTF_8));
+                send(
+                        ex,
+                        403,
+                        "text/plain; charset=utf-8",
+                        ("without a token this dashboard answers only requests for a loopback"
+                                        + " host (127.0.0.1, localhost, [::1]); serve it with a token to reach it by another name\n")
+                                .getBytes(StandardCharsets.UTF_8));
                 return;
             }
             String path = ex.getRequestURI().getPath();
             if (!STATIC.containsKey(path) && !authorized(ex)) {
                 ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-                send(ex, 401, "text/plain; charset=utf-8", ("a token is required: Authorization: Bearer ... (in a browser, open"
-                        + " the page as /#token=...)\n").getBytes(StandardCharsets.UTF_8));
+                send(
+                        ex,
+                        401,
+                        "text/plain; charset=utf-8",
+                        ("a token is required: Authorization: Bearer ... (in a browser, open"
+                                        + " the page as /#token=...)\n")
+                                .getBytes(StandardCharsets.UTF_8));
                 return;
             }
             switch (path) {
                 case "/api/status" -> sendStatus(ex);
-                case "/api/history" -> sendJson(ex, reader.read().map(r -> (Object) Map.of("schemaVersion", 1, "runId", r.run().id(),
-                        "points", HistorySamples.read(store, r.run().id()))).orElse(Map.of("schemaVersion", 1, "points", List.of())));
+                case "/api/history" ->
+                    sendJson(
+                            ex,
+                            reader.read()
+                                    .map(r -> (Object) Map.of(
+                                            "schemaVersion",
+                                            1,
+                                            "runId",
+                                            r.run().id(),
+                                            "points",
+                                            HistorySamples.read(store, r.run().id())))
+                                    .orElse(Map.of("schemaVersion", 1, "points", List.of())));
                 case "/api/assessment" -> sendAssessment(ex);
                 case "/metrics" -> {
                     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -128,7 +151,8 @@ public final class DashboardServer implements AutoCloseable {
                 default -> sendStatic(ex, path);
             }
         } catch (RuntimeException e) {
-            byte[] body = ("error: " + Redaction.redact(String.valueOf(e.getMessage())) + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] body = ("error: " + Redaction.redact(String.valueOf(e.getMessage())) + "\n")
+                    .getBytes(StandardCharsets.UTF_8);
             try {
                 send(ex, 500, "text/plain; charset=utf-8", body);
             } catch (IOException | RuntimeException ignored) {
@@ -143,7 +167,9 @@ public final class DashboardServer implements AutoCloseable {
         }
         // never from the query string: URLs end up in logs, browser history and Referer headers
         String header = ex.getRequestHeaders().getFirst("Authorization");
-        return header != null && header.startsWith("Bearer ") && matches(header.substring(7).trim());
+        return header != null
+                && header.startsWith("Bearer ")
+                && matches(header.substring(7).trim());
     }
 
     /** Whether a Host header names this machine's loopback interface (any port): 127.0.0.0/8, [::1] or localhost. */
@@ -154,7 +180,9 @@ public final class DashboardServer implements AutoCloseable {
         String host = hostHeader.trim().toLowerCase(java.util.Locale.ROOT);
         if (host.startsWith("[")) {
             int close = host.indexOf(']');
-            return close > 0 && host.substring(1, close).equals("::1") && (close + 1 == host.length() || host.charAt(close + 1) == ':');
+            return close > 0
+                    && host.substring(1, close).equals("::1")
+                    && (close + 1 == host.length() || host.charAt(close + 1) == ':');
         }
         int colon = host.indexOf(':');
         String name = colon >= 0 ? host.substring(0, colon) : host;
@@ -171,7 +199,11 @@ public final class DashboardServer implements AutoCloseable {
     private void sendStatus(HttpExchange ex) throws IOException {
         Optional<StatusReport> report = reader.read();
         if (report.isEmpty()) {
-            send(ex, 404, "application/json", "{\"error\":\"this work dir holds no migration yet\"}".getBytes(StandardCharsets.UTF_8));
+            send(
+                    ex,
+                    404,
+                    "application/json",
+                    "{\"error\":\"this work dir holds no migration yet\"}".getBytes(StandardCharsets.UTF_8));
             return;
         }
         sendJson(ex, report.get());
@@ -184,7 +216,11 @@ public final class DashboardServer implements AutoCloseable {
             send(ex, 404, "application/json", "{\"error\":\"no assessment\"}".getBytes(StandardCharsets.UTF_8));
             return;
         }
-        send(ex, 200, "application/json", Redaction.redact(Files.readString(file)).getBytes(StandardCharsets.UTF_8));
+        send(
+                ex,
+                200,
+                "application/json",
+                Redaction.redact(Files.readString(file)).getBytes(StandardCharsets.UTF_8));
     }
 
     private void sendJson(HttpExchange ex, Object value) throws IOException {
@@ -201,11 +237,14 @@ public final class DashboardServer implements AutoCloseable {
             if (in == null) {
                 throw new IllegalStateException("the jar lacks " + WEB + file);
             }
-            String type = file.endsWith(".html") ? "text/html; charset=utf-8"
+            String type = file.endsWith(".html")
+                    ? "text/html; charset=utf-8"
                     : file.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
             // everything the page uses comes from this server: no CDN, no inline script
-            ex.getResponseHeaders().set("Content-Security-Policy",
-                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'");
+            ex.getResponseHeaders()
+                    .set(
+                            "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'");
             send(ex, 200, type, in.readAllBytes());
         }
     }

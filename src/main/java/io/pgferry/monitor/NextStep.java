@@ -3,7 +3,6 @@ package io.pgferry.monitor;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StepRecord;
 import io.pgferry.state.StepStatus;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +14,16 @@ final class NextStep {
     private static final Map<String, List<String>> PLANS = Map.of(
             "dump", List.of("preflight", "dump", "restore", "analyze", "verify"),
             "logical", List.of("preflight", "schema", "keys", "publication", "subscription", "sync", "post-data"),
-            "copy", List.of("preflight", "publication", "snapshot", "schema", "data", "post-data", "sequences", "analyze"));
+            "copy",
+                    List.of(
+                            "preflight",
+                            "publication",
+                            "snapshot",
+                            "schema",
+                            "data",
+                            "post-data",
+                            "sequences",
+                            "analyze"));
 
     private final RunRecord run;
     private final List<StepRecord> steps;
@@ -44,7 +52,10 @@ final class NextStep {
         String readyStep = run.method().equals("copy") ? "analyze" : "sync";
         boolean synced = steps.stream().anyMatch(s -> s.name().equals(readyStep) && s.status() == StepStatus.DONE)
                 || RunRecord.STATUS_DONE.equals(run.status());
-        if (!streamed || !synced || lag == null || lag.lagSeconds() >= StatusReport.CUTOVER_LAG_SECONDS
+        if (!streamed
+                || !synced
+                || lag == null
+                || lag.lagSeconds() >= StatusReport.CUTOVER_LAG_SECONDS
                 || !(RunRecord.STATUS_DONE.equals(run.status()) || RunRecord.STATUS_RUNNING.equals(run.status()))) {
             return Optional.empty();
         }
@@ -62,23 +73,31 @@ final class NextStep {
                     + " removes the stream objects (rollback is possible until then)";
         }
         if ("rolled-back".equals(status)) {
-            return "the application uses the source again; pgferry cleanup --dir " + dir.toAbsolutePath() + " removes what is left";
+            return "the application uses the source again; pgferry cleanup --dir " + dir.toAbsolutePath()
+                    + " removes what is left";
         }
         if (RunRecord.STATUS_DONE.equals(status)) {
             return switch (run.method()) {
                 case "dump" -> "point the application at the target: " + run.target();
-                case "logical", "copy" -> cutoverCommand().map(c -> "when ready: " + c)
-                        .orElse("wait for the lag to drop below " + (int) StatusReport.CUTOVER_LAG_SECONDS + " s, then pgferry cutover --dir "
-                                + dir.toAbsolutePath());
+                case "logical", "copy" ->
+                    cutoverCommand()
+                            .map(c -> "when ready: " + c)
+                            .orElse("wait for the lag to drop below " + (int) StatusReport.CUTOVER_LAG_SECONDS
+                                    + " s, then pgferry cutover --dir " + dir.toAbsolutePath());
                 default -> "see pgferry status";
             };
         }
-        StepRecord runningStep = steps.stream().filter(s -> s.status() == StepStatus.RUNNING).reduce((a, b) -> b).orElse(null);
+        StepRecord runningStep = steps.stream()
+                .filter(s -> s.status() == StepStatus.RUNNING)
+                .reduce((a, b) -> b)
+                .orElse(null);
         String current = runningStep != null ? runningStep.name() : run.phase();
         List<String> plan = plannedSteps(run.method());
         int at = plan.indexOf(current);
-        String next = plan.subList(at + 1, plan.size()).stream().filter(name -> steps.stream()
-                .noneMatch(s -> s.name().equals(name) && s.status() == StepStatus.DONE)).findFirst().orElse(null);
+        String next = plan.subList(at + 1, plan.size()).stream()
+                .filter(name -> steps.stream().noneMatch(s -> s.name().equals(name) && s.status() == StepStatus.DONE))
+                .findFirst()
+                .orElse(null);
         return "wait: " + current + " is running" + (next == null ? "" : "; then " + next);
     }
 }

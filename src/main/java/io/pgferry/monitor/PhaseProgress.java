@@ -11,12 +11,10 @@ public final class PhaseProgress implements AutoCloseable {
     interface View {
         View NONE = new View() {
             @Override
-            public void show(long done, long total, long bytesDone, long bytesTotal, String detail) {
-            }
+            public void show(long done, long total, long bytesDone, long bytesTotal, String detail) {}
 
             @Override
-            public void finish(long done, long total, long bytesDone) {
-            }
+            public void finish(long done, long total, long bytesDone) {}
         };
 
         void show(long done, long total, long bytesDone, long bytesTotal, String detail);

@@ -2,7 +2,6 @@ package io.pgferry.monitor;
 
 import io.pgferry.pg.Redaction;
 import io.pgferry.state.StateStore;
-
 import java.io.PrintStream;
 
 /**
@@ -11,7 +10,11 @@ import java.io.PrintStream;
  * periodic plain lines when output is a pipe or a log file.
  */
 public final class Progress {
-    public enum Mode { BARS, LINES, QUIET }
+    public enum Mode {
+        BARS,
+        LINES,
+        QUIET
+    }
 
     private final StateStore store;
     private final String runId;

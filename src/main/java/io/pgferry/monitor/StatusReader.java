@@ -7,10 +7,8 @@ import io.pgferry.state.SlotLedger;
 import io.pgferry.state.StateStore;
 import io.pgferry.state.StepRecord;
 import io.pgferry.state.StepStatus;
-
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -33,33 +31,73 @@ public final class StatusReader {
         Instant now = Instant.now();
         boolean running = RunRecord.STATUS_RUNNING.equals(run.status());
         List<StepRecord> stepRecords = store.steps(run.id());
-        List<StatusReport.Step> steps = stepRecords.stream().map(s -> step(s, now)).toList();
+        List<StatusReport.Step> steps =
+                stepRecords.stream().map(s -> step(s, now)).toList();
         List<StatusReport.Phase> phases = store.progress(run.id()).stream()
-                .map(p -> phase(p, stepRecords, run, running)).toList();
+                .map(p -> phase(p, stepRecords, run, running))
+                .toList();
         StatusReport.Phase current = currentPhase(run, phases);
         List<StatusReport.TableState> tables = tables(run.id());
         Optional<StatusReport.Lag> lag = lag(run.id());
-        StatusReport.Overall overall = current == null ? null : new StatusReport.Overall(current.name(), current.unit(),
-                current.done(), current.total(), current.bytesDone(), current.bytesTotal(), current.percent());
+        StatusReport.Overall overall = current == null
+                ? null
+                : new StatusReport.Overall(
+                        current.name(),
+                        current.unit(),
+                        current.done(),
+                        current.total(),
+                        current.bytesDone(),
+                        current.bytesTotal(),
+                        current.percent());
         StatusReport.Totals totals = totals(run, phases, tables, stepRecords);
         StatusReport.Rates rates = rates(current, tables, run, now);
         Double eta = running && current != null ? current.etaSeconds() : null;
-        List<StatusReport.Event> events = store.events(run.id(), EVENTS).stream().map(StatusReader::event).toList();
+        List<StatusReport.Event> events =
+                store.events(run.id(), EVENTS).stream().map(StatusReader::event).toList();
         long retries = count(run.id(), "level = 'retry' OR (level = 'warning' AND message LIKE '%retrying in%')");
         long errors = count(run.id(), "level = 'error'");
         String lastError = run.lastError() != null ? run.lastError() : lastErrorEvent(run.id());
         NextStep next = new NextStep(run, stepRecords, store.dir(), lag.orElse(null));
-        return new StatusReport(StatusReport.SCHEMA_VERSION, now, store.dir().toAbsolutePath().toString(),
-                new StatusReport.Run(run.id(), run.method(), run.status(), run.phase(), run.source(), run.target(),
-                        run.createdAt(), run.updatedAt(), seconds(run.createdAt(), running ? now : run.updatedAt())),
-                steps, phases, overall, totals, rates, eta, lag.orElse(null), slots(run.id()), retries, errors, lastError,
-                next.text(), next.cutoverCommand().orElse(null), tables, events);
+        return new StatusReport(
+                StatusReport.SCHEMA_VERSION,
+                now,
+                store.dir().toAbsolutePath().toString(),
+                new StatusReport.Run(
+                        run.id(),
+                        run.method(),
+                        run.status(),
+                        run.phase(),
+                        run.source(),
+                        run.target(),
+                        run.createdAt(),
+                        run.updatedAt(),
+                        seconds(run.createdAt(), running ? now : run.updatedAt())),
+                steps,
+                phases,
+                overall,
+                totals,
+                rates,
+                eta,
+                lag.orElse(null),
+                slots(run.id()),
+                retries,
+                errors,
+                lastError,
+                next.text(),
+                next.cutoverCommand().orElse(null),
+                tables,
+                events);
     }
 
     private static StatusReport.Step step(StepRecord s, Instant now) {
         Instant end = s.finishedAt() != null ? s.finishedAt() : s.status() == StepStatus.RUNNING ? now : null;
-        return new StatusReport.Step(s.name(), s.status().name().toLowerCase(Locale.ROOT), s.startedAt(), s.finishedAt(),
-                s.startedAt() == null || end == null ? null : seconds(s.startedAt(), end), s.detail());
+        return new StatusReport.Step(
+                s.name(),
+                s.status().name().toLowerCase(Locale.ROOT),
+                s.startedAt(),
+                s.finishedAt(),
+                s.startedAt() == null || end == null ? null : seconds(s.startedAt(), end),
+                s.detail());
     }
 
     /**
@@ -68,7 +106,10 @@ public final class StatusReader {
      * known, items otherwise.
      */
     private static StatusReport.Phase phase(ProgressRecord p, List<StepRecord> steps, RunRecord run, boolean running) {
-        StepRecord step = steps.stream().filter(s -> s.name().equals(p.phase())).findFirst().orElse(null);
+        StepRecord step = steps.stream()
+                .filter(s -> s.name().equals(p.phase()))
+                .findFirst()
+                .orElse(null);
         Instant start = step != null && step.startedAt() != null ? step.startedAt() : run.createdAt();
         boolean finished = step != null && step.status() == StepStatus.DONE;
         Instant end = finished && step.finishedAt() != null ? step.finishedAt() : p.updatedAt();
@@ -89,58 +130,115 @@ public final class StatusReader {
                 eta = (p.total() - p.done()) / itemsRate;
             }
         }
-        return new StatusReport.Phase(p.phase(), p.unit(), p.done(), p.total(), p.bytesDone(), p.bytesTotal(), p.updatedAt(),
-                percent, bytesRate, itemsRate, eta);
+        return new StatusReport.Phase(
+                p.phase(),
+                p.unit(),
+                p.done(),
+                p.total(),
+                p.bytesDone(),
+                p.bytesTotal(),
+                p.updatedAt(),
+                percent,
+                bytesRate,
+                itemsRate,
+                eta);
     }
 
     /** The phase named by the run, else the one updated last. */
     private static StatusReport.Phase currentPhase(RunRecord run, List<StatusReport.Phase> phases) {
-        return phases.stream().filter(p -> p.name().equals(run.phase())).findFirst()
-                .orElse(phases.isEmpty() ? null : phases.stream().max(java.util.Comparator.comparing(StatusReport.Phase::updatedAt)).get());
+        return phases.stream()
+                .filter(p -> p.name().equals(run.phase()))
+                .findFirst()
+                .orElse(
+                        phases.isEmpty()
+                                ? null
+                                : phases.stream()
+                                        .max(java.util.Comparator.comparing(StatusReport.Phase::updatedAt))
+                                        .get());
     }
 
     private List<StatusReport.TableState> tables(String runId) {
-        return store.query("SELECT schema_name, table_name, sum(CASE WHEN lower(status) = 'done' THEN 1 ELSE 0 END),"
+        return store.query(
+                "SELECT schema_name, table_name, sum(CASE WHEN lower(status) = 'done' THEN 1 ELSE 0 END),"
                         + " max(parts_total), sum(rows), sum(bytes), group_concat(DISTINCT lower(status)), group_concat(DISTINCT lsn)"
                         + " FROM table_part WHERE run_id = ? GROUP BY schema_name, table_name ORDER BY schema_name, table_name",
                 rs -> {
                     int done = rs.getInt(3);
                     int total = Math.max(rs.getInt(4), 1);
                     String statuses = rs.getString(7);
-                    String status = done >= total ? "done" : statuses.contains("failed") ? "failed"
-                            : statuses.contains(",") || statuses.contains("running") || done > 0 ? "copying" : statuses;
-                    return new StatusReport.TableState(rs.getString(1), rs.getString(2), done, total, rs.getLong(5), rs.getLong(6),
-                            status, io.pgferry.pg.Lsns.latest(rs.getString(8)));
-                }, runId);
+                    String status = done >= total
+                            ? "done"
+                            : statuses.contains("failed")
+                                    ? "failed"
+                                    : statuses.contains(",") || statuses.contains("running") || done > 0
+                                            ? "copying"
+                                            : statuses;
+                    return new StatusReport.TableState(
+                            rs.getString(1),
+                            rs.getString(2),
+                            done,
+                            total,
+                            rs.getLong(5),
+                            rs.getLong(6),
+                            status,
+                            io.pgferry.pg.Lsns.latest(rs.getString(8)));
+                },
+                runId);
     }
 
     /** Where trigger capture writes its backlog; the one name both sides use. */
     public static final String BACKLOG_SETTING = "capture.pending";
 
     private Optional<StatusReport.Lag> lag(String runId) {
-        return store.query("SELECT applied_lsn, source_lsn, lag_bytes, lag_seconds, applied_xacts, updated_at FROM cdc_progress"
-                        + " WHERE run_id = ?",
-                rs -> new StatusReport.Lag(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getDouble(4), rs.getLong(5),
-                        rs.getString(6) == null ? null : Instant.parse(rs.getString(6)), backlog(runId)), runId).stream().findFirst();
+        return store
+                .query(
+                        "SELECT applied_lsn, source_lsn, lag_bytes, lag_seconds, applied_xacts, updated_at FROM cdc_progress"
+                                + " WHERE run_id = ?",
+                        rs -> new StatusReport.Lag(
+                                rs.getString(1),
+                                rs.getString(2),
+                                rs.getLong(3),
+                                rs.getDouble(4),
+                                rs.getLong(5),
+                                rs.getString(6) == null ? null : Instant.parse(rs.getString(6)),
+                                backlog(runId)),
+                        runId)
+                .stream()
+                .findFirst();
     }
 
     /** Trigger capture records its backlog as "rows oldest-seconds" (see io.pgferry.capture.TriggerApplier). */
     private StatusReport.Backlog backlog(String runId) {
-        return store.setting(runId, BACKLOG_SETTING).map(s -> s.split(" ")).filter(p -> p.length == 2)
-                .map(p -> new StatusReport.Backlog(Long.parseLong(p[0]), Double.parseDouble(p[1]))).orElse(null);
+        return store.setting(runId, BACKLOG_SETTING)
+                .map(s -> s.split(" "))
+                .filter(p -> p.length == 2)
+                .map(p -> new StatusReport.Backlog(Long.parseLong(p[0]), Double.parseDouble(p[1])))
+                .orElse(null);
     }
 
     private List<StatusReport.Slot> slots(String runId) {
-        return new SlotLedger(store, runId).entries().stream().map(e -> new StatusReport.Slot(e.slot(), e.retainedBytes(), e.walStatus(),
-                e.safeWalSize(), e.limitBytes(), e.dropped(), e.updatedAt())).toList();
+        return new SlotLedger(store, runId)
+                .entries().stream()
+                        .map(e -> new StatusReport.Slot(
+                                e.slot(),
+                                e.retainedBytes(),
+                                e.walStatus(),
+                                e.safeWalSize(),
+                                e.limitBytes(),
+                                e.dropped(),
+                                e.updatedAt()))
+                        .toList();
     }
 
     /**
      * Tables count from table_part when the method records parts; otherwise from the latest
      * phase measured in tables. Bytes likewise, from parts or the current phase.
      */
-    private static StatusReport.Totals totals(RunRecord run, List<StatusReport.Phase> phases, List<StatusReport.TableState> tables,
-                                              List<StepRecord> steps) {
+    private static StatusReport.Totals totals(
+            RunRecord run,
+            List<StatusReport.Phase> phases,
+            List<StatusReport.TableState> tables,
+            List<StepRecord> steps) {
         long tablesDone;
         long tablesTotal;
         long rows = tables.stream().mapToLong(StatusReport.TableState::rows).sum();
@@ -150,35 +248,47 @@ public final class StatusReader {
             tablesTotal = tables.size();
             bytes = tables.stream().mapToLong(StatusReport.TableState::bytes).sum();
         } else {
-            StatusReport.Phase byTables = phases.stream().filter(p -> p.unit().equals("tables"))
-                    .max(java.util.Comparator.comparing(StatusReport.Phase::updatedAt)).orElse(null);
+            StatusReport.Phase byTables = phases.stream()
+                    .filter(p -> p.unit().equals("tables"))
+                    .max(java.util.Comparator.comparing(StatusReport.Phase::updatedAt))
+                    .orElse(null);
             tablesDone = byTables == null ? 0 : byTables.done();
             tablesTotal = byTables == null ? 0 : byTables.total();
             StatusReport.Phase current = currentPhase(run, phases);
             bytes = current == null ? 0 : current.bytesDone();
         }
-        long stepsDone = steps.stream().filter(s -> s.status() == StepStatus.DONE).count();
+        long stepsDone =
+                steps.stream().filter(s -> s.status() == StepStatus.DONE).count();
         long stepsTotal = Math.max(NextStep.plannedSteps(run.method()).size(), steps.size());
         return new StatusReport.Totals(tablesDone, tablesTotal, rows, bytes, stepsDone, stepsTotal);
     }
 
-    private static StatusReport.Rates rates(StatusReport.Phase current, List<StatusReport.TableState> tables, RunRecord run,
-                                            Instant now) {
+    private static StatusReport.Rates rates(
+            StatusReport.Phase current, List<StatusReport.TableState> tables, RunRecord run, Instant now) {
         if (current == null) {
             return new StatusReport.Rates(null, null, null);
         }
         long rows = tables.stream().mapToLong(StatusReport.TableState::rows).sum();
         double secs = seconds(run.createdAt(), RunRecord.STATUS_RUNNING.equals(run.status()) ? now : run.updatedAt());
-        return new StatusReport.Rates(current.bytesPerSecond(), current.itemsPerSecond(), rows > 0 && secs > 0 ? rows / secs : null);
+        return new StatusReport.Rates(
+                current.bytesPerSecond(), current.itemsPerSecond(), rows > 0 && secs > 0 ? rows / secs : null);
     }
 
     private long count(String runId, String where) {
-        return store.query("SELECT count(*) FROM event WHERE run_id = ? AND (" + where + ")", rs -> rs.getLong(1), runId).get(0);
+        return store.query(
+                        "SELECT count(*) FROM event WHERE run_id = ? AND (" + where + ")", rs -> rs.getLong(1), runId)
+                .get(0);
     }
 
     private String lastErrorEvent(String runId) {
-        return store.query("SELECT message FROM event WHERE run_id = ? AND level = 'error' ORDER BY id DESC LIMIT 1",
-                rs -> rs.getString(1), runId).stream().findFirst().orElse(null);
+        return store
+                .query(
+                        "SELECT message FROM event WHERE run_id = ? AND level = 'error' ORDER BY id DESC LIMIT 1",
+                        rs -> rs.getString(1),
+                        runId)
+                .stream()
+                .findFirst()
+                .orElse(null);
     }
 
     private static StatusReport.Event event(EventRecord e) {

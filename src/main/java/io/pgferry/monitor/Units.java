@@ -4,8 +4,7 @@ import java.time.Duration;
 
 /** Human-readable sizes, rates and durations for console output. */
 public final class Units {
-    private Units() {
-    }
+    private Units() {}
 
     public static String bytes(long n) {
         if (n < 1024) {

@@ -31,13 +31,19 @@ public final class ConnectionSpec {
     private final Map<String, String> params;
     private final List<String> warnings;
 
-    private ConnectionSpec(String host, int port, String dbname, String user, String password,
-                           Map<String, String> params) {
+    private ConnectionSpec(
+            String host, int port, String dbname, String user, String password, Map<String, String> params) {
         this(host, port, dbname, user, password, params, List.of());
     }
 
-    private ConnectionSpec(String host, int port, String dbname, String user, String password,
-                           Map<String, String> params, List<String> warnings) {
+    private ConnectionSpec(
+            String host,
+            int port,
+            String dbname,
+            String user,
+            String password,
+            Map<String, String> params,
+            List<String> warnings) {
         this.warnings = List.copyOf(warnings);
         this.host = host;
         this.port = port;
@@ -67,18 +73,23 @@ public final class ConnectionSpec {
 
     private static ConnectionSpec parse(String text, Map<String, String> env, Path home, boolean localTls) {
         if (text == null || text.isBlank()) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "empty connection string",
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "empty connection string",
                     "give a URI like postgres://user@host:5432/dbname or a string like 'host=h dbname=d user=u'");
         }
         String trimmed = text.trim();
-        Map<String, String> kv = trimmed.matches("(?i)^postgres(ql)?://.*") ? parseUri(trimmed) : parseKeywords(trimmed);
+        Map<String, String> kv =
+                trimmed.matches("(?i)^postgres(ql)?://.*") ? parseUri(trimmed) : parseKeywords(trimmed);
         return fromKeywords(kv, env, home, localTls);
     }
 
-    private static ConnectionSpec fromKeywords(Map<String, String> kv, Map<String, String> env, Path home, boolean localTls) {
+    private static ConnectionSpec fromKeywords(
+            Map<String, String> kv, Map<String, String> env, Path home, boolean localTls) {
         String host = firstNonBlank(kv.remove("host"), env.get("PGHOST"), "localhost");
         if (host.startsWith("/")) {
-            throw new PgferryException(ErrorCode.BAD_INPUT,
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
                     "unix-domain socket host '" + host + "' is not supported",
                     "connect over TCP: give host=127.0.0.1 (or the server's name) and its port");
         }
@@ -87,11 +98,12 @@ public final class ConnectionSpec {
         try {
             port = Integer.parseInt(portText);
         } catch (NumberFormatException e) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "port '" + portText + "' is not a number",
-                    "give a TCP port such as 5432");
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT, "port '" + portText + "' is not a number", "give a TCP port such as 5432");
         }
         if (port < 1 || port > 65535) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "port " + port + " is out of range", "give a port from 1 to 65535");
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT, "port " + port + " is out of range", "give a port from 1 to 65535");
         }
         String user = firstNonBlank(kv.remove("user"), env.get("PGUSER"), System.getProperty("user.name"));
         String dbname = firstNonBlank(kv.remove("dbname"), env.get("PGDATABASE"), user);
@@ -103,12 +115,15 @@ public final class ConnectionSpec {
         if (password == null) {
             String passfile = env.get("PGPASSFILE");
             Path file = passfile != null ? Path.of(passfile) : home.resolve(".pgpass");
-            password = PgPassFile.lookup(file, host, port, dbname, user, warnings::add).orElse(null);
+            password = PgPassFile.lookup(file, host, port, dbname, user, warnings::add)
+                    .orElse(null);
         }
         Map<String, String> params = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : kv.entrySet()) {
             if (!PASSED_PARAMS.contains(e.getKey())) {
-                throw new PgferryException(ErrorCode.BAD_INPUT, "unknown connection parameter '" + e.getKey() + "'",
+                throw new PgferryException(
+                        ErrorCode.BAD_INPUT,
+                        "unknown connection parameter '" + e.getKey() + "'",
                         "supported: host, port, dbname, user, password, " + String.join(", ", PASSED_PARAMS));
             }
             params.put(e.getKey(), e.getValue());
@@ -116,7 +131,9 @@ public final class ConnectionSpec {
         if (localTls) {
             LibpqTls.resolveDefaults(params, env, home);
         } else if (params.containsKey("sslmode") && !LibpqTls.MODES.contains(params.get("sslmode"))) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "sslmode '" + params.get("sslmode") + "' is not one libpq knows",
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "sslmode '" + params.get("sslmode") + "' is not one libpq knows",
                     "give one of disable, allow, prefer, require, verify-ca, verify-full");
         }
         LibpqTls.plaintextRisk(host, params).ifPresent(warnings::add);
@@ -153,8 +170,8 @@ public final class ConnectionSpec {
             kv.put("dbname", decode(rest.substring(slash + 1)));
         }
         if (authority.contains(",")) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "several hosts in one URI are not supported",
-                    "give the primary's host only");
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT, "several hosts in one URI are not supported", "give the primary's host only");
         }
         if (authority.startsWith("[")) {
             int close = authority.indexOf(']');
@@ -176,7 +193,9 @@ public final class ConnectionSpec {
                 int eq = pair.indexOf('=');
                 if (eq <= 0) {
                     // the text itself is not quoted: an unencoded '&' in a password would put its tail here
-                    throw new PgferryException(ErrorCode.BAD_INPUT, "a parameter after '?' in the URI has no name or no '='",
+                    throw new PgferryException(
+                            ErrorCode.BAD_INPUT,
+                            "a parameter after '?' in the URI has no name or no '='",
                             "write parameters as ?name=value&name2=value2, with '&', '=', '@' and '%' inside a value written as %26, %3D, %40, %25");
                 }
                 kv.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
@@ -207,8 +226,9 @@ public final class ConnectionSpec {
             }
             if (i >= n || text.charAt(i) != '=') {
                 // the word itself is not quoted: it may be the tail of an unquoted password holding a blank
-                throw new PgferryException(ErrorCode.BAD_INPUT, "missing '=' after the word at character " + (keyStart + 1)
-                        + " of the connection string",
+                throw new PgferryException(
+                        ErrorCode.BAD_INPUT,
+                        "missing '=' after the word at character " + (keyStart + 1) + " of the connection string",
                         "write it as key=value pairs, e.g. host=db.example.com port=5432 dbname=app user=app, or as a postgres:// URI");
             }
             i++;
@@ -227,7 +247,9 @@ public final class ConnectionSpec {
                     i++;
                 }
                 if (i >= n) {
-                    throw new PgferryException(ErrorCode.BAD_INPUT, "unterminated quoted value for '" + key + "'",
+                    throw new PgferryException(
+                            ErrorCode.BAD_INPUT,
+                            "unterminated quoted value for '" + key + "'",
                             "close the value with a single quote");
                 }
                 i++;
@@ -251,7 +273,9 @@ public final class ConnectionSpec {
             return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             // the decoder's own message quotes the text, which may be a password
-            throw new PgferryException(ErrorCode.BAD_INPUT, "a part of the URI holds a '%' not followed by two hex digits",
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "a part of the URI holds a '%' not followed by two hex digits",
                     "write a literal '%' as %25 (percent-encode the password's special characters)");
         }
     }
@@ -335,7 +359,11 @@ public final class ConnectionSpec {
             if (!k.matches("[a-z_.]+") || !v.matches("[A-Za-z0-9_.]+")) {
                 throw new IllegalArgumentException("not a plain setting: " + k + "=" + v);
             }
-            options.append(options.length() == 0 ? "" : " ").append("-c ").append(k).append('=').append(v);
+            options.append(options.length() == 0 ? "" : " ")
+                    .append("-c ")
+                    .append(k)
+                    .append('=')
+                    .append(v);
         });
         Map<String, String> p = new LinkedHashMap<>(params);
         p.put("options", options.toString());
@@ -344,7 +372,8 @@ public final class ConnectionSpec {
 
     public String jdbcUrl() {
         String h = host.contains(":") ? "[" + host + "]" : host;
-        return "jdbc:postgresql://" + h + ":" + port + "/" + java.net.URLEncoder.encode(dbname, StandardCharsets.UTF_8).replace("+", "%20");
+        return "jdbc:postgresql://" + h + ":" + port + "/"
+                + java.net.URLEncoder.encode(dbname, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     /** Driver properties: credentials and SSL settings travel here, never in the URL. */
@@ -454,15 +483,23 @@ public final class ConnectionSpec {
     }
 
     private static void appendKeyword(StringBuilder sb, String key, String value) {
-        sb.append(key).append("='").append(value.replace("\\", "\\\\").replace("'", "\\'")).append("' ");
+        sb.append(key)
+                .append("='")
+                .append(value.replace("\\", "\\\\").replace("'", "\\'"))
+                .append("' ");
     }
 
     /** How this database is shown anywhere a user can see it: no password, ever. */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("postgres://");
-        sb.append(user).append('@').append(host.contains(":") ? "[" + host + "]" : host).append(':').append(port)
-                .append('/').append(dbname);
+        sb.append(user)
+                .append('@')
+                .append(host.contains(":") ? "[" + host + "]" : host)
+                .append(':')
+                .append(port)
+                .append('/')
+                .append(dbname);
         String sslmode = params.get("sslmode");
         if (sslmode != null) {
             sb.append("?sslmode=").append(sslmode);

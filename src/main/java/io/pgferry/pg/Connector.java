@@ -79,10 +79,12 @@ public final class Connector {
     /** Refuses servers older than {@link #OLDEST_SUPPORTED_MAJOR}, naming the way forward. */
     void requireSupported(int versionNum) {
         if (versionNum < OLDEST_SUPPORTED_MAJOR * 10000) {
-            throw new PreflightException(ErrorCode.SERVER_TOO_OLD,
+            throw new PreflightException(
+                    ErrorCode.SERVER_TOO_OLD,
                     role + " " + spec + " runs PostgreSQL " + ServerInfo.describe(versionNum)
                             + ", older than the oldest supported major " + OLDEST_SUPPORTED_MAJOR,
-                    "upgrade the " + role + " to PostgreSQL 13 or newer in place first (pg_upgrade), or move it with pg_dump/pg_restore yourself");
+                    "upgrade the " + role
+                            + " to PostgreSQL 13 or newer in place first (pg_upgrade), or move it with pg_dump/pg_restore yourself");
         }
     }
 
@@ -125,52 +127,74 @@ public final class Connector {
         Throwable root = rootCause(e);
         String where = role + " " + spec;
         if (root instanceof UnknownHostException) {
-            return new ConnectionException(ErrorCode.UNREACHABLE,
+            return new ConnectionException(
+                    ErrorCode.UNREACHABLE,
                     "cannot resolve the " + role + " host '" + spec.host() + "'",
-                    "check the host name in the " + role + " connection string and this machine's DNS", e);
+                    "check the host name in the " + role + " connection string and this machine's DNS",
+                    e);
         }
         if (state.equals("08004") && !spec.hasPassword()) {
             // pgjdbc rejects the connection itself (08004) when the server asks for a password it lacks
-            return new ConnectionException(ErrorCode.AUTHENTICATION_FAILED,
+            return new ConnectionException(
+                    ErrorCode.AUTHENTICATION_FAILED,
                     "the " + role + " server " + where + " asks for a password and none was given",
-                    "no password was given: put it in PGPASSWORD or ~/.pgpass (not on the command line)", e);
+                    "no password was given: put it in PGPASSWORD or ~/.pgpass (not on the command line)",
+                    e);
         }
-        if (root instanceof ConnectException || root instanceof NoRouteToHostException
-                || root instanceof SocketTimeoutException || state.startsWith("08")) {
-            return new ConnectionException(ErrorCode.UNREACHABLE,
+        if (root instanceof ConnectException
+                || root instanceof NoRouteToHostException
+                || root instanceof SocketTimeoutException
+                || state.startsWith("08")) {
+            return new ConnectionException(
+                    ErrorCode.UNREACHABLE,
                     "cannot connect to " + where + ": " + safeMessage(e),
                     "check that the server runs and listens on " + spec.host() + ":" + spec.port()
-                            + " (listen_addresses, port, firewall, pg_hba.conf allowing this machine)", e);
+                            + " (listen_addresses, port, firewall, pg_hba.conf allowing this machine)",
+                    e);
         }
         if (state.equals("28P01") || (state.equals("28000") && !mentionsHba(e))) {
-            return new ConnectionException(ErrorCode.AUTHENTICATION_FAILED,
+            return new ConnectionException(
+                    ErrorCode.AUTHENTICATION_FAILED,
                     "authentication failed for user '" + spec.user() + "' on " + where,
                     spec.hasPassword()
                             ? "check the password (in the URI, PGPASSWORD or ~/.pgpass) for user '" + spec.user() + "'"
-                            : "no password was given: put it in PGPASSWORD or ~/.pgpass (not on the command line)", e);
+                            : "no password was given: put it in PGPASSWORD or ~/.pgpass (not on the command line)",
+                    e);
         }
         if (state.equals("28000")) {
-            return new ConnectionException(ErrorCode.PERMISSION_DENIED,
+            return new ConnectionException(
+                    ErrorCode.PERMISSION_DENIED,
                     "the " + role + " server's pg_hba.conf rejects user '" + spec.user() + "' from this machine",
-                    "add a pg_hba.conf line for this host and user (for replication connections, database 'replication'), then reload the server", e);
+                    "add a pg_hba.conf line for this host and user (for replication connections, database 'replication'), then reload the server",
+                    e);
         }
         if (state.equals("3D000")) {
-            return new ConnectionException(ErrorCode.DATABASE_MISSING,
+            return new ConnectionException(
+                    ErrorCode.DATABASE_MISSING,
                     "database '" + spec.dbname() + "' does not exist on " + where,
-                    "create it first (CREATE DATABASE " + Identifiers.quote(spec.dbname()) + ";) or fix the database name", e);
+                    "create it first (CREATE DATABASE " + Identifiers.quote(spec.dbname())
+                            + ";) or fix the database name",
+                    e);
         }
         if (state.equals("42501")) {
-            return new ConnectionException(ErrorCode.PERMISSION_DENIED,
+            return new ConnectionException(
+                    ErrorCode.PERMISSION_DENIED,
                     "permission denied on " + where + ": " + safeMessage(e),
-                    "grant the missing privilege to role '" + spec.user() + "' or connect as a role that has it", e);
+                    "grant the missing privilege to role '" + spec.user() + "' or connect as a role that has it",
+                    e);
         }
         if (state.equals("53300")) {
-            return new ConnectionException(ErrorCode.UNREACHABLE,
+            return new ConnectionException(
+                    ErrorCode.UNREACHABLE,
                     where + " has no free connection slots",
-                    "raise max_connections or lower --jobs", e);
+                    "raise max_connections or lower --jobs",
+                    e);
         }
-        return new PgferryException(ErrorCode.FAILED, "error on " + where + ": " + safeMessage(e)
-                + (state.isEmpty() ? "" : " (SQLSTATE " + state + ")"), null, e);
+        return new PgferryException(
+                ErrorCode.FAILED,
+                "error on " + where + ": " + safeMessage(e) + (state.isEmpty() ? "" : " (SQLSTATE " + state + ")"),
+                null,
+                e);
     }
 
     private static boolean mentionsHba(SQLException e) {

@@ -2,8 +2,7 @@ package io.pgferry.pg;
 
 /** The one place SQL identifiers and literals are quoted: every generated statement goes through it. */
 public final class Identifiers {
-    private Identifiers() {
-    }
+    private Identifiers() {}
 
     /** Always quotes, so mixed case, spaces, unicode and reserved words keep their meaning. */
     public static String quote(String identifier) {

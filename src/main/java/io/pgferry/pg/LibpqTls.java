@@ -21,8 +21,7 @@ final class LibpqTls {
     /** sslrootcert=system (libpq 16+): the operating system's trusted roots, and verify-full. */
     private static final String SYSTEM_ROOTS = "system";
 
-    private LibpqTls() {
-    }
+    private LibpqTls() {}
 
     /** Fills {@code params} with what libpq would take from the environment and the home directory, and checks it. */
     static void resolveDefaults(Map<String, String> params, Map<String, String> env, Path home) {
@@ -36,12 +35,16 @@ final class LibpqTls {
         }
         String mode = params.getOrDefault("sslmode", "prefer");
         if (!MODES.contains(mode)) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "sslmode '" + mode + "' is not one libpq knows",
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "sslmode '" + mode + "' is not one libpq knows",
                     "give one of disable, allow, prefer, require, verify-ca, verify-full");
         }
         if (SYSTEM_ROOTS.equals(rootCert)) {
             if (!mode.equals("verify-full")) {
-                throw new PgferryException(ErrorCode.BAD_INPUT, "sslrootcert=system needs sslmode=verify-full (as in libpq), not " + mode,
+                throw new PgferryException(
+                        ErrorCode.BAD_INPUT,
+                        "sslrootcert=system needs sslmode=verify-full (as in libpq), not " + mode,
                         "use sslmode=verify-full, or name a root certificate file in sslrootcert");
             }
             return;
@@ -53,7 +56,9 @@ final class LibpqTls {
             }
         } else if (rootCert != null && verifies(params) && !Files.isRegularFile(Path.of(rootCert))) {
             // stricter than libpq, which with require silently skips a named file that is missing
-            throw new PgferryException(ErrorCode.BAD_INPUT, "sslrootcert file " + rootCert + " does not exist",
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "sslrootcert file " + rootCert + " does not exist",
                     "give the path of the CA certificate that signed the server's certificate");
         }
     }
@@ -101,7 +106,9 @@ final class LibpqTls {
     }
 
     private static void copyFromEnv(Map<String, String> params, Map<String, String> env, String key, String variable) {
-        if (!params.containsKey(key) && env.get(variable) != null && !env.get(variable).isEmpty()) {
+        if (!params.containsKey(key)
+                && env.get(variable) != null
+                && !env.get(variable).isEmpty()) {
             params.put(key, env.get(variable));
         }
     }

@@ -13,8 +13,7 @@ public final class OwnSchema {
     /** The comment's prefix: the mark. */
     public static final String MARK = "pgferry run state";
 
-    private OwnSchema() {
-    }
+    private OwnSchema() {}
 
     /** Creates {@code schema} with its mark, if it is not there yet. */
     public static void ensure(Connection c, String schema) throws SQLException {

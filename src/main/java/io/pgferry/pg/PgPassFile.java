@@ -3,9 +3,9 @@ package io.pgferry.pg;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -16,10 +16,10 @@ import java.util.function.Consumer;
  * others may read or write is ignored with a warning, as libpq ignores it.
  */
 final class PgPassFile {
-    private PgPassFile() {
-    }
+    private PgPassFile() {}
 
-    static Optional<String> lookup(Path file, String host, int port, String dbname, String user, Consumer<String> warn) {
+    static Optional<String> lookup(
+            Path file, String host, int port, String dbname, String user, Consumer<String> warn) {
         if (file == null || !Files.isRegularFile(file)) {
             return Optional.empty();
         }
@@ -43,8 +43,10 @@ final class PgPassFile {
             if (fields.size() < 5) {
                 continue;
             }
-            if (matches(fields.get(0), host) && matches(fields.get(1), Integer.toString(port))
-                    && matches(fields.get(2), dbname) && matches(fields.get(3), user)) {
+            if (matches(fields.get(0), host)
+                    && matches(fields.get(1), Integer.toString(port))
+                    && matches(fields.get(2), dbname)
+                    && matches(fields.get(3), user)) {
                 return Optional.of(fields.get(4));
             }
         }
@@ -54,7 +56,8 @@ final class PgPassFile {
     private static boolean openToOthers(Path file) {
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-            return perms.stream().anyMatch(p -> p.name().startsWith("GROUP_") || p.name().startsWith("OTHERS_"));
+            return perms.stream()
+                    .anyMatch(p -> p.name().startsWith("GROUP_") || p.name().startsWith("OTHERS_"));
         } catch (UnsupportedOperationException | IOException e) {
             return false; // no POSIX permissions here (libpq skips the check on Windows too)
         }

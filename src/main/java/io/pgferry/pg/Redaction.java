@@ -15,8 +15,7 @@ public final class Redaction {
      * A password may hold '@', '/', '?' or ':' unencoded: everything from the user's colon to the
      * last '@' of the word is masked (greedy), which may hide a host too, never show a secret.
      */
-    private static final Pattern URI_PASSWORD =
-            Pattern.compile("(?i)(postgres(?:ql)?://[^:/@\\s]*:)(\\S*)(@)");
+    private static final Pattern URI_PASSWORD = Pattern.compile("(?i)(postgres(?:ql)?://[^:/@\\s]*:)(\\S*)(@)");
     /* In a URI's query a value is percent-encoded, so '&' ends it. */
     private static final Pattern QUERY_PASSWORD = Pattern.compile("(?i)([?&]password=)([^\\s&]*)");
     /*
@@ -26,8 +25,7 @@ public final class Redaction {
     private static final Pattern KEYWORD_PASSWORD =
             Pattern.compile("(?i)((?<![?&])\\bpassword\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'?|\\S+)");
 
-    private Redaction() {
-    }
+    private Redaction() {}
 
     public static String redact(String text) {
         if (text == null) {

@@ -83,7 +83,12 @@ public final class Retry {
         if (state == null) {
             return false;
         }
-        return state.startsWith("08") || state.equals("40001") || state.equals("40P01")
-                || state.equals("57P01") || state.equals("57P02") || state.equals("57P03") || state.startsWith("53");
+        return state.startsWith("08")
+                || state.equals("40001")
+                || state.equals("40P01")
+                || state.equals("57P01")
+                || state.equals("57P02")
+                || state.equals("57P03")
+                || state.startsWith("53");
     }
 }

@@ -14,8 +14,9 @@ public record ServerInfo(int versionNum, String settingWalLevel, long databaseSi
 
     public static ServerInfo read(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int, current_setting('wal_level'), "
-                     + "pg_database_size(current_database()), current_database()")) {
+                ResultSet rs = st.executeQuery(
+                        "SELECT current_setting('server_version_num')::int, current_setting('wal_level'), "
+                                + "pg_database_size(current_database()), current_database()")) {
             rs.next();
             return new ServerInfo(rs.getInt(1), rs.getString(2), rs.getLong(3), rs.getString(4));
         }
@@ -23,7 +24,7 @@ public record ServerInfo(int versionNum, String settingWalLevel, long databaseSi
 
     public static int versionNum(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
+                ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
             rs.next();
             return rs.getInt(1);
         }

@@ -16,10 +16,23 @@ public record CatalogObject(String kind, String identity) {
             case "large object" -> "SELECT lo_unlink(" + Long.parseLong(identity) + ")";
             case "server" -> "DROP SERVER IF EXISTS " + identity + " CASCADE";
             case "foreign-data wrapper" -> "DROP FOREIGN DATA WRAPPER IF EXISTS " + identity + " CASCADE";
-            case "table", "view", "materialized view", "foreign table", "sequence", "function", "procedure", "aggregate",
-                 "operator", "type", "collation", "text search configuration", "text search dictionary", "publication",
-                 "event trigger", "schema", "extension" ->
-                    "DROP " + kind.toUpperCase(Locale.ROOT) + " IF EXISTS " + identity + " CASCADE";
+            case "table",
+                    "view",
+                    "materialized view",
+                    "foreign table",
+                    "sequence",
+                    "function",
+                    "procedure",
+                    "aggregate",
+                    "operator",
+                    "type",
+                    "collation",
+                    "text search configuration",
+                    "text search dictionary",
+                    "publication",
+                    "event trigger",
+                    "schema",
+                    "extension" -> "DROP " + kind.toUpperCase(Locale.ROOT) + " IF EXISTS " + identity + " CASCADE";
             default -> throw new IllegalArgumentException("no DROP for a " + kind);
         };
     }
@@ -71,12 +84,13 @@ public record CatalogObject(String kind, String identity) {
             char ch = s.charAt(i);
             if (ch == '\\' && i + 1 < s.length()) {
                 char next = s.charAt(++i);
-                out.append(switch (next) {
-                    case 'n' -> '\n';
-                    case 't' -> '\t';
-                    case 'r' -> '\r';
-                    default -> next;
-                });
+                out.append(
+                        switch (next) {
+                            case 'n' -> '\n';
+                            case 't' -> '\t';
+                            case 'r' -> '\r';
+                            default -> next;
+                        });
             } else {
                 out.append(ch);
             }

@@ -5,7 +5,6 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Redaction;
 import io.pgferry.state.Directories;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -68,12 +67,16 @@ public final class ClientToolRun {
             Directories.createPrivateFile(logFile);
             p = pb.start();
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.TOOL_MISSING, "cannot start " + program + ": " + e.getMessage(),
-                    "check that the file exists and is executable, or pass --pg-bin", e);
+            throw new PgferryException(
+                    ErrorCode.TOOL_MISSING,
+                    "cannot start " + program + ": " + e.getMessage(),
+                    "check that the file exists and is executable, or pass --pg-bin",
+                    e);
         }
-        try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
-             PrintWriter log = new PrintWriter(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8,
-                     StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
+        try (BufferedReader err =
+                        new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+                PrintWriter log = new PrintWriter(Files.newBufferedWriter(
+                        logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
             log.println("# " + name + " " + Redaction.redact(String.join(" ", cmd.subList(1, cmd.size()))));
             String line;
             while ((line = err.readLine()) != null) {
@@ -88,12 +91,17 @@ public final class ClientToolRun {
             int exit = p.waitFor();
             log.println("# exit " + exit);
             if (exit != 0) {
-                List<String> errors = tail.stream().filter(l -> !l.contains(": processing ") && !l.contains(": finished item")
-                        && !l.contains(": launching item")).toList();
-                throw new PgferryException(ErrorCode.FAILED,
-                        name + " failed (exit " + exit + ") on " + database + ":\n    " + String.join("\n    ",
-                                errors.isEmpty() ? tail : errors),
-                        "fix the cause above and run the same command again; finished steps are kept. Full log: " + logFile);
+                List<String> errors = tail.stream()
+                        .filter(l -> !l.contains(": processing ")
+                                && !l.contains(": finished item")
+                                && !l.contains(": launching item"))
+                        .toList();
+                throw new PgferryException(
+                        ErrorCode.FAILED,
+                        name + " failed (exit " + exit + ") on " + database + ":\n    "
+                                + String.join("\n    ", errors.isEmpty() ? tail : errors),
+                        "fix the cause above and run the same command again; finished steps are kept. Full log: "
+                                + logFile);
             }
         } catch (IOException e) {
             p.destroyForcibly();

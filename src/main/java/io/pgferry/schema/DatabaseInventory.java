@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
  * triggers and rules go with their table.
  */
 public final class DatabaseInventory {
-    private static final String USER_NAMESPACES = "SELECT oid FROM pg_namespace WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%'";
+    private static final String USER_NAMESPACES =
+            "SELECT oid FROM pg_namespace WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%'";
     private static final String SQL = "WITH ns AS (" + USER_NAMESPACES + "), objs(classid, objid) AS ("
             + " SELECT 'pg_namespace'::regclass, oid FROM pg_namespace WHERE oid IN (SELECT oid FROM ns) AND nspname <> 'public'"
             + " UNION ALL SELECT 'pg_extension'::regclass, oid FROM pg_extension WHERE extname <> 'plpgsql'"
@@ -40,13 +41,14 @@ public final class DatabaseInventory {
             + " SELECT i.type, i.identity FROM objs o, LATERAL pg_identify_object(o.classid, o.objid, 0) i"
             + " WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = o.classid AND d.objid = o.objid AND d.objsubid = 0 AND d.deptype IN ('e','i'))";
 
-    private DatabaseInventory() {
-    }
+    private DatabaseInventory() {}
 
     /** What the connected database holds now. */
     public static Set<CatalogObject> read(Connection c) throws SQLException {
-        Set<CatalogObject> out = new TreeSet<>(Comparator.comparing(CatalogObject::kind).thenComparing(CatalogObject::identity));
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(SQL)) {
+        Set<CatalogObject> out =
+                new TreeSet<>(Comparator.comparing(CatalogObject::kind).thenComparing(CatalogObject::identity));
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(SQL)) {
             while (rs.next()) {
                 out.add(new CatalogObject(rs.getString(1), rs.getString(2)));
             }
@@ -71,6 +73,8 @@ public final class DatabaseInventory {
 
     /** In an order that drops dependents first. */
     public static List<CatalogObject> inDropOrder(Set<CatalogObject> objects) {
-        return objects.stream().sorted(Comparator.comparingInt(CatalogObject::dropRank).thenComparing(CatalogObject::identity)).toList();
+        return objects.stream()
+                .sorted(Comparator.comparingInt(CatalogObject::dropRank).thenComparing(CatalogObject::identity))
+                .toList();
     }
 }

@@ -3,7 +3,6 @@ package io.pgferry.schema;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.Identifiers;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -41,12 +40,18 @@ public final class ExistingTargetSchema implements SchemaSource {
     @Override
     public List<String> loadPostData(Connection source, Set<String> excludedRelations) throws SQLException {
         List<PostDataItem> out = new ArrayList<>();
-        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery("SELECT c.oid, n.nspname, c.relname FROM pg_class c"
-                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND c.relispopulated"
-                + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY c.oid")) {
+        try (Statement st = source.createStatement();
+                ResultSet rs = st.executeQuery("SELECT c.oid, n.nspname, c.relname FROM pg_class c"
+                        + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND c.relispopulated"
+                        + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY c.oid")) {
             while (rs.next()) {
                 if (!excludedRelations.contains(rs.getString(2) + "." + rs.getString(3))) {
-                    out.add(new PostDataItem("matview-" + rs.getLong(1), "MATERIALIZED VIEW DATA", rs.getString(2), null, rs.getString(3),
+                    out.add(new PostDataItem(
+                            "matview-" + rs.getLong(1),
+                            "MATERIALIZED VIEW DATA",
+                            rs.getString(2),
+                            null,
+                            rs.getString(3),
                             PostDataItem.Stage.FINAL));
                 }
             }
@@ -66,18 +71,22 @@ public final class ExistingTargetSchema implements SchemaSource {
     }
 
     @Override
-    public void applyPostData(List<PostDataItem> batch, ConnectionSpec target, int jobs, String listName, Consumer<String> log) {
+    public void applyPostData(
+            List<PostDataItem> batch, ConnectionSpec target, int jobs, String listName, Consumer<String> log) {
         if (batch.isEmpty()) {
             return;
         }
         Connector connector = new Connector("target", target);
-        try (Connection c = connector.open(); Statement st = c.createStatement()) {
+        try (Connection c = connector.open();
+                Statement st = c.createStatement()) {
             for (PostDataItem item : batch) {
                 String view = Identifiers.qualified(item.schema(), item.name());
-                try (ResultSet rs = st.executeQuery("SELECT to_regclass(" + Identifiers.literal(view) + ") IS NOT NULL")) {
+                try (ResultSet rs =
+                        st.executeQuery("SELECT to_regclass(" + Identifiers.literal(view) + ") IS NOT NULL")) {
                     rs.next();
                     if (!rs.getBoolean(1)) {
-                        log.accept("materialized view " + item.schema() + "." + item.name() + " is not on the target: not refreshed");
+                        log.accept("materialized view " + item.schema() + "." + item.name()
+                                + " is not on the target: not refreshed");
                         continue;
                     }
                 }

@@ -1,7 +1,6 @@
 package io.pgferry.schema;
 
 import io.pgferry.pg.Connector;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,21 +25,25 @@ public final class PartitionedKeysInPlace {
             SELECT n.nspname, t.relname, c.conname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
               JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.relkind = 'p' AND c.contype IN ('p', 'u', 'x')""";
 
-    private PartitionedKeysInPlace() {
-    }
+    private PartitionedKeysInPlace() {}
 
     /** {@code items} less the partitioned tables' indexes and keys already on the target. */
     public static List<PostDataItem> withoutExisting(Connector target, List<PostDataItem> items) {
         Set<String> existing = new HashSet<>();
-        try (Connection c = target.open(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(EXISTING)) {
+        try (Connection c = target.open();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(EXISTING)) {
             while (rs.next()) {
                 existing.add(key(rs.getString(1), rs.getString(2), rs.getString(3)));
             }
         } catch (SQLException e) {
             throw target.classify(e);
         }
-        return items.stream().filter(i -> !((i.kind().equals("INDEX") || i.kind().equals("CONSTRAINT")) && i.table() != null
-                && existing.contains(key(i.schema(), i.table(), i.name())))).toList();
+        return items.stream()
+                .filter(i -> !((i.kind().equals("INDEX") || i.kind().equals("CONSTRAINT"))
+                        && i.table() != null
+                        && existing.contains(key(i.schema(), i.table(), i.name()))))
+                .toList();
     }
 
     private static String key(String schema, String table, String name) {

@@ -2,7 +2,6 @@ package io.pgferry.schema;
 
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PreflightException;
-
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -79,8 +78,11 @@ public final class PgClientToolLocator {
 
     /** The pair for copying a schema from a {@code sourceMajor} server into a {@code targetMajor} one, or a clear error naming the package. */
     public PgClientTools forMigration(int sourceMajor, int targetMajor) {
-        List<PgClientTools> able = available().stream().filter(t -> t.major() >= sourceMajor).toList();
-        return able.stream().filter(t -> t.major() <= targetMajor).findFirst()
+        List<PgClientTools> able =
+                available().stream().filter(t -> t.major() >= sourceMajor).toList();
+        return able.stream()
+                .filter(t -> t.major() <= targetMajor)
+                .findFirst()
                 .or(() -> able.stream().min(Comparator.comparingInt(PgClientTools::major)))
                 .orElseGet(() -> forSource(sourceMajor));
     }
@@ -89,22 +91,31 @@ public final class PgClientToolLocator {
     public PgClientTools forSource(int sourceMajor) {
         List<PgClientTools> all = available();
         return all.stream().filter(t -> t.major() >= sourceMajor).findFirst().orElseThrow(() -> {
-            String seen = all.isEmpty() ? "none found"
-                    : "found only " + all.stream().map(t -> t.major() + " (" + t.binDir() + ")").distinct()
-                    .reduce((a, b) -> a + ", " + b).orElse("");
+            String seen = all.isEmpty()
+                    ? "none found"
+                    : "found only "
+                            + all.stream()
+                                    .map(t -> t.major() + " (" + t.binDir() + ")")
+                                    .distinct()
+                                    .reduce((a, b) -> a + ", " + b)
+                                    .orElse("");
             String where = pgBin.map(p -> " in --pg-bin " + p).orElse(" on PATH or in /usr/lib/postgresql/*/bin");
-            return new PreflightException(ErrorCode.TOOL_MISSING,
+            return new PreflightException(
+                    ErrorCode.TOOL_MISSING,
                     "pg_dump " + sourceMajor + " or newer is needed to read a PostgreSQL " + sourceMajor + " source; "
                             + seen + where,
                     "install the package postgresql-client-" + sourceMajor
                             + " (from the PostgreSQL project's own apt repository where your distribution lacks it),"
-                            + " or pass --pg-bin DIR naming a bin directory with pg_dump and pg_restore " + sourceMajor + "+");
+                            + " or pass --pg-bin DIR naming a bin directory with pg_dump and pg_restore " + sourceMajor
+                            + "+");
         });
     }
 
     static Optional<Integer> versionOf(Path pgDump) {
         try {
-            Process p = new ProcessBuilder(pgDump.toString(), "--version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(pgDump.toString(), "--version")
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 return Optional.empty();

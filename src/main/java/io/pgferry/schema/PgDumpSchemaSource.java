@@ -4,7 +4,6 @@ import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PgferryException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,14 +42,20 @@ public final class PgDumpSchemaSource implements SchemaSource {
     private final Map<String, KeyIndexBuild> keyBuilds = new HashMap<>();
     /** Per-table indexes and constraints run from pg_restore's script over JDBC, by item id. */
     private final Map<String, ScriptedPostDataItem> scripted = new HashMap<>();
+
     private static final Set<String> SCRIPTED_KINDS = Set.of("INDEX", "CONSTRAINT", "FK CONSTRAINT");
 
     /**
      * @param snapshot      an exported snapshot to dump under, or empty for the current state
      * @param excluded      relations left out, as exact pg_dump patterns
      */
-    public PgDumpSchemaSource(PgClientTools tools, Path workDir, boolean keepOwners, boolean keepPrivileges,
-                              Optional<String> snapshot, List<String> excluded) {
+    public PgDumpSchemaSource(
+            PgClientTools tools,
+            Path workDir,
+            boolean keepOwners,
+            boolean keepPrivileges,
+            Optional<String> snapshot,
+            List<String> excluded) {
         this(tools, workDir, keepOwners, keepPrivileges, snapshot, excluded, List.of());
     }
 
@@ -58,8 +63,14 @@ public final class PgDumpSchemaSource implements SchemaSource {
      * @param excludedSchemas schemas left out whole (functions and all), with the triggers elsewhere that call their
      *                        functions: a run's own capture schema on the source
      */
-    public PgDumpSchemaSource(PgClientTools tools, Path workDir, boolean keepOwners, boolean keepPrivileges,
-                              Optional<String> snapshot, List<String> excluded, List<String> excludedSchemas) {
+    public PgDumpSchemaSource(
+            PgClientTools tools,
+            Path workDir,
+            boolean keepOwners,
+            boolean keepPrivileges,
+            Optional<String> snapshot,
+            List<String> excluded,
+            List<String> excludedSchemas) {
         this.excludedSchemas = List.copyOf(excludedSchemas);
         this.sections = new SchemaSectionCopy(tools, workDir, keepOwners, keepPrivileges);
         this.tools = tools;
@@ -92,7 +103,11 @@ public final class PgDumpSchemaSource implements SchemaSource {
         try {
             Files.deleteIfExists(keyPlan());
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.FAILED, "cannot remove " + keyPlan() + ": " + e.getMessage(), "check the work dir is writable", e);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "cannot remove " + keyPlan() + ": " + e.getMessage(),
+                    "check the work dir is writable",
+                    e);
         }
         java.util.concurrent.CompletableFuture<Void> post = java.util.concurrent.CompletableFuture.runAsync(
                 () -> sections.dump(source, SchemaSectionCopy.Section.POST_DATA, dumpArgs, log));
@@ -125,45 +140,69 @@ public final class PgDumpSchemaSource implements SchemaSource {
      */
     @Override
     public List<String> loadPostData(Connection source, Set<String> excludedRelations) throws SQLException {
-        Map<Long, String[]> indexTable = ownerTables(source, "SELECT i.indexrelid, n.nspname, c.relname, c.relkind::text, NULL, NULL, NULL,"
-                + " ic.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " JOIN pg_class ic ON ic.oid = i.indexrelid");
-        Map<Long, String[]> constraintTable = ownerTables(source, "SELECT k.oid, n.nspname, c.relname, c.relkind::text,"
-                + " fn.nspname, f.relname, f.relkind::text, k.conname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
-                + " JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class f ON f.oid = k.confrelid"
-                + " LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE k.conrelid <> 0");
+        Map<Long, String[]> indexTable = ownerTables(
+                source,
+                "SELECT i.indexrelid, n.nspname, c.relname, c.relkind::text, NULL, NULL, NULL,"
+                        + " ic.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        + " JOIN pg_class ic ON ic.oid = i.indexrelid");
+        Map<Long, String[]> constraintTable = ownerTables(
+                source,
+                "SELECT k.oid, n.nspname, c.relname, c.relkind::text,"
+                        + " fn.nspname, f.relname, f.relkind::text, k.conname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+                        + " JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class f ON f.oid = k.confrelid"
+                        + " LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE k.conrelid <> 0");
         Map<Long, KeyIndexBuild> keys = KeyIndexBuild.decided(source, keyPlan());
         Set<Long> excludedTriggers = triggersCalling(source, excludedSchemas);
         List<PostDataItem> out = new ArrayList<>();
         List<String> dropped = new ArrayList<>();
         Map<Integer, Scripted> toScript = new HashMap<>();
-        for (TocListing.Entry e : TocListing.read(tools.pgRestore(), postDataArchive()).entries()) {
+        for (TocListing.Entry e :
+                TocListing.read(tools.pgRestore(), postDataArchive()).entries()) {
             entriesById.put(Integer.toString(e.id()), e);
             if (e.catalogOid() == PG_TRIGGER && excludedTriggers.contains(e.objectOid())) {
                 continue;
             }
-            String[] owner = e.catalogOid() == PG_CLASS ? indexTable.get(e.objectOid())
+            String[] owner = e.catalogOid() == PG_CLASS
+                    ? indexTable.get(e.objectOid())
                     : e.catalogOid() == PG_CONSTRAINT ? constraintTable.get(e.objectOid()) : null;
-            boolean perTable = owner != null && "r".equals(owner[2]) && (e.type().equals("INDEX") || e.type().equals("CONSTRAINT"));
-            if (e.type().equals("FK CONSTRAINT") && owner != null && owner[3] != null
+            boolean perTable = owner != null
+                    && "r".equals(owner[2])
+                    && (e.type().equals("INDEX") || e.type().equals("CONSTRAINT"));
+            if (e.type().equals("FK CONSTRAINT")
+                    && owner != null
+                    && owner[3] != null
                     && excludedRelations.contains(owner[3] + "." + owner[4])) {
                 dropped.add(e.line());
                 continue;
             }
             // partitioned tables (either side) wait for the end: their keys need every partition
-            boolean betweenTables = e.type().equals("FK CONSTRAINT") && owner != null && "r".equals(owner[2]) && "r".equals(owner[5]);
-            PostDataItem.Stage stage = perTable ? PostDataItem.Stage.PER_TABLE
+            boolean betweenTables =
+                    e.type().equals("FK CONSTRAINT") && owner != null && "r".equals(owner[2]) && "r".equals(owner[5]);
+            PostDataItem.Stage stage = perTable
+                    ? PostDataItem.Stage.PER_TABLE
                     : betweenTables ? PostDataItem.Stage.BETWEEN_TABLES : PostDataItem.Stage.FINAL;
             KeyIndexBuild key = perTable && e.catalogOid() == PG_CONSTRAINT ? keys.get(e.objectOid()) : null;
             if (key != null) {
                 String id = Integer.toString(e.id());
                 keyBuilds.put(id, key);
                 keyBuilds.put(id + PostDataItem.KEY_INDEX_ID_SUFFIX, key);
-                out.add(new PostDataItem(id + PostDataItem.KEY_INDEX_ID_SUFFIX, PostDataItem.KEY_INDEX, owner[0], owner[1], owner[6], stage));
+                out.add(new PostDataItem(
+                        id + PostDataItem.KEY_INDEX_ID_SUFFIX,
+                        PostDataItem.KEY_INDEX,
+                        owner[0],
+                        owner[1],
+                        owner[6],
+                        stage));
             }
             // an index or constraint by its own name; anything else by its TOC line, which names it
-            out.add(new PostDataItem(Integer.toString(e.id()), e.type(), owner == null ? null : owner[0],
-                    owner == null ? null : owner[1], owner == null ? e.line() : owner[6], stage, betweenTables ? owner[3] + "." + owner[4] : null));
+            out.add(new PostDataItem(
+                    Integer.toString(e.id()),
+                    e.type(),
+                    owner == null ? null : owner[0],
+                    owner == null ? null : owner[1],
+                    owner == null ? e.line() : owner[6],
+                    stage,
+                    betweenTables ? owner[3] + "." + owner[4] : null));
             if (stage != PostDataItem.Stage.FINAL && key == null && SCRIPTED_KINDS.contains(e.type())) {
                 toScript.put(e.id(), scripted(e.type(), owner[0], owner[1], owner[6]));
             }
@@ -179,8 +218,9 @@ public final class PgDumpSchemaSource implements SchemaSource {
         if (schemas.isEmpty()) {
             return out;
         }
-        try (java.sql.PreparedStatement ps = source.prepareStatement("SELECT t.oid FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
-                + " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY (?)")) {
+        try (java.sql.PreparedStatement ps =
+                source.prepareStatement("SELECT t.oid FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+                        + " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY (?)")) {
             ps.setArray(1, source.createArrayOf("text", schemas.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -195,20 +235,24 @@ public final class PgDumpSchemaSource implements SchemaSource {
      * An index or constraint to run from the script: what pg_restore --clean --if-exists would drop
      * first, a query that finds it, and its name for messages.
      */
-    private record Scripted(String drop, String exists, String what) {
-    }
+    private record Scripted(String drop, String exists, String what) {}
 
     private static Scripted scripted(String kind, String schema, String table, String name) {
         String qualifiedTable = Identifiers.qualified(schema, table);
         String what = kind.toLowerCase(java.util.Locale.ROOT) + " " + Identifiers.quote(name) + " of " + qualifiedTable;
         if (kind.equals("INDEX")) {
             String index = Identifiers.qualified(schema, name);
-            return new Scripted("DROP INDEX IF EXISTS " + index, "SELECT 1 WHERE to_regclass(" + Identifiers.literal(index) + ") IS NOT NULL",
+            return new Scripted(
+                    "DROP INDEX IF EXISTS " + index,
+                    "SELECT 1 WHERE to_regclass(" + Identifiers.literal(index) + ") IS NOT NULL",
                     what);
         }
-        return new Scripted("ALTER TABLE IF EXISTS ONLY " + qualifiedTable + " DROP CONSTRAINT IF EXISTS " + Identifiers.quote(name),
-                "SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(" + Identifiers.literal(qualifiedTable) + ") AND conname = "
-                        + Identifiers.literal(name), what);
+        return new Scripted(
+                "ALTER TABLE IF EXISTS ONLY " + qualifiedTable + " DROP CONSTRAINT IF EXISTS "
+                        + Identifiers.quote(name),
+                "SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(" + Identifiers.literal(qualifiedTable)
+                        + ") AND conname = " + Identifiers.literal(name),
+                what);
     }
 
     /**
@@ -223,16 +267,30 @@ public final class PgDumpSchemaSource implements SchemaSource {
         Path list = workDir.resolve("lists").resolve("per-table.list");
         try {
             Files.createDirectories(list.getParent());
-            Files.write(list, toScript.keySet().stream().sorted().map(id -> entriesById.get(Integer.toString(id)).line()).toList());
+            Files.write(
+                    list,
+                    toScript.keySet().stream()
+                            .sorted()
+                            .map(id -> entriesById.get(Integer.toString(id)).line())
+                            .toList());
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.FAILED, "cannot write " + list + ": " + e.getMessage(), "check the work dir is writable", e);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "cannot write " + list + ": " + e.getMessage(),
+                    "check the work dir is writable",
+                    e);
         }
-        Map<Integer, RestoreScript.Entry> entries = RestoreScript.render(tools.pgRestore(), postDataArchive(), list,
-                workDir.resolve("lists").resolve("per-table.sql"), toScript.keySet());
+        Map<Integer, RestoreScript.Entry> entries = RestoreScript.render(
+                tools.pgRestore(),
+                postDataArchive(),
+                list,
+                workDir.resolve("lists").resolve("per-table.sql"),
+                toScript.keySet());
         toScript.forEach((id, item) -> {
             RestoreScript.Entry entry = entries.get(id);
             if (entry != null) {
-                scripted.put(Integer.toString(id), new ScriptedPostDataItem(entry, item.drop(), item.exists(), item.what()));
+                scripted.put(
+                        Integer.toString(id), new ScriptedPostDataItem(entry, item.drop(), item.exists(), item.what()));
             }
         });
     }
@@ -262,7 +320,8 @@ public final class PgDumpSchemaSource implements SchemaSource {
      * first if it exists, so a rerun after a crash mid-build simply builds it again.
      */
     @Override
-    public void applyPostData(List<PostDataItem> batch, ConnectionSpec target, int jobs, String listName, Consumer<String> log) {
+    public void applyPostData(
+            List<PostDataItem> batch, ConnectionSpec target, int jobs, String listName, Consumer<String> log) {
         // keys built in two steps go first, in order: whatever else the batch holds may need them (a foreign key)
         batch.stream().filter(i -> keyBuilds.containsKey(i.id())).forEach(i -> applyPostDataItem(i, target, log));
         batch = batch.stream().filter(i -> !keyBuilds.containsKey(i.id())).toList();
@@ -272,9 +331,15 @@ public final class PgDumpSchemaSource implements SchemaSource {
         Path list = workDir.resolve("lists").resolve(listName + ".list");
         try {
             Files.createDirectories(list.getParent());
-            Files.write(list, batch.stream().map(i -> entriesById.get(i.id()).line()).toList());
+            Files.write(
+                    list,
+                    batch.stream().map(i -> entriesById.get(i.id()).line()).toList());
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.FAILED, "cannot write " + list + ": " + e.getMessage(), "check the work dir is writable", e);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "cannot write " + list + ": " + e.getMessage(),
+                    "check the work dir is writable",
+                    e);
         }
         List<String> args = new ArrayList<>(List.of("--use-list=" + list, "--clean", "--if-exists"));
         if (jobs > 1) {
@@ -285,10 +350,18 @@ public final class PgDumpSchemaSource implements SchemaSource {
 
     private static Map<Long, String[]> ownerTables(Connection c, String sql) throws SQLException {
         Map<Long, String[]> out = new HashMap<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
-                out.put(rs.getLong(1), new String[]{rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-                        rs.getString(7), rs.getString(8)});
+                out.put(rs.getLong(1), new String[] {
+                    rs.getString(2),
+                    rs.getString(3),
+                    rs.getString(4),
+                    rs.getString(5),
+                    rs.getString(6),
+                    rs.getString(7),
+                    rs.getString(8)
+                });
             }
         }
         return out;

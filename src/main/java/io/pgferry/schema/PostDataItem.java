@@ -11,7 +11,8 @@ package io.pgferry.schema;
  * @param name   the object's own name
  * @param references for a foreign key between two plain tables, the table it points at ("schema.name"); null otherwise
  */
-public record PostDataItem(String id, String kind, String schema, String table, String name, Stage stage, String references) {
+public record PostDataItem(
+        String id, String kind, String schema, String table, String name, Stage stage, String references) {
     /**
      * The kind of the first of a key's two steps: its unique index, built beside the table's other
      * indexes; the key itself (kind CONSTRAINT) then takes the index over.

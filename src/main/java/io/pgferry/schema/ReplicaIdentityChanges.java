@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.state.StateStore;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -33,7 +32,8 @@ public final class ReplicaIdentityChanges {
         }
 
         String restoreStatement() {
-            return "ALTER TABLE " + Identifiers.qualified(schema, table) + " REPLICA IDENTITY " + (former == 'n' ? "NOTHING" : "DEFAULT");
+            return "ALTER TABLE " + Identifiers.qualified(schema, table) + " REPLICA IDENTITY "
+                    + (former == 'n' ? "NOTHING" : "DEFAULT");
         }
 
         public String formerName() {
@@ -52,7 +52,8 @@ public final class ReplicaIdentityChanges {
     /** Records the table's identity, then sets FULL (the record first: see the class comment). */
     public void setFull(Statement source, ReplicaIdentity.Keyless table) throws SQLException {
         List<Change> changes = new ArrayList<>(recorded());
-        if (changes.stream().noneMatch(c -> c.schema().equals(table.schema()) && c.table().equals(table.table()))) {
+        if (changes.stream()
+                .noneMatch(c -> c.schema().equals(table.schema()) && c.table().equals(table.table()))) {
             changes.add(new Change(table.schema(), table.table(), table.identity()));
             save(changes);
         }
@@ -94,13 +95,16 @@ public final class ReplicaIdentityChanges {
     }
 
     List<Change> recorded() {
-        return store.setting(runId, SETTING).filter(s -> !s.isBlank()).map(s -> {
-            try {
-                return JSON.readValue(s, new TypeReference<List<Change>>() { });
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("unreadable " + SETTING + " in the state store", e);
-            }
-        }).orElse(List.of());
+        return store.setting(runId, SETTING)
+                .filter(s -> !s.isBlank())
+                .map(s -> {
+                    try {
+                        return JSON.readValue(s, new TypeReference<List<Change>>() {});
+                    } catch (JsonProcessingException e) {
+                        throw new IllegalStateException("unreadable " + SETTING + " in the state store", e);
+                    }
+                })
+                .orElse(List.of());
     }
 
     private void save(List<Change> changes) {

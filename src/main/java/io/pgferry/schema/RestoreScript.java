@@ -2,7 +2,6 @@ package io.pgferry.schema;
 
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -44,15 +43,13 @@ final class RestoreScript {
      * @param settings the SET statements in force where the entry stands, in order
      * @param sql      its statements as pg_restore wrote them, comment lines left out
      */
-    record Entry(int id, List<String> settings, String sql) {
-    }
+    record Entry(int id, List<String> settings, String sql) {}
 
     private static final Pattern HEADER = Pattern.compile("^-- TOC entry (\\d+) ");
     private static final Pattern SET = Pattern.compile("^SET ([a-z_]+) (?:=|TO) .*;$");
     private static final Pattern SET_CONFIG = Pattern.compile("^SELECT pg_catalog\\.set_config\\('([a-z_]+)', .*\\);$");
 
-    private RestoreScript() {
-    }
+    private RestoreScript() {}
 
     /**
      * The entries {@code ids} as pg_restore writes them, by TOC id; empty when the script cannot
@@ -61,15 +58,27 @@ final class RestoreScript {
      * process each.
      */
     static Map<Integer, Entry> render(Path pgRestore, Path archive, Path list, Path script, Collection<Integer> ids) {
-        PgRestoreOutput.of(pgRestore, archive, List.of("--verbose", "--file=" + script, "--use-list=" + list),
+        PgRestoreOutput.of(
+                pgRestore,
+                archive,
+                List.of("--verbose", "--file=" + script, "--use-list=" + list),
                 "pg_restore writing the post-data script " + script);
         try {
             // a strict decoder: bytes that are not UTF-8 throw rather than turn into replacement characters
-            return parse(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(script))).toString(), ids);
+            return parse(
+                    StandardCharsets.UTF_8
+                            .newDecoder()
+                            .decode(ByteBuffer.wrap(Files.readAllBytes(script)))
+                            .toString(),
+                    ids);
         } catch (CharacterCodingException e) {
             return Map.of();
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.FAILED, "cannot read " + script + ": " + e.getMessage(), "check the work dir is readable", e);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "cannot read " + script + ": " + e.getMessage(),
+                    "check the work dir is readable",
+                    e);
         }
     }
 
@@ -137,26 +146,36 @@ final class RestoreScript {
      * Ends one entry: settings written after its statements belong to the entries that follow
      * (pg_restore writes them just before the next entry's header), comments and blank lines to none.
      */
-    private static void finish(Integer id, List<String> entrySettings, List<Line> body, Map<String, String> settings,
-                               Map<Integer, Entry> out) {
+    private static void finish(
+            Integer id,
+            List<String> entrySettings,
+            List<Line> body,
+            Map<String, String> settings,
+            Map<Integer, Entry> out) {
         if (id == null) {
             return;
         }
         int end = body.size();
-        while (end > 0 && (body.get(end - 1).noise() || body.get(end - 1).setting().isPresent())) {
+        while (end > 0
+                && (body.get(end - 1).noise() || body.get(end - 1).setting().isPresent())) {
             end--;
         }
         for (Line line : body.subList(end, body.size())) {
             line.setting().ifPresent(name -> settings.put(name, line.text()));
         }
-        List<Line> statements = body.subList(0, end).stream().filter(l -> !(l.outside() && l.text().startsWith("--"))).toList();
+        List<Line> statements = body.subList(0, end).stream()
+                .filter(l -> !(l.outside() && l.text().startsWith("--")))
+                .toList();
         if (statements.stream().anyMatch(l -> l.outside() && l.text().startsWith("\\"))) {
             return;
         }
-        String sql = String.join("\n", statements.stream().map(Line::text).toList()).strip();
+        String sql =
+                String.join("\n", statements.stream().map(Line::text).toList()).strip();
         if (!sql.isEmpty()) {
             // the session is UTF-8 already (parse checks the script is), and pgjdbc refuses any other client_encoding
-            List<String> forJdbc = entrySettings.stream().filter(s -> !s.startsWith("SET client_encoding ")).toList();
+            List<String> forJdbc = entrySettings.stream()
+                    .filter(s -> !s.startsWith("SET client_encoding "))
+                    .toList();
             out.put(id, new Entry(id, forJdbc, sql));
         }
     }
@@ -166,8 +185,8 @@ final class RestoreScript {
      * and $tag$ bodies, with -- comments to the end of a line outside them.
      */
     private static final class QuoteScanner {
-        private char open;          // 0 outside, else ' " or $
-        private boolean escapes;    // inside E'...'
+        private char open; // 0 outside, else ' " or $
+        private boolean escapes; // inside E'...'
         private String dollarTag;
 
         boolean outside() {
@@ -182,7 +201,8 @@ final class RestoreScript {
                         return;
                     } else if (c == '\'') {
                         open = '\'';
-                        escapes = i > 0 && (line.charAt(i - 1) == 'E' || line.charAt(i - 1) == 'e')
+                        escapes = i > 0
+                                && (line.charAt(i - 1) == 'E' || line.charAt(i - 1) == 'e')
                                 && (i == 1 || !isWordChar(line.charAt(i - 2)));
                     } else if (c == '"') {
                         open = '"';

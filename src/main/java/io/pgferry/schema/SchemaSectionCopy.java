@@ -1,7 +1,6 @@
 package io.pgferry.schema;
 
 import io.pgferry.pg.ConnectionSpec;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +14,8 @@ import java.util.function.Consumer;
  */
 public final class SchemaSectionCopy {
     public enum Section {
-        PRE_DATA("pre-data"), POST_DATA("post-data");
+        PRE_DATA("pre-data"),
+        POST_DATA("post-data");
 
         private final String flag;
 
@@ -43,9 +43,11 @@ public final class SchemaSectionCopy {
     /** Dumps {@code section} of the source into the work dir and returns the archive's path. */
     public Path dump(ConnectionSpec source, Section section, List<String> extraDumpArgs, Consumer<String> log) {
         Path archive = workDir.resolve("schema-" + section.flag() + ".dump");
-        List<String> args = new ArrayList<>(List.of("--format=custom", "--section=" + section.flag(), "--file=" + archive));
+        List<String> args =
+                new ArrayList<>(List.of("--format=custom", "--section=" + section.flag(), "--file=" + archive));
         args.addAll(extraDumpArgs);
-        new ClientToolRun(tools.pgDump(), args, source, workDir.resolve("logs/pg_dump-" + section.flag() + ".log")).run(log);
+        new ClientToolRun(tools.pgDump(), args, source, workDir.resolve("logs/pg_dump-" + section.flag() + ".log"))
+                .run(log);
         return archive;
     }
 
@@ -63,7 +65,8 @@ public final class SchemaSectionCopy {
         args.add("--");
         args.add(archive.toString());
         String name = archive.getFileName().toString().replace(".dump", "");
-        new ClientToolRun(tools.pgRestore(), args, target, workDir.resolve("logs/pg_restore-" + name + ".log")).run(log);
+        new ClientToolRun(tools.pgRestore(), args, target, workDir.resolve("logs/pg_restore-" + name + ".log"))
+                .run(log);
     }
 
     public void copy(ConnectionSpec source, ConnectionSpec target, Section section, Consumer<String> log) {

@@ -1,7 +1,6 @@
 package io.pgferry.schema;
 
 import io.pgferry.pg.ConnectionSpec;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -44,5 +43,6 @@ public interface SchemaSource {
     void applyPostDataItem(PostDataItem item, ConnectionSpec target, Consumer<String> log);
 
     /** Applies {@code batch} in its order, up to {@code jobs} at a time where that order allows. */
-    void applyPostData(List<PostDataItem> batch, ConnectionSpec target, int jobs, String listName, Consumer<String> log);
+    void applyPostData(
+            List<PostDataItem> batch, ConnectionSpec target, int jobs, String listName, Consumer<String> log);
 }

@@ -2,7 +2,6 @@ package io.pgferry.schema;
 
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.Connector;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,7 +25,8 @@ record ScriptedPostDataItem(RestoreScript.Entry entry, String drop, String exist
 
     void apply(ConnectionSpec target) {
         Connector connector = new Connector("target", target);
-        try (Connection c = connector.open(); Statement st = c.createStatement()) {
+        try (Connection c = connector.open();
+                Statement st = c.createStatement()) {
             for (String setting : entry.settings()) {
                 try {
                     st.execute(setting);

@@ -2,7 +2,6 @@ package io.pgferry.schema;
 
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.Identifiers;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,18 +16,17 @@ import java.util.List;
  * sequence never used on the source stays unused on the target (is_called false).
  */
 public final class SequenceSync {
-    private SequenceSync() {
-    }
+    private SequenceSync() {}
 
-    private record SequenceValue(String schema, String name, Long lastValue) {
-    }
+    private record SequenceValue(String schema, String name, Long lastValue) {}
 
     /** Copies every sequence's position; returns how many were set. */
     public static int sync(Connector source, Connector target) {
         List<SequenceValue> values = new ArrayList<>();
-        try (Connection s = source.open(); Statement st = s.createStatement();
-             ResultSet rs = st.executeQuery("SELECT schemaname, sequencename, last_value FROM pg_sequences"
-                     + " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")) {
+        try (Connection s = source.open();
+                Statement st = s.createStatement();
+                ResultSet rs = st.executeQuery("SELECT schemaname, sequencename, last_value FROM pg_sequences"
+                        + " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")) {
             while (rs.next()) {
                 long v = rs.getLong(3);
                 values.add(new SequenceValue(rs.getString(1), rs.getString(2), rs.wasNull() ? null : v));
@@ -37,7 +35,8 @@ public final class SequenceSync {
             throw source.classify(e);
         }
         try (Connection t = target.open();
-             PreparedStatement setval = t.prepareStatement("SELECT setval(c, ?, true) FROM (SELECT to_regclass(?) AS c) s WHERE c IS NOT NULL")) {
+                PreparedStatement setval = t.prepareStatement(
+                        "SELECT setval(c, ?, true) FROM (SELECT to_regclass(?) AS c) s WHERE c IS NOT NULL")) {
             int set = 0;
             for (SequenceValue v : values) {
                 if (v.lastValue() == null) {

@@ -2,7 +2,6 @@ package io.pgferry.schema;
 
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,19 +27,23 @@ public final class TableFilter {
     private final List<Glob> includeSchemas;
     private final List<Glob> excludeSchemas;
 
-    private TableFilter(List<Glob> includeTables, List<Glob> excludeTables, List<Glob> includeSchemas,
-                        List<Glob> excludeSchemas) {
+    private TableFilter(
+            List<Glob> includeTables, List<Glob> excludeTables, List<Glob> includeSchemas, List<Glob> excludeSchemas) {
         this.includeTables = includeTables;
         this.excludeTables = excludeTables;
         this.includeSchemas = includeSchemas;
         this.excludeSchemas = excludeSchemas;
     }
 
-    public static TableFilter of(List<String> includeTables, List<String> excludeTables, List<String> includeSchemas,
-                                 List<String> excludeSchemas) {
+    public static TableFilter of(
+            List<String> includeTables,
+            List<String> excludeTables,
+            List<String> includeSchemas,
+            List<String> excludeSchemas) {
         includeTables.forEach(TableFilter::requireQualified);
         excludeTables.forEach(TableFilter::requireQualified);
-        return new TableFilter(globs(includeTables), globs(excludeTables), globs(includeSchemas), globs(excludeSchemas));
+        return new TableFilter(
+                globs(includeTables), globs(excludeTables), globs(includeSchemas), globs(excludeSchemas));
     }
 
     /**
@@ -52,7 +55,9 @@ public final class TableFilter {
         try {
             lines = Files.readAllLines(file);
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "cannot read the filter file " + file + ": " + e.getMessage(),
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "cannot read the filter file " + file + ": " + e.getMessage(),
                     "pass a readable file to --filter-file");
         }
         List<String> all = new ArrayList<>(base.rules());
@@ -106,7 +111,10 @@ public final class TableFilter {
     }
 
     public boolean isEmpty() {
-        return includeTables.isEmpty() && excludeTables.isEmpty() && includeSchemas.isEmpty() && excludeSchemas.isEmpty();
+        return includeTables.isEmpty()
+                && excludeTables.isEmpty()
+                && includeSchemas.isEmpty()
+                && excludeSchemas.isEmpty();
     }
 
     /** Whether a table (for a partition: its root) is moved. */
@@ -133,11 +141,13 @@ public final class TableFilter {
      */
     public String sqlIncludes(String schemaExpr, String tableExpr) {
         String qualified = "(" + schemaExpr + " || '.' || " + tableExpr + ")";
-        String excluded = "(" + sqlMatches(excludeSchemas, schemaExpr) + " OR " + sqlMatches(excludeTables, qualified) + ")";
+        String excluded =
+                "(" + sqlMatches(excludeSchemas, schemaExpr) + " OR " + sqlMatches(excludeTables, qualified) + ")";
         if (includeTables.isEmpty() && includeSchemas.isEmpty()) {
             return "NOT " + excluded;
         }
-        return "(NOT " + excluded + " AND (" + sqlMatches(includeTables, qualified) + " OR " + sqlMatches(includeSchemas, schemaExpr) + "))";
+        return "(NOT " + excluded + " AND (" + sqlMatches(includeTables, qualified) + " OR "
+                + sqlMatches(includeSchemas, schemaExpr) + "))";
     }
 
     private static String sqlMatches(List<Glob> globs, String expr) {
@@ -154,7 +164,8 @@ public final class TableFilter {
                     default -> re.append("\\^$.|+()[]{}".indexOf(ch) >= 0 ? "\\" + ch : String.valueOf(ch));
                 }
             }
-            parts.add(expr + " ~ " + io.pgferry.pg.Identifiers.literal(re.append('$').toString()));
+            parts.add(expr + " ~ "
+                    + io.pgferry.pg.Identifiers.literal(re.append('$').toString()));
         }
         return "(" + String.join(" OR ", parts) + ")";
     }
@@ -182,8 +193,7 @@ public final class TableFilter {
     }
 
     /** A wildcard pattern as the user wrote it, and compiled. */
-    private record Glob(String source, Pattern pattern) {
-    }
+    private record Glob(String source, Pattern pattern) {}
 
     private static List<Glob> globs(List<String> globs) {
         List<Glob> out = new ArrayList<>();
@@ -212,13 +222,17 @@ public final class TableFilter {
 
     private static void requireQualified(String table) {
         if (!table.contains(".")) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "table filter '" + table + "' has no schema",
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "table filter '" + table + "' has no schema",
                     "write tables as schema.table, e.g. public." + table + " (wildcards * and ? are allowed)");
         }
     }
 
     private static PgferryException badLine(String file, int n, String raw) {
-        return new PgferryException(ErrorCode.BAD_INPUT, file + " line " + n + ": cannot read '" + raw.strip() + "'",
+        return new PgferryException(
+                ErrorCode.BAD_INPUT,
+                file + " line " + n + ": cannot read '" + raw.strip() + "'",
                 "write one rule per line: include table SCHEMA.TABLE, exclude table SCHEMA.TABLE, include schema NAME or exclude schema NAME");
     }
 }

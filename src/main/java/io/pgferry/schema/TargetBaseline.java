@@ -2,7 +2,6 @@ package io.pgferry.schema;
 
 import io.pgferry.pg.Connector;
 import io.pgferry.state.StateStore;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Optional;
@@ -16,8 +15,7 @@ import java.util.Set;
 public final class TargetBaseline {
     static final String KEY = "target.baseline";
 
-    private TargetBaseline() {
-    }
+    private TargetBaseline() {}
 
     /** Reads the target's objects now. Called before the run exists, so an unreachable target leaves no run behind. */
     public static Set<CatalogObject> read(Connector target) {

@@ -12,8 +12,7 @@ import java.util.List;
  * database with user objects would mix two datasets; pgferry refuses unless told to clean.
  */
 public final class TargetContents {
-    private TargetContents() {
-    }
+    private TargetContents() {}
 
     /** Up to {@code limit} user objects, described as "table public.orders", "extension hstore"... */
     public static List<String> userObjects(Connection c, int limit) throws SQLException {
@@ -33,7 +32,8 @@ public final class TargetContents {
                 + " UNION ALL SELECT 'extension', extname FROM pg_extension WHERE extname <> 'plpgsql'"
                 + ") o ORDER BY 1 LIMIT " + limit;
         List<String> out = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }

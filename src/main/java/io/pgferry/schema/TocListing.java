@@ -14,13 +14,34 @@ import java.util.regex.Pattern;
 public record TocListing(List<Entry> entries) {
     /** "&lt;id&gt;; &lt;catalog oid&gt; &lt;object oid&gt; &lt;TYPE WORDS&gt; &lt;schema&gt; &lt;name...&gt; &lt;owner&gt;" */
     private static final Pattern LINE = Pattern.compile("^(\\d+); (\\d+) (\\d+) (.*)$");
-    private static final List<String> TYPES = List.of("TABLE DATA", "TABLE ATTACH", "SEQUENCE SET", "SEQUENCE OWNED BY",
-            "MATERIALIZED VIEW DATA", "MATERIALIZED VIEW", "FK CONSTRAINT", "CHECK CONSTRAINT", "INDEX ATTACH", "DEFAULT ACL",
-            "EVENT TRIGGER", "PUBLICATION TABLE", "PUBLICATION TABLES IN SCHEMA", "CONSTRAINT", "INDEX", "TRIGGER", "RULE", "POLICY", "STATISTICS", "COMMENT", "ACL", "PUBLICATION",
-            "SUBSCRIPTION", "SECURITY LABEL");
 
-    public record Entry(int id, long catalogOid, long objectOid, String type, String line) {
-    }
+    private static final List<String> TYPES = List.of(
+            "TABLE DATA",
+            "TABLE ATTACH",
+            "SEQUENCE SET",
+            "SEQUENCE OWNED BY",
+            "MATERIALIZED VIEW DATA",
+            "MATERIALIZED VIEW",
+            "FK CONSTRAINT",
+            "CHECK CONSTRAINT",
+            "INDEX ATTACH",
+            "DEFAULT ACL",
+            "EVENT TRIGGER",
+            "PUBLICATION TABLE",
+            "PUBLICATION TABLES IN SCHEMA",
+            "CONSTRAINT",
+            "INDEX",
+            "TRIGGER",
+            "RULE",
+            "POLICY",
+            "STATISTICS",
+            "COMMENT",
+            "ACL",
+            "PUBLICATION",
+            "SUBSCRIPTION",
+            "SECURITY LABEL");
+
+    public record Entry(int id, long catalogOid, long objectOid, String type, String line) {}
 
     public static TocListing read(Path pgRestore, Path archive) {
         return parse(PgRestoreOutput.of(pgRestore, archive, List.of("--list"), "pg_restore --list"));
@@ -34,8 +55,12 @@ public record TocListing(List<Entry> entries) {
                 continue;
             }
             String rest = m.group(4);
-            String type = TYPES.stream().filter(t -> rest.startsWith(t + " ")).findFirst().orElse(rest.split(" ", 2)[0]);
-            entries.add(new Entry(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), type, line));
+            String type = TYPES.stream()
+                    .filter(t -> rest.startsWith(t + " "))
+                    .findFirst()
+                    .orElse(rest.split(" ", 2)[0]);
+            entries.add(new Entry(
+                    Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), type, line));
         }
         return new TocListing(List.copyOf(entries));
     }

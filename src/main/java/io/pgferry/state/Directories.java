@@ -2,9 +2,9 @@ package io.pgferry.state;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,8 +14,7 @@ import java.util.stream.Stream;
 
 /** File-tree chores on work dirs, dumps and throwaway cluster directories. */
 public final class Directories {
-    private Directories() {
-    }
+    private Directories() {}
 
     /**
      * Creates {@code dir} (and missing parents) with its last part readable by its owner only
@@ -31,7 +30,8 @@ public final class Directories {
             Files.createDirectories(parent);
         }
         try {
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (FileAlreadyExistsException raced) {
             // another pgferry process made it meanwhile
         } catch (UnsupportedOperationException noPosix) {
@@ -81,13 +81,15 @@ public final class Directories {
             return 0;
         }
         try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> {
-                try {
-                    return Files.size(p);
-                } catch (IOException e) {
-                    return 0; // a file being renamed by its writer
-                }
-            }).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(p -> {
+                        try {
+                            return Files.size(p);
+                        } catch (IOException e) {
+                            return 0; // a file being renamed by its writer
+                        }
+                    })
+                    .sum();
         } catch (IOException | UncheckedIOException e) {
             return 0;
         }

@@ -3,8 +3,16 @@ package io.pgferry.state;
 import java.time.Instant;
 
 /** One migration: which method, between which databases (shown without secrets), and where it is. */
-public record RunRecord(String id, String method, String source, String target, String status, String phase,
-                        Instant createdAt, Instant updatedAt, String lastError) {
+public record RunRecord(
+        String id,
+        String method,
+        String source,
+        String target,
+        String status,
+        String phase,
+        Instant createdAt,
+        Instant updatedAt,
+        String lastError) {
     public static final String STATUS_RUNNING = "running";
     public static final String STATUS_DONE = "done";
     public static final String STATUS_FAILED = "failed";

@@ -11,9 +11,14 @@ import java.util.List;
  */
 public final class SlotLedger {
     /** One slot: its last measurement (nulls until measured, or where the server has no figure). */
-    public record Entry(String slot, Long retainedBytes, String walStatus, Long safeWalSize, Long limitBytes, boolean dropped,
-                        Instant updatedAt) {
-    }
+    public record Entry(
+            String slot,
+            Long retainedBytes,
+            String walStatus,
+            Long safeWalSize,
+            Long limitBytes,
+            boolean dropped,
+            Instant updatedAt) {}
 
     private final StateStore store;
     private final String runId;
@@ -25,22 +30,37 @@ public final class SlotLedger {
 
     /** A slot this run just created (or found created): known to retain WAL from now on. */
     public void created(String slot) {
-        store.update("INSERT INTO slot_wal (run_id, slot_name, updated_at) VALUES (?,?,?) ON CONFLICT (run_id, slot_name)"
-                + " DO UPDATE SET dropped = 0", runId, slot, Instant.now().toString());
+        store.update(
+                "INSERT INTO slot_wal (run_id, slot_name, updated_at) VALUES (?,?,?) ON CONFLICT (run_id, slot_name)"
+                        + " DO UPDATE SET dropped = 0",
+                runId,
+                slot,
+                Instant.now().toString());
     }
 
     public void measured(String slot, Long retainedBytes, String walStatus, Long safeWalSize, Long limitBytes) {
-        store.update("INSERT INTO slot_wal (run_id, slot_name, retained_bytes, wal_status, safe_wal_size, limit_bytes, updated_at)"
+        store.update(
+                "INSERT INTO slot_wal (run_id, slot_name, retained_bytes, wal_status, safe_wal_size, limit_bytes, updated_at)"
                         + " VALUES (?,?,?,?,?,?,?) ON CONFLICT (run_id, slot_name) DO UPDATE SET retained_bytes = excluded.retained_bytes,"
                         + " wal_status = excluded.wal_status, safe_wal_size = excluded.safe_wal_size, limit_bytes = excluded.limit_bytes,"
                         + " dropped = 0, updated_at = excluded.updated_at",
-                runId, slot, retainedBytes, walStatus, safeWalSize, limitBytes, Instant.now().toString());
+                runId,
+                slot,
+                retainedBytes,
+                walStatus,
+                safeWalSize,
+                limitBytes,
+                Instant.now().toString());
     }
 
     /** Dropped by pgferry because it retained too much: the run cannot stream again. */
     public void dropped(String slot) {
-        store.update("UPDATE slot_wal SET dropped = 1, retained_bytes = NULL, wal_status = NULL, safe_wal_size = NULL, updated_at = ?"
-                + " WHERE run_id = ? AND slot_name = ?", Instant.now().toString(), runId, slot);
+        store.update(
+                "UPDATE slot_wal SET dropped = 1, retained_bytes = NULL, wal_status = NULL, safe_wal_size = NULL, updated_at = ?"
+                        + " WHERE run_id = ? AND slot_name = ?",
+                Instant.now().toString(),
+                runId,
+                slot);
     }
 
     /** Cleanup removed every slot of the run. */
@@ -49,10 +69,18 @@ public final class SlotLedger {
     }
 
     public List<Entry> entries() {
-        return store.query("SELECT slot_name, retained_bytes, wal_status, safe_wal_size, limit_bytes, dropped, updated_at FROM slot_wal"
+        return store.query(
+                "SELECT slot_name, retained_bytes, wal_status, safe_wal_size, limit_bytes, dropped, updated_at FROM slot_wal"
                         + " WHERE run_id = ? ORDER BY slot_name",
-                rs -> new Entry(rs.getString(1), nullableLong(rs, 2), rs.getString(3), nullableLong(rs, 4),
-                        nullableLong(rs, 5), rs.getInt(6) != 0, Instant.parse(rs.getString(7))), runId);
+                rs -> new Entry(
+                        rs.getString(1),
+                        nullableLong(rs, 2),
+                        rs.getString(3),
+                        nullableLong(rs, 4),
+                        nullableLong(rs, 5),
+                        rs.getInt(6) != 0,
+                        Instant.parse(rs.getString(7))),
+                runId);
     }
 
     /** The slots the run still holds on the source, as far as pgferry knows. */

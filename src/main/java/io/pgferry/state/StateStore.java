@@ -3,7 +3,6 @@ package io.pgferry.state;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Redaction;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +45,9 @@ public final class StateStore implements AutoCloseable {
             Directories.createPrivate(dir);
             Directories.createPrivateFile(dir.resolve(FILE_NAME));
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "cannot create the work dir " + dir + ": " + e.getMessage(),
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "cannot create the work dir " + dir + ": " + e.getMessage(),
                     "choose a writable directory with --dir");
         }
         try {
@@ -60,15 +61,20 @@ public final class StateStore implements AutoCloseable {
             store.migrate();
             return store;
         } catch (SQLException e) {
-            throw new PgferryException(ErrorCode.FAILED, "cannot open the state store in " + dir + ": " + e.getMessage(),
-                    "check that " + dir.resolve(FILE_NAME) + " is a pgferry state file and is writable", e);
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "cannot open the state store in " + dir + ": " + e.getMessage(),
+                    "check that " + dir.resolve(FILE_NAME) + " is a pgferry state file and is writable",
+                    e);
         }
     }
 
     /** Opens an existing store, failing clearly when the directory holds none. */
     public static StateStore openExisting(Path dir) {
         if (!Files.isRegularFile(dir.resolve(FILE_NAME))) {
-            throw new PgferryException(ErrorCode.BAD_INPUT, "no pgferry state in " + dir.toAbsolutePath(),
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "no pgferry state in " + dir.toAbsolutePath(),
                     "pass the --dir of a migration (the default is ./pgferry-work)");
         }
         return open(dir);
@@ -81,27 +87,33 @@ public final class StateStore implements AutoCloseable {
     private void migrate() throws SQLException {
         try (Statement st = db.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)");
-            st.execute("CREATE TABLE IF NOT EXISTS run (id TEXT PRIMARY KEY, method TEXT NOT NULL, source TEXT NOT NULL,"
-                    + " target TEXT NOT NULL, status TEXT NOT NULL, phase TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
-                    + " last_error TEXT)");
-            st.execute("CREATE TABLE IF NOT EXISTS step (run_id TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,"
-                    + " started_at TEXT, finished_at TEXT, detail TEXT, PRIMARY KEY (run_id, name))");
+            st.execute(
+                    "CREATE TABLE IF NOT EXISTS run (id TEXT PRIMARY KEY, method TEXT NOT NULL, source TEXT NOT NULL,"
+                            + " target TEXT NOT NULL, status TEXT NOT NULL, phase TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+                            + " last_error TEXT)");
+            st.execute(
+                    "CREATE TABLE IF NOT EXISTS step (run_id TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,"
+                            + " started_at TEXT, finished_at TEXT, detail TEXT, PRIMARY KEY (run_id, name))");
             st.execute("CREATE TABLE IF NOT EXISTS table_part (run_id TEXT NOT NULL, schema_name TEXT NOT NULL,"
                     + " table_name TEXT NOT NULL, part_no INTEGER NOT NULL, parts_total INTEGER NOT NULL, status TEXT NOT NULL,"
                     + " rows INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0, lsn TEXT, started_at TEXT, finished_at TEXT,"
                     + " PRIMARY KEY (run_id, schema_name, table_name, part_no))");
-            st.execute("CREATE TABLE IF NOT EXISTS cdc_progress (run_id TEXT PRIMARY KEY, received_lsn TEXT, applied_lsn TEXT,"
-                    + " source_lsn TEXT, lag_bytes INTEGER, lag_seconds REAL, applied_xacts INTEGER NOT NULL DEFAULT 0, updated_at TEXT)");
-            st.execute("CREATE TABLE IF NOT EXISTS progress (run_id TEXT NOT NULL, phase TEXT NOT NULL, done INTEGER NOT NULL,"
-                    + " total INTEGER NOT NULL, unit TEXT NOT NULL, bytes_done INTEGER NOT NULL DEFAULT 0,"
-                    + " bytes_total INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, PRIMARY KEY (run_id, phase))");
-            st.execute("CREATE TABLE IF NOT EXISTS event (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, at TEXT NOT NULL,"
-                    + " level TEXT NOT NULL, message TEXT NOT NULL)");
+            st.execute(
+                    "CREATE TABLE IF NOT EXISTS cdc_progress (run_id TEXT PRIMARY KEY, received_lsn TEXT, applied_lsn TEXT,"
+                            + " source_lsn TEXT, lag_bytes INTEGER, lag_seconds REAL, applied_xacts INTEGER NOT NULL DEFAULT 0, updated_at TEXT)");
+            st.execute(
+                    "CREATE TABLE IF NOT EXISTS progress (run_id TEXT NOT NULL, phase TEXT NOT NULL, done INTEGER NOT NULL,"
+                            + " total INTEGER NOT NULL, unit TEXT NOT NULL, bytes_done INTEGER NOT NULL DEFAULT 0,"
+                            + " bytes_total INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, PRIMARY KEY (run_id, phase))");
+            st.execute(
+                    "CREATE TABLE IF NOT EXISTS event (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, at TEXT NOT NULL,"
+                            + " level TEXT NOT NULL, message TEXT NOT NULL)");
             st.execute("CREATE TABLE IF NOT EXISTS setting (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT,"
                     + " PRIMARY KEY (run_id, key))");
-            st.execute("CREATE TABLE IF NOT EXISTS slot_wal (run_id TEXT NOT NULL, slot_name TEXT NOT NULL, retained_bytes INTEGER,"
-                    + " wal_status TEXT, safe_wal_size INTEGER, limit_bytes INTEGER, dropped INTEGER NOT NULL DEFAULT 0,"
-                    + " updated_at TEXT NOT NULL, PRIMARY KEY (run_id, slot_name))");
+            st.execute(
+                    "CREATE TABLE IF NOT EXISTS slot_wal (run_id TEXT NOT NULL, slot_name TEXT NOT NULL, retained_bytes INTEGER,"
+                            + " wal_status TEXT, safe_wal_size INTEGER, limit_bytes INTEGER, dropped INTEGER NOT NULL DEFAULT 0,"
+                            + " updated_at TEXT NOT NULL, PRIMARY KEY (run_id, slot_name))");
             st.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '" + SCHEMA_VERSION + "')");
         }
     }
@@ -110,13 +122,21 @@ public final class StateStore implements AutoCloseable {
 
     public synchronized Optional<RunRecord> currentRun() {
         try (Statement st = db.createStatement();
-             ResultSet rs = st.executeQuery("SELECT id, method, source, target, status, phase, created_at, updated_at, last_error"
-                     + " FROM run ORDER BY created_at DESC LIMIT 1")) {
+                ResultSet rs = st.executeQuery(
+                        "SELECT id, method, source, target, status, phase, created_at, updated_at, last_error"
+                                + " FROM run ORDER BY created_at DESC LIMIT 1")) {
             if (!rs.next()) {
                 return Optional.empty();
             }
-            return Optional.of(new RunRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                    rs.getString(5), rs.getString(6), Instant.parse(rs.getString(7)), Instant.parse(rs.getString(8)),
+            return Optional.of(new RunRecord(
+                    rs.getString(1),
+                    rs.getString(2),
+                    rs.getString(3),
+                    rs.getString(4),
+                    rs.getString(5),
+                    rs.getString(6),
+                    Instant.parse(rs.getString(7)),
+                    Instant.parse(rs.getString(8)),
                     rs.getString(9)));
         } catch (SQLException e) {
             throw storeError(e);
@@ -127,18 +147,35 @@ public final class StateStore implements AutoCloseable {
     public synchronized RunRecord createRun(String method, String source, String target) {
         String id = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
         String now = Instant.now().toString();
-        update("INSERT INTO run (id, method, source, target, status, phase, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                id, method, Redaction.redact(source), Redaction.redact(target), RunRecord.STATUS_RUNNING, "preflight", now, now);
+        update(
+                "INSERT INTO run (id, method, source, target, status, phase, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                id,
+                method,
+                Redaction.redact(source),
+                Redaction.redact(target),
+                RunRecord.STATUS_RUNNING,
+                "preflight",
+                now,
+                now);
         return currentRun().orElseThrow();
     }
 
     public synchronized void setRunStatus(String runId, String status, String phase, String lastError) {
-        update("UPDATE run SET status = ?, phase = coalesce(?, phase), updated_at = ?, last_error = ? WHERE id = ?",
-                status, phase, Instant.now().toString(), Redaction.redact(lastError), runId);
+        update(
+                "UPDATE run SET status = ?, phase = coalesce(?, phase), updated_at = ?, last_error = ? WHERE id = ?",
+                status,
+                phase,
+                Instant.now().toString(),
+                Redaction.redact(lastError),
+                runId);
     }
 
     public synchronized void setPhase(String runId, String phase) {
-        update("UPDATE run SET phase = ?, updated_at = ? WHERE id = ?", phase, Instant.now().toString(), runId);
+        update(
+                "UPDATE run SET phase = ?, updated_at = ? WHERE id = ?",
+                phase,
+                Instant.now().toString(),
+                runId);
     }
 
     // ---- steps
@@ -156,23 +193,37 @@ public final class StateStore implements AutoCloseable {
     }
 
     public synchronized void startStep(String runId, String name) {
-        update("INSERT INTO step (run_id, name, status, started_at) VALUES (?,?,?,?)"
+        update(
+                "INSERT INTO step (run_id, name, status, started_at) VALUES (?,?,?,?)"
                         + " ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,"
                         + " finished_at = NULL, detail = NULL",
-                runId, name, StepStatus.RUNNING.name(), Instant.now().toString());
+                runId,
+                name,
+                StepStatus.RUNNING.name(),
+                Instant.now().toString());
         setPhase(runId, name);
         event(runId, "info", "step " + name + " started");
     }
 
     public synchronized void finishStep(String runId, String name, String detail) {
-        update("UPDATE step SET status = ?, finished_at = ?, detail = ? WHERE run_id = ? AND name = ?",
-                StepStatus.DONE.name(), Instant.now().toString(), Redaction.redact(detail), runId, name);
+        update(
+                "UPDATE step SET status = ?, finished_at = ?, detail = ? WHERE run_id = ? AND name = ?",
+                StepStatus.DONE.name(),
+                Instant.now().toString(),
+                Redaction.redact(detail),
+                runId,
+                name);
         event(runId, "info", "step " + name + " done" + (detail == null ? "" : ": " + detail));
     }
 
     public synchronized void failStep(String runId, String name, String error) {
-        update("UPDATE step SET status = ?, finished_at = ?, detail = ? WHERE run_id = ? AND name = ?",
-                StepStatus.FAILED.name(), Instant.now().toString(), Redaction.redact(error), runId, name);
+        update(
+                "UPDATE step SET status = ?, finished_at = ?, detail = ? WHERE run_id = ? AND name = ?",
+                StepStatus.FAILED.name(),
+                Instant.now().toString(),
+                Redaction.redact(error),
+                runId,
+                name);
         event(runId, "error", "step " + name + " failed: " + error);
     }
 
@@ -183,9 +234,12 @@ public final class StateStore implements AutoCloseable {
             ps.setString(1, runId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new StepRecord(rs.getString(1), StepStatus.valueOf(rs.getString(2)),
+                    out.add(new StepRecord(
+                            rs.getString(1),
+                            StepStatus.valueOf(rs.getString(2)),
                             rs.getString(3) == null ? null : Instant.parse(rs.getString(3)),
-                            rs.getString(4) == null ? null : Instant.parse(rs.getString(4)), rs.getString(5)));
+                            rs.getString(4) == null ? null : Instant.parse(rs.getString(4)),
+                            rs.getString(5)));
                 }
             }
         } catch (SQLException e) {
@@ -196,23 +250,39 @@ public final class StateStore implements AutoCloseable {
 
     // ---- progress, settings and events
 
-    public synchronized void progress(String runId, String phase, long done, long total, String unit, long bytesDone, long bytesTotal) {
-        update("INSERT INTO progress (run_id, phase, done, total, unit, bytes_done, bytes_total, updated_at) VALUES (?,?,?,?,?,?,?,?)"
+    public synchronized void progress(
+            String runId, String phase, long done, long total, String unit, long bytesDone, long bytesTotal) {
+        update(
+                "INSERT INTO progress (run_id, phase, done, total, unit, bytes_done, bytes_total, updated_at) VALUES (?,?,?,?,?,?,?,?)"
                         + " ON CONFLICT (run_id, phase) DO UPDATE SET done = excluded.done, total = excluded.total,"
                         + " unit = excluded.unit, bytes_done = excluded.bytes_done, bytes_total = excluded.bytes_total,"
                         + " updated_at = excluded.updated_at",
-                runId, phase, done, total, unit, bytesDone, bytesTotal, Instant.now().toString());
+                runId,
+                phase,
+                done,
+                total,
+                unit,
+                bytesDone,
+                bytesTotal,
+                Instant.now().toString());
     }
 
     public synchronized List<ProgressRecord> progress(String runId) {
         List<ProgressRecord> out = new ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement("SELECT phase, done, total, unit, bytes_done, bytes_total, updated_at"
-                + " FROM progress WHERE run_id = ? ORDER BY updated_at")) {
+        try (PreparedStatement ps =
+                db.prepareStatement("SELECT phase, done, total, unit, bytes_done, bytes_total, updated_at"
+                        + " FROM progress WHERE run_id = ? ORDER BY updated_at")) {
             ps.setString(1, runId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new ProgressRecord(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getString(4),
-                            rs.getLong(5), rs.getLong(6), Instant.parse(rs.getString(7))));
+                    out.add(new ProgressRecord(
+                            rs.getString(1),
+                            rs.getLong(2),
+                            rs.getLong(3),
+                            rs.getString(4),
+                            rs.getLong(5),
+                            rs.getLong(6),
+                            Instant.parse(rs.getString(7))));
                 }
             }
         } catch (SQLException e) {
@@ -222,8 +292,11 @@ public final class StateStore implements AutoCloseable {
     }
 
     public synchronized void putSetting(String runId, String key, String value) {
-        update("INSERT INTO setting (run_id, key, value) VALUES (?,?,?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
-                runId, key, Redaction.redact(value));
+        update(
+                "INSERT INTO setting (run_id, key, value) VALUES (?,?,?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+                runId,
+                key,
+                Redaction.redact(value));
     }
 
     public synchronized Optional<String> setting(String runId, String key) {
@@ -239,8 +312,12 @@ public final class StateStore implements AutoCloseable {
     }
 
     public synchronized void event(String runId, String level, String message) {
-        update("INSERT INTO event (run_id, at, level, message) VALUES (?,?,?,?)",
-                runId, Instant.now().toString(), level, Redaction.redact(message));
+        update(
+                "INSERT INTO event (run_id, at, level, message) VALUES (?,?,?,?)",
+                runId,
+                Instant.now().toString(),
+                level,
+                Redaction.redact(message));
     }
 
     public synchronized List<EventRecord> events(String runId, int limit) {
@@ -251,7 +328,8 @@ public final class StateStore implements AutoCloseable {
             ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new EventRecord(rs.getLong(1), Instant.parse(rs.getString(2)), rs.getString(3), rs.getString(4)));
+                    out.add(new EventRecord(
+                            rs.getLong(1), Instant.parse(rs.getString(2)), rs.getString(3), rs.getString(4)));
                 }
             }
         } catch (SQLException e) {
@@ -297,8 +375,11 @@ public final class StateStore implements AutoCloseable {
     }
 
     private PgferryException storeError(SQLException e) {
-        return new PgferryException(ErrorCode.FAILED, "state store error in " + dir + ": " + e.getMessage(),
-                "the work dir may be in use by another pgferry process, or its disk is full", e);
+        return new PgferryException(
+                ErrorCode.FAILED,
+                "state store error in " + dir + ": " + e.getMessage(),
+                "the work dir may be in use by another pgferry process, or its disk is full",
+                e);
     }
 
     @Override

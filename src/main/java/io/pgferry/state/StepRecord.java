@@ -2,5 +2,4 @@ package io.pgferry.state;
 
 import java.time.Instant;
 
-public record StepRecord(String name, StepStatus status, Instant startedAt, Instant finishedAt, String detail) {
-}
+public record StepRecord(String name, StepStatus status, Instant startedAt, Instant finishedAt, String detail) {}

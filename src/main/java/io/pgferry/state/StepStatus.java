@@ -1,5 +1,8 @@
 package io.pgferry.state;
 
 public enum StepStatus {
-    PENDING, RUNNING, DONE, FAILED
+    PENDING,
+    RUNNING,
+    DONE,
+    FAILED
 }

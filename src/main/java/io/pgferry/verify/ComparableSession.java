@@ -6,8 +6,7 @@ import java.sql.Statement;
 
 /** Output settings that make equal data print as equal text on every major 13..18. */
 final class ComparableSession {
-    private ComparableSession() {
-    }
+    private ComparableSession() {}
 
     static void apply(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {

@@ -1,7 +1,6 @@
 package io.pgferry.verify;
 
 import io.pgferry.pg.Identifiers;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -41,12 +40,21 @@ record KeyedTable(TableRef table, List<String> keyColumns, List<String> keyTypes
 
     /** The key columns as a row constructor, e.g. ("order_id", "line_no"). */
     String keyRow() {
-        return "(" + String.join(", ", keyColumns.stream().map(k -> "x." + Identifiers.quote(k)).toList()) + ")";
+        return "("
+                + String.join(
+                        ", ",
+                        keyColumns.stream()
+                                .map(k -> "x." + Identifiers.quote(k))
+                                .toList()) + ")";
     }
 
     /** The key as text for reports and boundaries, one column per element. */
     String keyTexts() {
-        return String.join(", ", keyColumns.stream().map(k -> "x." + Identifiers.quote(k) + "::text").toList());
+        return String.join(
+                ", ",
+                keyColumns.stream()
+                        .map(k -> "x." + Identifiers.quote(k) + "::text")
+                        .toList());
     }
 
     /** WHERE clause for a range, with one placeholder per bound value. */
@@ -71,7 +79,7 @@ record KeyedTable(TableRef table, List<String> keyColumns, List<String> keyTypes
 
     int bind(PreparedStatement ps, KeyRange r, int start) throws SQLException {
         int i = start;
-        for (List<String> bound : new List[]{r.from(), r.to()}) {
+        for (List<String> bound : new List[] {r.from(), r.to()}) {
             if (bound != null) {
                 for (String v : bound) {
                     ps.setString(i++, v);

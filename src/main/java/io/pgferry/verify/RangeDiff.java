@@ -20,8 +20,7 @@ final class RangeDiff {
     private static final int FAN_OUT = 16;
     private static final long LEAF_ROWS = 2000;
 
-    private record Summary(long rows, java.math.BigDecimal sum) {
-    }
+    private record Summary(long rows, java.math.BigDecimal sum) {}
 
     private final KeyedTable table;
     private final Connection source;
@@ -80,8 +79,7 @@ final class RangeDiff {
     }
 
     /** The same query's answer from each server. */
-    private record Both<T>(T source, T target) {
-    }
+    private record Both<T>(T source, T target) {}
 
     private <T> Both<T> onBoth(OnServer<T> work) throws SQLException {
         CompletableFuture<T> a = CompletableFuture.supplyAsync(() -> unchecked(work, source));
@@ -114,8 +112,8 @@ final class RangeDiff {
     }
 
     private Summary summary(Connection c, KeyRange range) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*), coalesce(sum(" + KeyedTable.ROW_HASH + "), 0) FROM ONLY "
-                + table.table().qualified() + " x" + table.where(range))) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*), coalesce(sum(" + KeyedTable.ROW_HASH
+                + "), 0) FROM ONLY " + table.table().qualified() + " x" + table.where(range))) {
             table.bind(ps, range, 1);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -127,8 +125,9 @@ final class RangeDiff {
     /** FAN_OUT - 1 keys splitting the range into parts of about equal row counts. */
     private List<List<String>> boundaries(Connection c, KeyRange range, long rows) throws SQLException {
         long step = Math.max(1, rows / FAN_OUT);
-        String sql = "SELECT * FROM (SELECT " + table.keyTexts() + ", row_number() OVER (ORDER BY " + table.keyRow() + ") AS rn__"
-                + " FROM ONLY " + table.table().qualified() + " x" + table.where(range) + ") s WHERE rn__ % " + step + " = 0 AND rn__ > 1";
+        String sql = "SELECT * FROM (SELECT " + table.keyTexts() + ", row_number() OVER (ORDER BY " + table.keyRow()
+                + ") AS rn__" + " FROM ONLY " + table.table().qualified() + " x" + table.where(range)
+                + ") s WHERE rn__ % " + step + " = 0 AND rn__ > 1";
         List<List<String>> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             table.bind(ps, range, 1);
@@ -172,15 +171,18 @@ final class RangeDiff {
 
     private Map<String, Long> rowHashes(Connection c, KeyRange range) throws SQLException {
         Map<String, Long> out = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + table.keyTexts() + ", " + KeyedTable.ROW_HASH + " FROM ONLY "
-                + table.table().qualified() + " x" + table.where(range))) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + table.keyTexts() + ", " + KeyedTable.ROW_HASH
+                + " FROM ONLY " + table.table().qualified() + " x" + table.where(range))) {
             table.bind(ps, range, 1);
             try (ResultSet rs = ps.executeQuery()) {
                 int n = table.keyColumns().size();
                 while (rs.next()) {
                     StringBuilder key = new StringBuilder();
                     for (int i = 1; i <= n; i++) {
-                        key.append(i > 1 ? ", " : "").append(table.keyColumns().get(i - 1)).append('=').append(rs.getString(i));
+                        key.append(i > 1 ? ", " : "")
+                                .append(table.keyColumns().get(i - 1))
+                                .append('=')
+                                .append(rs.getString(i));
                     }
                     out.put(key.toString(), rs.getLong(n + 1));
                 }

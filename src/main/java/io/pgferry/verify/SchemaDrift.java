@@ -3,7 +3,6 @@ package io.pgferry.verify;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.OwnSchema;
 import io.pgferry.schema.TableFilter;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -38,8 +37,7 @@ public final class SchemaDrift {
               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
               AND @NOT_OWN@""".replace("@NOT_OWN@", OwnSchema.notOwn("n.oid"));
 
-    private SchemaDrift() {
-    }
+    private SchemaDrift() {}
 
     /** What changed from {@code before} to {@code now}; empty when nothing did. */
     public static List<String> between(Set<String> before, Set<String> now) {
@@ -67,7 +65,9 @@ public final class SchemaDrift {
     /** The moved tables' shape on {@code side} now, one line per column and index. */
     public static TreeSet<String> shape(Connector side, TableFilter filter) {
         TreeSet<String> out = new TreeSet<>();
-        try (Connection c = side.open(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(SHAPE)) {
+        try (Connection c = side.open();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(SHAPE)) {
             while (rs.next()) {
                 if (filter.includes(rs.getString(1), rs.getString(2))) {
                     out.add(rs.getString(1) + "." + rs.getString(2) + " " + rs.getString(3));

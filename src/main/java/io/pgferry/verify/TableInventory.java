@@ -9,12 +9,13 @@ import java.util.List;
 
 /** Lists the tables that hold rows in a database: ordinary tables and leaf partitions, no system schemas. */
 public final class TableInventory {
-    private TableInventory() {
-    }
+    private TableInventory() {}
 
     /** The tables {@code filter} selects (a partition by its root). */
     public static List<TableRef> list(Connection c, io.pgferry.schema.TableFilter filter) throws SQLException {
-        return list(c).stream().filter(t -> filter.includes(t.rootSchema(), t.rootName())).toList();
+        return list(c).stream()
+                .filter(t -> filter.includes(t.rootSchema(), t.rootName()))
+                .toList();
     }
 
     public static List<TableRef> list(Connection c) throws SQLException {
@@ -29,9 +30,16 @@ public final class TableInventory {
                 + " AND " + io.pgferry.pg.OwnSchema.notOwn("n.oid")
                 + " ORDER BY pg_total_relation_size(c.oid) DESC, 1, 2";
         List<TableRef> out = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
-                out.add(new TableRef(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getLong(4), rs.getLong(5), rs.getString(6),
+                out.add(new TableRef(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getBoolean(3),
+                        rs.getLong(4),
+                        rs.getLong(5),
+                        rs.getString(6),
                         rs.getString(7)));
             }
         }

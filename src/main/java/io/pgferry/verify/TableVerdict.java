@@ -7,8 +7,13 @@ import java.util.List;
  * null when not computed; {@code differences} names the keys that differ (up to the report's
  * limit) for tables with a primary key.
  */
-public record TableVerdict(String table, long sourceRows, long targetRows, Boolean checksumsEqual,
-                           List<KeyDifference> differences, boolean differencesTruncated) {
+public record TableVerdict(
+        String table,
+        long sourceRows,
+        long targetRows,
+        Boolean checksumsEqual,
+        List<KeyDifference> differences,
+        boolean differencesTruncated) {
     public boolean ok() {
         return sourceRows == targetRows && (checksumsEqual == null || checksumsEqual);
     }

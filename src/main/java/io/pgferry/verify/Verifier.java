@@ -3,7 +3,6 @@ package io.pgferry.verify;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -40,14 +39,16 @@ public final class Verifier {
     public VerifyReport verify(Options options) {
         Map<String, TableRef> tables = new LinkedHashMap<>();
         Map<String, TableRef> targetTables = new LinkedHashMap<>();
-        try (Connection s = source.open(); Connection t = target.open()) {
+        try (Connection s = source.open();
+                Connection t = target.open()) {
             TableInventory.list(s, options.filter()).forEach(r -> tables.put(r.displayName(), r));
             TableInventory.list(t, options.filter()).forEach(r -> targetTables.put(r.displayName(), r));
         } catch (SQLException e) {
             throw source.classify(e);
         }
         List<TableVerdict> verdicts = new ArrayList<>();
-        targetTables.keySet().stream().filter(k -> !tables.containsKey(k))
+        targetTables.keySet().stream()
+                .filter(k -> !tables.containsKey(k))
                 .forEach(k -> verdicts.add(new TableVerdict(k, -1, -1, null, List.of(), false)));
         ExecutorService pool = Executors.newFixedThreadPool(options.jobs());
         try {
@@ -66,7 +67,8 @@ public final class Verifier {
             if (e.getCause() instanceof PgferryException pe) {
                 throw pe;
             }
-            throw new PgferryException(ErrorCode.FAILED, "verify failed: " + e.getCause().getMessage(), null, e.getCause());
+            throw new PgferryException(
+                    ErrorCode.FAILED, "verify failed: " + e.getCause().getMessage(), null, e.getCause());
         } finally {
             pool.shutdownNow();
         }
@@ -81,7 +83,8 @@ public final class Verifier {
     }
 
     private TableVerdict verifyTable(TableRef ref, Options options) throws SQLException {
-        try (Connection s = source.open(); Connection t = target.open()) {
+        try (Connection s = source.open();
+                Connection t = target.open()) {
             ComparableSession.apply(s);
             ComparableSession.apply(t);
             long sourceRows = count(s, ref);
@@ -96,20 +99,23 @@ public final class Verifier {
             }
             RangeDiff diff = new RangeDiff(keyed, s, t, options.maxKeys());
             boolean equal = diff.compare();
-            return new TableVerdict(ref.displayName(), sourceRows, targetRows, equal, diff.differences(), diff.truncated());
+            return new TableVerdict(
+                    ref.displayName(), sourceRows, targetRows, equal, diff.differences(), diff.truncated());
         }
     }
 
     private static long count(Connection c, TableRef ref) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM ONLY " + ref.qualified())) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM ONLY " + ref.qualified())) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
     private static String wholeTable(Connection c, TableRef ref) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*), coalesce(sum(" + KeyedTable.ROW_HASH
-                + "), 0) FROM ONLY " + ref.qualified() + " x")) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*), coalesce(sum(" + KeyedTable.ROW_HASH
+                        + "), 0) FROM ONLY " + ref.qualified() + " x")) {
             rs.next();
             return rs.getLong(1) + ":" + rs.getBigDecimal(2);
         }

@@ -3,7 +3,6 @@ package io.pgferry.verify;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-
 import java.util.List;
 
 /** The outcome of a verify run; JSON schema in docs/verify.md. */
@@ -22,18 +21,32 @@ public record VerifyReport(String source, String target, boolean checksums, List
     }
 
     public String summaryLine() {
-        return ok() ? tables.size() + " tables, " + sourceRows() + " rows: " + (checksums ? "counts and checksums equal" : "row counts equal")
+        return ok()
+                ? tables.size() + " tables, " + sourceRows() + " rows: "
+                        + (checksums ? "counts and checksums equal" : "row counts equal")
                 : failures().size() + " of " + tables.size() + " tables differ";
     }
 
     public String toText() {
-        StringBuilder sb = new StringBuilder("verify " + source + " -> " + target + (checksums ? " (counts and checksums)" : " (counts)") + "\n");
+        StringBuilder sb = new StringBuilder(
+                "verify " + source + " -> " + target + (checksums ? " (counts and checksums)" : " (counts)") + "\n");
         for (TableVerdict t : tables) {
-            sb.append(String.format("  %-40s %s  source %s, target %s%s%n", t.table(), t.ok() ? "ok     " : "DIFFERS",
-                    t.sourceRows() < 0 ? "missing" : t.sourceRows(), t.targetRows() < 0 ? "missing" : t.targetRows(),
+            sb.append(String.format(
+                    "  %-40s %s  source %s, target %s%s%n",
+                    t.table(),
+                    t.ok() ? "ok     " : "DIFFERS",
+                    t.sourceRows() < 0 ? "missing" : t.sourceRows(),
+                    t.targetRows() < 0 ? "missing" : t.targetRows(),
                     t.checksumsEqual() == null ? "" : t.checksumsEqual() ? ", checksums equal" : ", checksums differ"));
             for (KeyDifference d : t.differences()) {
-                sb.append("      ").append(d.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')).append(": ").append(d.key()).append('\n');
+                sb.append("      ")
+                        .append(d.kind()
+                                .name()
+                                .toLowerCase(java.util.Locale.ROOT)
+                                .replace('_', ' '))
+                        .append(": ")
+                        .append(d.key())
+                        .append('\n');
             }
             if (t.differencesTruncated()) {
                 sb.append("      ... more differences not listed\n");

@@ -1,11 +1,10 @@
 package io.pgferry.assess;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class MethodAdvisorTest {
     private static final long GB = 1L << 30;
@@ -21,15 +20,19 @@ class MethodAdvisorTest {
     @Test
     void smallDatabaseWithTightDowntimeUsesLogicalOnTheSameMajor() {
         // 5 GB at 100 MB/s x 2.5 = 128 s of dump downtime: more than 1 minute allowed
-        Recommendation r = MethodAdvisor.recommend(5 * GB, 15, 15, Optional.empty(), RATE, Optional.of(Duration.ofMinutes(1)));
+        Recommendation r =
+                MethodAdvisor.recommend(5 * GB, 15, 15, Optional.empty(), RATE, Optional.of(Duration.ofMinutes(1)));
         assertThat(r.method()).isEqualTo("logical");
-        Recommendation roomy = MethodAdvisor.recommend(5 * GB, 15, 15, Optional.empty(), RATE, Optional.of(Duration.ofMinutes(3)));
+        Recommendation roomy =
+                MethodAdvisor.recommend(5 * GB, 15, 15, Optional.empty(), RATE, Optional.of(Duration.ofMinutes(3)));
         assertThat(roomy.method()).isEqualTo("dump");
     }
 
     @Test
     void mediumSameMajorIsLogicalAndLargeIsCopy() {
-        assertThat(MethodAdvisor.recommend(60 * GB, 16, 16, Optional.empty(), RATE, Optional.empty()).method()).isEqualTo("logical");
+        assertThat(MethodAdvisor.recommend(60 * GB, 16, 16, Optional.empty(), RATE, Optional.empty())
+                        .method())
+                .isEqualTo("logical");
         Recommendation large = MethodAdvisor.recommend(400 * GB, 16, 16, Optional.empty(), RATE, Optional.empty());
         assertThat(large.reason()).contains("over 150 GB").contains("parallel copy");
         assertThat(large.method()).isEqualTo("copy");
@@ -37,16 +40,20 @@ class MethodAdvisorTest {
 
     @Test
     void withoutLogicalReplicationTriggerCaptureRunsWhenADumpTakesTooLong() {
-        Recommendation r = MethodAdvisor.recommend(60 * GB, 13, 17, Optional.of("wal_level is not logical"), RATE,
-                Optional.of(Duration.ofMinutes(5)));
+        Recommendation r = MethodAdvisor.recommend(
+                60 * GB, 13, 17, Optional.of("wal_level is not logical"), RATE, Optional.of(Duration.ofMinutes(5)));
         assertThat(r.method()).isEqualTo("copy");
-        assertThat(r.reason()).contains("wal_level is not logical").contains("more than the 5m00s allowed").contains("--capture triggers");
+        assertThat(r.reason())
+                .contains("wal_level is not logical")
+                .contains("more than the 5m00s allowed")
+                .contains("--capture triggers");
         assertThat(r.estimates().get("copy")).contains("--capture triggers");
     }
 
     @Test
     void withoutLogicalReplicationASmallDatabaseWithRoomForTheDumpIsDumped() {
-        Recommendation r = MethodAdvisor.recommend(5 * GB, 15, 17, Optional.of("the role lacks REPLICATION"), RATE, Optional.empty());
+        Recommendation r = MethodAdvisor.recommend(
+                5 * GB, 15, 17, Optional.of("the role lacks REPLICATION"), RATE, Optional.empty());
         assertThat(r.method()).isEqualTo("dump");
     }
 

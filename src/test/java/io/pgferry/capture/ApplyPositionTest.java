@@ -1,9 +1,9 @@
 package io.pgferry.capture;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import org.junit.jupiter.api.Test;
 import org.postgresql.replication.LogSequenceNumber;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** When trigger capture may tell cutover "everything before this WAL position is on the target". */
 class ApplyPositionTest {

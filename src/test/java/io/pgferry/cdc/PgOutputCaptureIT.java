@@ -2,9 +2,6 @@ package io.pgferry.cdc;
 
 import io.pgferry.cluster.LocalCluster;
 import io.pgferry.testing.PgFixture;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,6 +11,8 @@ import java.sql.Statement;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 /**
  * Regenerates the captured pgoutput bytes under src/test/resources/pgoutput that
@@ -30,7 +29,8 @@ class PgOutputCaptureIT {
     void protocol1OnPostgres13() throws Exception {
         try (LocalCluster pg = PgFixture.server(13)) {
             PgFixture.createDatabase(pg, "app");
-            try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
+            try (Connection c = PgFixture.connect(pg, "app");
+                    Statement st = c.createStatement()) {
                 // the SQL decoding functions read only flushed WAL; the fixture's servers flush lazily
                 st.execute("SET synchronous_commit = on");
                 st.execute("CREATE TYPE mood AS ENUM ('sad', 'happy')");
@@ -50,16 +50,28 @@ class PgOutputCaptureIT {
                 st.execute("UPDATE items SET id = 10 WHERE id = 2");
                 st.execute("DELETE FROM items WHERE id = 10");
                 st.execute("TRUNCATE items, other RESTART IDENTITY CASCADE");
-                capture(st, "v1-dml.hex", 1, "PostgreSQL 13: insert two rows, update, update of the key, delete, truncate of two tables");
+                capture(
+                        st,
+                        "v1-dml.hex",
+                        1,
+                        "PostgreSQL 13: insert two rows, update, update of the key, delete, truncate of two tables");
 
                 st.execute("INSERT INTO docs VALUES (1, repeat('0123456789', 1000), 'first')");
                 st.execute("UPDATE docs SET note = 'second' WHERE id = 1");
-                capture(st, "v1-toast.hex", 1, "PostgreSQL 13: insert of an out-of-line TOASTed value, then an update that leaves it unchanged");
+                capture(
+                        st,
+                        "v1-toast.hex",
+                        1,
+                        "PostgreSQL 13: insert of an out-of-line TOASTed value, then an update that leaves it unchanged");
 
                 st.execute("INSERT INTO nokey VALUES (1, 'one')");
                 st.execute("UPDATE nokey SET b = 'uno' WHERE a = 1");
                 st.execute("DELETE FROM nokey WHERE a = 1");
-                capture(st, "v1-identity-full.hex", 1, "PostgreSQL 13: REPLICA IDENTITY FULL table without a key: insert, update, delete");
+                capture(
+                        st,
+                        "v1-identity-full.hex",
+                        1,
+                        "PostgreSQL 13: REPLICA IDENTITY FULL table without a key: insert, update, delete");
             }
         }
     }
@@ -68,7 +80,8 @@ class PgOutputCaptureIT {
     void messagesAndStreamingOnPostgres15() throws Exception {
         try (LocalCluster pg = PgFixture.server(15, Map.of("logical_decoding_work_mem", "'64kB'"))) {
             PgFixture.createDatabase(pg, "app");
-            try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
+            try (Connection c = PgFixture.connect(pg, "app");
+                    Statement st = c.createStatement()) {
                 // the SQL decoding functions read only flushed WAL; the fixture's servers flush lazily
                 st.execute("SET synchronous_commit = on");
                 st.execute("CREATE TABLE big (id int PRIMARY KEY, pad text)");
@@ -82,7 +95,11 @@ class PgOutputCaptureIT {
                 st.execute("SELECT pg_logical_emit_message(false, 'pgferry', 'not transactional')");
                 // neither a non-transactional message nor an abort flushes WAL; a commit after them does
                 st.execute("INSERT INTO big VALUES (-1, 'flush')");
-                capture(st, "v1-message.hex", 1, "PostgreSQL 15, protocol 1, messages on: a transactional logical message with an insert, then a non-transactional one",
+                capture(
+                        st,
+                        "v1-message.hex",
+                        1,
+                        "PostgreSQL 15, protocol 1, messages on: a transactional logical message with an insert, then a non-transactional one",
                         "'messages', 'true'");
 
                 // larger than logical_decoding_work_mem: streamed in blocks before it commits;
@@ -98,7 +115,11 @@ class PgOutputCaptureIT {
                 st.execute("INSERT INTO big SELECT g, repeat('r', 10) FROM generate_series(6001, 7000) g");
                 st.execute("ROLLBACK");
                 st.execute("INSERT INTO big VALUES (-2, 'flush')");
-                capture(st, "v2-stream.hex", 2, "PostgreSQL 15, protocol 2, streaming on, logical_decoding_work_mem 64kB: a streamed transaction with a rolled-back savepoint that commits, then a streamed one that aborts",
+                capture(
+                        st,
+                        "v2-stream.hex",
+                        2,
+                        "PostgreSQL 15, protocol 2, streaming on, logical_decoding_work_mem 64kB: a streamed transaction with a rolled-back savepoint that commits, then a streamed one that aborts",
                         "'streaming', 'on'");
             }
         }
@@ -111,7 +132,10 @@ class PgOutputCaptureIT {
         try (ResultSet rs = st.executeQuery("SELECT lsn, data FROM pg_logical_slot_get_binary_changes('s', NULL, NULL,"
                 + " 'proto_version', '" + protocol + "', 'publication_names', 'p'" + extra + ")")) {
             while (rs.next()) {
-                out.append(rs.getString(1)).append(' ').append(HexFormat.of().formatHex(rs.getBytes(2))).append('\n');
+                out.append(rs.getString(1))
+                        .append(' ')
+                        .append(HexFormat.of().formatHex(rs.getBytes(2)))
+                        .append('\n');
             }
         }
         Files.createDirectories(OUT);

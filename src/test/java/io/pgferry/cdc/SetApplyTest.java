@@ -1,22 +1,27 @@
 package io.pgferry.cdc;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class SetApplyTest {
     private static final List<String> TYPES = List.of("pg_catalog.int4", "pg_catalog.text", "pg_catalog.\"bit\"");
 
     private static RelationSql relation(PgOutputMessage.ReplicaIdentity identity) {
-        return new RelationSql(new PgOutputMessage.Relation(null, 42, "My Schema", "order", identity, List.of(
-                new PgOutputMessage.Column(true, "id", 23, -1),
-                new PgOutputMessage.Column(false, "Note", 25, -1),
-                new PgOutputMessage.Column(false, "flags", 1560, 8))));
+        return new RelationSql(new PgOutputMessage.Relation(
+                null,
+                42,
+                "My Schema",
+                "order",
+                identity,
+                List.of(
+                        new PgOutputMessage.Column(true, "id", 23, -1),
+                        new PgOutputMessage.Column(false, "Note", 25, -1),
+                        new PgOutputMessage.Column(false, "flags", 1560, 8))));
     }
 
     private static BitSet bits(int... on) {
@@ -26,12 +31,14 @@ class SetApplyTest {
     }
 
     private static SetApply.Row row(String key, String value) {
-        return new SetApply.Row(List.of(TupleData.Text.of(value), TupleData.Text.of(key)), List.of(TupleData.Text.of(key)), () -> key);
+        return new SetApply.Row(
+                List.of(TupleData.Text.of(value), TupleData.Text.of(key)), List.of(TupleData.Text.of(key)), () -> key);
     }
 
     @Test
     void aKeyOccursOnceAWaveAndItsChangesKeepTheirOrderAcrossWaves() {
-        List<SetApply.Row> rows = List.of(row("1", "a"), row("2", "b"), row("1", "c"), row("3", "d"), row("1", "e"), row("2", "f"));
+        List<SetApply.Row> rows =
+                List.of(row("1", "a"), row("2", "b"), row("1", "c"), row("3", "d"), row("1", "e"), row("2", "f"));
         List<List<SetApply.Row>> waves = SetApply.waves(rows);
         assertThat(waves).hasSize(3);
         assertThat(values(waves.get(0))).containsExactly("a", "b", "d");
@@ -52,31 +59,43 @@ class SetApplyTest {
     void onlyUpdatesAndDeletesByKeyThatTouchNoUniqueColumnGoSetBased() {
         RelationSql keyed = relation(PgOutputMessage.ReplicaIdentity.DEFAULT);
         BitSet none = new BitSet();
-        assertThat(SetApply.suits(new RelationApply.Shape('U', bits(1, 2), bits(0)), keyed, none, TYPES)).isTrue();
-        assertThat(SetApply.suits(new RelationApply.Shape('D', null, bits(0)), keyed, none, TYPES)).isTrue();
-        assertThat(SetApply.suits(RelationApply.Shape.INSERT, keyed, none, TYPES)).isFalse();
+        assertThat(SetApply.suits(new RelationApply.Shape('U', bits(1, 2), bits(0)), keyed, none, TYPES))
+                .isTrue();
+        assertThat(SetApply.suits(new RelationApply.Shape('D', null, bits(0)), keyed, none, TYPES))
+                .isTrue();
+        assertThat(SetApply.suits(RelationApply.Shape.INSERT, keyed, none, TYPES))
+                .isFalse();
         // the key changes: a later change of the new key could run before the row has it
-        assertThat(SetApply.suits(new RelationApply.Shape('U', bits(0, 1), bits(0)), keyed, none, TYPES)).isFalse();
+        assertThat(SetApply.suits(new RelationApply.Shape('U', bits(0, 1), bits(0)), keyed, none, TYPES))
+                .isFalse();
         // a swap of unique values is valid row by row, not in one statement with immediate unique checks
-        assertThat(SetApply.suits(new RelationApply.Shape('U', bits(1, 2), bits(0)), keyed, bits(1), TYPES)).isFalse();
-        assertThat(SetApply.suits(new RelationApply.Shape('D', null, bits(0)), keyed, bits(1), TYPES)).isTrue();
+        assertThat(SetApply.suits(new RelationApply.Shape('U', bits(1, 2), bits(0)), keyed, bits(1), TYPES))
+                .isFalse();
+        assertThat(SetApply.suits(new RelationApply.Shape('D', null, bits(0)), keyed, bits(1), TYPES))
+                .isTrue();
         // a column the target does not have: the row-by-row statement names the problem
-        assertThat(SetApply.suits(new RelationApply.Shape('U', bits(1, 2), bits(0)), keyed, none,
-                Arrays.asList("pg_catalog.int4", null, "pg_catalog.\"bit\""))).isFalse();
+        assertThat(SetApply.suits(
+                        new RelationApply.Shape('U', bits(1, 2), bits(0)),
+                        keyed,
+                        none,
+                        Arrays.asList("pg_catalog.int4", null, "pg_catalog.\"bit\"")))
+                .isFalse();
         RelationSql full = relation(PgOutputMessage.ReplicaIdentity.FULL);
-        assertThat(SetApply.suits(new RelationApply.Shape('D', null, bits(0, 1, 2)), full, none, TYPES)).isFalse();
+        assertThat(SetApply.suits(new RelationApply.Shape('D', null, bits(0, 1, 2)), full, none, TYPES))
+                .isFalse();
     }
 
     @Test
     void statementsReadEachValueAsTheTargetsTypeAndReturnTheOrdinalsThatFoundARow() {
         SetApply apply = new SetApply(null, relation(PgOutputMessage.ReplicaIdentity.DEFAULT), TYPES);
-        assertThat(apply.text(new RelationApply.Shape('U', bits(1, 2), bits(0)), 2)).isEqualTo(
-                "UPDATE \"My Schema\".\"order\" AS t SET \"Note\" = v.p0, \"flags\" = v.p1 FROM (VALUES"
+        assertThat(apply.text(new RelationApply.Shape('U', bits(1, 2), bits(0)), 2))
+                .isEqualTo("UPDATE \"My Schema\".\"order\" AS t SET \"Note\" = v.p0, \"flags\" = v.p1 FROM (VALUES"
                         + " (?::pg_catalog.int4, ?::pg_catalog.text, ?::pg_catalog.\"bit\", ?::pg_catalog.int4),"
                         + " (?::pg_catalog.int4, ?::pg_catalog.text, ?::pg_catalog.\"bit\", ?::pg_catalog.int4)) AS v(o, p0, p1, p2)"
                         + " WHERE t.\"id\" = v.p2 RETURNING v.o");
-        assertThat(apply.text(new RelationApply.Shape('D', null, bits(0)), 2)).isEqualTo(
-                "DELETE FROM \"My Schema\".\"order\" AS t USING (VALUES (?::pg_catalog.int4, ?::pg_catalog.int4), (?::pg_catalog.int4, ?::pg_catalog.int4)) AS v(o, p0)"
-                        + " WHERE t.\"id\" = v.p0 RETURNING v.o");
+        assertThat(apply.text(new RelationApply.Shape('D', null, bits(0)), 2))
+                .isEqualTo(
+                        "DELETE FROM \"My Schema\".\"order\" AS t USING (VALUES (?::pg_catalog.int4, ?::pg_catalog.int4), (?::pg_catalog.int4, ?::pg_catalog.int4)) AS v(o, p0)"
+                                + " WHERE t.\"id\" = v.p0 RETURNING v.o");
     }
 }

@@ -1,5 +1,8 @@
 package io.pgferry.cdc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.pgferry.cdc.PgOutputMessage.Begin;
 import io.pgferry.cdc.PgOutputMessage.Commit;
 import io.pgferry.cdc.PgOutputMessage.Insert;
@@ -13,11 +16,6 @@ import io.pgferry.cluster.LocalCluster;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.testing.PgFixture;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -28,9 +26,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.postgresql.replication.LogSequenceNumber;
 
 class SlotStreamIT {
     private static final String SLOT = "pgferry_it";
@@ -42,23 +41,42 @@ class SlotStreamIT {
         try (LocalCluster pg = PgFixture.server(major, Map.of("logical_decoding_work_mem", "'64kB'"))) {
             PgFixture.createDatabase(pg, "app");
             Connector source = new Connector("source", pg.spec("app"));
-            LogSequenceNumber start = createSlotAfter(pg, "CREATE TABLE t (id int PRIMARY KEY, v text)", "CREATE TABLE ignored (id int PRIMARY KEY)",
+            LogSequenceNumber start = createSlotAfter(
+                    pg,
+                    "CREATE TABLE t (id int PRIMARY KEY, v text)",
+                    "CREATE TABLE ignored (id int PRIMARY KEY)",
                     "CREATE PUBLICATION \"Pub One\" FOR TABLE t");
-            PgFixture.exec(pg, "app", "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c')", "INSERT INTO ignored VALUES (1)",
+            PgFixture.exec(
+                    pg,
+                    "app",
+                    "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+                    "INSERT INTO ignored VALUES (1)",
                     "UPDATE t SET v = 'bb' WHERE id = 2");
-            SlotStream.Options options = SlotStream.Options.forSource(major, SLOT, List.of("Pub One"), start).withStreaming(major >= 14, major >= 14);
+            SlotStream.Options options = SlotStream.Options.forSource(major, SLOT, List.of("Pub One"), start)
+                    .withStreaming(major >= 14, major >= 14);
             assertThat(options.protocol()).isEqualTo(major == 13 ? 1 : 4);
 
             LogSequenceNumber firstCommitEnd;
             try (SlotStream stream = SlotStream.open(source, options)) {
                 List<Event> events = readCommits(stream, 2);
-                assertThat(kinds(events)).containsExactly(
-                        "Begin", "Relation", "Insert", "Insert", "Insert", "Commit", "Begin", "Update", "Commit");
+                assertThat(kinds(events))
+                        .containsExactly(
+                                "Begin",
+                                "Relation",
+                                "Insert",
+                                "Insert",
+                                "Insert",
+                                "Commit",
+                                "Begin",
+                                "Update",
+                                "Commit");
                 Relation t = (Relation) events.get(1).message();
                 assertThat(t.name()).isEqualTo("t");
-                assertThat(events.subList(2, 5)).map(e -> ((Insert) e.message()).newTuple().get(0).text())
+                assertThat(events.subList(2, 5))
+                        .map(e -> ((Insert) e.message()).newTuple().get(0).text())
                         .containsExactly("1", "2", "3");
-                assertThat(((Update) events.get(7).message()).newTuple().get(1).text()).isEqualTo("bb");
+                assertThat(((Update) events.get(7).message()).newTuple().get(1).text())
+                        .isEqualTo("bb");
                 Commit first = (Commit) events.get(5).message();
                 assertThat(events.get(5).lsn()).isEqualTo(first.endLsn());
                 assertThat(((Begin) events.get(0).message()).finalLsn()).isEqualTo(first.commitLsn());
@@ -73,15 +91,19 @@ class SlotStreamIT {
             try (SlotStream stream = SlotStream.open(source, options.withStart(firstCommitEnd))) {
                 List<Event> events = readCommits(stream, 1);
                 assertThat(kinds(events)).containsExactly("Begin", "Relation", "Update", "Commit");
-                assertThat(((Update) events.get(2).message()).newTuple().get(0).text()).isEqualTo("2");
+                assertThat(((Update) events.get(2).message()).newTuple().get(0).text())
+                        .isEqualTo("2");
                 secondCommitEnd = ((Commit) events.get(3).message()).endLsn();
                 stream.confirm(secondCommitEnd);
-                assertThat(stream.poll(Duration.ofSeconds(1))).as("nothing else pending").isNull();
+                assertThat(stream.poll(Duration.ofSeconds(1)))
+                        .as("nothing else pending")
+                        .isNull();
                 assertThat(stream.drainedTo().asLong()).isGreaterThanOrEqualTo(secondCommitEnd.asLong());
             }
             // writes only to an unpublished table: confirming drainedTo() lets the idle slot advance
             LogSequenceNumber idle;
-            try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
+            try (Connection c = PgFixture.connect(pg, "app");
+                    Statement st = c.createStatement()) {
                 st.execute("INSERT INTO ignored SELECT g FROM generate_series(10, 1000) g");
                 // the insert position: with synchronous_commit off the write position may still be before the commit
                 idle = LogSequenceNumber.valueOf(scalar(st, "SELECT pg_current_wal_insert_lsn()"));
@@ -92,7 +114,9 @@ class SlotStreamIT {
                     Event e = stream.poll(Duration.ofMillis(100));
                     // no change arrives; 13 sends an empty Begin/Commit, 17 empty stream blocks
                     // and a StreamCommit for a transaction large enough to be streamed
-                    assertThat(e == null || !(e.message() instanceof PgOutputMessage.Change)).as(String.valueOf(e)).isTrue();
+                    assertThat(e == null || !(e.message() instanceof PgOutputMessage.Change))
+                            .as(String.valueOf(e))
+                            .isTrue();
                 }
                 assertThat(stream.drainedTo()).isGreaterThanOrEqualTo(idle);
                 stream.confirm(stream.drainedTo());
@@ -100,7 +124,8 @@ class SlotStreamIT {
             }
             assertThat(slotConfirmedFlush(pg)).isGreaterThanOrEqualTo(idle);
 
-            try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
+            try (Connection c = PgFixture.connect(pg, "app");
+                    Statement st = c.createStatement()) {
                 st.execute("INSERT INTO t VALUES (4, 'd')");
                 if (major >= 14) {
                     st.execute("BEGIN");
@@ -113,15 +138,24 @@ class SlotStreamIT {
             try (SlotStream stream = SlotStream.open(source, options)) {
                 List<Event> events = readCommits(stream, 1);
                 assertThat(kinds(events)).containsExactly("Begin", "Relation", "Insert", "Commit");
-                assertThat(((Insert) events.get(2).message()).newTuple().get(0).text()).isEqualTo("4");
+                assertThat(((Insert) events.get(2).message()).newTuple().get(0).text())
+                        .isEqualTo("4");
                 if (major >= 14) {
                     List<Event> big = readUntil(stream, StreamCommit.class);
                     assertThat(big.get(0).message()).isInstanceOf(StreamStart.class);
-                    assertThat(big).filteredOn(e -> e.message() instanceof Message)
-                            .singleElement().satisfies(e -> assertThat(((Message) e.message()).contentText()).isEqualTo("marker"));
-                    assertThat(big).filteredOn(e -> e.message() instanceof Insert).hasSize(2000)
-                            .allSatisfy(e -> assertThat(((Insert) e.message()).streamXid()).isNotNull());
-                    assertThat(big).filteredOn(e -> e.message() instanceof StreamStart).hasSizeGreaterThan(1);
+                    assertThat(big)
+                            .filteredOn(e -> e.message() instanceof Message)
+                            .singleElement()
+                            .satisfies(e -> assertThat(((Message) e.message()).contentText())
+                                    .isEqualTo("marker"));
+                    assertThat(big)
+                            .filteredOn(e -> e.message() instanceof Insert)
+                            .hasSize(2000)
+                            .allSatisfy(e -> assertThat(((Insert) e.message()).streamXid())
+                                    .isNotNull());
+                    assertThat(big)
+                            .filteredOn(e -> e.message() instanceof StreamStart)
+                            .hasSizeGreaterThan(1);
                 }
             }
         }
@@ -139,14 +173,26 @@ class SlotStreamIT {
         try (LocalCluster pg = PgFixture.server(major, Map.of("logical_decoding_work_mem", "'64kB'"))) {
             PgFixture.createDatabase(pg, "app");
             Connector source = new Connector("source", pg.spec("app"));
-            LogSequenceNumber start = createSlotAfter(pg, "CREATE TABLE t (id int PRIMARY KEY, v text)", "CREATE PUBLICATION p FOR TABLE t");
+            LogSequenceNumber start = createSlotAfter(
+                    pg, "CREATE TABLE t (id int PRIMARY KEY, v text)", "CREATE PUBLICATION p FOR TABLE t");
             // status every 100 ms, so anything pgjdbc decided to confirm on its own goes out quickly
-            SlotStream.Options options = new SlotStream.Options(SLOT, List.of("p"), start, SlotStream.protocolFor(major), true, false,
-                    1024, Duration.ofMillis(100), Duration.ofSeconds(30));
-            try (Connection old = PgFixture.connect(pg, "app"); Connection other = PgFixture.connect(pg, "app");
-                 Connection writer = PgFixture.connect(pg, "app");
-                 Statement so = old.createStatement(); Statement sx = other.createStatement(); Statement sw = writer.createStatement();
-                 SlotStream stream = SlotStream.open(source, options)) {
+            SlotStream.Options options = new SlotStream.Options(
+                    SLOT,
+                    List.of("p"),
+                    start,
+                    SlotStream.protocolFor(major),
+                    true,
+                    false,
+                    1024,
+                    Duration.ofMillis(100),
+                    Duration.ofSeconds(30));
+            try (Connection old = PgFixture.connect(pg, "app");
+                    Connection other = PgFixture.connect(pg, "app");
+                    Connection writer = PgFixture.connect(pg, "app");
+                    Statement so = old.createStatement();
+                    Statement sx = other.createStatement();
+                    Statement sw = writer.createStatement();
+                    SlotStream stream = SlotStream.open(source, options)) {
                 old.setAutoCommit(false);
                 other.setAutoCommit(false);
                 // an open transaction with changes under the decoding memory limit: kept, not yet streamed
@@ -159,7 +205,8 @@ class SlotStreamIT {
 
                 // received but not applied: it waits in the queue
                 sw.execute("INSERT INTO t VALUES (2, 'queued')");
-                LogSequenceNumber queuedEnd = LogSequenceNumber.valueOf(scalar(sw, "SELECT pg_current_wal_insert_lsn()"));
+                LogSequenceNumber queuedEnd =
+                        LogSequenceNumber.valueOf(scalar(sw, "SELECT pg_current_wal_insert_lsn()"));
                 // another transaction pushes decoding over its memory limit: the old one is streamed, in a block
                 // whose position is that of its last change, from before the applied commit
                 sx.execute("INSERT INTO t SELECT g, repeat('x', 100) FROM generate_series(5000, 5199) g");
@@ -167,17 +214,26 @@ class SlotStreamIT {
                 while (stream.lastReceived().compareTo(queuedEnd) < 0 && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }
-                assertThat(stream.lastReceived()).as("the keepalive after the streamed block arrived").isGreaterThanOrEqualTo(queuedEnd);
+                assertThat(stream.lastReceived())
+                        .as("the keepalive after the streamed block arrived")
+                        .isGreaterThanOrEqualTo(queuedEnd);
                 Thread.sleep(1000); // several status intervals
-                assertThat(slotConfirmedFlush(pg)).as("the slot's confirmed position").isEqualTo(applied);
+                assertThat(slotConfirmedFlush(pg))
+                        .as("the slot's confirmed position")
+                        .isEqualTo(applied);
                 other.rollback();
                 old.rollback();
             }
             // and so the queued transaction comes again after a restart
-            try (SlotStream stream = SlotStream.open(source, SlotStream.Options.forSource(major, SLOT, List.of("p"), start))) {
+            try (SlotStream stream =
+                    SlotStream.open(source, SlotStream.Options.forSource(major, SLOT, List.of("p"), start))) {
                 List<Event> again = readCommits(stream, 1);
-                assertThat(again).filteredOn(e -> e.message() instanceof Insert)
-                        .singleElement().satisfies(e -> assertThat(((Insert) e.message()).newTuple().get(0).text()).isEqualTo("2"));
+                assertThat(again)
+                        .filteredOn(e -> e.message() instanceof Insert)
+                        .singleElement()
+                        .satisfies(e -> assertThat(
+                                        ((Insert) e.message()).newTuple().get(0).text())
+                                .isEqualTo("2"));
             }
         }
     }
@@ -188,10 +244,13 @@ class SlotStreamIT {
         try (LocalCluster pg = PgFixture.server(major, Map.of("logical_decoding_work_mem", "'64kB'"))) {
             PgFixture.createDatabase(pg, "app");
             Connector source = new Connector("source", pg.spec("app"));
-            LogSequenceNumber start = createSlotAfter(pg, "CREATE TABLE t (id int PRIMARY KEY, who text)", "CREATE PUBLICATION p FOR TABLE t");
+            LogSequenceNumber start = createSlotAfter(
+                    pg, "CREATE TABLE t (id int PRIMARY KEY, who text)", "CREATE PUBLICATION p FOR TABLE t");
             // A and B each large enough to be streamed in blocks (14+) and spilled by the assembler
-            try (Connection a = PgFixture.connect(pg, "app"); Connection b = PgFixture.connect(pg, "app");
-                 Statement sa = a.createStatement(); Statement sb = b.createStatement()) {
+            try (Connection a = PgFixture.connect(pg, "app");
+                    Connection b = PgFixture.connect(pg, "app");
+                    Statement sa = a.createStatement();
+                    Statement sb = b.createStatement()) {
                 a.setAutoCommit(false);
                 b.setAutoCommit(false);
                 sa.execute("INSERT INTO t SELECT g, 'A' FROM generate_series(1, 1500) g");
@@ -205,9 +264,11 @@ class SlotStreamIT {
                 a.commit();
             }
             List<CommittedTransaction> done = new ArrayList<>();
-            try (SlotStream stream = SlotStream.open(source, SlotStream.Options.forSource(major, SLOT, List.of("p"), start)
-                    .withStreaming(major >= 14, false));
-                 TransactionAssembler assembler = new TransactionAssembler(spill, 16 * 1024)) {
+            try (SlotStream stream = SlotStream.open(
+                            source,
+                            SlotStream.Options.forSource(major, SLOT, List.of("p"), start)
+                                    .withStreaming(major >= 14, false));
+                    TransactionAssembler assembler = new TransactionAssembler(spill, 16 * 1024)) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (done.size() < 2 && System.nanoTime() < deadline) {
                     Event e = stream.poll(Duration.ofMillis(200));
@@ -216,11 +277,13 @@ class SlotStreamIT {
                     }
                 }
                 assertThat(done).hasSize(2);
-                assertThat(done).allSatisfy(tx -> assertThat(tx.streamed()).isEqualTo(major >= 14))
+                assertThat(done)
+                        .allSatisfy(tx -> assertThat(tx.streamed()).isEqualTo(major >= 14))
                         .allSatisfy(tx -> assertThat(tx.spilled()).isTrue());
                 assertThat(whoAndCount(done.get(0))).containsExactly("B:3000");
                 assertThat(whoAndCount(done.get(1))).containsExactly("A:3000");
-                assertThat(done.get(0).endLsn().asLong()).isLessThanOrEqualTo(done.get(1).commitLsn().asLong());
+                assertThat(done.get(0).endLsn().asLong())
+                        .isLessThanOrEqualTo(done.get(1).commitLsn().asLong());
                 stream.confirm(done.get(1).endLsn());
                 done.forEach(CommittedTransaction::close);
             }
@@ -239,7 +302,9 @@ class SlotStreamIT {
                 }
             });
         }
-        return counts.entrySet().stream().map(x -> x.getKey() + ":" + x.getValue()).toList();
+        return counts.entrySet().stream()
+                .map(x -> x.getKey() + ":" + x.getValue())
+                .toList();
     }
 
     @ParameterizedTest(name = "PostgreSQL {0}")
@@ -248,21 +313,28 @@ class SlotStreamIT {
         try (LocalCluster pg = PgFixture.server(major)) {
             PgFixture.createDatabase(pg, "app");
             Connector source = new Connector("source", pg.spec("app"));
-            LogSequenceNumber start = createSlotAfter(pg, "CREATE TABLE t (id int PRIMARY KEY)", "CREATE PUBLICATION p FOR TABLE t");
+            LogSequenceNumber start =
+                    createSlotAfter(pg, "CREATE TABLE t (id int PRIMARY KEY)", "CREATE PUBLICATION p FOR TABLE t");
             PgFixture.exec(pg, "app", "INSERT INTO t VALUES (1)");
-            try (SlotStream stream = SlotStream.open(source, SlotStream.Options.forSource(major, SLOT, List.of("p"), start))) {
+            try (SlotStream stream =
+                    SlotStream.open(source, SlotStream.Options.forSource(major, SLOT, List.of("p"), start))) {
                 assertThat(kinds(readCommits(stream, 1))).containsExactly("Begin", "Relation", "Insert", "Commit");
-                try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
-                    st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'");
+                try (Connection c = PgFixture.connect(pg, "app");
+                        Statement st = c.createStatement()) {
+                    st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '"
+                            + SLOT + "'");
                 }
                 assertThatThrownBy(() -> readUntil(stream, Commit.class))
                         .isInstanceOf(PgferryException.class)
-                        .satisfies(e -> assertThat(io.pgferry.pg.Retry.isTransient(e)).as("retriable: " + e).isTrue());
+                        .satisfies(e -> assertThat(io.pgferry.pg.Retry.isTransient(e))
+                                .as("retriable: " + e)
+                                .isTrue());
                 // and stays ended
                 assertThatThrownBy(() -> stream.poll(Duration.ofMillis(10))).isInstanceOf(PgferryException.class);
             }
             // the slot is free again for the next attempt, which starts over from the unconfirmed transaction
-            try (SlotStream stream = SlotStream.open(source, SlotStream.Options.forSource(major, SLOT, List.of("p"), start))) {
+            try (SlotStream stream =
+                    SlotStream.open(source, SlotStream.Options.forSource(major, SLOT, List.of("p"), start))) {
                 assertThat(kinds(readCommits(stream, 1))).containsExactly("Begin", "Relation", "Insert", "Commit");
             }
         }
@@ -273,9 +345,12 @@ class SlotStreamIT {
     void aMissingSlotIsAClearError(int major) {
         try (LocalCluster pg = PgFixture.server(major)) {
             Connector source = new Connector("source", pg.spec("postgres"));
-            SlotStream.Options options = SlotStream.Options.forSource(major, "pgferry_gone", List.of("p"), LogSequenceNumber.INVALID_LSN);
+            SlotStream.Options options =
+                    SlotStream.Options.forSource(major, "pgferry_gone", List.of("p"), LogSequenceNumber.INVALID_LSN);
             assertThatThrownBy(() -> SlotStream.open(source, options))
-                    .isInstanceOf(PgferryException.class).hasMessageContaining("pgferry_gone").hasMessageContaining("does not exist");
+                    .isInstanceOf(PgferryException.class)
+                    .hasMessageContaining("pgferry_gone")
+                    .hasMessageContaining("does not exist");
         }
     }
 
@@ -323,18 +398,22 @@ class SlotStreamIT {
     }
 
     static LogSequenceNumber slotConfirmedFlush(LocalCluster pg) throws SQLException {
-        try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
-            return LogSequenceNumber.valueOf(scalar(st, "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"));
+        try (Connection c = PgFixture.connect(pg, "app");
+                Statement st = c.createStatement()) {
+            return LogSequenceNumber.valueOf(scalar(
+                    st, "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"));
         }
     }
 
     /** Runs {@code ddl} in database app, then creates the test slot; returns its consistent point. */
     static LogSequenceNumber createSlotAfter(LocalCluster pg, String... ddl) throws SQLException {
-        try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement()) {
+        try (Connection c = PgFixture.connect(pg, "app");
+                Statement st = c.createStatement()) {
             for (String d : ddl) {
                 st.execute(d);
             }
-            return LogSequenceNumber.valueOf(scalar(st, "SELECT lsn FROM pg_create_logical_replication_slot('" + SLOT + "', 'pgoutput')"));
+            return LogSequenceNumber.valueOf(
+                    scalar(st, "SELECT lsn FROM pg_create_logical_replication_slot('" + SLOT + "', 'pgoutput')"));
         }
     }
 

@@ -1,5 +1,8 @@
 package io.pgferry.cdc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.pgferry.cdc.PgOutputMessage.Begin;
 import io.pgferry.cdc.PgOutputMessage.Column;
 import io.pgferry.cdc.PgOutputMessage.Commit;
@@ -16,10 +19,6 @@ import io.pgferry.cdc.PgOutputMessage.StreamStart;
 import io.pgferry.cdc.PgOutputMessage.StreamStop;
 import io.pgferry.cdc.PgOutputMessage.Update;
 import io.pgferry.cdc.SlotStream.Event;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,9 +28,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.replication.LogSequenceNumber;
 
 class TransactionAssemblerTest {
     private static final long T = 16384;
@@ -60,11 +59,18 @@ class TransactionAssemblerTest {
     }
 
     private static Relation relation(Long xid) {
-        return new Relation(xid, T, "public", "t", ReplicaIdentity.DEFAULT, List.of(new Column(true, "id", 23, -1), new Column(false, "v", 25, -1)));
+        return new Relation(
+                xid,
+                T,
+                "public",
+                "t",
+                ReplicaIdentity.DEFAULT,
+                List.of(new Column(true, "id", 23, -1), new Column(false, "v", 25, -1)));
     }
 
     private static Insert insert(Long xid, int id) {
-        return new Insert(xid, T, new TupleData(List.of(TupleData.Text.of(Integer.toString(id)), TupleData.Text.of("v" + id))));
+        return new Insert(
+                xid, T, new TupleData(List.of(TupleData.Text.of(Integer.toString(id)), TupleData.Text.of("v" + id))));
     }
 
     private static StreamCommit streamCommit(long xid, long commitLsn) {
@@ -92,8 +98,18 @@ class TransactionAssemblerTest {
     @Test
     void aPlainTransactionComesOutAtItsCommit() {
         try (TransactionAssembler a = new TransactionAssembler(spill, MB)) {
-            feed(a, new Begin(lsn(0x5000), TIME, 700), new Origin(lsn(0x10), "upstream"), relation(null), insert(null, 1),
-                    new Update(null, T, null, null, new TupleData(List.of(TupleData.Text.of("1"), TupleData.UnchangedToast.INSTANCE))));
+            feed(
+                    a,
+                    new Begin(lsn(0x5000), TIME, 700),
+                    new Origin(lsn(0x10), "upstream"),
+                    relation(null),
+                    insert(null, 1),
+                    new Update(
+                            null,
+                            T,
+                            null,
+                            null,
+                            new TupleData(List.of(TupleData.Text.of("1"), TupleData.UnchangedToast.INSTANCE))));
             assertThat(out).isEmpty();
             feed(a, new Commit(0, lsn(0x5000), lsn(0x5030), TIME));
             assertThat(out).hasSize(1);
@@ -116,10 +132,23 @@ class TransactionAssemblerTest {
         try (TransactionAssembler a = new TransactionAssembler(spill, MB)) {
             long A = 800;
             long B = 801;
-            feed(a, new StreamStart(A, true), relation(A), insert(A, 1), insert(A, 2), new StreamStop(),
-                    new StreamStart(B, true), relation(B), insert(B, 10), new StreamStop(),
-                    new StreamStart(A, false), insert(A, 3), new StreamStop(),
-                    new StreamStart(B, false), insert(B, 11), new StreamStop());
+            feed(
+                    a,
+                    new StreamStart(A, true),
+                    relation(A),
+                    insert(A, 1),
+                    insert(A, 2),
+                    new StreamStop(),
+                    new StreamStart(B, true),
+                    relation(B),
+                    insert(B, 10),
+                    new StreamStop(),
+                    new StreamStart(A, false),
+                    insert(A, 3),
+                    new StreamStop(),
+                    new StreamStart(B, false),
+                    insert(B, 11),
+                    new StreamStop());
             assertThat(out).isEmpty();
             assertThat(a.openStreamedTransactions()).isEqualTo(2);
             // a plain transaction committing in between comes out in its place too
@@ -144,9 +173,19 @@ class TransactionAssemblerTest {
             long top = 900;
             long sub = 901;
             long sub2 = 902;
-            feed(a, new StreamStart(top, true), insert(top, 1), relation(sub), insert(sub, 2), insert(sub, 3), new StreamStop(),
+            feed(
+                    a,
+                    new StreamStart(top, true),
+                    insert(top, 1),
+                    relation(sub),
+                    insert(sub, 2),
+                    insert(sub, 3),
+                    new StreamStop(),
                     new StreamAbort(top, sub, null, null),
-                    new StreamStart(top, false), insert(sub2, 4), insert(top, 5), new StreamStop(),
+                    new StreamStart(top, false),
+                    insert(sub2, 4),
+                    insert(top, 5),
+                    new StreamStop(),
                     streamCommit(top, 0x9000));
             assertThat(ids(tx(0))).containsExactly("1", "Relation", "4", "5");
             assertThat(tx(0).changeCount()).isEqualTo(4);
@@ -185,8 +224,15 @@ class TransactionAssemblerTest {
                 assertThat(a.bufferedBytes()).isLessThanOrEqualTo(64 * 1024);
             }
             feed(a, new StreamStop(), new StreamAbort(top, sub, null, null));
-            feed(a, new StreamStart(top, false), new Message(top, true, lsn(0x42), "pgferry", "m".getBytes(StandardCharsets.UTF_8)),
-                    new Delete(top, T, OldTuple.KEY, new TupleData(List.of(TupleData.Text.of("1"), TupleData.Null.INSTANCE))),
+            feed(
+                    a,
+                    new StreamStart(top, false),
+                    new Message(top, true, lsn(0x42), "pgferry", "m".getBytes(StandardCharsets.UTF_8)),
+                    new Delete(
+                            top,
+                            T,
+                            OldTuple.KEY,
+                            new TupleData(List.of(TupleData.Text.of("1"), TupleData.Null.INSTANCE))),
                     new StreamStop());
             assertThat(spillFiles()).hasSize(1);
             feed(a, streamCommit(top, 0xA000));
@@ -206,7 +252,9 @@ class TransactionAssemblerTest {
                     assertThat(first.message()).isEqualTo(insert(top, 1));
                 }
             }
-            assertThat(spillFiles()).as("closing the transaction deletes its spill file").isEmpty();
+            assertThat(spillFiles())
+                    .as("closing the transaction deletes its spill file")
+                    .isEmpty();
         }
     }
 
@@ -231,8 +279,15 @@ class TransactionAssemblerTest {
     @Test
     void closingTheAssemblerRemovesOpenSpillFiles() throws IOException {
         TransactionAssembler a = new TransactionAssembler(spill, 10);
-        feed(a, new StreamStart(1300, true), insert(1300L, 1), insert(1300L, 2), new StreamStop(), new Begin(lsn(0xC000), TIME, 1301),
-                insert(null, 3), insert(null, 4));
+        feed(
+                a,
+                new StreamStart(1300, true),
+                insert(1300L, 1),
+                insert(1300L, 2),
+                new StreamStop(),
+                new Begin(lsn(0xC000), TIME, 1301),
+                insert(null, 3),
+                insert(null, 4));
         assertThat(spillFiles()).hasSize(2);
         a.close();
         assertThat(spillFiles()).isEmpty();
@@ -244,8 +299,11 @@ class TransactionAssemblerTest {
             feed(a, new StreamStart(1400, true), insert(1400L, 1), new StreamStop());
             Message m = new Message(null, false, lsn(0x77), "pgferry", "now".getBytes(StandardCharsets.UTF_8));
             Optional<Assembled> r = a.accept(ev(m));
-            assertThat(r).get().isInstanceOfSatisfying(Assembled.StandaloneMessage.class,
-                    s -> assertThat(s.message()).isEqualTo(m));
+            assertThat(r)
+                    .get()
+                    .isInstanceOfSatisfying(
+                            Assembled.StandaloneMessage.class,
+                            s -> assertThat(s.message()).isEqualTo(m));
         }
     }
 
@@ -253,13 +311,18 @@ class TransactionAssemblerTest {
     void messagesOutOfOrderAreErrorsNamingTheLsn() {
         try (TransactionAssembler a = new TransactionAssembler(spill, MB)) {
             assertThatThrownBy(() -> a.accept(ev(new Commit(0, lsn(1), lsn(2), TIME))))
-                    .isInstanceOf(PgOutputException.class).hasMessageContaining("Commit without Begin").hasMessageContaining("at LSN 0/");
+                    .isInstanceOf(PgOutputException.class)
+                    .hasMessageContaining("Commit without Begin")
+                    .hasMessageContaining("at LSN 0/");
             assertThatThrownBy(() -> a.accept(ev(insert(null, 1)))).hasMessageContaining("outside any transaction");
-            assertThatThrownBy(() -> a.accept(ev(new StreamStart(5, false)))).hasMessageContaining("first block was not received");
+            assertThatThrownBy(() -> a.accept(ev(new StreamStart(5, false))))
+                    .hasMessageContaining("first block was not received");
             assertThatThrownBy(() -> a.accept(ev(streamCommit(6, 0x100)))).hasMessageContaining("never streamed");
             a.accept(ev(new Begin(lsn(0x100), TIME, 7)));
-            assertThatThrownBy(() -> a.accept(ev(new StreamStart(8, true)))).hasMessageContaining("inside transaction 7");
-            assertThatThrownBy(() -> a.accept(ev(new Commit(0, lsn(0x200), lsn(0x230), TIME)))).hasMessageContaining("final LSN 0/100");
+            assertThatThrownBy(() -> a.accept(ev(new StreamStart(8, true))))
+                    .hasMessageContaining("inside transaction 7");
+            assertThatThrownBy(() -> a.accept(ev(new Commit(0, lsn(0x200), lsn(0x230), TIME))))
+                    .hasMessageContaining("final LSN 0/100");
         }
     }
 

@@ -1,12 +1,11 @@
 package io.pgferry.cli;
 
-import io.pgferry.pg.PgferryException;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgferry.pg.PgferryException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 class DurationConverterTest {
     private final DurationConverter c = new DurationConverter();
@@ -18,6 +17,8 @@ class DurationConverterTest {
         assertThat(c.convert("2h")).isEqualTo(Duration.ofHours(2));
         assertThat(c.convert("PT15M")).isEqualTo(Duration.ofMinutes(15));
         assertThat(c.convert("pt10s")).isEqualTo(Duration.ofSeconds(10));
-        assertThatThrownBy(() -> c.convert("soon")).isInstanceOf(PgferryException.class).hasMessageContaining("not a duration");
+        assertThatThrownBy(() -> c.convert("soon"))
+                .isInstanceOf(PgferryException.class)
+                .hasMessageContaining("not a duration");
     }
 }

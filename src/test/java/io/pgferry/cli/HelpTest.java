@@ -1,12 +1,11 @@
 package io.pgferry.cli;
 
-import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
  * Every command's help reads well on an 80-column terminal: descriptions are paragraphs that
@@ -27,7 +26,8 @@ class HelpTest {
         for (CommandLine cl : everyCommand()) {
             cl.getCommandSpec().usageMessage().width(COLUMNS);
             String help = cl.getUsageMessage(CommandLine.Help.Ansi.OFF);
-            assertThat(help.lines()).as(cl.getCommandName())
+            assertThat(help.lines())
+                    .as(cl.getCommandName())
                     .allSatisfy(line -> assertThat(line.length()).as(line).isLessThanOrEqualTo(COLUMNS));
         }
     }
@@ -54,16 +54,27 @@ class HelpTest {
         CommandLine cutover = Main.commandLine().getSubcommands().get("cutover");
         cutover.getCommandSpec().usageMessage().width(COLUMNS);
         String help = cutover.getUsageMessage(CommandLine.Help.Ansi.OFF);
-        assertThat(help).contains("Switches a streaming migration over: checks the stream and its lag, fences\nwrites on the source,");
+        assertThat(help)
+                .contains(
+                        "Switches a streaming migration over: checks the stream and its lag, fences\nwrites on the source,");
         assertThat(help).doesNotContain("writes on the\nsource");
     }
 
     @Test
     void linesJoinIntoParagraphsThatEndAtBlankLinesAndSentences() {
-        String[] declared = {"Before cutover: stops the stream, empties the target", "database of what it put there.",
-                "After a cutover with --reverse: switches back", "without losing writes.", "", "Safe to run twice."};
-        assertThat(HelpText.paragraphs(declared)).containsExactly(
-                "Before cutover: stops the stream, empties the target database of what it put there.",
-                "After a cutover with --reverse: switches back without losing writes.", "", "Safe to run twice.");
+        String[] declared = {
+            "Before cutover: stops the stream, empties the target",
+            "database of what it put there.",
+            "After a cutover with --reverse: switches back",
+            "without losing writes.",
+            "",
+            "Safe to run twice."
+        };
+        assertThat(HelpText.paragraphs(declared))
+                .containsExactly(
+                        "Before cutover: stops the stream, empties the target database of what it put there.",
+                        "After a cutover with --reverse: switches back without losing writes.",
+                        "",
+                        "Safe to run twice.");
     }
 }

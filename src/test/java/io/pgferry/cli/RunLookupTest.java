@@ -1,18 +1,17 @@
 package io.pgferry.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.PreflightException;
 import io.pgferry.state.StateStore;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Commands after migrate find the run's databases in the work dir; passwords come from the environment. */
 class RunLookupTest {
@@ -23,7 +22,8 @@ class RunLookupTest {
     void withoutUrisTheRunsDatabasesAreUsedWithThePasswordFromPgpassword(@TempDir Path dir) {
         try (StateStore store = StateStore.open(dir)) {
             createRun(store, dir);
-            RunLookup.RunServers found = RunLookup.resolve(store, Optional.empty(), Optional.empty(), Map.of("PGPASSWORD", "pw"), dir);
+            RunLookup.RunServers found =
+                    RunLookup.resolve(store, Optional.empty(), Optional.empty(), Map.of("PGPASSWORD", "pw"), dir);
             assertThat(found.source()).hasToString("postgres://app@old-db:5432/shop?sslmode=require");
             assertThat(found.source().params()).containsEntry("sslmode", "require");
             assertThat(found.target()).hasToString("postgres://app@new-db:6432/shop");
@@ -39,8 +39,12 @@ class RunLookupTest {
         Files.setPosixFilePermissions(pgpass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         try (StateStore store = StateStore.open(dir)) {
             createRun(store, dir);
-            RunLookup.RunServers found = RunLookup.resolve(store, Optional.empty(), Optional.empty(),
-                    Map.of("PGPASSFILE", pgpass.toString()), dir.resolve("no-home"));
+            RunLookup.RunServers found = RunLookup.resolve(
+                    store,
+                    Optional.empty(),
+                    Optional.empty(),
+                    Map.of("PGPASSFILE", pgpass.toString()),
+                    dir.resolve("no-home"));
             assertThat(found.source().hasPassword()).isTrue();
             assertThat(found.target().hasPassword()).as("no line for new-db").isFalse();
         }
@@ -58,14 +62,18 @@ class RunLookupTest {
             ConnectionSpec other = ConnectionSpec.parse("postgres://app@other-db:5432/shop", Map.of(), dir);
             assertThatThrownBy(() -> RunLookup.resolve(store, Optional.of(other), Optional.empty(), Map.of(), dir))
                     .isInstanceOf(PreflightException.class)
-                    .hasMessageContaining("moves postgres://app@old-db:5432/shop?sslmode=require -> postgres://app@new-db:6432/shop")
+                    .hasMessageContaining(
+                            "moves postgres://app@old-db:5432/shop?sslmode=require -> postgres://app@new-db:6432/shop")
                     .hasMessageContaining("not postgres://app@other-db:5432/shop -> ");
         }
     }
 
     /** As migrate records them: shown form, no password. */
     private static void createRun(StateStore store, Path home) {
-        store.createRun("copy", ConnectionSpec.parse(SOURCE, Map.of(), home).toString(), ConnectionSpec.parse(TARGET, Map.of(), home).toString());
+        store.createRun(
+                "copy",
+                ConnectionSpec.parse(SOURCE, Map.of(), home).toString(),
+                ConnectionSpec.parse(TARGET, Map.of(), home).toString());
     }
 
     @Test

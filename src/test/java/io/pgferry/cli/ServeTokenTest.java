@@ -1,10 +1,8 @@
 package io.pgferry.cli;
 
-import io.pgferry.state.StateStore;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgferry.state.StateStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -12,8 +10,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** serve's token: from a file or the environment; on the command line (where ps shows it) only with a warning. */
 class ServeTokenTest {
@@ -23,9 +22,14 @@ class ServeTokenTest {
         StateStore.open(dir).close();
         Path file = Files.writeString(dir.resolve("token"), "from-a-file\n");
         assertThat(serveUntilListening(dir, "--token", "on-the-command-line"))
-                .contains("warning: --token").contains("ps").contains("token required").doesNotContain("on-the-command-line");
+                .contains("warning: --token")
+                .contains("ps")
+                .contains("token required")
+                .doesNotContain("on-the-command-line");
         assertThat(serveUntilListening(dir, "--token-file", file.toString()))
-                .doesNotContain("warning").contains("token required").doesNotContain("from-a-file");
+                .doesNotContain("warning")
+                .contains("token required")
+                .doesNotContain("from-a-file");
     }
 
     /** Runs serve on a free port until it says where it listens, then stops it; returns all it printed. */
@@ -37,8 +41,11 @@ class ServeTokenTest {
         java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
         java.io.PrintStream old = System.out;
         System.setOut(new java.io.PrintStream(stdout, true));
-        String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("serve", "--dir", dir.toString(), "--port", "0",
-                "--bind", "0.0.0.0"), java.util.Arrays.stream(tokenArgs)).toArray(String[]::new);
+        String[] args = java.util.stream.Stream.concat(
+                        java.util.stream.Stream.of(
+                                "serve", "--dir", dir.toString(), "--port", "0", "--bind", "0.0.0.0"),
+                        java.util.Arrays.stream(tokenArgs))
+                .toArray(String[]::new);
         Thread serve = new Thread(() -> cl.execute(args), "serve-under-test");
         try {
             serve.start();

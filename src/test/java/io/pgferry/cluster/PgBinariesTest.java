@@ -1,24 +1,25 @@
 package io.pgferry.cluster;
 
-import io.pgferry.pg.PgferryException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgferry.pg.PgferryException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The server binary cache runs what it holds: it must be this user's own, closed to others' writes. */
 class PgBinariesTest {
     @Test
     void theCacheIsNotInTheSharedTempDir() {
         Path root = PgBinaries.cacheRoot();
-        assertThat(root.startsWith(Path.of(System.getProperty("java.io.tmpdir")))).as(root.toString()).isFalse();
+        assertThat(root.startsWith(Path.of(System.getProperty("java.io.tmpdir"))))
+                .as(root.toString())
+                .isFalse();
         assertThat(root.toString()).contains("pgferry");
     }
 
@@ -29,8 +30,11 @@ class PgBinariesTest {
         assertThatCode(() -> PgBinaries.requireOwnAndClosed(dir)).doesNotThrowAnyException();
         for (String open : new String[] {"rwxrwxr-x", "rwxr-xrwx", "rwxrwxrwx"}) {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(open));
-            assertThatThrownBy(() -> PgBinaries.requireOwnAndClosed(dir)).as(open)
-                    .isInstanceOf(PgferryException.class).hasMessageContaining(dir.toString()).hasMessageContaining(open);
+            assertThatThrownBy(() -> PgBinaries.requireOwnAndClosed(dir))
+                    .as(open)
+                    .isInstanceOf(PgferryException.class)
+                    .hasMessageContaining(dir.toString())
+                    .hasMessageContaining(open);
         }
     }
 
@@ -47,7 +51,8 @@ class PgBinariesTest {
             return;
         }
         assertThatThrownBy(() -> PgBinaries.requireOwnAndClosed(dir))
-                .isInstanceOf(PgferryException.class).hasMessageContaining("owner nobody");
+                .isInstanceOf(PgferryException.class)
+                .hasMessageContaining("owner nobody");
         Path link = Files.createSymbolicLink(tmp.resolve("link"), Files.createDirectory(tmp.resolve("real")));
         assertThatThrownBy(() -> PgBinaries.requireOwnAndClosed(link)).isInstanceOf(PgferryException.class);
     }

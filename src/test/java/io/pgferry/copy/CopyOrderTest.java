@@ -1,11 +1,10 @@
 package io.pgferry.copy;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class CopyOrderTest {
     private static long oids;
@@ -15,15 +14,19 @@ class CopyOrderTest {
     }
 
     private static SourceTable indexed(String name, long bytes, long indexBytes) {
-        return new SourceTable(++oids, "public", name, List.of("id"), bytes, indexBytes, 1, 1, Optional.empty(), "public", name, true);
+        return new SourceTable(
+                ++oids, "public", name, List.of("id"), bytes, indexBytes, 1, 1, Optional.empty(), "public", name, true);
     }
 
     private static SourceTable leaf(String name, String root, long bytes) {
-        return new SourceTable(++oids, "public", name, List.of("id"), bytes, 0, 1, 1, Optional.empty(), "public", root, true);
+        return new SourceTable(
+                ++oids, "public", name, List.of("id"), bytes, 0, 1, 1, Optional.empty(), "public", root, true);
     }
 
     private static List<String> names(List<TablePart> parts) {
-        return parts.stream().map(p -> p.table().name() + (p.wholeTable() ? "" : "#" + p.partNo())).toList();
+        return parts.stream()
+                .map(p -> p.table().name() + (p.wholeTable() ? "" : "#" + p.partNo()))
+                .toList();
     }
 
     @Test
@@ -35,10 +38,16 @@ class CopyOrderTest {
         SourceTable e1 = leaf("events_1", "events", 90);
         SourceTable e2 = leaf("events_2", "events", 110);
         SourceTable e3 = leaf("events_3", "events", 100);
-        List<TablePart> parts = List.of(new TablePart(small, 1, 1, "", 50), new TablePart(e1, 1, 1, "", 90),
-                new TablePart(mid, 1, 1, "", 250), new TablePart(e2, 1, 1, "", 110), new TablePart(big, 2, 2, "b", 300),
-                new TablePart(e3, 1, 1, "", 100), new TablePart(big, 1, 2, "a", 300));
-        assertThat(names(CopyOrder.of(parts))).containsExactly("big#1", "big#2", "events_2", "events_3", "events_1", "mid", "small");
+        List<TablePart> parts = List.of(
+                new TablePart(small, 1, 1, "", 50),
+                new TablePart(e1, 1, 1, "", 90),
+                new TablePart(mid, 1, 1, "", 250),
+                new TablePart(e2, 1, 1, "", 110),
+                new TablePart(big, 2, 2, "b", 300),
+                new TablePart(e3, 1, 1, "", 100),
+                new TablePart(big, 1, 2, "a", 300));
+        assertThat(names(CopyOrder.of(parts)))
+                .containsExactly("big#1", "big#2", "events_2", "events_3", "events_1", "mid", "small");
     }
 
     @Test

@@ -1,15 +1,15 @@
 package io.pgferry.copy;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class PartPlannerTest {
     private static SourceTable table(long bytes, long pages) {
-        return new SourceTable(1, "public", "t", List.of("id"), bytes, 0, pages, 0, Optional.empty(), "public", "t", true);
+        return new SourceTable(
+                1, "public", "t", List.of("id"), bytes, 0, pages, 0, Optional.empty(), "public", "t", true);
     }
 
     @Test
@@ -33,21 +33,41 @@ class PartPlannerTest {
     @Test
     void smallTablesAndZeroThresholdStayWhole() throws Exception {
         assertThat(new PartPlanner(0, 17).plan(table(10_000_000, 1000), null)).hasSize(1);
-        assertThat(new PartPlanner(1_000_000, 17).plan(table(900_000, 100), null)).hasSize(1);
-        assertThat(new PartPlanner(1_000_000, 17).plan(table(3_500_000, 400), null)).hasSize(4);
+        assertThat(new PartPlanner(1_000_000, 17).plan(table(900_000, 100), null))
+                .hasSize(1);
+        assertThat(new PartPlanner(1_000_000, 17).plan(table(3_500_000, 400), null))
+                .hasSize(4);
         // 13 has no TID range scan, and this table has no integer key: whole
-        assertThat(new PartPlanner(1_000_000, 13).plan(table(3_500_000, 400), null)).hasSize(1);
+        assertThat(new PartPlanner(1_000_000, 13).plan(table(3_500_000, 400), null))
+                .hasSize(1);
     }
 
     @Test
     void copyStatementsReadOnlyThePartAndTheDataColumns() {
-        SourceTable t = new SourceTable(1, "My Schema", "t\"x", List.of("id", "Name"), 10, 0, 10, 0, Optional.empty(), "My Schema", "t\"x", true);
+        SourceTable t = new SourceTable(
+                1,
+                "My Schema",
+                "t\"x",
+                List.of("id", "Name"),
+                10,
+                0,
+                10,
+                0,
+                Optional.empty(),
+                "My Schema",
+                "t\"x",
+                true);
         TablePart whole = new TablePart(t, 1, 1, "", 10);
         assertThat(whole.copyOutSql(false)).isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") TO STDOUT");
-        assertThat(whole.copyOutSql(true)).isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") TO STDOUT WITH (FORMAT binary)");
-        assertThat(whole.copyInSql(true, true)).isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") FROM STDIN WITH (FORMAT binary, FREEZE)");
-        assertThat(whole.copyInSql(false, true)).isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") FROM STDIN WITH (FREEZE)");
+        assertThat(whole.copyOutSql(true))
+                .isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") TO STDOUT WITH (FORMAT binary)");
+        assertThat(whole.copyInSql(true, true))
+                .isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") FROM STDIN WITH (FORMAT binary, FREEZE)");
+        assertThat(whole.copyInSql(false, true))
+                .isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") FROM STDIN WITH (FREEZE)");
         TablePart part = new TablePart(t, 2, 3, "ctid >= '(5,0)'::tid", 3);
-        assertThat(part.copyOutSql(false)).isEqualTo("COPY (SELECT \"id\", \"Name\" FROM ONLY \"My Schema\".\"t\"\"x\" WHERE ctid >= '(5,0)'::tid) TO STDOUT");
+        assertThat(part.copyOutSql(false))
+                .isEqualTo(
+                        "COPY (SELECT \"id\", \"Name\" FROM ONLY \"My Schema\".\"t\"\"x\" WHERE ctid >= '(5,0)'::tid) TO STDOUT");
     }
 }

@@ -1,12 +1,11 @@
 package io.pgferry.copy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.schema.PostDataItem;
 import io.pgferry.schema.SchemaSource;
 import io.pgferry.state.StateStore;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -18,8 +17,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The order and sessions of one table's builds, with a schema source that only records what it is asked to build. */
 class PostDataBuildsTest {
@@ -27,7 +26,8 @@ class PostDataBuildsTest {
     @Test
     void indexesBuildSideBySideInOneProcessEachAndWhatLocksTheTableGoesAfterThem(@TempDir Path dir) {
         List<PostDataItem> items = List.of(
-                new PostDataItem("1:index", PostDataItem.KEY_INDEX, "public", "t", "t_pkey", PostDataItem.Stage.PER_TABLE),
+                new PostDataItem(
+                        "1:index", PostDataItem.KEY_INDEX, "public", "t", "t_pkey", PostDataItem.Stage.PER_TABLE),
                 new PostDataItem("1", "CONSTRAINT", "public", "t", "t_pkey", PostDataItem.Stage.PER_TABLE),
                 new PostDataItem("2", "INDEX", "public", "t", "t_a_idx", PostDataItem.Stage.PER_TABLE),
                 new PostDataItem("3", "CONSTRAINT", "public", "t", "t_excl", PostDataItem.Stage.PER_TABLE),
@@ -35,23 +35,41 @@ class PostDataBuildsTest {
         Recording schema = new Recording(items, 3);
         List<String> analyzed = Collections.synchronizedList(new ArrayList<>());
         try (StateStore store = StateStore.open(dir)) {
-            String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db").id();
+            String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db")
+                    .id();
             CopyLedger ledger = new CopyLedger(store, run);
-            SourceTable t = new SourceTable(1, "public", "t", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "t", true);
-            try (PostDataBuilds builds = new PostDataBuilds(schema, ConnectionSpec.parse("postgres://a@t:5432/db"), ledger, 3, line -> { },
-                    List.of(t), analyzed::add, 17, fk -> Map.of())) {
+            SourceTable t = new SourceTable(
+                    1, "public", "t", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "t", true);
+            try (PostDataBuilds builds = new PostDataBuilds(
+                    schema,
+                    ConnectionSpec.parse("postgres://a@t:5432/db"),
+                    ledger,
+                    3,
+                    line -> {},
+                    List.of(t),
+                    analyzed::add,
+                    17,
+                    fk -> Map.of())) {
                 builds.tableReady(t);
-                assertThat(builds.awaitAll()).as("the key's index step is not counted apart from the key").isEqualTo(4);
+                assertThat(builds.awaitAll())
+                        .as("the key's index step is not counted apart from the key")
+                        .isEqualTo(4);
             }
             assertThat(ledger.postDataDone("1:index")).isTrue();
             assertThat(ledger.postDataDone("3")).isTrue();
         }
-        assertThat(schema.maxConcurrent.get()).as("the three index builds ran side by side").isEqualTo(3);
+        assertThat(schema.maxConcurrent.get())
+                .as("the three index builds ran side by side")
+                .isEqualTo(3);
         List<String> order = schema.order;
         assertThat(order.subList(0, 3)).containsExactlyInAnyOrder("1:index", "2", "4");
         assertThat(order.subList(3, 5)).containsExactlyInAnyOrder("1", "3");
-        assertThat(schema.concurrentWithExclusive).as("nothing built beside an item that locks the table").isEmpty();
-        assertThat(schema.options.values()).hasSize(5).allSatisfy(o -> assertThat(o).contains("-c max_parallel_maintenance_workers=0"));
+        assertThat(schema.concurrentWithExclusive)
+                .as("nothing built beside an item that locks the table")
+                .isEmpty();
+        assertThat(schema.options.values())
+                .hasSize(5)
+                .allSatisfy(o -> assertThat(o).contains("-c max_parallel_maintenance_workers=0"));
         assertThat(analyzed).containsExactly("\"public\".\"t\"");
     }
 
@@ -59,17 +77,28 @@ class PostDataBuildsTest {
     @Test
     void aKeyAlreadyBuiltSkipsItsIndexStep(@TempDir Path dir) {
         List<PostDataItem> items = List.of(
-                new PostDataItem("7:index", PostDataItem.KEY_INDEX, "public", "t", "t_pkey", PostDataItem.Stage.PER_TABLE),
+                new PostDataItem(
+                        "7:index", PostDataItem.KEY_INDEX, "public", "t", "t_pkey", PostDataItem.Stage.PER_TABLE),
                 new PostDataItem("7", "CONSTRAINT", "public", "t", "t_pkey", PostDataItem.Stage.PER_TABLE),
                 new PostDataItem("8", "INDEX", "public", "t", "t_a_idx", PostDataItem.Stage.PER_TABLE));
         Recording schema = new Recording(items, 1);
         try (StateStore store = StateStore.open(dir)) {
-            String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db").id();
+            String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db")
+                    .id();
             CopyLedger ledger = new CopyLedger(store, run);
             ledger.postDataDone(List.of("7"));
-            SourceTable t = new SourceTable(1, "public", "t", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "t", true);
-            try (PostDataBuilds builds = new PostDataBuilds(schema, ConnectionSpec.parse("postgres://a@t:5432/db"), ledger, 2, line -> { },
-                    List.of(t), what -> { }, 17, fk -> Map.of())) {
+            SourceTable t = new SourceTable(
+                    1, "public", "t", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "t", true);
+            try (PostDataBuilds builds = new PostDataBuilds(
+                    schema,
+                    ConnectionSpec.parse("postgres://a@t:5432/db"),
+                    ledger,
+                    2,
+                    line -> {},
+                    List.of(t),
+                    what -> {},
+                    17,
+                    fk -> Map.of())) {
                 builds.tableReady(t);
                 builds.awaitAll();
             }
@@ -82,7 +111,13 @@ class PostDataBuildsTest {
     void aForeignKeyGoesWithoutWaitingForAnalyze(@TempDir Path dir) {
         List<PostDataItem> items = List.of(
                 new PostDataItem("1", "INDEX", "public", "parent", "parent_a_idx", PostDataItem.Stage.PER_TABLE),
-                new PostDataItem("2", "FK CONSTRAINT", "public", "child", "child_parent_fkey", PostDataItem.Stage.BETWEEN_TABLES,
+                new PostDataItem(
+                        "2",
+                        "FK CONSTRAINT",
+                        "public",
+                        "child",
+                        "child_parent_fkey",
+                        PostDataItem.Stage.BETWEEN_TABLES,
                         "public.parent"));
         Recording schema = new Recording(items, 1);
         List<String> foreignKeyBuiltDuringAnalyze = Collections.synchronizedList(new ArrayList<>());
@@ -97,18 +132,31 @@ class PostDataBuildsTest {
             }
         };
         try (StateStore store = StateStore.open(dir)) {
-            String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db").id();
+            String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db")
+                    .id();
             CopyLedger ledger = new CopyLedger(store, run);
-            SourceTable parent = new SourceTable(1, "public", "parent", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "parent", true);
-            SourceTable child = new SourceTable(2, "public", "child", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "child", true);
-            try (PostDataBuilds builds = new PostDataBuilds(schema, ConnectionSpec.parse("postgres://a@t:5432/db"), ledger, 2, line -> { },
-                    List.of(parent, child), slowAnalyze, 15, fk -> Map.of())) {
+            SourceTable parent = new SourceTable(
+                    1, "public", "parent", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "parent", true);
+            SourceTable child = new SourceTable(
+                    2, "public", "child", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "child", true);
+            try (PostDataBuilds builds = new PostDataBuilds(
+                    schema,
+                    ConnectionSpec.parse("postgres://a@t:5432/db"),
+                    ledger,
+                    2,
+                    line -> {},
+                    List.of(parent, child),
+                    slowAnalyze,
+                    15,
+                    fk -> Map.of())) {
                 builds.tableReady(parent);
                 builds.tableReady(child);
                 assertThat(builds.awaitAll()).isEqualTo(2);
             }
         }
-        assertThat(foreignKeyBuiltDuringAnalyze).as("the foreign key was added while the first ANALYZE still ran").isNotEmpty();
+        assertThat(foreignKeyBuiltDuringAnalyze)
+                .as("the foreign key was added while the first ANALYZE still ran")
+                .isNotEmpty();
     }
 
     /** Builds nothing; records order, concurrency, and the session options each build would have run with. */
@@ -121,6 +169,7 @@ class PostDataBuildsTest {
         final Set<String> concurrentWithExclusive = ConcurrentHashMap.newKeySet();
         /** Index builds wait here until all have started: they can only get past it side by side (or time out). */
         final java.util.concurrent.CountDownLatch indexesStarted;
+
         private volatile String exclusiveRunning;
 
         Recording(List<PostDataItem> items, int indexBuilds) {
@@ -165,8 +214,7 @@ class PostDataBuildsTest {
         }
 
         @Override
-        public void dump(ConnectionSpec source, Consumer<String> log) {
-        }
+        public void dump(ConnectionSpec source, Consumer<String> log) {}
 
         @Override
         public boolean dumped() {
@@ -174,8 +222,7 @@ class PostDataBuildsTest {
         }
 
         @Override
-        public void applyPreData(ConnectionSpec target, boolean replace, Consumer<String> log) {
-        }
+        public void applyPreData(ConnectionSpec target, boolean replace, Consumer<String> log) {}
 
         @Override
         public List<String> loadPostData(Connection source, Set<String> excludedRelations) {
@@ -183,7 +230,7 @@ class PostDataBuildsTest {
         }
 
         @Override
-        public void applyPostData(List<PostDataItem> batch, ConnectionSpec target, int jobs, String listName, Consumer<String> log) {
-        }
+        public void applyPostData(
+                List<PostDataItem> batch, ConnectionSpec target, int jobs, String listName, Consumer<String> log) {}
     }
 }

@@ -1,28 +1,28 @@
 package io.pgferry.cutover;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.pgferry.cluster.LocalCluster;
 import io.pgferry.pg.Connector;
 import io.pgferry.state.PgferrySessions;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import io.pgferry.testing.PgFixture;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @org.junit.jupiter.api.Timeout(120)
 class WriteFenceIT {
 
     @Test
     void fenceEndsAppSessionsBlocksNewWritesSparesPgferryAndLiftsExactly(@TempDir Path work) throws Exception {
-        try (LocalCluster pg = PgFixture.server(15); StateStore store = StateStore.open(work)) {
+        try (LocalCluster pg = PgFixture.server(15);
+                StateStore store = StateStore.open(work)) {
             PgFixture.createDatabase(pg, "app");
             PgFixture.exec(pg, "app", "CREATE TABLE t (v int)");
             RunRecord run = store.createRun("copy", "s", "t");
@@ -36,14 +36,17 @@ class WriteFenceIT {
             PgferrySessions.register(store, run.id(), "source", streamSession);
             assertThat(fence.raise()).isEqualTo(2);
             assertThat(fence.isRaised()).isTrue();
-            assertThatThrownBy(() -> exec(appSession, "INSERT INTO t VALUES (2)")).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> exec(appSession, "INSERT INTO t VALUES (2)"))
+                    .isInstanceOf(SQLException.class);
             assertThatThrownBy(() -> exec(lookalike, "SELECT 1")).isInstanceOf(SQLException.class);
             exec(streamSession, "INSERT INTO t VALUES (6)");
             streamSession.close();
 
             try (Connection fresh = PgFixture.connect(pg, "app")) {
                 assertThatThrownBy(() -> exec(fresh, "INSERT INTO t VALUES (3)"))
-                        .isInstanceOf(SQLException.class).extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("25006");
+                        .isInstanceOf(SQLException.class)
+                        .extracting(e -> ((SQLException) e).getSQLState())
+                        .isEqualTo("25006");
             }
             try (Connection own = new Connector("source", pg.spec("app")).open()) {
                 // pgferry's own sessions survive the fence and may still write when they say so explicitly
@@ -62,16 +65,18 @@ class WriteFenceIT {
 
     @Test
     void restoresAPreviousDatabaseSetting(@TempDir Path work) throws Exception {
-        try (LocalCluster pg = PgFixture.server(17); StateStore store = StateStore.open(work)) {
+        try (LocalCluster pg = PgFixture.server(17);
+                StateStore store = StateStore.open(work)) {
             PgFixture.createDatabase(pg, "app");
             PgFixture.exec(pg, "app", "ALTER DATABASE app SET default_transaction_read_only = off");
             RunRecord run = store.createRun("logical", "s", "t");
             WriteFence fence = new WriteFence(new Connector("source", pg.spec("app")), store, run.id(), "fence.source");
             fence.raise();
             fence.lift();
-            try (Connection c = PgFixture.connect(pg, "app"); Statement st = c.createStatement();
-                 var rs = st.executeQuery("SELECT array_to_string(setconfig, ',') FROM pg_db_role_setting"
-                         + " WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = 'app')")) {
+            try (Connection c = PgFixture.connect(pg, "app");
+                    Statement st = c.createStatement();
+                    var rs = st.executeQuery("SELECT array_to_string(setconfig, ',') FROM pg_db_role_setting"
+                            + " WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = 'app')")) {
                 rs.next();
                 assertThat(rs.getString(1)).isEqualTo("default_transaction_read_only=off");
             }

@@ -1,22 +1,21 @@
 package io.pgferry.method;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.pgferry.cluster.LocalCluster;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every kind of bad input gets its own message and exit code, and nothing reaches the target.
@@ -39,11 +38,13 @@ class BadInputIT {
     }
 
     private static String uri(LocalCluster c, String user, String password, String db) {
-        return "postgres://" + user + (password == null ? "" : ":" + password) + "@127.0.0.1:" + c.port() + "/" + db + "?sslmode=disable";
+        return "postgres://" + user + (password == null ? "" : ":" + password) + "@127.0.0.1:" + c.port() + "/" + db
+                + "?sslmode=disable";
     }
 
     private static CliRun migrate(Path work, String source, String target) {
-        return CliRun.of("migrate", "--method", "dump", "--dir", work.toString(), "--source", source, "--target", target);
+        return CliRun.of(
+                "migrate", "--method", "dump", "--dir", work.toString(), "--source", source, "--target", target);
     }
 
     private static void assertTargetUntouched() throws Exception {
@@ -64,11 +65,14 @@ class BadInputIT {
         try {
             CliRun first = migrate(work, pair.sourceUri(), target);
             assertThat(first.exitCode()).as(first.all()).isZero();
-            PgFixture.exec(pair.target(), "postgres", "DROP DATABASE rerun", "CREATE DATABASE rerun"); // emptied meanwhile
+            PgFixture.exec(
+                    pair.target(), "postgres", "DROP DATABASE rerun", "CREATE DATABASE rerun"); // emptied meanwhile
             CliRun again = migrate(work, pair.sourceUri(), target);
             assertThat(again.exitCode()).as(again.all()).isEqualTo(2);
-            assertThat(again.err()).containsPattern("run \\w+ in \\S+ \\(method dump, [^)]+\\) finished at \\d{4}-\\d\\d-\\d\\dT")
-                    .contains("nothing left to resume").contains("start a new run in another --dir")
+            assertThat(again.err())
+                    .containsPattern("run \\w+ in \\S+ \\(method dump, [^)]+\\) finished at \\d{4}-\\d\\d-\\d\\dT")
+                    .contains("nothing left to resume")
+                    .contains("start a new run in another --dir")
                     .doesNotContain("differ in row count");
             CliRun verify = CliRun.of("verify", "--source", pair.sourceUri(), "--target", target);
             assertThat(verify.exitCode()).as(verify.all()).isEqualTo(1);
@@ -82,7 +86,9 @@ class BadInputIT {
     void wrongPassword(@TempDir Path work) throws Exception {
         CliRun run = migrate(work, uri(pair.source(), "postgres", "wrong-Pa55", "app"), pair.targetUri());
         assertThat(run.exitCode()).isEqualTo(3);
-        assertThat(run.err()).contains("authentication failed for user 'postgres'").contains("what to do: check the password");
+        assertThat(run.err())
+                .contains("authentication failed for user 'postgres'")
+                .contains("what to do: check the password");
         assertThat(run.all()).doesNotContain("wrong-Pa55");
         assertTargetUntouched();
     }
@@ -103,7 +109,10 @@ class BadInputIT {
         }
         CliRun run = migrate(work, "postgres://postgres:pw@127.0.0.1:" + closedPort + "/app", pair.targetUri());
         assertThat(run.exitCode()).isEqualTo(3);
-        assertThat(run.err()).contains("cannot connect to source").contains("127.0.0.1:" + closedPort).contains("listen_addresses");
+        assertThat(run.err())
+                .contains("cannot connect to source")
+                .contains("127.0.0.1:" + closedPort)
+                .contains("listen_addresses");
         assertTargetUntouched();
     }
 
@@ -116,7 +125,10 @@ class BadInputIT {
 
     @Test
     void databaseMissing(@TempDir Path work) throws Exception {
-        CliRun run = migrate(work, pair.sourceUri(), uri(pair.target(), "postgres", pair.target().password(), "nosuchdb"));
+        CliRun run = migrate(
+                work,
+                pair.sourceUri(),
+                uri(pair.target(), "postgres", pair.target().password(), "nosuchdb"));
         assertThat(run.exitCode()).isEqualTo(3);
         assertThat(run.err()).contains("database 'nosuchdb' does not exist").contains("CREATE DATABASE \"nosuchdb\"");
         assertTargetUntouched();
@@ -124,7 +136,11 @@ class BadInputIT {
 
     @Test
     void permissionDeniedToConnect(@TempDir Path work) throws Exception {
-        PgFixture.exec(pair.target(), "postgres", "CREATE DATABASE locked", "REVOKE CONNECT ON DATABASE locked FROM PUBLIC",
+        PgFixture.exec(
+                pair.target(),
+                "postgres",
+                "CREATE DATABASE locked",
+                "REVOKE CONNECT ON DATABASE locked FROM PUBLIC",
                 "CREATE ROLE outsider LOGIN PASSWORD 'outsiderpw'");
         CliRun run = migrate(work, pair.sourceUri(), uri(pair.target(), "outsider", "outsiderpw", "locked"));
         assertThat(run.exitCode()).isEqualTo(3);
@@ -136,11 +152,15 @@ class BadInputIT {
     void targetNotEmpty(@TempDir Path work) throws Exception {
         PgFixture.exec(pair.target(), "postgres", "CREATE DATABASE busy");
         PgFixture.exec(pair.target(), "busy", "CREATE TABLE precious (id int)", "INSERT INTO precious VALUES (42)");
-        CliRun run = migrate(work, pair.sourceUri(), uri(pair.target(), "postgres", pair.target().password(), "busy"));
+        CliRun run = migrate(
+                work,
+                pair.sourceUri(),
+                uri(pair.target(), "postgres", pair.target().password(), "busy"));
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("is not empty: table public.precious").contains("--clean");
         try (Connection t = PgFixture.connect(pair.target(), "busy")) {
-            assertThat(DumpRestoreIT.scalar(t, "SELECT count(*) FROM pg_class WHERE relname = 'orders'")).isZero();
+            assertThat(DumpRestoreIT.scalar(t, "SELECT count(*) FROM pg_class WHERE relname = 'orders'"))
+                    .isZero();
             assertThat(DumpRestoreIT.scalar(t, "SELECT id FROM precious")).isEqualTo(42);
         }
     }
@@ -160,10 +180,24 @@ class BadInputIT {
         try (LocalCluster newer = PgFixture.server(16)) {
             PgFixture.createDatabase(newer, "app");
             // only Debian's own 15 tools: CI also has a pg_dump 17 on PATH, which could dump this source
-            CliRun run = CliRun.of("migrate", "--method", "dump", "--dir", work.toString(), "--pg-bin", "/usr/lib/postgresql/15/bin",
-                    "--source", uri(newer, "postgres", newer.password(), "app"), "--target", pair.targetUri());
+            CliRun run = CliRun.of(
+                    "migrate",
+                    "--method",
+                    "dump",
+                    "--dir",
+                    work.toString(),
+                    "--pg-bin",
+                    "/usr/lib/postgresql/15/bin",
+                    "--source",
+                    uri(newer, "postgres", newer.password(), "app"),
+                    "--target",
+                    pair.targetUri());
             assertThat(run.exitCode()).isEqualTo(4);
-            assertThat(run.err()).contains("pg_dump 16 or newer is needed").contains("found only 15").contains("postgresql-client-16").contains("--pg-bin");
+            assertThat(run.err())
+                    .contains("pg_dump 16 or newer is needed")
+                    .contains("found only 15")
+                    .contains("postgresql-client-16")
+                    .contains("--pg-bin");
             assertTargetUntouched();
         }
     }
@@ -175,7 +209,10 @@ class BadInputIT {
         assertThat(bad.err()).contains("missing '='");
 
         PgFixture.exec(pair.target(), "postgres", "CREATE DATABASE first");
-        CliRun ok = migrate(work, pair.sourceUri(), uri(pair.target(), "postgres", pair.target().password(), "first"));
+        CliRun ok = migrate(
+                work,
+                pair.sourceUri(),
+                uri(pair.target(), "postgres", pair.target().password(), "first"));
         assertThat(ok.exitCode()).as(ok.all()).isZero();
         CliRun other = migrate(work, pair.sourceUri(), pair.targetUri());
         assertThat(other.exitCode()).isEqualTo(2);
@@ -189,7 +226,8 @@ class BadInputIT {
         String target = uri(pair.target(), "postgres", pair.target().password(), "leakcheck");
         CliRun run = migrate(work, pair.sourceUri(), target);
         assertThat(run.exitCode()).as(run.all()).isZero();
-        CliRun failing = migrate(work, pair.sourceUri(), target.replace(pair.target().password(), "Wr0ngSecret!"));
+        CliRun failing =
+                migrate(work, pair.sourceUri(), target.replace(pair.target().password(), "Wr0ngSecret!"));
         List<String> secrets = List.of(pair.source().password(), pair.target().password(), "Wr0ngSecret!");
         for (String secret : secrets) {
             assertThat(run.all()).doesNotContain(secret);

@@ -1,5 +1,7 @@
 package io.pgferry.monitor;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgferry.cli.Main;
 import io.pgferry.state.StateStore;
@@ -11,10 +13,6 @@ import io.pgferry.testing.PgFixture;
 import io.pgferry.testing.PromText;
 import io.pgferry.testing.ShopWriter;
 import io.pgferry.testing.StatusSchema;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
@@ -35,8 +33,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real logical migration under a concurrent writer, watched through {@code migrate --dashboard}
@@ -50,63 +49,110 @@ class DashboardIT {
     @Test
     void pageProgressAndLagFollowALogicalMigration(@TempDir Path work) throws Exception {
         Chromium chromium = Chromium.find().orElse(null);
-        Assumptions.assumeTrue(chromium != null, "no chromium binary on this machine: apt-get install chromium (CI installs it)");
+        Assumptions.assumeTrue(
+                chromium != null, "no chromium binary on this machine: apt-get install chromium (CI installs it)");
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (ClusterPair pair = PgFixture.pair(15, 15)) {
             PgFixture.loadShop(pair.source(), "app", 0.02);
             int port = freePort();
             String url = "http://127.0.0.1:" + port + "/";
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 30_000_000);
-                 Connection blocker = PgFixture.connect(pair.target(), "app")) {
+                    Connection blocker = PgFixture.connect(pair.target(), "app")) {
                 StringWriter migrateOut = new StringWriter();
                 Future<Integer> migrate = pool.submit(() -> {
                     var cl = Main.commandLine();
                     cl.setOut(new PrintWriter(migrateOut, true));
                     cl.setErr(new PrintWriter(migrateOut, true));
-                    return cl.execute("migrate", "--method", "logical", "--jobs", "2", "--dir", work.toString(), "--source", pair.sourceUri(),
-                            "--target", pair.targetUri(), "--set-replica-identity-full", "--ready-lag", "PT5S", "--sync-timeout", "PT3M",
-                            "--quiet", "--dashboard", Integer.toString(port));
+                    return cl.execute(
+                            "migrate",
+                            "--method",
+                            "logical",
+                            "--jobs",
+                            "2",
+                            "--dir",
+                            work.toString(),
+                            "--source",
+                            pair.sourceUri(),
+                            "--target",
+                            pair.targetUri(),
+                            "--set-replica-identity-full",
+                            "--ready-lag",
+                            "PT5S",
+                            "--sync-timeout",
+                            "PT3M",
+                            "--quiet",
+                            "--dashboard",
+                            Integer.toString(port));
                 });
                 try (StateStore store = waitForStore(work, migrate)) {
-                    // the keys are in place on the target before the subscription exists: hold documents' sync from then on
-                    waitUntil("the keys step", migrate, () -> store.stepStatus(runId(store), "keys") == StepStatus.DONE);
+                    // the keys are in place on the target before the subscription exists: hold documents' sync from
+                    // then on
+                    waitUntil(
+                            "the keys step", migrate, () -> store.stepStatus(runId(store), "keys") == StepStatus.DONE);
                     blocker.setAutoCommit(false);
                     try (Statement st = blocker.createStatement()) {
-                        // SHARE lets CREATE SUBSCRIPTION read the table but holds the sync worker's COPY (ROW EXCLUSIVE)
+                        // SHARE lets CREATE SUBSCRIPTION read the table but holds the sync worker's COPY (ROW
+                        // EXCLUSIVE)
                         st.execute("LOCK TABLE documents IN SHARE MODE");
                     }
-                    diagnostics = () -> StatusText.render(new StatusReader(store).read().orElseThrow()) + "\ntarget sessions:\n"
-                            + sessions(pair);
-                    waitUntil("sync with lag recorded", migrate, () -> store.stepStatus(runId(store), "sync") == StepStatus.RUNNING
-                            && new StatusReader(store).read().map(r -> r.lag() != null && r.overall() != null
-                            && r.overall().phase().equals("sync") && r.overall().total() > 0).orElse(false));
+                    diagnostics = () ->
+                            StatusText.render(new StatusReader(store).read().orElseThrow()) + "\ntarget sessions:\n"
+                                    + sessions(pair);
+                    waitUntil(
+                            "sync with lag recorded",
+                            migrate,
+                            () -> store.stepStatus(runId(store), "sync") == StepStatus.RUNNING
+                                    && new StatusReader(store)
+                                            .read()
+                                            .map(r -> r.lag() != null
+                                                    && r.overall() != null
+                                                    && r.overall().phase().equals("sync")
+                                                    && r.overall().total() > 0)
+                                            .orElse(false));
 
                     JsonNode during = StatusSchema.assertValid(status(work));
                     assertThat(during.at("/run/status").asText()).isEqualTo("running");
                     assertThat(during.at("/run/phase").asText()).isEqualTo("sync");
 
-                    Map<String, Double> metrics1 = PromText.parse(Http.get(url + "metrics").body());
+                    Map<String, Double> metrics1 =
+                            PromText.parse(Http.get(url + "metrics").body());
                     Dom first = Dom.of(chromium.dumpDom(url, VIRTUAL_MS));
                     assertConsistentWithStore(first, store);
                     Thread.sleep(2500);
                     Dom second = Dom.of(chromium.dumpDom(url, VIRTUAL_MS));
                     assertConsistentWithStore(second, store);
-                    Map<String, Double> metrics2 = PromText.parse(Http.get(url + "metrics").body());
+                    Map<String, Double> metrics2 =
+                            PromText.parse(Http.get(url + "metrics").body());
 
-                    assertThat(second.attr("updated-at", "data-generated")).isNotEqualTo(first.attr("updated-at", "data-generated"));
-                    assertThat(second.attr("lag-bytes", "data-value")).as("lag shown changed").isNotEqualTo(first.attr("lag-bytes", "data-value"));
-                    assertThat(List.of(second.attr("overall-progress", "data-bytes-done"), second.attr("overall-progress", "data-done")))
-                            .as("progress shown changed").isNotEqualTo(List.of(first.attr("overall-progress", "data-bytes-done"),
+                    assertThat(second.attr("updated-at", "data-generated"))
+                            .isNotEqualTo(first.attr("updated-at", "data-generated"));
+                    assertThat(second.attr("lag-bytes", "data-value"))
+                            .as("lag shown changed")
+                            .isNotEqualTo(first.attr("lag-bytes", "data-value"));
+                    assertThat(List.of(
+                                    second.attr("overall-progress", "data-bytes-done"),
+                                    second.attr("overall-progress", "data-done")))
+                            .as("progress shown changed")
+                            .isNotEqualTo(List.of(
+                                    first.attr("overall-progress", "data-bytes-done"),
                                     first.attr("overall-progress", "data-done")));
                     assertThat(second.text("run-phase")).isEqualTo("sync");
-                    assertThat(second.html).contains("data-step=\"keys\"").contains("data-status=\"done\"").contains("id=\"events\"");
+                    assertThat(second.html)
+                            .contains("data-step=\"keys\"")
+                            .contains("data-status=\"done\"")
+                            .contains("id=\"events\"");
                     assertThat(second.text("assessment")).contains("no assessment");
-                    assertThat(Integer.parseInt(second.attr("chart-lag", "data-points"))).isGreaterThanOrEqualTo(2);
+                    assertThat(Integer.parseInt(second.attr("chart-lag", "data-points")))
+                            .isGreaterThanOrEqualTo(2);
 
                     assertThat(PromText.first(metrics1, "pgferry_lag_bytes")).isNotNull();
                     assertThat(metrics1).containsKey("pgferry_phase{phase=\"sync\"}");
-                    assertThat(List.of(PromText.first(metrics2, "pgferry_lag_bytes"), PromText.first(metrics2, "pgferry_bytes_copied")))
-                            .as("metrics moved").isNotEqualTo(List.of(PromText.first(metrics1, "pgferry_lag_bytes"),
+                    assertThat(List.of(
+                                    PromText.first(metrics2, "pgferry_lag_bytes"),
+                                    PromText.first(metrics2, "pgferry_bytes_copied")))
+                            .as("metrics moved")
+                            .isNotEqualTo(List.of(
+                                    PromText.first(metrics1, "pgferry_lag_bytes"),
                                     PromText.first(metrics1, "pgferry_bytes_copied")));
 
                     Path png = Path.of(System.getProperty("pgferry.screenshot", "target/dashboard.png"));
@@ -116,17 +162,25 @@ class DashboardIT {
 
                     for (String path : List.of("", "app.js", "api/status", "api/history", "metrics")) {
                         String body = Http.get(url + path).body();
-                        assertThat(body).as(path).doesNotContain(pair.source().password()).doesNotContain(pair.target().password());
+                        assertThat(body)
+                                .as(path)
+                                .doesNotContain(pair.source().password())
+                                .doesNotContain(pair.target().password());
                     }
-                    assertThat(second.html).doesNotContain(pair.source().password()).doesNotContain(pair.target().password());
+                    assertThat(second.html)
+                            .doesNotContain(pair.source().password())
+                            .doesNotContain(pair.target().password());
                 } finally {
                     blocker.rollback();
                 }
-                assertThat(migrate.get(3, TimeUnit.MINUTES)).as(migrateOut.toString()).isZero();
+                assertThat(migrate.get(3, TimeUnit.MINUTES))
+                        .as(migrateOut.toString())
+                        .isZero();
             }
             JsonNode after = StatusSchema.assertValid(status(work));
             assertThat(after.at("/run/status").asText()).isEqualTo("done");
-            assertThat(after.at("/cutoverCommand").asText()).startsWith("pgferry cutover --dir ")
+            assertThat(after.at("/cutoverCommand").asText())
+                    .startsWith("pgferry cutover --dir ")
                     .doesNotContain(pair.source().password());
             assertThat(after.at("/etaSeconds").isNull()).isTrue();
         } finally {
@@ -140,16 +194,26 @@ class DashboardIT {
         String runId = now.run().id();
         assertThat(dom.text("run-id")).isEqualTo(runId);
         assertThat(dom.text("run-method")).isEqualTo("logical");
-        assertThat(Long.parseLong(dom.attr("overall-progress", "data-total"))).isEqualTo(now.overall().total());
+        assertThat(Long.parseLong(dom.attr("overall-progress", "data-total")))
+                .isEqualTo(now.overall().total());
         long shownDone = Long.parseLong(dom.attr("overall-progress", "data-done"));
         assertThat(shownDone).isBetween(0L, now.overall().done());
-        Set<String> bytesWritten = new HashSet<>(store.query("SELECT DISTINCT bytes_done FROM " + HistorySamples.TABLE
-                + " WHERE run_id = ? AND phase = 'sync'", rs -> rs.getString(1), runId));
-        assertThat(bytesWritten).as("bytes shown were recorded by the run").contains(dom.attr("overall-progress", "data-bytes-done"));
-        Set<Long> lagsWritten = new HashSet<>(store.query("SELECT DISTINCT lag_bytes FROM " + HistorySamples.TABLE
-                + " WHERE run_id = ? AND lag_bytes IS NOT NULL", rs -> rs.getLong(1), runId));
+        Set<String> bytesWritten = new HashSet<>(store.query(
+                "SELECT DISTINCT bytes_done FROM " + HistorySamples.TABLE + " WHERE run_id = ? AND phase = 'sync'",
+                rs -> rs.getString(1),
+                runId));
+        assertThat(bytesWritten)
+                .as("bytes shown were recorded by the run")
+                .contains(dom.attr("overall-progress", "data-bytes-done"));
+        Set<Long> lagsWritten = new HashSet<>(store.query(
+                "SELECT DISTINCT lag_bytes FROM " + HistorySamples.TABLE
+                        + " WHERE run_id = ? AND lag_bytes IS NOT NULL",
+                rs -> rs.getLong(1),
+                runId));
         lagsWritten.add(now.lag().lagBytes());
-        assertThat(lagsWritten).as("lag shown was recorded by the run").contains(Long.parseLong(dom.attr("lag-bytes", "data-value")));
+        assertThat(lagsWritten)
+                .as("lag shown was recorded by the run")
+                .contains(Long.parseLong(dom.attr("lag-bytes", "data-value")));
     }
 
     private static String status(Path work) {
@@ -189,12 +253,23 @@ class DashboardIT {
     private static java.util.function.Supplier<String> diagnostics = () -> "";
 
     private static String sessions(ClusterPair pair) {
-        try (Connection c = PgFixture.connect(pair.target(), "app"); Statement st = c.createStatement();
-             var rs = st.executeQuery("SELECT backend_type, state, wait_event_type, wait_event, left(query, 100) FROM pg_stat_activity")) {
+        try (Connection c = PgFixture.connect(pair.target(), "app");
+                Statement st = c.createStatement();
+                var rs = st.executeQuery(
+                        "SELECT backend_type, state, wait_event_type, wait_event, left(query, 100) FROM pg_stat_activity")) {
             StringBuilder sb = new StringBuilder();
             while (rs.next()) {
-                sb.append("  ").append(rs.getString(1)).append(" | ").append(rs.getString(2)).append(" | ").append(rs.getString(3))
-                        .append(" | ").append(rs.getString(4)).append(" | ").append(rs.getString(5)).append('\n');
+                sb.append("  ")
+                        .append(rs.getString(1))
+                        .append(" | ")
+                        .append(rs.getString(2))
+                        .append(" | ")
+                        .append(rs.getString(3))
+                        .append(" | ")
+                        .append(rs.getString(4))
+                        .append(" | ")
+                        .append(rs.getString(5))
+                        .append('\n');
             }
             return sb.toString();
         } catch (Exception e) {
@@ -216,13 +291,15 @@ class DashboardIT {
         }
 
         String tag(String id) {
-            Matcher m = Pattern.compile("<[a-zA-Z]+[^>]*\\sid=\"" + Pattern.quote(id) + "\"[^>]*>").matcher(html);
+            Matcher m = Pattern.compile("<[a-zA-Z]+[^>]*\\sid=\"" + Pattern.quote(id) + "\"[^>]*>")
+                    .matcher(html);
             assertThat(m.find()).as("element #" + id + " in the DOM").isTrue();
             return m.group();
         }
 
         String attr(String id, String name) {
-            Matcher m = Pattern.compile("\\s" + Pattern.quote(name) + "=\"([^\"]*)\"").matcher(tag(id));
+            Matcher m = Pattern.compile("\\s" + Pattern.quote(name) + "=\"([^\"]*)\"")
+                    .matcher(tag(id));
             assertThat(m.find()).as(name + " on #" + id).isTrue();
             return m.group(1);
         }
@@ -232,7 +309,10 @@ class DashboardIT {
             int start = html.indexOf(tag(id)) + tag(id).length();
             String name = tag(id).substring(1).split("[\\s>]")[0];
             int end = html.indexOf("</" + name + ">", start);
-            return html.substring(start, end).replaceAll("<[^>]+>", "").replace("&amp;", "&").trim();
+            return html.substring(start, end)
+                    .replaceAll("<[^>]+>", "")
+                    .replace("&amp;", "&")
+                    .trim();
         }
     }
 }

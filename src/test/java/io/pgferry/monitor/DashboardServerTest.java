@@ -1,5 +1,8 @@
 package io.pgferry.monitor;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgferry.pg.PgferryException;
@@ -8,9 +11,6 @@ import io.pgferry.state.StateStore;
 import io.pgferry.testing.Http;
 import io.pgferry.testing.PromText;
 import io.pgferry.testing.StatusSchema;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -18,15 +18,15 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DashboardServerTest {
     private static final String SECRET = "hunter2-s3cret";
 
     private static RunRecord run(StateStore store) {
-        RunRecord run = store.createRun("logical", "postgres://app:" + SECRET + "@src:5432/shop", "host=dst password=" + SECRET);
+        RunRecord run = store.createRun(
+                "logical", "postgres://app:" + SECRET + "@src:5432/shop", "host=dst password=" + SECRET);
         store.startStep(run.id(), "sync");
         store.event(run.id(), "info", "connecting with password=" + SECRET);
         return run;
@@ -40,17 +40,29 @@ class DashboardServerTest {
             PhaseProgress phase = progress.phase("sync", 10, "tables", 1000);
             Thread.sleep(1100); // progress writes are throttled to one a second
             phase.update(3, 300);
-            store.update("INSERT INTO cdc_progress (run_id, applied_lsn, source_lsn, lag_bytes, lag_seconds, updated_at)"
-                    + " VALUES (?,?,?,?,?,?)", run.id(), "0/3000060", "0/3000100", 4096, 1.5, Instant.now().toString());
-            Files.writeString(dir.resolve(DashboardServer.ASSESSMENT_FILE), "{\"findings\":[],\"recommendation\":null}");
-            try (DashboardServer server = DashboardServer.start(store, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    Optional.empty())) {
+            store.update(
+                    "INSERT INTO cdc_progress (run_id, applied_lsn, source_lsn, lag_bytes, lag_seconds, updated_at)"
+                            + " VALUES (?,?,?,?,?,?)",
+                    run.id(),
+                    "0/3000060",
+                    "0/3000100",
+                    4096,
+                    1.5,
+                    Instant.now().toString());
+            Files.writeString(
+                    dir.resolve(DashboardServer.ASSESSMENT_FILE), "{\"findings\":[],\"recommendation\":null}");
+            try (DashboardServer server = DashboardServer.start(
+                    store, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty())) {
                 String base = server.url();
                 Http page = Http.get(base);
                 assertThat(page.status()).isEqualTo(200);
                 assertThat(page.contentType()).startsWith("text/html");
-                assertThat(page.body()).contains("id=\"overall-progress\"", "id=\"lag-bytes\"", "app.js").doesNotContain("http://", "https://");
-                assertThat(Http.get(base + "app.js").body()).contains("api/status").doesNotContain("https://", "fetch(\"http", "fetch('http");
+                assertThat(page.body())
+                        .contains("id=\"overall-progress\"", "id=\"lag-bytes\"", "app.js")
+                        .doesNotContain("http://", "https://");
+                assertThat(Http.get(base + "app.js").body())
+                        .contains("api/status")
+                        .doesNotContain("https://", "fetch(\"http", "fetch('http");
                 assertThat(Http.get(base + "style.css").status()).isEqualTo(200);
                 assertThat(Http.get(base + "nothing-here").status()).isEqualTo(404);
 
@@ -59,25 +71,32 @@ class DashboardServerTest {
                 assertThat(json.at("/overall/done").asInt()).isEqualTo(3);
                 assertThat(json.at("/lag/lagBytes").asLong()).isEqualTo(4096);
 
-                Map<String, Double> before = PromText.parse(Http.get(base + "metrics").body());
+                Map<String, Double> before =
+                        PromText.parse(Http.get(base + "metrics").body());
                 assertThat(PromText.first(before, "pgferry_lag_bytes")).isEqualTo(4096.0);
                 assertThat(PromText.first(before, "pgferry_phase_done")).isEqualTo(3.0);
-                assertThat(before).containsKey("pgferry_phase{phase=\"sync\"}").containsKey("pgferry_retries_total")
-                        .containsKey("pgferry_errors_total").containsKey("pgferry_applied_transactions_total");
+                assertThat(before)
+                        .containsKey("pgferry_phase{phase=\"sync\"}")
+                        .containsKey("pgferry_retries_total")
+                        .containsKey("pgferry_errors_total")
+                        .containsKey("pgferry_applied_transactions_total");
 
                 Thread.sleep(1100); // progress writes are throttled to one a second
                 phase.update(7, 700);
                 store.update("UPDATE cdc_progress SET lag_bytes = 128, lag_seconds = 0.2 WHERE run_id = ?", run.id());
-                Map<String, Double> after = PromText.parse(Http.get(base + "metrics").body());
+                Map<String, Double> after =
+                        PromText.parse(Http.get(base + "metrics").body());
                 assertThat(PromText.first(after, "pgferry_phase_done")).isEqualTo(7.0);
                 assertThat(PromText.first(after, "pgferry_lag_bytes")).isEqualTo(128.0);
 
-                JsonNode history = new ObjectMapper().readTree(Http.get(base + "api/history").body());
+                JsonNode history = new ObjectMapper()
+                        .readTree(Http.get(base + "api/history").body());
                 assertThat(history.get("points").size()).isGreaterThanOrEqualTo(2);
                 assertThat(history.at("/points/1/bytesPerSecond").asDouble()).isPositive();
                 assertThat(Http.get(base + "api/assessment").status()).isEqualTo(200);
 
-                for (String path : new String[] {"", "app.js", "api/status", "api/history", "api/assessment", "metrics"}) {
+                for (String path :
+                        new String[] {"", "app.js", "api/status", "api/history", "api/assessment", "metrics"}) {
                     assertThat(Http.get(base + path).body()).as(path).doesNotContain(SECRET);
                 }
             }
@@ -90,20 +109,30 @@ class DashboardServerTest {
             run(store);
             InetSocketAddress any = new InetSocketAddress(0);
             assertThatThrownBy(() -> DashboardServer.start(store, any, Optional.empty()))
-                    .isInstanceOf(PgferryException.class).hasMessageContaining("without a token");
+                    .isInstanceOf(PgferryException.class)
+                    .hasMessageContaining("without a token");
             try (DashboardServer server = DashboardServer.start(store, any, Optional.of("tok-123"))) {
                 String base = "http://127.0.0.1:" + server.port() + "/";
                 assertThat(Http.get(base + "api/status").status()).isEqualTo(401);
-                assertThat(Http.get(base + "metrics", "Authorization", "Bearer nope").status()).isEqualTo(401);
+                assertThat(Http.get(base + "metrics", "Authorization", "Bearer nope")
+                                .status())
+                        .isEqualTo(401);
                 // never from the URL, which logs, history and Referer headers keep
                 assertThat(Http.get(base + "api/status?token=tok-123").status()).isEqualTo(401);
-                assertThat(Http.get(base + "api/status", "Authorization", "Bearer tok-123").status()).isEqualTo(200);
-                assertThat(Http.get(base + "metrics", "Authorization", "Bearer tok-123").status()).isEqualTo(200);
+                assertThat(Http.get(base + "api/status", "Authorization", "Bearer tok-123")
+                                .status())
+                        .isEqualTo(200);
+                assertThat(Http.get(base + "metrics", "Authorization", "Bearer tok-123")
+                                .status())
+                        .isEqualTo(200);
                 // the page holds no data: it loads without the token and reads it from #token=
                 assertThat(Http.get(base).status()).isEqualTo(200);
-                assertThat(Http.get(base + "app.js").body()).contains("location.hash").doesNotContain("tok-123");
+                assertThat(Http.get(base + "app.js").body())
+                        .contains("location.hash")
+                        .doesNotContain("tok-123");
                 // with a token, any Host will do (the server may be reached by name)
-                assertThat(RawHttp.get(server.port(), "/api/status", "dashboard.example.com", "Bearer tok-123")).startsWith("HTTP/1.1 200");
+                assertThat(RawHttp.get(server.port(), "/api/status", "dashboard.example.com", "Bearer tok-123"))
+                        .startsWith("HTTP/1.1 200");
             }
         }
     }
@@ -112,8 +141,8 @@ class DashboardServerTest {
     void withoutAnAssessmentTheEndpointSaysSo(@TempDir Path dir) {
         try (StateStore store = StateStore.open(dir)) {
             run(store);
-            try (DashboardServer server = DashboardServer.start(store, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    Optional.empty())) {
+            try (DashboardServer server = DashboardServer.start(
+                    store, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty())) {
                 Http a = Http.get(server.url() + "api/assessment");
                 assertThat(a.status()).isEqualTo(404);
                 assertThat(a.body()).contains("no assessment");
@@ -125,16 +154,28 @@ class DashboardServerTest {
     void withoutATokenOnlyLoopbackHostsAreAnswered(@TempDir Path dir) {
         try (StateStore store = StateStore.open(dir)) {
             run(store);
-            try (DashboardServer server = DashboardServer.start(store, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    Optional.empty())) {
+            try (DashboardServer server = DashboardServer.start(
+                    store, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty())) {
                 int port = server.port();
-                for (String host : new String[] {"127.0.0.1:" + port, "localhost:" + port, "localhost", "[::1]:" + port, "127.1.2.3"}) {
-                    assertThat(RawHttp.get(port, "/api/status", host, null)).as(host).startsWith("HTTP/1.1 200");
+                for (String host : new String[] {
+                    "127.0.0.1:" + port, "localhost:" + port, "localhost", "[::1]:" + port, "127.1.2.3"
+                }) {
+                    assertThat(RawHttp.get(port, "/api/status", host, null))
+                            .as(host)
+                            .startsWith("HTTP/1.1 200");
                 }
                 // DNS rebinding: a page of attacker.example whose name now resolves to 127.0.0.1
-                for (String host : new String[] {"attacker.example:" + port, "attacker.example", "127.0.0.1.attacker.example",
-                        "localhost.attacker.example", "[::1].evil", "localhost:80@evil"}) {
-                    assertThat(RawHttp.get(port, "/api/status", host, null)).as(host).startsWith("HTTP/1.1 403")
+                for (String host : new String[] {
+                    "attacker.example:" + port,
+                    "attacker.example",
+                    "127.0.0.1.attacker.example",
+                    "localhost.attacker.example",
+                    "[::1].evil",
+                    "localhost:80@evil"
+                }) {
+                    assertThat(RawHttp.get(port, "/api/status", host, null))
+                            .as(host)
+                            .startsWith("HTTP/1.1 403")
                             .doesNotContain("\"runId\"");
                     assertThat(RawHttp.get(port, "/", host, null)).as(host).startsWith("HTTP/1.1 403");
                 }

@@ -1,15 +1,14 @@
 package io.pgferry.monitor;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class HistorySamplesTest {
 
@@ -20,8 +19,14 @@ class HistorySamplesTest {
             HistorySamples.ensureTable(store);
             Instant t0 = Instant.parse("2025-01-01T00:00:00Z");
             for (int i = 0; i < 1500; i++) {
-                store.update("INSERT INTO " + HistorySamples.TABLE + " (run_id, at, phase, done, bytes_done) VALUES (?,?,?,?,?)",
-                        run.id(), t0.plusSeconds(i).toString(), "dump", i, i * 1000L);
+                store.update(
+                        "INSERT INTO " + HistorySamples.TABLE
+                                + " (run_id, at, phase, done, bytes_done) VALUES (?,?,?,?,?)",
+                        run.id(),
+                        t0.plusSeconds(i).toString(),
+                        "dump",
+                        i,
+                        i * 1000L);
             }
             List<HistorySamples.Point> points = HistorySamples.read(store, run.id());
             assertThat(points.size()).isBetween(500, 601);

@@ -1,19 +1,18 @@
 package io.pgferry.monitor;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.pgferry.cli.Main;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import io.pgferry.testing.StatusSchema;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StatusCommandTest {
 
@@ -33,7 +32,8 @@ class StatusCommandTest {
             run = store.createRun("dump", "postgres://app@src:5432/shop", "postgres://app@dst:5432/shop");
             store.startStep(run.id(), "dump");
         }
-        CompletableFuture<String[]> watch = CompletableFuture.supplyAsync(() -> run("status", "--dir", dir.toString(), "--json", "--watch"));
+        CompletableFuture<String[]> watch =
+                CompletableFuture.supplyAsync(() -> run("status", "--dir", dir.toString(), "--json", "--watch"));
         Thread.sleep(3000); // at least one refresh (every 2 s) while running
         try (StateStore store = StateStore.open(dir)) {
             store.setRunStatus(run.id(), RunRecord.STATUS_DONE, "done", null);
@@ -45,8 +45,12 @@ class StatusCommandTest {
         for (String line : lines) {
             StatusSchema.assertValid(line);
         }
-        assertThat(StatusSchema.assertValid(lines[0]).at("/run/status").asText()).isEqualTo("running");
-        assertThat(StatusSchema.assertValid(lines[lines.length - 1]).at("/run/status").asText()).isEqualTo("done");
+        assertThat(StatusSchema.assertValid(lines[0]).at("/run/status").asText())
+                .isEqualTo("running");
+        assertThat(StatusSchema.assertValid(lines[lines.length - 1])
+                        .at("/run/status")
+                        .asText())
+                .isEqualTo("done");
     }
 
     @Test
@@ -58,6 +62,11 @@ class StatusCommandTest {
         }
         String[] result = run("status", "--dir", dir.toString());
         assertThat(result[0]).isEqualTo("0");
-        assertThat(result[1]).contains("progress dump", "1/4 tables", "totals: 1/4 tables", "next: wait: dump is running; then restore");
+        assertThat(result[1])
+                .contains(
+                        "progress dump",
+                        "1/4 tables",
+                        "totals: 1/4 tables",
+                        "next: wait: dump is running; then restore");
     }
 }

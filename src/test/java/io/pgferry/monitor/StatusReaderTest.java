@@ -1,16 +1,15 @@
 package io.pgferry.monitor;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import io.pgferry.testing.StatusSchema;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Instant;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StatusReaderTest {
 
@@ -26,10 +25,21 @@ class StatusReaderTest {
             part(store, run, "public", "customers", 1, 1, "DONE", 50, 4096, "0/16B3748");
             part(store, run, "shop", "events", 1, 1, "PENDING", 0, 0, null);
             store.progress(run.id(), "copy", 1, 3, "tables", 93632, 200000);
-            store.update("INSERT INTO cdc_progress (run_id, received_lsn, applied_lsn, source_lsn, lag_bytes, lag_seconds, applied_xacts,"
-                    + " updated_at) VALUES (?,?,?,?,?,?,?,?)", run.id(), "0/16B4000", "0/16B3800", "0/16B5000", 6144, 2.5, 17,
+            store.update(
+                    "INSERT INTO cdc_progress (run_id, received_lsn, applied_lsn, source_lsn, lag_bytes, lag_seconds, applied_xacts,"
+                            + " updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                    run.id(),
+                    "0/16B4000",
+                    "0/16B3800",
+                    "0/16B5000",
+                    6144,
+                    2.5,
+                    17,
                     Instant.now().toString());
-            store.event(run.id(), "warning", "COPY public.orders part 2 failed (connection reset), attempt 1 of 6; retrying in 480 ms");
+            store.event(
+                    run.id(),
+                    "warning",
+                    "COPY public.orders part 2 failed (connection reset), attempt 1 of 6; retrying in 480 ms");
             store.event(run.id(), "retry", "reconnecting the stream");
             store.event(run.id(), "error", "step index failed: out of disk");
 
@@ -61,13 +71,21 @@ class StatusReaderTest {
     void aFinishedLogicalRunUnderTenSecondsOfLagShowsTheCutoverCommand(@TempDir Path dir) {
         try (StateStore store = StateStore.open(dir)) {
             RunRecord run = store.createRun("logical", "postgres://app@src:5432/shop", "postgres://app@dst:5432/shop");
-            for (String step : new String[] {"preflight", "schema", "keys", "publication", "subscription", "sync", "post-data"}) {
+            for (String step :
+                    new String[] {"preflight", "schema", "keys", "publication", "subscription", "sync", "post-data"}) {
                 store.startStep(run.id(), step);
                 store.finishStep(run.id(), step, "took 1s");
             }
             store.progress(run.id(), "sync", 12, 12, "tables", 5_000_000, 5_000_000);
-            store.update("INSERT INTO cdc_progress (run_id, applied_lsn, source_lsn, lag_bytes, lag_seconds, updated_at)"
-                    + " VALUES (?,?,?,?,?,?)", run.id(), "0/3000060", "0/3000100", 160, 0.4, Instant.now().toString());
+            store.update(
+                    "INSERT INTO cdc_progress (run_id, applied_lsn, source_lsn, lag_bytes, lag_seconds, updated_at)"
+                            + " VALUES (?,?,?,?,?,?)",
+                    run.id(),
+                    "0/3000060",
+                    "0/3000100",
+                    160,
+                    0.4,
+                    Instant.now().toString());
             store.setRunStatus(run.id(), RunRecord.STATUS_DONE, "done", null);
 
             StatusReport report = new StatusReader(store).read().orElseThrow();
@@ -78,7 +96,9 @@ class StatusReaderTest {
             assertThat(json.at("/etaSeconds").isNull()).isTrue();
             assertThat(json.at("/totals/stepsDone").asInt()).isEqualTo(7);
             assertThat(json.at("/totals/tablesDone").asInt()).isEqualTo(12);
-            assertThat(StatusText.render(report)).contains("next: when ready: pgferry cutover").contains("lag: 160 B");
+            assertThat(StatusText.render(report))
+                    .contains("next: when ready: pgferry cutover")
+                    .contains("lag: 160 B");
         }
     }
 
@@ -112,9 +132,28 @@ class StatusReaderTest {
         }
     }
 
-    private static void part(StateStore store, RunRecord run, String schema, String table, int no, int total, String status,
-                             long rows, long bytes, String lsn) {
-        store.update("INSERT INTO table_part (run_id, schema_name, table_name, part_no, parts_total, status, rows, bytes, lsn)"
-                + " VALUES (?,?,?,?,?,?,?,?,?)", run.id(), schema, table, no, total, status, rows, bytes, lsn);
+    private static void part(
+            StateStore store,
+            RunRecord run,
+            String schema,
+            String table,
+            int no,
+            int total,
+            String status,
+            long rows,
+            long bytes,
+            String lsn) {
+        store.update(
+                "INSERT INTO table_part (run_id, schema_name, table_name, part_no, parts_total, status, rows, bytes, lsn)"
+                        + " VALUES (?,?,?,?,?,?,?,?,?)",
+                run.id(),
+                schema,
+                table,
+                no,
+                total,
+                status,
+                rows,
+                bytes,
+                lsn);
     }
 }

@@ -1,19 +1,18 @@
 package io.pgferry.pg;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.ConnectException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /** The version gate and the SQLSTATE classification, without a server (servers older than 13 are not available to start). */
 class ConnectorTest {
-    private final Connector connector = new Connector("source",
-            ConnectionSpec.parse("postgres://app:pw@old-db:5432/shop", Map.of(), Path.of("/nonexistent")));
+    private final Connector connector = new Connector(
+            "source", ConnectionSpec.parse("postgres://app:pw@old-db:5432/shop", Map.of(), Path.of("/nonexistent")));
 
     @Test
     void refusesServersOlderThan13WithTheWayForward() {
@@ -30,10 +29,13 @@ class ConnectorTest {
 
     @Test
     void classifiesBySqlState() {
-        assertThat(connector.classify(new SQLException("x", "28P01")).code()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED);
+        assertThat(connector.classify(new SQLException("x", "28P01")).code())
+                .isEqualTo(ErrorCode.AUTHENTICATION_FAILED);
         assertThat(connector.classify(new SQLException("x", "3D000")).code()).isEqualTo(ErrorCode.DATABASE_MISSING);
         assertThat(connector.classify(new SQLException("x", "42501")).code()).isEqualTo(ErrorCode.PERMISSION_DENIED);
-        assertThat(connector.classify(new SQLException("x", "08001", new ConnectException("refused"))).code())
+        assertThat(connector
+                        .classify(new SQLException("x", "08001", new ConnectException("refused")))
+                        .code())
                 .isEqualTo(ErrorCode.UNREACHABLE);
         PgferryException other = connector.classify(new SQLException("boom postgres://a:pw@h/d", "XX000"));
         assertThat(other.code()).isEqualTo(ErrorCode.FAILED);

@@ -1,8 +1,8 @@
 package io.pgferry.pg;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 
 class RedactionTest {
     @Test
@@ -45,9 +45,14 @@ class RedactionTest {
                     assertThat(out).as(pw).doesNotContain(piece);
                 }
             }
-            assertThat(Redaction.redact("host=h password=" + pw + " dbname=d")).as(pw).doesNotContain(pw).endsWith(" dbname=d");
+            assertThat(Redaction.redact("host=h password=" + pw + " dbname=d"))
+                    .as(pw)
+                    .doesNotContain(pw)
+                    .endsWith(" dbname=d");
         }
-        assertThat(Redaction.redact("host=h password='unterminated secret")).doesNotContain("unterminated").doesNotContain("secret");
+        assertThat(Redaction.redact("host=h password='unterminated secret"))
+                .doesNotContain("unterminated")
+                .doesNotContain("secret");
         assertThat(Redaction.redact("host=h password=a&tail")).doesNotContain("tail");
     }
 }

@@ -1,15 +1,14 @@
 package io.pgferry.pg;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class RetryTest {
     @Test
@@ -31,28 +30,30 @@ class RetryTest {
     @Test
     void permanentFailuresAreNotRetried() {
         AtomicInteger calls = new AtomicInteger();
-        Retry retry = new Retry(5, Duration.ofMillis(1), Duration.ofMillis(5), s -> { });
+        Retry retry = new Retry(5, Duration.ofMillis(1), Duration.ofMillis(5), s -> {});
         assertThatThrownBy(() -> retry.call("x", () -> {
-            calls.incrementAndGet();
-            throw new SQLException("password authentication failed", "28P01");
-        })).isInstanceOf(SQLException.class);
+                    calls.incrementAndGet();
+                    throw new SQLException("password authentication failed", "28P01");
+                }))
+                .isInstanceOf(SQLException.class);
         assertThat(calls).hasValue(1);
     }
 
     @Test
     void givesUpAfterTheBound() {
         AtomicInteger calls = new AtomicInteger();
-        Retry retry = new Retry(3, Duration.ofMillis(1), Duration.ofMillis(2), s -> { });
+        Retry retry = new Retry(3, Duration.ofMillis(1), Duration.ofMillis(2), s -> {});
         assertThatThrownBy(() -> retry.call("x", () -> {
-            calls.incrementAndGet();
-            throw new SQLException("shutdown", "57P01");
-        })).isInstanceOf(SQLException.class);
+                    calls.incrementAndGet();
+                    throw new SQLException("shutdown", "57P01");
+                }))
+                .isInstanceOf(SQLException.class);
         assertThat(calls).hasValue(3);
     }
 
     @Test
     void delaysGrowExponentiallyWithinJitterAndCap() {
-        Retry retry = new Retry(10, Duration.ofMillis(100), Duration.ofMillis(1000), s -> { });
+        Retry retry = new Retry(10, Duration.ofMillis(100), Duration.ofMillis(1000), s -> {});
         for (int i = 0; i < 50; i++) {
             assertThat(retry.delayBefore(2).toMillis()).isBetween(50L, 100L);
             assertThat(retry.delayBefore(4).toMillis()).isBetween(200L, 400L);

@@ -1,13 +1,12 @@
 package io.pgferry.schema;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class CatalogObjectTest {
 
@@ -24,14 +23,27 @@ class CatalogObjectTest {
 
     @Test
     void dropsByKindDependentsFirst() {
-        Set<CatalogObject> objects = Set.of(new CatalogObject("extension", "pg_trgm"), new CatalogObject("schema", "s"),
-                new CatalogObject("table", "s.t"), new CatalogObject("view", "s.v"), new CatalogObject("sequence", "s.q"),
-                new CatalogObject("large object", "7"), new CatalogObject("foreign-data wrapper", "w"));
-        assertThat(DatabaseInventory.inDropOrder(objects)).extracting(CatalogObject::dropSql).containsExactly(
-                "DROP VIEW IF EXISTS s.v CASCADE", "DROP TABLE IF EXISTS s.t CASCADE", "DROP SEQUENCE IF EXISTS s.q CASCADE",
-                "DROP FOREIGN DATA WRAPPER IF EXISTS w CASCADE", "DROP SCHEMA IF EXISTS s CASCADE", "DROP EXTENSION IF EXISTS pg_trgm CASCADE",
-                "SELECT lo_unlink(7)");
-        assertThatThrownBy(() -> new CatalogObject("large object", "7); DROP TABLE x; --").dropSql()).isInstanceOf(NumberFormatException.class);
-        assertThatThrownBy(() -> new CatalogObject("index", "s.i").dropSql()).isInstanceOf(IllegalArgumentException.class);
+        Set<CatalogObject> objects = Set.of(
+                new CatalogObject("extension", "pg_trgm"),
+                new CatalogObject("schema", "s"),
+                new CatalogObject("table", "s.t"),
+                new CatalogObject("view", "s.v"),
+                new CatalogObject("sequence", "s.q"),
+                new CatalogObject("large object", "7"),
+                new CatalogObject("foreign-data wrapper", "w"));
+        assertThat(DatabaseInventory.inDropOrder(objects))
+                .extracting(CatalogObject::dropSql)
+                .containsExactly(
+                        "DROP VIEW IF EXISTS s.v CASCADE",
+                        "DROP TABLE IF EXISTS s.t CASCADE",
+                        "DROP SEQUENCE IF EXISTS s.q CASCADE",
+                        "DROP FOREIGN DATA WRAPPER IF EXISTS w CASCADE",
+                        "DROP SCHEMA IF EXISTS s CASCADE",
+                        "DROP EXTENSION IF EXISTS pg_trgm CASCADE",
+                        "SELECT lo_unlink(7)");
+        assertThatThrownBy(() -> new CatalogObject("large object", "7); DROP TABLE x; --").dropSql())
+                .isInstanceOf(NumberFormatException.class);
+        assertThatThrownBy(() -> new CatalogObject("index", "s.i").dropSql())
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -1,15 +1,14 @@
 package io.pgferry.schema;
 
-import io.pgferry.pg.PgferryException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgferry.pg.PgferryException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TableFilterTest {
     @Test
@@ -20,7 +19,8 @@ class TableFilterTest {
 
     @Test
     void includesNarrowAndExcludesWin() {
-        TableFilter f = TableFilter.of(List.of("public.order*"), List.of("public.orders_old"), List.of("sales"), List.of());
+        TableFilter f =
+                TableFilter.of(List.of("public.order*"), List.of("public.orders_old"), List.of("sales"), List.of());
         assertThat(f.includes("public", "orders")).isTrue();
         assertThat(f.includes("public", "order_items")).isTrue();
         assertThat(f.includes("public", "orders_old")).isFalse();
@@ -30,7 +30,8 @@ class TableFilterTest {
 
     @Test
     void namesAreExactNotRegexOrCaseFolded() {
-        TableFilter f = TableFilter.of(List.of(), List.of("public.Mixed Case", "odd.t(1)"), List.of(), List.of("Audit"));
+        TableFilter f =
+                TableFilter.of(List.of(), List.of("public.Mixed Case", "odd.t(1)"), List.of(), List.of("Audit"));
         assertThat(f.includes("public", "Mixed Case")).isFalse();
         assertThat(f.includes("public", "mixed case")).isTrue();
         assertThat(f.includes("odd", "t(1)")).isFalse();
@@ -42,7 +43,8 @@ class TableFilterTest {
     @Test
     void aTableWithoutSchemaIsRefusedWithTheFix() {
         assertThatThrownBy(() -> TableFilter.of(List.of("orders"), List.of(), List.of(), List.of()))
-                .isInstanceOf(PgferryException.class).hasMessageContaining("has no schema");
+                .isInstanceOf(PgferryException.class)
+                .hasMessageContaining("has no schema");
     }
 
     @Test
@@ -70,7 +72,8 @@ class TableFilterTest {
                 + "3190; 2606 16430 FK CONSTRAINT public orders orders_customer_id_fkey postgres\n"
                 + "3200; 0 0 INDEX ATTACH public events_pkey_2025 postgres\n"
                 + "3400; 0 16400 TABLE DATA public orders postgres\n");
-        assertThat(toc.entries()).extracting(TocListing.Entry::type)
+        assertThat(toc.entries())
+                .extracting(TocListing.Entry::type)
                 .containsExactly("INDEX", "CONSTRAINT", "FK CONSTRAINT", "INDEX ATTACH", "TABLE DATA");
         assertThat(toc.entries().get(0).objectOid()).isEqualTo(16450);
         assertThat(toc.entries().get(1).catalogOid()).isEqualTo(2606);

@@ -36,7 +36,12 @@ public final class Chromium {
     }
 
     public void screenshot(String url, Path png, int width, int height, int virtualMillis) {
-        run(List.of("--screenshot=" + png.toAbsolutePath(), "--window-size=" + width + "," + height, "--hide-scrollbars", url),
+        run(
+                List.of(
+                        "--screenshot=" + png.toAbsolutePath(),
+                        "--window-size=" + width + "," + height,
+                        "--hide-scrollbars",
+                        url),
                 virtualMillis);
         if (!Files.isRegularFile(png)) {
             throw new IllegalStateException("chromium wrote no screenshot to " + png);
@@ -47,11 +52,19 @@ public final class Chromium {
         Path profile = null;
         try {
             profile = Files.createTempDirectory("pgferry-chromium");
-            List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                    "--no-first-run", "--disable-extensions", "--user-data-dir=" + profile,
+            List<String> cmd = new ArrayList<>(List.of(
+                    binary.toString(),
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--disable-extensions",
+                    "--user-data-dir=" + profile,
                     "--virtual-time-budget=" + virtualMillis));
             cmd.addAll(args);
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(90, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -1,7 +1,6 @@
 package io.pgferry.testing;
 
 import io.pgferry.cli.Main;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -25,7 +24,8 @@ public record CliRun(int exitCode, String out, String err) {
             cl.setOut(new PrintWriter(cliOut, true));
             cl.setErr(new PrintWriter(cliErr, true));
             int code = cl.execute(args);
-            return new CliRun(code, out.toString(StandardCharsets.UTF_8) + cliOut, err.toString(StandardCharsets.UTF_8) + cliErr);
+            return new CliRun(
+                    code, out.toString(StandardCharsets.UTF_8) + cliOut, err.toString(StandardCharsets.UTF_8) + cliErr);
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);

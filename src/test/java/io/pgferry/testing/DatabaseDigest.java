@@ -15,8 +15,7 @@ import java.util.TreeMap;
  * that tests do not grade pgferry with pgferry.
  */
 public final class DatabaseDigest {
-    private DatabaseDigest() {
-    }
+    private DatabaseDigest() {}
 
     /** Tables and materialized views. */
     public static Map<String, String> of(Connection c) throws SQLException {
@@ -34,21 +33,24 @@ public final class DatabaseDigest {
     private static Map<String, String> of(Connection c, String relkinds) throws SQLException {
         List<String[]> tables = new ArrayList<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                     + " WHERE c.relkind IN (" + relkinds + ") AND n.nspname NOT IN ('pg_catalog','information_schema')"
-                     + " AND n.nspname NOT LIKE 'pg_toast%'"
-                     // pgferry's own state on a server is not the user's data
-                     + " AND " + io.pgferry.pg.OwnSchema.notOwn("n.oid") + " ORDER BY 1, 2")) {
+                ResultSet rs = st.executeQuery(
+                        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                + " WHERE c.relkind IN (" + relkinds
+                                + ") AND n.nspname NOT IN ('pg_catalog','information_schema')"
+                                + " AND n.nspname NOT LIKE 'pg_toast%'"
+                                // pgferry's own state on a server is not the user's data
+                                + " AND " + io.pgferry.pg.OwnSchema.notOwn("n.oid") + " ORDER BY 1, 2")) {
             while (rs.next()) {
-                tables.add(new String[]{rs.getString(1), rs.getString(2)});
+                tables.add(new String[] {rs.getString(1), rs.getString(2)});
             }
         }
         Map<String, String> digest = new TreeMap<>();
         for (String[] t : tables) {
             String q = "\"" + t[0].replace("\"", "\"\"") + "\".\"" + t[1].replace("\"", "\"\"") + "\"";
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*), coalesce(sum(('x' || substr(md5(x::text), 1, 15))::bit(60)::bigint), 0)"
-                         + " FROM ONLY " + q + " x")) {
+                    ResultSet rs = st.executeQuery(
+                            "SELECT count(*), coalesce(sum(('x' || substr(md5(x::text), 1, 15))::bit(60)::bigint), 0)"
+                                    + " FROM ONLY " + q + " x")) {
                 rs.next();
                 digest.put(t[0] + "." + t[1], rs.getLong(1) + ":" + rs.getBigDecimal(2));
             }

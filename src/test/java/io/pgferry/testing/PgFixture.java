@@ -2,7 +2,6 @@ package io.pgferry.testing;
 
 import io.pgferry.cluster.LocalCluster;
 import io.pgferry.pg.ConnectionSpec;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +21,7 @@ import java.util.concurrent.TimeUnit;
  * dies). Tests ask for a single server or a (source, target) pair.
  */
 public final class PgFixture {
-    private PgFixture() {
-    }
+    private PgFixture() {}
 
     public static LocalCluster server(int major) {
         return LocalCluster.start(major);
@@ -63,7 +61,8 @@ public final class PgFixture {
     }
 
     public static void exec(LocalCluster cluster, String database, String... statements) {
-        try (Connection c = connect(cluster, database); Statement st = c.createStatement()) {
+        try (Connection c = connect(cluster, database);
+                Statement st = c.createStatement()) {
             for (String s : statements) {
                 st.execute(s);
             }

@@ -11,8 +11,7 @@ public final class PromText {
             "^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\",?)*\\})? (\\S+)( -?\\d+)?$");
     private static final Pattern COMMENT = Pattern.compile("^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*$");
 
-    private PromText() {
-    }
+    private PromText() {}
 
     /** Samples keyed by {@code name{labels}} (labels as written); throws on a line that is neither. */
     public static Map<String, Double> parse(String text) {
@@ -39,7 +38,10 @@ public final class PromText {
 
     /** The value of the first sample whose key starts with {@code prefix}, or null. */
     public static Double first(Map<String, Double> samples, String prefix) {
-        return samples.entrySet().stream().filter(e -> e.getKey().equals(prefix) || e.getKey().startsWith(prefix + "{"))
-                .map(Map.Entry::getValue).findFirst().orElse(null);
+        return samples.entrySet().stream()
+                .filter(e -> e.getKey().equals(prefix) || e.getKey().startsWith(prefix + "{"))
+                .map(Map.Entry::getValue)
+                .findFirst()
+                .orElse(null);
     }
 }

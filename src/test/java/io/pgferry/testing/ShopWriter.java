@@ -1,7 +1,6 @@
 package io.pgferry.testing;
 
 import io.pgferry.cluster.LocalCluster;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -37,14 +36,17 @@ public final class ShopWriter implements AutoCloseable {
     }
 
     private void loop(Connect connect, int firstOrderId) {
-        try (Connection c = connect.open(); Statement st = c.createStatement()) {
+        try (Connection c = connect.open();
+                Statement st = c.createStatement()) {
             for (int i = 0; running.get(); i++) {
                 int id = firstOrderId + i;
-                st.execute("INSERT INTO customers (email, name, country, created_at) VALUES ('w" + id + "@x.io', 'W', 'DE', now())");
-                st.execute("INSERT INTO orders (id, customer_id, status, placed_at, invoice_no)"
-                        + " VALUES (" + id + ", 1 + " + i + " % 20, 'new', now(), nextval('invoice_no_seq'))");
+                st.execute("INSERT INTO customers (email, name, country, created_at) VALUES ('w" + id
+                        + "@x.io', 'W', 'DE', now())");
+                st.execute("INSERT INTO orders (id, customer_id, status, placed_at, invoice_no)" + " VALUES (" + id
+                        + ", 1 + " + i + " % 20, 'new', now(), nextval('invoice_no_seq'))");
                 st.execute("UPDATE customers SET name = 'renamed " + i + "' WHERE id = 1 + " + i + " % 50");
-                st.execute("UPDATE products SET description = repeat('x' || " + i + ", 3000) WHERE id = 1 + " + i + " % 10");
+                st.execute("UPDATE products SET description = repeat('x' || " + i + ", 3000) WHERE id = 1 + " + i
+                        + " % 10");
                 st.execute("DELETE FROM audit_log WHERE ctid = (SELECT ctid FROM audit_log LIMIT 1)");
                 transactions.incrementAndGet();
                 Thread.sleep(5);

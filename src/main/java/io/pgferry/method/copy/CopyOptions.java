@@ -13,14 +13,22 @@ import io.pgferry.schema.TableFilter;
  * @param capture             where the changes after the snapshot come from, when {@code follow}
  * @param ddlCapture          capture the source's schema changes and run them on the target in the stream (where the role may)
  */
-public record CopyOptions(int indexJobs, long splitThresholdBytes, boolean follow, TableFilter filter, boolean setReplicaIdentityFull,
-                          boolean dataOnly, ChangeCapture capture, boolean ddlCapture) {
+public record CopyOptions(
+        int indexJobs,
+        long splitThresholdBytes,
+        boolean follow,
+        TableFilter filter,
+        boolean setReplicaIdentityFull,
+        boolean dataOnly,
+        ChangeCapture capture,
+        boolean ddlCapture) {
     /** Split only tables over 512MB that are also larger than an even share of the data per job. */
     public static final long AUTO_SPLIT = -1;
 
     /** The same options with another table filter. */
     public CopyOptions withFilter(TableFilter other) {
-        return new CopyOptions(indexJobs, splitThresholdBytes, follow, other, setReplicaIdentityFull, dataOnly, capture, ddlCapture);
+        return new CopyOptions(
+                indexJobs, splitThresholdBytes, follow, other, setReplicaIdentityFull, dataOnly, capture, ddlCapture);
     }
 
     boolean triggers() {

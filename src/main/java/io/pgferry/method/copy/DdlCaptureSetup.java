@@ -6,8 +6,6 @@ import io.pgferry.method.MigrationContext;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import io.pgferry.verify.SchemaDrift;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Arrays;
@@ -15,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Method copy's schema-change capture over the life of a run: installed once on the source
@@ -48,7 +47,8 @@ public final class DdlCaptureSetup {
      * source when it started (cutover compares the source with it and refuses on drift); empty otherwise.
      */
     public static Optional<Set<String>> sourceShapeAtStart(StateStore store, RunRecord run) {
-        if (!run.method().equals("copy") || mode(store, run.id()).map(DdlCapture.Mode::capturing).orElse(true)) {
+        if (!run.method().equals("copy")
+                || mode(store, run.id()).map(DdlCapture.Mode::capturing).orElse(true)) {
             return Optional.empty();
         }
         return store.setting(run.id(), SHAPE_SETTING).map(s -> s.isEmpty() ? Set.of() : Set.of(s.split("\n")));
@@ -62,8 +62,10 @@ public final class DdlCaptureSetup {
         DdlCapture.Mode mode;
         if (!options.ddlCapture()) {
             mode = DdlCapture.Mode.OFF;
-            ctx.progress().info("schema changes on the source are not captured (--no-ddl-capture): cutover compares the schemas"
-                    + " and refuses on a difference");
+            ctx.progress()
+                    .info(
+                            "schema changes on the source are not captured (--no-ddl-capture): cutover compares the schemas"
+                                    + " and refuses on a difference");
         } else {
             try (Connection c = ctx.source().open()) {
                 mode = DdlCapture.install(c, ctx.run().objectName(), sourceMajor, options.filter());
@@ -71,20 +73,35 @@ public final class DdlCaptureSetup {
                 throw ctx.source().classify(e);
             }
             if (mode == DdlCapture.Mode.UNAVAILABLE) {
-                ctx.progress().warn("the source role may not create event triggers (that needs a superuser), so schema changes on the"
-                        + " source during the stream are not carried to the target; cutover compares the schemas and refuses on a"
-                        + " difference. To carry them, migrate as a superuser of the source");
+                ctx.progress()
+                        .warn(
+                                "the source role may not create event triggers (that needs a superuser), so schema changes on the"
+                                        + " source during the stream are not carried to the target; cutover compares the schemas and refuses on a"
+                                        + " difference. To carry them, migrate as a superuser of the source");
             } else {
-                ctx.progress().info("schema changes on the source are captured by event trigger " + ctx.run().objectName()
-                        + (mode == DdlCapture.Mode.LOG_TABLE ? " into the published table " + ctx.run().objectName() + "."
-                        + DdlApply.LOG_TABLE : " as logical messages") + " and run on the target in the stream");
+                ctx.progress()
+                        .info("schema changes on the source are captured by event trigger "
+                                + ctx.run().objectName()
+                                + (mode == DdlCapture.Mode.LOG_TABLE
+                                        ? " into the published table "
+                                                + ctx.run().objectName() + "." + DdlApply.LOG_TABLE
+                                        : " as logical messages")
+                                + " and run on the target in the stream");
             }
         }
         if (!mode.capturing()) {
             // right after the slot, like the capture would have been
-            ctx.store().putSetting(ctx.runId(), SHAPE_SETTING, String.join("\n", SchemaDrift.shape(ctx.source(), options.filter())));
+            ctx.store()
+                    .putSetting(
+                            ctx.runId(),
+                            SHAPE_SETTING,
+                            String.join("\n", SchemaDrift.shape(ctx.source(), options.filter())));
         }
-        ctx.store().putSetting(ctx.runId(), CARRIES_SETTING, ctx.options().keepOwners() + "," + ctx.options().keepPrivileges());
+        ctx.store()
+                .putSetting(
+                        ctx.runId(),
+                        CARRIES_SETTING,
+                        ctx.options().keepOwners() + "," + ctx.options().keepPrivileges());
         ctx.store().putSetting(ctx.runId(), MODE_SETTING, mode.name());
     }
 
@@ -95,23 +112,34 @@ public final class DdlCaptureSetup {
             return DdlApply.Settings.NONE;
         }
         String name = ctx.run().objectName();
-        String[] carries = ctx.store().setting(ctx.runId(), CARRIES_SETTING).orElse("false,false").split(",");
-        return new DdlApply.Settings(name, mode.get() == DdlCapture.Mode.LOG_TABLE ? name : null,
-                CopyAndStream.filterOf(ctx.store(), ctx.run()), appliedByHand(ctx.store(), ctx.runId()),
-                Boolean.parseBoolean(carries[0]), Boolean.parseBoolean(carries[1]));
+        String[] carries = ctx.store()
+                .setting(ctx.runId(), CARRIES_SETTING)
+                .orElse("false,false")
+                .split(",");
+        return new DdlApply.Settings(
+                name,
+                mode.get() == DdlCapture.Mode.LOG_TABLE ? name : null,
+                CopyAndStream.filterOf(ctx.store(), ctx.run()),
+                appliedByHand(ctx.store(), ctx.runId()),
+                Boolean.parseBoolean(carries[0]),
+                Boolean.parseBoolean(carries[1]));
     }
 
     /** Records that the schema change at {@code lsn} was made on the target by hand: the stream passes over it. */
     public static void markAppliedByHand(StateStore store, String runId, LogSequenceNumber lsn) {
-        Set<String> all = appliedByHand(store, runId).stream().map(LogSequenceNumber::asString)
+        Set<String> all = appliedByHand(store, runId).stream()
+                .map(LogSequenceNumber::asString)
                 .collect(Collectors.toCollection(LinkedHashSet::new));
         all.add(lsn.asString());
         store.putSetting(runId, APPLIED_BY_HAND_SETTING, String.join(",", all));
     }
 
     private static Set<LogSequenceNumber> appliedByHand(StateStore store, String runId) {
-        return store.setting(runId, APPLIED_BY_HAND_SETTING).filter(s -> !s.isBlank())
-                .map(s -> Arrays.stream(s.split(",")).map(LogSequenceNumber::valueOf).collect(Collectors.toSet()))
+        return store.setting(runId, APPLIED_BY_HAND_SETTING)
+                .filter(s -> !s.isBlank())
+                .map(s -> Arrays.stream(s.split(","))
+                        .map(LogSequenceNumber::valueOf)
+                        .collect(Collectors.toSet()))
                 .orElse(Set.of());
     }
 }

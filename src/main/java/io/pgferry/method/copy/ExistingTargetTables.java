@@ -3,7 +3,6 @@ package io.pgferry.method.copy;
 import io.pgferry.copy.SourceTable;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PreflightException;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,14 +21,14 @@ import java.util.Set;
 final class ExistingTargetTables {
     private static final int NAMED = 5;
 
-    private ExistingTargetTables() {
-    }
+    private ExistingTargetTables() {}
 
     static void check(Connection target, List<SourceTable> tables, boolean resuming) throws SQLException {
         List<String> missing = new ArrayList<>();
         List<String> nonEmpty = new ArrayList<>();
-        try (PreparedStatement ps = target.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?)"
-                + " AND attnum > 0 AND NOT attisdropped AND attgenerated = ''")) {
+        try (PreparedStatement ps =
+                target.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?)"
+                        + " AND attnum > 0 AND NOT attisdropped AND attgenerated = ''")) {
             for (SourceTable t : tables) {
                 ps.setString(1, t.qualified());
                 Set<String> columns = new HashSet<>();
@@ -53,24 +52,30 @@ final class ExistingTargetTables {
             }
         }
         if (!missing.isEmpty()) {
-            throw new PreflightException(ErrorCode.BLOCKER, "--data-only: the target lacks " + named(missing),
+            throw new PreflightException(
+                    ErrorCode.BLOCKER,
+                    "--data-only: the target lacks " + named(missing),
                     "create the schema on the target first (the same tables and columns as the source), or drop --data-only"
                             + " to let pgferry copy the schema");
         }
         if (!nonEmpty.isEmpty()) {
-            throw new PreflightException(ErrorCode.TARGET_NOT_EMPTY, "--data-only: these target tables already hold rows: "
-                    + named(nonEmpty), "empty them (TRUNCATE) first: the copy adds every source row, and existing rows would collide or double");
+            throw new PreflightException(
+                    ErrorCode.TARGET_NOT_EMPTY,
+                    "--data-only: these target tables already hold rows: " + named(nonEmpty),
+                    "empty them (TRUNCATE) first: the copy adds every source row, and existing rows would collide or double");
         }
     }
 
     private static boolean hasRows(Connection target, SourceTable t) throws SQLException {
-        try (Statement st = target.createStatement(); ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM " + t.qualified() + ")")) {
+        try (Statement st = target.createStatement();
+                ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM " + t.qualified() + ")")) {
             rs.next();
             return rs.getBoolean(1);
         }
     }
 
     private static String named(List<String> items) {
-        return String.join(", ", items.subList(0, Math.min(NAMED, items.size()))) + (items.size() > NAMED ? " and " + (items.size() - NAMED) + " more" : "");
+        return String.join(", ", items.subList(0, Math.min(NAMED, items.size())))
+                + (items.size() > NAMED ? " and " + (items.size() - NAMED) + " more" : "");
     }
 }

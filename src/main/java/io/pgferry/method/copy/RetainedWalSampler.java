@@ -2,7 +2,6 @@ package io.pgferry.method.copy;
 
 import io.pgferry.cdc.RetainedWalGuard;
 import io.pgferry.method.MigrationContext;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.Executors;

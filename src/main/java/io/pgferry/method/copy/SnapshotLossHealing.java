@@ -3,7 +3,6 @@ package io.pgferry.method.copy;
 import io.pgferry.monitor.Progress;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.Retry;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -49,8 +48,10 @@ final class SnapshotLossHealing {
                     throw e;
                 }
                 Duration wait = retry.delayBefore(n + 1);
-                progress.retry("the copy lost its snapshot on the source (" + e.getMessage() + "); healing in this process: the tables"
-                        + " not yet complete are copied again under a fresh snapshot in " + wait.toMillis() + " ms (attempt " + (n + 1)
+                progress.retry("the copy lost its snapshot on the source (" + e.getMessage()
+                        + "); healing in this process: the tables"
+                        + " not yet complete are copied again under a fresh snapshot in " + wait.toMillis()
+                        + " ms (attempt " + (n + 1)
                         + " of " + ATTEMPTS + ")");
                 try {
                     Thread.sleep(wait.toMillis());
@@ -94,8 +95,9 @@ final class SnapshotLossHealing {
     }
 
     private String readPostmasterStart() throws SQLException {
-        try (Connection c = source.open(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT pg_postmaster_start_time()::text")) {
+        try (Connection c = source.open();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_postmaster_start_time()::text")) {
             rs.next();
             return rs.getString(1);
         }

@@ -8,14 +8,13 @@ import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Method copy's change stream as cutover sees it: alive when its process refreshed its
@@ -42,20 +41,31 @@ public final class StreamLink implements ReplicationLink {
     public Health health() {
         if (!control.alive()) {
             String state = control.state().orElse("never started");
-            return new Health(false, 0, 0, "the change stream is not running (" + state + "): start it with pgferry follow --dir "
-                    + store.dir() + ", or rerun pgferry migrate");
+            return new Health(
+                    false,
+                    0,
+                    0,
+                    "the change stream is not running (" + state + "): start it with pgferry follow --dir "
+                            + store.dir() + ", or rerun pgferry migrate");
         }
-        return store.query("SELECT lag_bytes, lag_seconds FROM cdc_progress WHERE run_id = ?",
-                rs -> new Health(true, rs.getLong(1), rs.getDouble(2), null), run.id()).get(0);
+        return store.query(
+                        "SELECT lag_bytes, lag_seconds FROM cdc_progress WHERE run_id = ?",
+                        rs -> new Health(true, rs.getLong(1), rs.getDouble(2), null),
+                        run.id())
+                .get(0);
     }
 
     @Override
     public LogSequenceNumber appliedLsn() {
-        try (Connection c = source.open(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = "
-                     + Identifiers.literal(run.objectName()))) {
+        try (Connection c = source.open();
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = "
+                                + Identifiers.literal(run.objectName()))) {
             if (!rs.next()) {
-                throw new PgferryException(ErrorCode.FAILED, "the replication slot " + run.objectName() + " is gone from the source",
+                throw new PgferryException(
+                        ErrorCode.FAILED,
+                        "the replication slot " + run.objectName() + " is gone from the source",
                         "the change stream cannot continue; the target misses changes since it vanished: migrate again into an empty target");
             }
             return LogSequenceNumber.valueOf(rs.getString(1));
@@ -85,7 +95,9 @@ public final class StreamLink implements ReplicationLink {
             }
         }
         if (control.alive()) {
-            throw new PgferryException(ErrorCode.FAILED, "the change stream did not stop within " + STOP_WAIT.toSeconds() + " s",
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "the change stream did not stop within " + STOP_WAIT.toSeconds() + " s",
                     "see the pgferry migrate/follow process's output; run cutover again");
         }
     }

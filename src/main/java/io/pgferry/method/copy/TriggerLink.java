@@ -3,17 +3,16 @@ package io.pgferry.method.copy;
 import io.pgferry.capture.CaptureDrift;
 import io.pgferry.capture.TriggerCapture;
 import io.pgferry.copy.SnapshotCopy;
-import io.pgferry.pg.ErrorCode;
-import io.pgferry.pg.PgferryException;
 import io.pgferry.cutover.ReplicationLink;
 import io.pgferry.pg.Connector;
+import io.pgferry.pg.ErrorCode;
+import io.pgferry.pg.PgferryException;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * Method copy's trigger capture as cutover sees it: alive while its apply loop refreshes its
@@ -43,14 +42,18 @@ public final class TriggerLink implements ReplicationLink {
     private void refuseOnDrift() {
         List<String> drift;
         try (Connection c = source.open()) {
-            drift = CaptureDrift.find(c, run.objectName(), SnapshotCopy.currentTables(source, CopyAndStream.filterOf(store, run)));
+            drift = CaptureDrift.find(
+                    c, run.objectName(), SnapshotCopy.currentTables(source, CopyAndStream.filterOf(store, run)));
         } catch (SQLException e) {
             throw source.classify(e);
         }
         if (!drift.isEmpty()) {
-            throw new PgferryException(ErrorCode.BLOCKER, "the source's schema changed since trigger capture started, and triggers"
-                    + " carry no DDL: " + String.join("; ", drift), "revert those changes on the source, or make the target match"
-                    + " by hand and migrate the affected tables again (a new run into an empty target is the safe way); nothing was fenced");
+            throw new PgferryException(
+                    ErrorCode.BLOCKER,
+                    "the source's schema changed since trigger capture started, and triggers" + " carry no DDL: "
+                            + String.join("; ", drift),
+                    "revert those changes on the source, or make the target match"
+                            + " by hand and migrate the affected tables again (a new run into an empty target is the safe way); nothing was fenced");
         }
     }
 

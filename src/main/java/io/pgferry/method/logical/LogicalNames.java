@@ -1,7 +1,6 @@
 package io.pgferry.method.logical;
 
 import io.pgferry.state.RunRecord;
-
 import java.util.ArrayList;
 import java.util.List;
 

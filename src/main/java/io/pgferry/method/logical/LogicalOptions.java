@@ -1,7 +1,6 @@
 package io.pgferry.method.logical;
 
 import io.pgferry.pg.ConnectionSpec;
-
 import java.time.Duration;
 import java.util.Optional;
 
@@ -13,6 +12,10 @@ import java.util.Optional;
  * @param syncTimeout            how long to wait for the initial sync and catch-up before giving up
  * @param subscriptions          how many publication/subscription pairs share the tables (for many tables)
  */
-public record LogicalOptions(boolean setReplicaIdentityFull, Optional<ConnectionSpec> sourceFromTarget,
-                             boolean postDataBeforeSync, Duration readyLag, Duration syncTimeout, int subscriptions) {
-}
+public record LogicalOptions(
+        boolean setReplicaIdentityFull,
+        Optional<ConnectionSpec> sourceFromTarget,
+        boolean postDataBeforeSync,
+        Duration readyLag,
+        Duration syncTimeout,
+        int subscriptions) {}

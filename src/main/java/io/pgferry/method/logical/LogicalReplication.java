@@ -14,7 +14,6 @@ import io.pgferry.schema.PgClientTools;
 import io.pgferry.schema.SchemaSectionCopy;
 import io.pgferry.schema.SchemaSectionCopy.Section;
 import io.pgferry.state.StepStatus;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,50 +50,78 @@ public final class LogicalReplication implements MigrationMethod {
     public MigrationSummary migrate(MigrationContext ctx) {
         MigrationSummary summary = new MigrationSummary(name());
         if (ctx.store().setting(ctx.runId(), LogicalNames.CHANNELS_SETTING).isEmpty()) {
-            ctx.store().putSetting(ctx.runId(), LogicalNames.CHANNELS_SETTING, Integer.toString(options.subscriptions()));
+            ctx.store()
+                    .putSetting(ctx.runId(), LogicalNames.CHANNELS_SETTING, Integer.toString(options.subscriptions()));
         }
         List<LogicalNames> channels = channels(ctx.run(), ctx.store());
         boolean resuming = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
         ctx.store().startStep(ctx.runId(), "preflight");
         LogicalPreflight.Result pre;
         try {
-            pre = new LogicalPreflight(ctx.source(), ctx.target(), ctx.progress()::info,
-                    new io.pgferry.schema.ReplicaIdentityChanges(ctx.store(), ctx.runId())).run(resuming, options.setReplicaIdentityFull(),
-                    channels.size());
+            pre = new LogicalPreflight(
+                            ctx.source(),
+                            ctx.target(),
+                            ctx.progress()::info,
+                            new io.pgferry.schema.ReplicaIdentityChanges(ctx.store(), ctx.runId()))
+                    .run(resuming, options.setReplicaIdentityFull(), channels.size());
         } catch (PgferryException e) {
             ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());
             throw e;
         }
-        ctx.store().finishStep(ctx.runId(), "preflight", "source " + pre.source().major() + ", target " + pre.target().major());
-        PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin()).forMigration(pre.source().major(), pre.target().major());
-        SchemaSectionCopy schema = new SchemaSectionCopy(tools, ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges());
+        ctx.store()
+                .finishStep(
+                        ctx.runId(),
+                        "preflight",
+                        "source " + pre.source().major() + ", target "
+                                + pre.target().major());
+        PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin())
+                .forMigration(pre.source().major(), pre.target().major());
+        SchemaSectionCopy schema = new SchemaSectionCopy(
+                tools, ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges());
         Path postArchive = ctx.workDir().resolve("schema-post-data.dump");
 
         Steps.run(summary, STEP_SCHEMA, ctx, () -> {
-            Path archive = schema.dump(ctx.source().spec(), Section.PRE_DATA, List.of(), line -> { });
-            schema.restore(archive, ctx.target().spec(), resuming ? List.of("--clean", "--if-exists") : List.of(), line -> { });
-            schema.dump(ctx.source().spec(), Section.POST_DATA, List.of(), line -> { });
+            Path archive = schema.dump(ctx.source().spec(), Section.PRE_DATA, List.of(), line -> {});
+            schema.restore(
+                    archive, ctx.target().spec(), resuming ? List.of("--clean", "--if-exists") : List.of(), line -> {});
+            schema.dump(ctx.source().spec(), Section.POST_DATA, List.of(), line -> {});
         });
         PostDataSplit split = PostDataSplit.of(tools, postArchive, ctx.workDir());
-        Steps.run(summary, STEP_KEYS, ctx, () -> schema.restore(postArchive, ctx.target().spec(),
-                List.of("--use-list=" + split.keysList(), "--jobs=" + ctx.options().jobs()), line -> { }));
+        Steps.run(
+                summary,
+                STEP_KEYS,
+                ctx,
+                () -> schema.restore(
+                        postArchive,
+                        ctx.target().spec(),
+                        List.of(
+                                "--use-list=" + split.keysList(),
+                                "--jobs=" + ctx.options().jobs()),
+                        line -> {}));
         if (options.postDataBeforeSync()) {
             Steps.run(summary, STEP_POST_DATA, ctx, () -> restoreRest(schema, split, postArchive, ctx));
         }
         SubscriptionSetup setup = new SubscriptionSetup(ctx.source(), ctx.target(), channels, true);
-        Steps.run(summary, STEP_PUBLICATION, ctx, () -> ctx.progress().info(channels.size() + " publication(s) cover "
-                + setup.ensurePublications() + " table(s)"));
+        Steps.run(
+                summary,
+                STEP_PUBLICATION,
+                ctx,
+                () -> ctx.progress()
+                        .info(channels.size() + " publication(s) cover " + setup.ensurePublications() + " table(s)"));
         List<LogicalNames> used = setup.publishedChannels();
         Steps.run(summary, STEP_SUBSCRIPTION, ctx, () -> {
             // the client's sslrootcert/sslcert/sslkey are files on this machine, not the target's
-            ConnectionSpec seenByTarget = options.sourceFromTarget().orElse(ctx.source().spec().withoutLocalFiles());
+            ConnectionSpec seenByTarget =
+                    options.sourceFromTarget().orElse(ctx.source().spec().withoutLocalFiles());
             for (LogicalNames names : used) {
-                boolean created = setup.ensureSubscription(names, seenByTarget, pre.target().major(), null, ctx.progress()::warn);
+                boolean created = setup.ensureSubscription(
+                        names, seenByTarget, pre.target().major(), null, ctx.progress()::warn);
                 new io.pgferry.state.SlotLedger(ctx.store(), ctx.runId()).created(names.slot());
                 ctx.progress().info((created ? "created" : "found existing") + " subscription " + names.subscription());
             }
         });
-        SubscriptionStatus last = watchUntilReady(ctx, used, pre.target().major(), pre.source().databaseSizeBytes());
+        SubscriptionStatus last =
+                watchUntilReady(ctx, used, pre.target().major(), pre.source().databaseSizeBytes());
         Steps.run(summary, STEP_POST_DATA, ctx, () -> restoreRest(schema, split, postArchive, ctx));
         summary.fact(last.tablesTotal() + " tables synced; lag " + Units.bytes(last.lagBytes()) + " at "
                 + last.confirmedLsn().asString());
@@ -106,8 +133,13 @@ public final class LogicalReplication implements MigrationMethod {
     }
 
     private void restoreRest(SchemaSectionCopy schema, PostDataSplit split, Path archive, MigrationContext ctx) {
-        schema.restore(archive, ctx.target().spec(), List.of("--use-list=" + split.restList(), "--jobs=" + ctx.options().jobs()),
-                line -> { });
+        schema.restore(
+                archive,
+                ctx.target().spec(),
+                List.of(
+                        "--use-list=" + split.restList(),
+                        "--jobs=" + ctx.options().jobs()),
+                line -> {});
     }
 
     /**
@@ -117,11 +149,14 @@ public final class LogicalReplication implements MigrationMethod {
      */
     /** The channels of a run, as many as its first migrate asked for. */
     static List<LogicalNames> channels(io.pgferry.state.RunRecord run, io.pgferry.state.StateStore store) {
-        int n = store.setting(run.id(), LogicalNames.CHANNELS_SETTING).map(Integer::parseInt).orElse(1);
+        int n = store.setting(run.id(), LogicalNames.CHANNELS_SETTING)
+                .map(Integer::parseInt)
+                .orElse(1);
         return LogicalNames.of(run, n);
     }
 
-    private SubscriptionStatus watchUntilReady(MigrationContext ctx, List<LogicalNames> names, int targetMajor, long sourceBytes) {
+    private SubscriptionStatus watchUntilReady(
+            MigrationContext ctx, List<LogicalNames> names, int targetMajor, long sourceBytes) {
         if (ctx.store().stepStatus(ctx.runId(), STEP_SYNC) != StepStatus.DONE) {
             ctx.store().startStep(ctx.runId(), STEP_SYNC);
         }
@@ -135,13 +170,20 @@ public final class LogicalReplication implements MigrationMethod {
                 LagRecorder.recordRetainedWal(ctx.source(), ctx.store(), ctx.runId(), names);
                 phase.totals(s.tablesTotal(), sourceBytes);
                 phase.update(s.tablesReady(), s.targetBytes());
-                phase.detail(String.format(java.util.Locale.ROOT, "~%d rows on the target, lag %s, %.1f s", s.targetRows(),
-                        Units.bytes(s.lagBytes()), s.lagSeconds()));
+                phase.detail(String.format(
+                        java.util.Locale.ROOT,
+                        "~%d rows on the target, lag %s, %.1f s",
+                        s.targetRows(),
+                        Units.bytes(s.lagBytes()),
+                        s.lagSeconds()));
                 firstErrors = firstErrors < 0 ? s.errorCount() : firstErrors;
                 if (s.errorCount() - firstErrors >= ERRORS_BEFORE_GIVING_UP) {
-                    String msg = "the subscription's workers failed " + (s.errorCount() - firstErrors) + " times while syncing";
+                    String msg = "the subscription's workers failed " + (s.errorCount() - firstErrors)
+                            + " times while syncing";
                     ctx.store().failStep(ctx.runId(), STEP_SYNC, msg);
-                    throw new PgferryException(ErrorCode.FAILED, msg,
+                    throw new PgferryException(
+                            ErrorCode.FAILED,
+                            msg,
                             "read the target server's log for 'logical replication' errors (a missing privilege, a conflicting row,"
                                     + " a type the target lacks); fix it and run the same command again: the subscription is kept");
                 }
@@ -149,16 +191,20 @@ public final class LogicalReplication implements MigrationMethod {
                     break;
                 }
                 if (Instant.now().isAfter(deadline)) {
-                    String msg = "not ready after " + Units.duration(options.syncTimeout()) + ": " + s.tablesReady() + "/"
-                            + s.tablesTotal() + " tables synced, lag " + Units.bytes(s.lagBytes());
+                    String msg = "not ready after " + Units.duration(options.syncTimeout()) + ": " + s.tablesReady()
+                            + "/" + s.tablesTotal() + " tables synced, lag " + Units.bytes(s.lagBytes());
                     ctx.store().failStep(ctx.runId(), STEP_SYNC, msg);
-                    throw new PgferryException(ErrorCode.FAILED, msg,
+                    throw new PgferryException(
+                            ErrorCode.FAILED,
+                            msg,
                             "the subscription keeps working without pgferry: run the same command again to keep watching, or pgferry status");
                 }
                 sleep();
             }
         }
-        ctx.store().finishStep(ctx.runId(), STEP_SYNC, s.tablesTotal() + " tables ready, lag " + Units.bytes(s.lagBytes()));
+        ctx.store()
+                .finishStep(
+                        ctx.runId(), STEP_SYNC, s.tablesTotal() + " tables ready, lag " + Units.bytes(s.lagBytes()));
         return s;
     }
 
@@ -167,7 +213,9 @@ public final class LogicalReplication implements MigrationMethod {
             Thread.sleep(POLL.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PgferryException(ErrorCode.FAILED, "interrupted while watching the subscription",
+            throw new PgferryException(
+                    ErrorCode.FAILED,
+                    "interrupted while watching the subscription",
                     "the subscription keeps working; run the same command again to keep watching");
         }
     }

@@ -4,7 +4,6 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.schema.PgClientTools;
 import io.pgferry.schema.TocListing;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +33,8 @@ record PostDataSplit(Path keysList, Path restList) {
             Files.write(r, rest);
             return new PostDataSplit(k, r);
         } catch (IOException e) {
-            throw new PgferryException(ErrorCode.FAILED, "cannot write restore lists in " + dir + ": " + e.getMessage(), null, e);
+            throw new PgferryException(
+                    ErrorCode.FAILED, "cannot write restore lists in " + dir + ": " + e.getMessage(), null, e);
         }
     }
 }

@@ -6,7 +6,6 @@ import io.pgferry.pg.Connector;
 import io.pgferry.pg.ServerInfo;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -22,8 +21,7 @@ import java.util.List;
 public final class ReverseStream {
     static final String STARTED = "reverse.started";
 
-    private ReverseStream() {
-    }
+    private ReverseStream() {}
 
     private static List<LogicalNames> names(RunRecord run) {
         String n = run.objectName() + "_rev";
@@ -38,7 +36,11 @@ public final class ReverseStream {
         String applyRole = FenceExemption.grant(oldSource, store, run);
         SubscriptionSetup setup = new SubscriptionSetup(oldTarget, oldSource, names(run), false);
         setup.ensurePublications();
-        setup.ensureSubscription(names(run).get(0), oldTarget.spec().withoutLocalFiles(), major(oldSource), applyRole,
+        setup.ensureSubscription(
+                names(run).get(0),
+                oldTarget.spec().withoutLocalFiles(),
+                major(oldSource),
+                applyRole,
                 warning -> store.event(run.id(), "warning", warning));
         store.putSetting(run.id(), STARTED, "yes");
         store.event(run.id(), "info", "reverse stream started: " + oldTarget.spec() + " -> " + oldSource.spec());

@@ -33,8 +33,7 @@ final class SecretStatement {
             "SET debug_print_rewritten = off",
             "SET debug_print_plan = off");
 
-    private SecretStatement() {
-    }
+    private SecretStatement() {}
 
     /**
      * Turns statement logging and activity tracking off for this session; false when the role
@@ -43,8 +42,9 @@ final class SecretStatement {
     static boolean unlogged(Statement st) throws SQLException {
         boolean superuser;
         boolean statementStats;
-        try (ResultSet rs = st.executeQuery("SELECT rolsuper, current_setting('pg_stat_statements.track_utility', true) IS NOT NULL"
-                + " FROM pg_roles WHERE rolname = current_user")) {
+        try (ResultSet rs =
+                st.executeQuery("SELECT rolsuper, current_setting('pg_stat_statements.track_utility', true) IS NOT NULL"
+                        + " FROM pg_roles WHERE rolname = current_user")) {
             superuser = rs.next() && rs.getBoolean(1);
             statementStats = superuser && rs.getBoolean(2);
         }

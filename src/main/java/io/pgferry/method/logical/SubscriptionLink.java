@@ -5,12 +5,11 @@ import io.pgferry.pg.Connector;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
-import org.postgresql.replication.LogSequenceNumber;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * The native subscription as cutover sees it. The slot's confirmed_flush_lsn is what the
@@ -37,10 +36,14 @@ public final class SubscriptionLink implements ReplicationLink {
     @Override
     public Health health() {
         SubscriptionStatus s = SubscriptionStatus.read(source, target, channels, targetMajor);
-        String problem = !s.enabled() ? "a subscription of this run is disabled"
-                : !s.applyWorkerRunning() ? "the subscription's apply worker is not running (see the target server's log)"
-                : !s.synced() ? "the initial sync is not finished: " + s.tablesReady() + "/" + s.tablesTotal() + " tables ready"
-                : null;
+        String problem = !s.enabled()
+                ? "a subscription of this run is disabled"
+                : !s.applyWorkerRunning()
+                        ? "the subscription's apply worker is not running (see the target server's log)"
+                        : !s.synced()
+                                ? "the initial sync is not finished: " + s.tablesReady() + "/" + s.tablesTotal()
+                                        + " tables ready"
+                                : null;
         return new Health(problem == null, s.lagBytes(), s.lagSeconds(), problem);
     }
 
@@ -51,7 +54,8 @@ public final class SubscriptionLink implements ReplicationLink {
 
     @Override
     public void stop() {
-        try (Connection t = target.open(); Statement st = t.createStatement()) {
+        try (Connection t = target.open();
+                Statement st = t.createStatement()) {
             for (LogicalNames names : channels) {
                 st.execute("ALTER SUBSCRIPTION " + Identifiers.quote(names.subscription()) + " DISABLE");
             }

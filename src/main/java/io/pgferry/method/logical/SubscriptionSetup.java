@@ -6,7 +6,6 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Redaction;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -44,7 +43,10 @@ final class SubscriptionSetup {
     int ensurePublications() {
         try (Connection s = source.open()) {
             List<String[]> tables = tables(s);
-            if (exists(s, "SELECT 1 FROM pg_publication WHERE pubname = ?", channels.get(0).publication())) {
+            if (exists(
+                    s,
+                    "SELECT 1 FROM pg_publication WHERE pubname = ?",
+                    channels.get(0).publication())) {
                 return tables.size();
             }
             if (tables.isEmpty()) {
@@ -57,7 +59,9 @@ final class SubscriptionSetup {
                 int lightest = 0;
                 for (int i = 1; i < load.length; i++) {
                     boolean lighter = load[i] < load[lightest]
-                            || (load[i] == load[lightest] && buckets.get(i).size() < buckets.get(lightest).size());
+                            || (load[i] == load[lightest]
+                                    && buckets.get(i).size()
+                                            < buckets.get(lightest).size());
                     if (lighter) {
                         lightest = i;
                     }
@@ -69,7 +73,8 @@ final class SubscriptionSetup {
             try (Statement st = s.createStatement()) {
                 for (int i = 0; i < channels.size(); i++) {
                     if (!buckets.get(i).isEmpty()) {
-                        st.execute("CREATE PUBLICATION " + Identifiers.quote(channels.get(i).publication()) + " FOR TABLE "
+                        st.execute("CREATE PUBLICATION "
+                                + Identifiers.quote(channels.get(i).publication()) + " FOR TABLE "
                                 + String.join(", ", buckets.get(i)));
                     }
                 }
@@ -109,14 +114,20 @@ final class SubscriptionSetup {
      *              The subscription is created disabled, handed over, then enabled: its worker never runs as anyone else
      * @param warn  hears what the user should know (a password the target's log may keep)
      */
-    boolean ensureSubscription(LogicalNames names, ConnectionSpec sourceAsSeenByTarget, int targetMajor, String owner,
-                               Consumer<String> warn) {
+    boolean ensureSubscription(
+            LogicalNames names,
+            ConnectionSpec sourceAsSeenByTarget,
+            int targetMajor,
+            String owner,
+            Consumer<String> warn) {
         try (Connection t = target.open()) {
             if (exists(t, "SELECT 1 FROM pg_subscription WHERE subname = ?", names.subscription())) {
                 return false;
             }
             dropOrphanSlot(names);
-            List<String> with = new ArrayList<>(List.of("copy_data = " + copyData, "create_slot = true",
+            List<String> with = new ArrayList<>(List.of(
+                    "copy_data = " + copyData,
+                    "create_slot = true",
                     "slot_name = " + Identifiers.literal(names.slot())));
             if (targetMajor >= 14) {
                 with.add("streaming = on");
@@ -126,25 +137,29 @@ final class SubscriptionSetup {
             }
             String sql = "CREATE SUBSCRIPTION " + Identifiers.quote(names.subscription())
                     + " CONNECTION " + Identifiers.literal(sourceAsSeenByTarget.toLibpqStringWithSecret())
-                    + " PUBLICATION " + Identifiers.quote(names.publication()) + " WITH (" + String.join(", ", with) + ")";
+                    + " PUBLICATION " + Identifiers.quote(names.publication()) + " WITH (" + String.join(", ", with)
+                    + ")";
             try (Statement st = t.createStatement()) {
                 if (!SecretStatement.unlogged(st)) {
-                    warn.accept("the target role is not a superuser, so pgferry cannot keep CREATE SUBSCRIPTION out of the"
-                            + " target's statement log: with log_statement = ddl or all there, the log holds the source password;"
-                            + " change that password after the migration, or run pgferry as a superuser on the target");
+                    warn.accept(
+                            "the target role is not a superuser, so pgferry cannot keep CREATE SUBSCRIPTION out of the"
+                                    + " target's statement log: with log_statement = ddl or all there, the log holds the source password;"
+                                    + " change that password after the migration, or run pgferry as a superuser on the target");
                 }
                 st.execute(sql);
                 if (owner != null) {
-                    st.execute("ALTER SUBSCRIPTION " + Identifiers.quote(names.subscription()) + " OWNER TO " + Identifiers.quote(owner));
+                    st.execute("ALTER SUBSCRIPTION " + Identifiers.quote(names.subscription()) + " OWNER TO "
+                            + Identifiers.quote(owner));
                     st.execute("ALTER SUBSCRIPTION " + Identifiers.quote(names.subscription()) + " ENABLE");
                 }
             }
             return true;
         } catch (SQLException e) {
             if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
-                throw new PgferryException(ErrorCode.UNREACHABLE,
-                        "the target server cannot reach the source at " + sourceAsSeenByTarget.host() + ":" + sourceAsSeenByTarget.port()
-                                + ": " + Redaction.redact(e.getMessage()),
+                throw new PgferryException(
+                        ErrorCode.UNREACHABLE,
+                        "the target server cannot reach the source at " + sourceAsSeenByTarget.host() + ":"
+                                + sourceAsSeenByTarget.port() + ": " + Redaction.redact(e.getMessage()),
                         "give the address (and sslrootcert/sslcert paths on the target's machine) the target can use with --source-from-target URI, and allow the target's address in the source's pg_hba.conf (database 'replication' is not needed; the database itself is)",
                         e);
             }
@@ -154,8 +169,9 @@ final class SubscriptionSetup {
 
     private void dropOrphanSlot(LogicalNames names) throws SQLException {
         try (Connection s = source.open();
-             PreparedStatement ps = s.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-                     + " WHERE slot_name = ? AND NOT active")) {
+                PreparedStatement ps =
+                        s.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                                + " WHERE slot_name = ? AND NOT active")) {
             ps.setString(1, names.slot());
             ps.execute();
         }
@@ -165,17 +181,22 @@ final class SubscriptionSetup {
     private static List<String[]> tables(Connection s) throws SQLException {
         List<String[]> out = new ArrayList<>();
         // pg_partition_tree() lists nothing for a plain table: only partitioned ones sum their leaves
-        String sql = "SELECT n.nspname, c.relname, CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(pg_total_relation_size(p.relid)), 0)"
-                + " FROM pg_partition_tree(c.oid) p)::bigint ELSE pg_total_relation_size(c.oid) END AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " WHERE c.relkind IN ('r','p') AND NOT c.relispartition AND c.relpersistence = 'p'"
-                + " AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
-                + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')"
-                // pgferry's own state (the copy stream's applied position on the old target) is not the user's: a reverse
-                // stream publishing it would subscribe the old source to a table it lacks
-                + " AND " + io.pgferry.pg.OwnSchema.notOwn("n.oid") + " ORDER BY 3 DESC, 1, 2";
-        try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        String sql =
+                "SELECT n.nspname, c.relname, CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(pg_total_relation_size(p.relid)), 0)"
+                        + " FROM pg_partition_tree(c.oid) p)::bigint ELSE pg_total_relation_size(c.oid) END AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        + " WHERE c.relkind IN ('r','p') AND NOT c.relispartition AND c.relpersistence = 'p'"
+                        + " AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
+                        + " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')"
+                        // pgferry's own state (the copy stream's applied position on the old target) is not the user's:
+                        // a reverse
+                        // stream publishing it would subscribe the old source to a table it lacks
+                        + " AND " + io.pgferry.pg.OwnSchema.notOwn("n.oid") + " ORDER BY 3 DESC, 1, 2";
+        try (Statement st = s.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
-                out.add(new String[]{Identifiers.qualified(rs.getString(1), rs.getString(2)), Long.toString(rs.getLong(3))});
+                out.add(new String[] {
+                    Identifiers.qualified(rs.getString(1), rs.getString(2)), Long.toString(rs.getLong(3))
+                });
             }
         }
         return out;

@@ -1,11 +1,12 @@
 package io.pgferry.method.copy;
 
+import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
+import static io.pgferry.method.copy.CopyStreamIT.log;
+import static io.pgferry.method.copy.CopyStreamIT.scalar;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -16,11 +17,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
-import static io.pgferry.method.copy.CopyStreamIT.log;
-import static io.pgferry.method.copy.CopyStreamIT.scalar;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Commands after migrate need only the work dir: the run recorded its databases (without
@@ -35,43 +34,73 @@ class CommandsAfterMigrateIT {
             for (var server : List.of(pair.source(), pair.target())) {
                 PgFixture.exec(server, "app", "CREATE ROLE ferry SUPERUSER LOGIN PASSWORD '" + password + "'");
             }
-            PgFixture.exec(pair.source(), "app", "CREATE TABLE t (id int PRIMARY KEY, v text)",
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    "CREATE TABLE t (id int PRIMARY KEY, v text)",
                     "INSERT INTO t SELECT g, 'v' FROM generate_series(1, 100) g");
             String source = "postgres://ferry@127.0.0.1:" + pair.source().port() + "/app?sslmode=disable";
             String target = "postgres://ferry@127.0.0.1:" + pair.target().port() + "/app?sslmode=disable";
-            Process migrate = start(work, "migrate", Map.of("PGPASSWORD", password),
-                    "migrate", "--method", "copy", "--dir", work.toString(), "--source", source, "--target", target);
+            Process migrate = start(
+                    work,
+                    "migrate",
+                    Map.of("PGPASSWORD", password),
+                    "migrate",
+                    "--method",
+                    "copy",
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    source,
+                    "--target",
+                    target);
             try {
                 awaitStreaming(work, migrate);
                 PgFixture.exec(pair.source(), "app", "UPDATE t SET v = 'streamed' WHERE id <= 10");
 
                 Path pgpass = work.resolve("pgpass");
-                Files.writeString(pgpass, "127.0.0.1:" + pair.source().port() + ":app:ferry:" + password + "\n"
-                        + "127.0.0.1:" + pair.target().port() + ":*:ferry:" + password + "\n");
+                Files.writeString(
+                        pgpass,
+                        "127.0.0.1:" + pair.source().port() + ":app:ferry:" + password + "\n" + "127.0.0.1:"
+                                + pair.target().port() + ":*:ferry:" + password + "\n");
                 Files.setPosixFilePermissions(pgpass, PosixFilePermissions.fromString("rw-------"));
-                Process cutover = start(work, "cutover", Map.of("PGPASSFILE", pgpass.toString()), "cutover", "--dir", work.toString());
+                Process cutover = start(
+                        work, "cutover", Map.of("PGPASSFILE", pgpass.toString()), "cutover", "--dir", work.toString());
                 assertThat(cutover.waitFor(2, TimeUnit.MINUTES)).isTrue();
                 assertThat(cutover.exitValue()).as(log(work, "cutover")).isZero();
                 assertThat(log(work, "cutover")).contains("Cutover complete").doesNotContain(password);
-                assertThat(migrate.waitFor(60, TimeUnit.SECONDS)).as("the stream ends after cutover").isTrue();
+                assertThat(migrate.waitFor(60, TimeUnit.SECONDS))
+                        .as("the stream ends after cutover")
+                        .isTrue();
             } finally {
                 migrate.destroyForcibly().waitFor();
             }
             try (Connection t = PgFixture.connect(pair.target(), "app")) {
-                assertThat(scalar(t, "SELECT count(*) FROM t WHERE v = 'streamed'")).isEqualTo(10);
+                assertThat(scalar(t, "SELECT count(*) FROM t WHERE v = 'streamed'"))
+                        .isEqualTo(10);
             }
 
-            Process cleanup = start(work, "cleanup", Map.of("PGPASSWORD", password), "cleanup", "--dir", work.toString());
+            Process cleanup =
+                    start(work, "cleanup", Map.of("PGPASSWORD", password), "cleanup", "--dir", work.toString());
             assertThat(cleanup.waitFor(2, TimeUnit.MINUTES)).isTrue();
             assertThat(cleanup.exitValue()).as(log(work, "cleanup")).isZero();
-            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
-                assertThat(scalar(s, "SELECT count(*) FROM pg_replication_slots")).isZero();
-                assertThat(scalar(t, "SELECT count(*) FROM pg_replication_origin")).isZero();
+            try (Connection s = PgFixture.connect(pair.source(), "app");
+                    Connection t = PgFixture.connect(pair.target(), "app")) {
+                assertThat(scalar(s, "SELECT count(*) FROM pg_replication_slots"))
+                        .isZero();
+                assertThat(scalar(t, "SELECT count(*) FROM pg_replication_origin"))
+                        .isZero();
             }
 
             // no password anywhere: the error says where to put one, and no prompt blocks a run without a terminal
-            Process noPassword = start(work, "no-password", Map.of("PGPASSFILE", work.resolve("absent").toString()),
-                    "cleanup", "--dir", work.toString(), "--dry-run");
+            Process noPassword = start(
+                    work,
+                    "no-password",
+                    Map.of("PGPASSFILE", work.resolve("absent").toString()),
+                    "cleanup",
+                    "--dir",
+                    work.toString(),
+                    "--dry-run");
             assertThat(noPassword.waitFor(2, TimeUnit.MINUTES)).isTrue();
             assertThat(noPassword.exitValue()).as(log(work, "no-password")).isEqualTo(3);
             assertThat(log(work, "no-password")).contains("put it in PGPASSWORD or ~/.pgpass");
@@ -79,10 +108,14 @@ class CommandsAfterMigrateIT {
     }
 
     /** pgferry in a process of its own, with exactly the password sources given (none inherited). */
-    private static Process start(Path work, String logName, Map<String, String> passwordEnv, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
+    private static Process start(Path work, String logName, Map<String, String> passwordEnv, String... args)
+            throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(
+                "java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve(logName + ".log").toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve(logName + ".log").toFile());
         pb.environment().remove("PGPASSWORD");
         pb.environment().remove("PGPASSFILE");
         pb.environment().putAll(passwordEnv);

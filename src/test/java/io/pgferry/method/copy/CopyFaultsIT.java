@@ -1,34 +1,33 @@
 package io.pgferry.method.copy;
 
+import static io.pgferry.method.copy.CopyStreamIT.assertSameData;
+import static io.pgferry.method.copy.CopyStreamIT.awaitLagBelow;
+import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
+import static io.pgferry.method.copy.CopyStreamIT.copyCommand;
+import static io.pgferry.method.copy.CopyStreamIT.cutOverAndAwaitEnd;
+import static io.pgferry.method.copy.CopyStreamIT.exec;
+import static io.pgferry.method.copy.CopyStreamIT.loadShopForCopy;
+import static io.pgferry.method.copy.CopyStreamIT.log;
+import static io.pgferry.method.copy.CopyStreamIT.logs;
+import static io.pgferry.method.copy.CopyStreamIT.scalar;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.pgferry.fault.FaultPoint;
 import io.pgferry.fault.Faults;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
 import io.pgferry.testing.ShopWriter;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static io.pgferry.method.copy.CopyStreamIT.assertSameData;
-import static io.pgferry.method.copy.CopyStreamIT.awaitLagBelow;
-import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
-import static io.pgferry.method.copy.CopyStreamIT.cutOverAndAwaitEnd;
-import static io.pgferry.method.copy.CopyStreamIT.copyCommand;
-import static io.pgferry.method.copy.CopyStreamIT.loadShopForCopy;
-import static io.pgferry.method.copy.CopyStreamIT.exec;
-import static io.pgferry.method.copy.CopyStreamIT.log;
-import static io.pgferry.method.copy.CopyStreamIT.logs;
-import static io.pgferry.method.copy.CopyStreamIT.scalar;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Method copy halted at each copy-side fault point, as a SIGKILL there would, with an
@@ -49,18 +48,32 @@ class CopyFaultsIT {
      * builds nothing), and only the copy point applies.
      */
     @ParameterizedTest(name = "{0} with {1} -> {2}")
-    @CsvSource({"COPY_MID_PART, 15, 15, 4", "COPY_MID_PART, 15, 17, 4", "COPY_MID_PART, 13, 18, 4", "COPY_MID_PART, 17, 18, 4",
-            "BUILD_AFTER_COMMIT, 15, 15, 3", "BUILD_AFTER_COMMIT, 15, 17, 3", "BUILD_AFTER_COMMIT, 13, 18, 3"})
-    void haltedAtAFaultPointTheSameCommandFinishesLosingAndDoublingNothing(FaultPoint point, int sourceMajor, int targetMajor, int nth,
-                                                                           @TempDir Path work) throws Exception {
+    @CsvSource({
+        "COPY_MID_PART, 15, 15, 4",
+        "COPY_MID_PART, 15, 17, 4",
+        "COPY_MID_PART, 13, 18, 4",
+        "COPY_MID_PART, 17, 18, 4",
+        "BUILD_AFTER_COMMIT, 15, 15, 3",
+        "BUILD_AFTER_COMMIT, 15, 17, 3",
+        "BUILD_AFTER_COMMIT, 13, 18, 3"
+    })
+    void haltedAtAFaultPointTheSameCommandFinishesLosingAndDoublingNothing(
+            FaultPoint point, int sourceMajor, int targetMajor, int nth, @TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
             boolean dataOnly = sourceMajor >= 16;
             loadShopForCopy(pair, dataOnly, 0.01);
-            List<String> migrate = copyCommand(pair, work, dataOnly, "--jobs", "2", "--split-tables-larger-than", "512kB");
+            List<String> migrate =
+                    copyCommand(pair, work, dataOnly, "--jobs", "2", "--split-tables-larger-than", "512kB");
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
-                Process halted = CopyStreamIT.start(work, "halted", Map.of(Faults.VARIABLE, point.id() + "@" + nth), migrate.toArray(String[]::new));
+                Process halted = CopyStreamIT.start(
+                        work,
+                        "halted",
+                        Map.of(Faults.VARIABLE, point.id() + "@" + nth),
+                        migrate.toArray(String[]::new));
                 try {
-                    assertThat(halted.waitFor(180, TimeUnit.SECONDS)).as("pgferry halts at " + point + "\n" + logs(work)).isTrue();
+                    assertThat(halted.waitFor(180, TimeUnit.SECONDS))
+                            .as("pgferry halts at " + point + "\n" + logs(work))
+                            .isTrue();
                 } finally {
                     halted.destroyForcibly().waitFor();
                 }
@@ -70,9 +83,13 @@ class CopyFaultsIT {
                 Process resumed = CopyStreamIT.start(work, "resumed", migrate.toArray(String[]::new));
                 try {
                     awaitStreaming(work, resumed);
-                    assertThat(log(work, "resumed")).as("the rerun resumed the copy").contains("resuming with a fresh snapshot");
+                    assertThat(log(work, "resumed"))
+                            .as("the rerun resumed the copy")
+                            .contains("resuming with a fresh snapshot");
                     awaitLagBelow(work, resumed, 64 * 1024, 120);
-                    assertThat(writer.alive()).as("the writer wrote through the halt and the rerun").isTrue();
+                    assertThat(writer.alive())
+                            .as("the writer wrote through the halt and the rerun")
+                            .isTrue();
                     cutOverAndAwaitEnd(work, pair, resumed, "--checksums", "--max-lag", "1m");
                     assertThat(resumed.exitValue()).as(log(work, "resumed")).isZero();
                 } finally {
@@ -99,7 +116,10 @@ class CopyFaultsIT {
             try (Connection blocker = PgFixture.connect(pair.target(), "app")) {
                 blocker.setAutoCommit(false);
                 exec(blocker, "LOCK TABLE orders IN SHARE MODE");
-                migrate = CopyStreamIT.start(work, "migrate", copyCommand(pair, work, true, "--jobs", "2").toArray(String[]::new));
+                migrate = CopyStreamIT.start(
+                        work,
+                        "migrate",
+                        copyCommand(pair, work, true, "--jobs", "2").toArray(String[]::new));
                 awaitCopyWaitingOnOrders(work, pair, migrate);
                 pair.source().restartWith(Map.of());
                 blocker.rollback();
@@ -109,13 +129,17 @@ class CopyFaultsIT {
                     awaitStreaming(work, migrate);
                     awaitLagBelow(work, migrate, 64 * 1024, 120);
                     cutOverAndAwaitEnd(work, pair, migrate, "--max-lag", "1m");
-                    assertThat(writer.transactions()).as("the writer wrote during the stream").isPositive();
+                    assertThat(writer.transactions())
+                            .as("the writer wrote during the stream")
+                            .isPositive();
                 }
                 assertThat(migrate.exitValue()).as(log(work, "migrate")).isZero();
             } finally {
                 migrate.destroyForcibly().waitFor();
             }
-            assertThat(log(work, "migrate")).contains("healing in this process").contains("resuming with a fresh snapshot")
+            assertThat(log(work, "migrate"))
+                    .contains("healing in this process")
+                    .contains("resuming with a fresh snapshot")
                     .contains("partly copied table(s) emptied");
             CliRun status = CliRun.of("status", "--dir", work.toString());
             assertThat(status.out()).as(status.all()).containsPattern("[1-9][0-9]* retries");
@@ -127,9 +151,12 @@ class CopyFaultsIT {
     private static void awaitCopyWaitingOnOrders(Path work, ClusterPair pair, Process migrate) throws Exception {
         long deadline = System.currentTimeMillis() + 180_000;
         try (Connection t = PgFixture.connect(pair.target(), "app")) {
-            while (scalar(t, "SELECT count(*) FROM pg_locks WHERE relation = 'orders'::regclass AND NOT granted") == 0) {
+            while (scalar(t, "SELECT count(*) FROM pg_locks WHERE relation = 'orders'::regclass AND NOT granted")
+                    == 0) {
                 CopyStreamIT.assertAlive(work, migrate);
-                assertThat(System.currentTimeMillis()).as("the copy reached orders within 3 minutes\n" + logs(work)).isLessThan(deadline);
+                assertThat(System.currentTimeMillis())
+                        .as("the copy reached orders within 3 minutes\n" + logs(work))
+                        .isLessThan(deadline);
                 Thread.sleep(100);
             }
         }
@@ -142,16 +169,21 @@ class CopyFaultsIT {
      */
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({"15, 17", "13, 18"})
-    void haltedInTheFinalPostDataTheRerunKeepsPartitionedKeysAndTheirLeaves(int sourceMajor, int targetMajor, @TempDir Path work)
-            throws Exception {
+    void haltedInTheFinalPostDataTheRerunKeepsPartitionedKeysAndTheirLeaves(
+            int sourceMajor, int targetMajor, @TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
             loadShopForCopy(pair, false, 0.005);
             PgFixture.exec(pair.source(), "app", "ALTER TABLE events ADD CONSTRAINT events_id_at_key UNIQUE (id, at)");
             List<String> migrate = copyCommand(pair, work, false, "--no-follow");
-            Process halted = CopyStreamIT.start(work, "migrate-1", Map.of(Faults.VARIABLE, FaultPoint.FINAL_POST_DATA_APPLIED.id() + "@1"),
+            Process halted = CopyStreamIT.start(
+                    work,
+                    "migrate-1",
+                    Map.of(Faults.VARIABLE, FaultPoint.FINAL_POST_DATA_APPLIED.id() + "@1"),
                     migrate.toArray(String[]::new));
             try {
-                assertThat(halted.waitFor(4, TimeUnit.MINUTES)).as("pgferry halts in the final post-data").isTrue();
+                assertThat(halted.waitFor(4, TimeUnit.MINUTES))
+                        .as("pgferry halts in the final post-data")
+                        .isTrue();
             } finally {
                 halted.destroyForcibly().waitFor();
             }
@@ -163,10 +195,13 @@ class CopyFaultsIT {
                 rerun.destroyForcibly().waitFor();
             }
             assertThat(rerun.exitValue()).as(logs(work)).isZero();
-            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+            try (Connection s = PgFixture.connect(pair.source(), "app");
+                    Connection t = PgFixture.connect(pair.target(), "app")) {
                 String indexes = "SELECT count(*) FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid"
                         + " WHERE t.relname LIKE 'events%' AND x.indisvalid";
-                assertThat(scalar(t, indexes)).as("every events index valid and attached, as on the source").isEqualTo(scalar(s, indexes))
+                assertThat(scalar(t, indexes))
+                        .as("every events index valid and attached, as on the source")
+                        .isEqualTo(scalar(s, indexes))
                         .isPositive();
             }
             assertSameData(pair, work);

@@ -1,22 +1,21 @@
 package io.pgferry.method.copy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class CopyIT {
 
@@ -27,10 +26,14 @@ class CopyIT {
      */
     @ParameterizedTest(name = "shop.sql {0} -> {1}, split above {2}")
     @CsvSource({"15, 17, 256kB", "13, 18, 512MB"})
-    void copiesShopWithIdenticalContent(int sourceMajor, int targetMajor, String split, @TempDir Path work) throws Exception {
+    void copiesShopWithIdenticalContent(int sourceMajor, int targetMajor, String split, @TempDir Path work)
+            throws Exception {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
             PgFixture.loadShop(pair.source(), "app", 0.02);
-            PgFixture.exec(pair.source(), "app", "SELECT lo_from_bytea(424242, convert_to(repeat('large object ', 200000), 'UTF8'))",
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    "SELECT lo_from_bytea(424242, convert_to(repeat('large object ', 200000), 'UTF8'))",
                     // built-in types travel in binary COPY format; a reg* or user-defined type sends the table as text
                     "CREATE TABLE builtin_kinds (id int PRIMARY KEY, n numeric, f float8, ts timestamptz, d date, iv interval, a int[],"
                             + " ta text[], b bytea, j jsonb, u uuid, ip inet, ok bool, t text)",
@@ -40,48 +43,81 @@ class CopyIT {
                             + " NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
                     "CREATE TABLE text_kinds (id int PRIMARY KEY, rc regclass, st order_status, sts order_status[])",
                     "INSERT INTO text_kinds VALUES (1, 'customers', 'paid', '{new,paid}')");
-            CliRun run = CliRun.of("migrate", "--method", "copy", "--no-follow", "--jobs", "2", "--split-tables-larger-than", split,
-                    "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            CliRun run = CliRun.of(
+                    "migrate",
+                    "--method",
+                    "copy",
+                    "--no-follow",
+                    "--jobs",
+                    "2",
+                    "--split-tables-larger-than",
+                    split,
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             assertThat(run.exitCode()).as(run.all()).isZero();
-            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+            try (Connection s = PgFixture.connect(pair.source(), "app");
+                    Connection t = PgFixture.connect(pair.target(), "app")) {
                 Map<String, String> source = DatabaseDigest.of(s);
                 assertThat(source).hasSizeGreaterThan(15).containsKey("public.events_2025_06");
                 assertThat(DatabaseDigest.of(t)).isEqualTo(source);
-                assertThat(scalar(t, "SELECT current_setting('server_version_num')::int / 10000")).isEqualTo(targetMajor);
-                assertThat(scalar(t, "SELECT last_value FROM invoice_no_seq")).isEqualTo(scalar(s, "SELECT last_value FROM invoice_no_seq"));
+                assertThat(scalar(t, "SELECT current_setting('server_version_num')::int / 10000"))
+                        .isEqualTo(targetMajor);
+                assertThat(scalar(t, "SELECT last_value FROM invoice_no_seq"))
+                        .isEqualTo(scalar(s, "SELECT last_value FROM invoice_no_seq"));
                 assertThat(scalar(t, "SELECT count(*) FROM daily_revenue")).isPositive();
-                assertThat(scalar(t, "SELECT count(*) FROM pg_trigger WHERE tgname = 'customers_touch'")).isEqualTo(1);
+                assertThat(scalar(t, "SELECT count(*) FROM pg_trigger WHERE tgname = 'customers_touch'"))
+                        .isEqualTo(1);
                 assertThat(scalar(t, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"))
                         .isEqualTo(scalar(s, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"));
                 assertThat(scalar(t, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'"))
                         .isEqualTo(scalar(s, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'"));
-                assertThat(scalar(t, "SELECT count(*) FROM pg_constraint WHERE NOT convalidated")).as("foreign keys checked").isZero();
-                assertThat(scalar(t, "SELECT count(*) FROM pg_index WHERE NOT indisvalid")).as("partition indexes attached").isZero();
+                assertThat(scalar(t, "SELECT count(*) FROM pg_constraint WHERE NOT convalidated"))
+                        .as("foreign keys checked")
+                        .isZero();
+                assertThat(scalar(t, "SELECT count(*) FROM pg_index WHERE NOT indisvalid"))
+                        .as("partition indexes attached")
+                        .isZero();
                 // statistics: every table, each leaf partition on its own, and the partitioned root as a whole
-                assertThat(scalar(t, "SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')"
-                        + " AND NOT EXISTS (SELECT 1 FROM pg_stats st WHERE st.schemaname = 'public' AND st.tablename = c.relname"
-                        + " AND st.inherited = (c.relkind = 'p'))")).as("tables without statistics").isZero();
-                assertThat(scalar(t, "SELECT length(lo_get(424242))")).isEqualTo(scalar(s, "SELECT length(lo_get(424242))"));
-                assertThat(scalar(t, "SELECT count(*) FROM pg_replication_slots")).isZero();
-                assertThat(scalar(s, "SELECT count(*) FROM pg_replication_slots")).isZero();
+                assertThat(scalar(
+                                t,
+                                "SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')"
+                                        + " AND NOT EXISTS (SELECT 1 FROM pg_stats st WHERE st.schemaname = 'public' AND st.tablename = c.relname"
+                                        + " AND st.inherited = (c.relkind = 'p'))"))
+                        .as("tables without statistics")
+                        .isZero();
+                assertThat(scalar(t, "SELECT length(lo_get(424242))"))
+                        .isEqualTo(scalar(s, "SELECT length(lo_get(424242))"));
+                assertThat(scalar(t, "SELECT count(*) FROM pg_replication_slots"))
+                        .isZero();
+                assertThat(scalar(s, "SELECT count(*) FROM pg_replication_slots"))
+                        .isZero();
             }
-            assertThat(run.out()).containsPattern(split.equals("256kB") ? "\\(([1-9][0-9]*) table\\(s\\) split, [1-9][0-9]* in binary format\\)"
-                    : "\\(0 table\\(s\\) split, [1-9][0-9]* in binary format\\)");
+            assertThat(run.out())
+                    .containsPattern(
+                            split.equals("256kB")
+                                    ? "\\(([1-9][0-9]*) table\\(s\\) split, [1-9][0-9]* in binary format\\)"
+                                    : "\\(0 table\\(s\\) split, [1-9][0-9]* in binary format\\)");
         }
     }
 
     @Test
     void seventeenToEighteenNeedsASchemaPathForNewerSources(@TempDir Path work) throws Exception {
-        boolean pgDump17 = new io.pgferry.schema.PgClientToolLocator(java.util.Optional.empty()).available().stream()
-                .anyMatch(t -> t.major() >= 17);
-        org.junit.jupiter.api.Assumptions.assumeTrue(pgDump17,
+        boolean pgDump17 = new io.pgferry.schema.PgClientToolLocator(java.util.Optional.empty())
+                .available().stream().anyMatch(t -> t.major() >= 17);
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                pgDump17,
                 "no pg_dump 17+ on this machine and no catalog-based schema path yet: a 17 source cannot have its schema copied"
                         + " (its rows and changes can: CopyStreamIT moves 17 -> 18 into a schema made on the target, --data-only)");
         try (ClusterPair pair = PgFixture.pair(17, 18)) {
             PgFixture.loadShop(pair.source(), "app", 0.01);
             CliRun run = migrate(pair, work);
             assertThat(run.exitCode()).as(run.all()).isZero();
-            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+            try (Connection s = PgFixture.connect(pair.source(), "app");
+                    Connection t = PgFixture.connect(pair.target(), "app")) {
                 assertThat(DatabaseDigest.of(t)).isEqualTo(DatabaseDigest.of(s));
             }
         }
@@ -91,10 +127,27 @@ class CopyIT {
     void killedMidwayResumesToAnIdenticalCopy(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
             PgFixture.loadShop(pair.source(), "app", 0.1);
-            Process child = new ProcessBuilder("java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString(),
-                    "migrate", "--method", "copy", "--no-follow", "--jobs", "1", "--split-tables-larger-than", "2MB",
-                    "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri())
-                    .redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
+            Process child = new ProcessBuilder(
+                            "java",
+                            "-jar",
+                            Path.of("target/pgferry.jar").toAbsolutePath().toString(),
+                            "migrate",
+                            "--method",
+                            "copy",
+                            "--no-follow",
+                            "--jobs",
+                            "1",
+                            "--split-tables-larger-than",
+                            "2MB",
+                            "--dir",
+                            work.toString(),
+                            "--source",
+                            pair.sourceUri(),
+                            "--target",
+                            pair.targetUri())
+                    .redirectErrorStream(true)
+                    .redirectOutput(work.resolve("child.log").toFile())
+                    .start();
             long[] parts;
             try {
                 long deadline = System.currentTimeMillis() + 120_000;
@@ -113,10 +166,12 @@ class CopyIT {
             CliRun resumed = migrate(pair, work);
             assertThat(resumed.exitCode()).as(resumed.all()).isZero();
             assertThat(resumed.out()).contains("already copied are kept").contains("step schema already done");
-            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+            try (Connection s = PgFixture.connect(pair.source(), "app");
+                    Connection t = PgFixture.connect(pair.target(), "app")) {
                 assertThat(DatabaseDigest.of(t)).isEqualTo(DatabaseDigest.of(s));
                 // the keyless table has no constraint to catch a doubled row: its count is the proof
-                assertThat(scalar(t, "SELECT count(*) FROM audit_log")).isEqualTo(scalar(s, "SELECT count(*) FROM audit_log"));
+                assertThat(scalar(t, "SELECT count(*) FROM audit_log"))
+                        .isEqualTo(scalar(s, "SELECT count(*) FROM audit_log"));
             }
         }
     }
@@ -124,7 +179,9 @@ class CopyIT {
     @Test
     void oddIdentifiersPartitionsKeylessTablesAndFilters(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
-            PgFixture.exec(pair.source(), "app",
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
                     "CREATE SCHEMA \"Weird \"\"Schema\"\" ✓\"",
                     "CREATE TABLE \"Weird \"\"Schema\"\" ✓\".\"select\" (\"Mixed Case\" int PRIMARY KEY, \"col with space\" text,"
                             + " \"quote\"\"d\" text, \"ünïcødé\" text, \"from\" int, doubled int GENERATED ALWAYS AS (\"from\" * 2) STORED)",
@@ -142,24 +199,37 @@ class CopyIT {
                     "INSERT INTO scratch.junk SELECT generate_series(1, 100)",
                     "CREATE TABLE skipped_table (id int PRIMARY KEY)",
                     "CREATE TABLE refers_to_skipped (id int PRIMARY KEY, s int REFERENCES skipped_table)");
-            CliRun run = migrate(pair, work, "--split-tables-larger-than", "64kB", "--exclude-schema", "scratch",
-                    "--exclude-table", "public.skipped*");
+            CliRun run = migrate(
+                    pair,
+                    work,
+                    "--split-tables-larger-than",
+                    "64kB",
+                    "--exclude-schema",
+                    "scratch",
+                    "--exclude-table",
+                    "public.skipped*");
             assertThat(run.exitCode()).as(run.all()).isZero();
             assertThat(run.out()).contains("left out a foreign key");
-            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+            try (Connection s = PgFixture.connect(pair.source(), "app");
+                    Connection t = PgFixture.connect(pair.target(), "app")) {
                 Map<String, String> source = DatabaseDigest.of(s);
                 source.remove("scratch.junk");
                 source.remove("public.skipped_table");
                 Map<String, String> target = DatabaseDigest.of(t);
-                assertThat(target).containsKeys("Weird \"Schema\" ✓.select", "public.Keyless Log", "public.measurements_2025")
+                assertThat(target)
+                        .containsKeys("Weird \"Schema\" ✓.select", "public.Keyless Log", "public.measurements_2025")
                         .doesNotContainKeys("scratch.junk", "public.skipped_table");
                 assertThat(target).isEqualTo(source);
-                assertThat(scalar(t, "SELECT count(*) FROM pg_indexes WHERE indexname = 'Idx With Space'")).isEqualTo(1);
-                assertThat(scalar(t, "SELECT sum(doubled) FROM \"Weird \"\"Schema\"\" ✓\".\"select\"")).isEqualTo(2L * 5000 * 5001 / 2);
+                assertThat(scalar(t, "SELECT count(*) FROM pg_indexes WHERE indexname = 'Idx With Space'"))
+                        .isEqualTo(1);
+                assertThat(scalar(t, "SELECT sum(doubled) FROM \"Weird \"\"Schema\"\" ✓\".\"select\""))
+                        .isEqualTo(2L * 5000 * 5001 / 2);
                 assertThat(scalar(t, "SELECT count(*) FROM measurements")).isEqualTo(20000);
             }
             CliRun status = CliRun.of("status", "--dir", work.toString(), "--json");
-            assertThat(status.out()).doesNotContain(pair.source().password()).doesNotContain(pair.target().password());
+            assertThat(status.out())
+                    .doesNotContain(pair.source().password())
+                    .doesNotContain(pair.target().password());
         }
     }
 
@@ -172,7 +242,9 @@ class CopyIT {
     @Test
     void keysOfEveryKindArriveAsTheSourceDefinesThem(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
-            PgFixture.exec(pair.source(), "app",
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
                     "CREATE SCHEMA \"Key \"\"Zoo\"\" ✓\"",
                     "CREATE TABLE \"Key \"\"Zoo\"\" ✓\".\"Order\" (\"Id\" int, code text, alt int, note text, during tstzrange,"
                             + " CONSTRAINT \"Order pkey\" PRIMARY KEY (\"Id\") WITH (fillfactor = 70),"
@@ -194,32 +266,45 @@ class CopyIT {
                     "CLUSTER decorated USING decorated_pkey");
             CliRun run = migrate(pair, work);
             assertThat(run.exitCode()).as(run.all()).isZero();
-            String constraints = "SELECT string_agg(format('%s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid)), E'\\n'"
-                    + " ORDER BY conrelid::regclass::text, conname) FROM pg_constraint WHERE conrelid <> 0"
-                    + " AND connamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)";
-            String indexes = "SELECT string_agg(format('%s %s replident=%s clustered=%s', i.indexrelid::regclass, pg_get_indexdef(i.indexrelid),"
-                    + " i.indisreplident, i.indisclustered), E'\\n' ORDER BY i.indexrelid::regclass::text) FROM pg_index i"
-                    + " JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace NOT IN ('pg_catalog'::regnamespace,"
-                    + " 'information_schema'::regnamespace, 'pg_toast'::regnamespace)";
-            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+            String constraints =
+                    "SELECT string_agg(format('%s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid)), E'\\n'"
+                            + " ORDER BY conrelid::regclass::text, conname) FROM pg_constraint WHERE conrelid <> 0"
+                            + " AND connamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)";
+            String indexes =
+                    "SELECT string_agg(format('%s %s replident=%s clustered=%s', i.indexrelid::regclass, pg_get_indexdef(i.indexrelid),"
+                            + " i.indisreplident, i.indisclustered), E'\\n' ORDER BY i.indexrelid::regclass::text) FROM pg_index i"
+                            + " JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace NOT IN ('pg_catalog'::regnamespace,"
+                            + " 'information_schema'::regnamespace, 'pg_toast'::regnamespace)";
+            try (Connection s = PgFixture.connect(pair.source(), "app");
+                    Connection t = PgFixture.connect(pair.target(), "app")) {
                 String sourceKeys = text(s, constraints);
-                assertThat(sourceKeys).contains("PRIMARY KEY (\"Id\")", "UNIQUE (code) DEFERRABLE INITIALLY DEFERRED",
-                        "UNIQUE NULLS NOT DISTINCT (alt) INCLUDE (note)", "EXCLUDE USING gist");
+                assertThat(sourceKeys)
+                        .contains(
+                                "PRIMARY KEY (\"Id\")",
+                                "UNIQUE (code) DEFERRABLE INITIALLY DEFERRED",
+                                "UNIQUE NULLS NOT DISTINCT (alt) INCLUDE (note)",
+                                "EXCLUDE USING gist");
                 assertThat(text(t, constraints)).isEqualTo(sourceKeys);
-                assertThat(text(t, indexes)).isEqualTo(text(s, indexes)).contains("replident=t ", "clustered=t\n", "WITH (fillfactor='70')");
-                String statistics = "SELECT string_agg(format('%s %s', attrelid::regclass, attstattarget), ', ' ORDER BY attrelid::regclass::text)"
-                        + " FROM pg_attribute WHERE attstattarget > 0 AND attrelid IN (SELECT indexrelid FROM pg_index)";
+                assertThat(text(t, indexes))
+                        .isEqualTo(text(s, indexes))
+                        .contains("replident=t ", "clustered=t\n", "WITH (fillfactor='70')");
+                String statistics =
+                        "SELECT string_agg(format('%s %s', attrelid::regclass, attstattarget), ', ' ORDER BY attrelid::regclass::text)"
+                                + " FROM pg_attribute WHERE attstattarget > 0 AND attrelid IN (SELECT indexrelid FROM pg_index)";
                 assertThat(text(t, statistics)).isEqualTo(text(s, statistics)).contains("order_note_idx 321");
                 assertThat(DatabaseDigest.of(t)).isEqualTo(DatabaseDigest.of(s));
             }
             // the other indexes and constraints ran from one pg_restore script over JDBC, not a pg_restore process each
             try (var lists = java.nio.file.Files.list(work.resolve("lists"))) {
-                assertThat(lists.map(f -> f.getFileName().toString())).contains("per-table.sql").noneMatch(f -> f.startsWith("item-"));
+                assertThat(lists.map(f -> f.getFileName().toString()))
+                        .contains("per-table.sql")
+                        .noneMatch(f -> f.startsWith("item-"));
             }
             // the keys that could take the two-step path did: each left its index step in the state store
             try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"));
-                 Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*) FROM setting WHERE key LIKE 'copy.post-data.%:index'")) {
+                    Statement st = c.createStatement();
+                    ResultSet rs =
+                            st.executeQuery("SELECT count(*) FROM setting WHERE key LIKE 'copy.post-data.%:index'")) {
                 rs.next();
                 // "Order pkey", "Code Unique", alt_unique, zoo_child_pkey; not decorated's two nor no_overlap
                 assertThat(rs.getLong(1)).isEqualTo(4);
@@ -231,16 +316,36 @@ class CopyIT {
     void rowsOfOverFiftyMegabytesStreamInASmallHeap(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
             // random bytes do not compress, so every row really is 60 MB (120 MB as COPY text)
-            PgFixture.exec(pair.source(), "app", "CREATE TABLE blobs (id int PRIMARY KEY, payload bytea)",
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    "CREATE TABLE blobs (id int PRIMARY KEY, payload bytea)",
                     "INSERT INTO blobs SELECT g, (SELECT decode(string_agg(md5(g::text || i::text || random()::text), ''), 'hex')"
                             + " FROM generate_series(1, 3750000) i) FROM generate_series(1, 3) g");
-            Process child = new ProcessBuilder("java", "-Xmx256m", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString(),
-                    "migrate", "--method", "copy", "--no-follow", "--jobs", "2",
-                    "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri())
-                    .redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
+            Process child = new ProcessBuilder(
+                            "java",
+                            "-Xmx256m",
+                            "-jar",
+                            Path.of("target/pgferry.jar").toAbsolutePath().toString(),
+                            "migrate",
+                            "--method",
+                            "copy",
+                            "--no-follow",
+                            "--jobs",
+                            "2",
+                            "--dir",
+                            work.toString(),
+                            "--source",
+                            pair.sourceUri(),
+                            "--target",
+                            pair.targetUri())
+                    .redirectErrorStream(true)
+                    .redirectOutput(work.resolve("child.log").toFile())
+                    .start();
             int exit = child.waitFor();
             assertThat(exit).as(Files.readString(work.resolve("child.log"))).isZero();
-            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+            try (Connection s = PgFixture.connect(pair.source(), "app");
+                    Connection t = PgFixture.connect(pair.target(), "app")) {
                 assertThat(scalar(t, "SELECT min(length(payload)) FROM blobs")).isEqualTo(60_000_000L);
                 assertThat(DatabaseDigest.of(t)).isEqualTo(DatabaseDigest.of(s));
             }
@@ -248,8 +353,19 @@ class CopyIT {
     }
 
     private static CliRun migrate(ClusterPair pair, Path work, String... extra) {
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("migrate", "--method", "copy", "--no-follow",
-                "--jobs", "2", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()));
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
+                "migrate",
+                "--method",
+                "copy",
+                "--no-follow",
+                "--jobs",
+                "2",
+                "--dir",
+                work.toString(),
+                "--source",
+                pair.sourceUri(),
+                "--target",
+                pair.targetUri()));
         args.addAll(java.util.List.of(extra));
         return CliRun.of(args.toArray(String[]::new));
     }
@@ -258,29 +374,32 @@ class CopyIT {
     private static long[] partCounts(Path work) throws Exception {
         Path db = work.resolve("state.db");
         if (!Files.exists(db)) {
-            return new long[]{0, 0, 0};
+            return new long[] {0, 0, 0};
         }
         try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status <> 'done'),"
-                     + " (SELECT count(*) FROM (SELECT 1 FROM table_part GROUP BY schema_name, table_name"
-                     + "   HAVING sum(status = 'done') = max(parts_total))) FROM table_part")) {
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status <> 'done'),"
+                                + " (SELECT count(*) FROM (SELECT 1 FROM table_part GROUP BY schema_name, table_name"
+                                + "   HAVING sum(status = 'done') = max(parts_total))) FROM table_part")) {
             rs.next();
-            return new long[]{rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+            return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
         } catch (java.sql.SQLException e) {
-            return new long[]{0, 0, 0};
+            return new long[] {0, 0, 0};
         }
     }
 
     private static String text(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
         }
     }
 
     static long scalar(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }

@@ -1,15 +1,12 @@
 package io.pgferry.method.copy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
 import io.pgferry.testing.ShopWriter;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,8 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Method copy with its change stream: copy under a live writer, stream, kill, resume, cut over. */
 class CopyStreamIT {
@@ -32,24 +31,45 @@ class CopyStreamIT {
     void copiesStreamsAndCutsOverUnderAWriter(int sourceMajor, int targetMajor, @TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
             PgFixture.loadShop(pair.source(), "app", 0.02);
-            PgFixture.exec(pair.source(), "app", "CREATE TABLE scratch (id int PRIMARY KEY, v text)",
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    "CREATE TABLE scratch (id int PRIMARY KEY, v text)",
                     "INSERT INTO scratch SELECT g, 'v' FROM generate_series(1, 100) g");
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
-                // an unchanged TOASTed column (description) must survive an update of another column; a truncate must arrive
-                migrateAndCutOver(pair, work, "migrate-1", List.of("UPDATE products SET price = price + 1 WHERE id = 3",
-                        "TRUNCATE scratch", "INSERT INTO scratch VALUES (1, 'after truncate')"),
-                        "--set-replica-identity-full", "--jobs", "2", "--split-tables-larger-than", "1MB");
-                assertThat(writer.transactions()).as("the writer wrote during copy and stream").isGreaterThan(20);
+                // an unchanged TOASTed column (description) must survive an update of another column; a truncate must
+                // arrive
+                migrateAndCutOver(
+                        pair,
+                        work,
+                        "migrate-1",
+                        List.of(
+                                "UPDATE products SET price = price + 1 WHERE id = 3",
+                                "TRUNCATE scratch",
+                                "INSERT INTO scratch VALUES (1, 'after truncate')"),
+                        "--set-replica-identity-full",
+                        "--jobs",
+                        "2",
+                        "--split-tables-larger-than",
+                        "1MB");
+                assertThat(writer.transactions())
+                        .as("the writer wrote during copy and stream")
+                        .isGreaterThan(20);
             }
             assertSameData(pair);
-            CliRun cleanup = CliRun.of("cleanup", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            CliRun cleanup = CliRun.of(
+                    "cleanup", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
             assertThat(cleanup.exitCode()).as(cleanup.all()).isZero();
-            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
-                assertThat(scalar(s, "SELECT count(*) FROM pg_replication_slots")).isZero();
+            try (Connection s = PgFixture.connect(pair.source(), "app");
+                    Connection t = PgFixture.connect(pair.target(), "app")) {
+                assertThat(scalar(s, "SELECT count(*) FROM pg_replication_slots"))
+                        .isZero();
                 assertThat(scalar(s, "SELECT count(*) FROM pg_publication")).isZero();
-                assertThat(scalar(t, "SELECT count(*) FROM pg_replication_origin")).isZero();
+                assertThat(scalar(t, "SELECT count(*) FROM pg_replication_origin"))
+                        .isZero();
             }
-            CliRun again = CliRun.of("cleanup", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            CliRun again = CliRun.of(
+                    "cleanup", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
             assertThat(again.exitCode()).as(again.all()).isZero();
             assertThat(again.out()).contains("nothing to clean up");
         }
@@ -63,26 +83,61 @@ class CopyStreamIT {
     void aSchemaMadeOnTheTargetFillsAndFollows17To18UnderAWriter(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(17, 18)) {
             PgFixture.loadShop(pair.source(), "app", 0.02);
-            CliRun bare = CliRun.of("migrate", "--method", "copy", "--data-only", "--no-follow", "--dir", work.resolve("bare").toString(),
-                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            CliRun bare = CliRun.of(
+                    "migrate",
+                    "--method",
+                    "copy",
+                    "--data-only",
+                    "--no-follow",
+                    "--dir",
+                    work.resolve("bare").toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             assertThat(bare.exitCode()).as(bare.all()).isEqualTo(2);
-            assertThat(bare.all()).contains("--data-only: the target lacks table public.").contains("public.customers").contains("create the schema on the target");
+            assertThat(bare.all())
+                    .contains("--data-only: the target lacks table public.")
+                    .contains("public.customers")
+                    .contains("create the schema on the target");
 
             PgFixture.loadShop(pair.target(), "app", 0.0001);
-            CliRun filled = CliRun.of("migrate", "--method", "copy", "--data-only", "--no-follow", "--dir", work.resolve("filled").toString(),
-                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            CliRun filled = CliRun.of(
+                    "migrate",
+                    "--method",
+                    "copy",
+                    "--data-only",
+                    "--no-follow",
+                    "--dir",
+                    work.resolve("filled").toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             assertThat(filled.exitCode()).as(filled.all()).isEqualTo(2);
-            assertThat(filled.all()).contains("these target tables already hold rows").contains("TRUNCATE");
+            assertThat(filled.all())
+                    .contains("these target tables already hold rows")
+                    .contains("TRUNCATE");
             emptyTheTargetsTables(pair);
 
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
-                String log = migrateAndCutOver(pair, work, "migrate", List.of("UPDATE products SET price = price + 1 WHERE id = 3"),
-                        "--data-only", "--set-replica-identity-full", "--jobs", "2");
+                String log = migrateAndCutOver(
+                        pair,
+                        work,
+                        "migrate",
+                        List.of("UPDATE products SET price = price + 1 WHERE id = 3"),
+                        "--data-only",
+                        "--set-replica-identity-full",
+                        "--jobs",
+                        "2");
                 assertThat(log).contains("schema already on the target").contains("pgoutput protocol 4");
-                assertThat(writer.transactions()).as("the writer wrote during copy and stream").isGreaterThan(20);
+                assertThat(writer.transactions())
+                        .as("the writer wrote during copy and stream")
+                        .isGreaterThan(20);
             }
             assertSameData(pair);
-            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+            try (Connection s = PgFixture.connect(pair.source(), "app");
+                    Connection t = PgFixture.connect(pair.target(), "app")) {
                 // the materialized view holds the source's rows, not the emptied table's
                 assertThat(scalar(t, "SELECT count(*) FROM daily_revenue")).isPositive();
             }
@@ -103,8 +158,17 @@ class CopyStreamIT {
 
     /** {@code migrate --method copy} of shop.sql (its keyless table made REPLICA IDENTITY FULL) with {@code options}. */
     static List<String> copyCommand(ClusterPair pair, Path work, boolean dataOnly, String... options) {
-        List<String> migrate = new ArrayList<>(List.of("migrate", "--method", "copy", "--set-replica-identity-full", "--dir",
-                work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()));
+        List<String> migrate = new ArrayList<>(List.of(
+                "migrate",
+                "--method",
+                "copy",
+                "--set-replica-identity-full",
+                "--dir",
+                work.toString(),
+                "--source",
+                pair.sourceUri(),
+                "--target",
+                pair.targetUri()));
         migrate.addAll(List.of(options));
         if (dataOnly) {
             migrate.add("--data-only");
@@ -114,20 +178,25 @@ class CopyStreamIT {
 
     /** The schema as a team with its own migrations would make it on the target: shop.sql's, emptied. */
     static void emptyTheTargetsTables(ClusterPair pair) {
-        PgFixture.exec(pair.target(), "app", "DO $$ BEGIN EXECUTE (SELECT 'TRUNCATE ' || string_agg(oid::regclass::text, ', ') FROM pg_class"
-                + " WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition); END $$",
+        PgFixture.exec(
+                pair.target(),
+                "app",
+                "DO $$ BEGIN EXECUTE (SELECT 'TRUNCATE ' || string_agg(oid::regclass::text, ', ') FROM pg_class"
+                        + " WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition); END $$",
                 "REFRESH MATERIALIZED VIEW daily_revenue");
     }
 
     /** 17 -> 18 moves rows and changes into a schema made on the target (no pg_dump 17 here: see the test above). */
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({"15, 17", "13, 18", "17, 18"})
-    void killedTwiceDuringTheStreamLosesAndDoublesNothing(int sourceMajor, int targetMajor, @TempDir Path work) throws Exception {
+    void killedTwiceDuringTheStreamLosesAndDoublesNothing(int sourceMajor, int targetMajor, @TempDir Path work)
+            throws Exception {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
             boolean dataOnly = sourceMajor >= 16;
             loadShopForCopy(pair, dataOnly, 0.01);
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
-                Process p = start(work, "run-0", copyCommand(pair, work, dataOnly).toArray(String[]::new));
+                Process p =
+                        start(work, "run-0", copyCommand(pair, work, dataOnly).toArray(String[]::new));
                 for (int round = 1; round <= 2; round++) {
                     try {
                         awaitStreaming(work, p);
@@ -135,8 +204,16 @@ class CopyStreamIT {
                     } finally {
                         p.destroyForcibly().waitFor(); // SIGKILL: no chance to tidy up
                     }
-                    p = start(work, "run-" + round, "follow", "--dir", work.toString(), "--source", pair.sourceUri(),
-                            "--target", pair.targetUri());
+                    p = start(
+                            work,
+                            "run-" + round,
+                            "follow",
+                            "--dir",
+                            work.toString(),
+                            "--source",
+                            pair.sourceUri(),
+                            "--target",
+                            pair.targetUri());
                 }
                 try {
                     awaitStreaming(work, p);
@@ -155,8 +232,18 @@ class CopyStreamIT {
     void aSlotAdvancedBehindPgferrysBackIsRefusedNotFollowed(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
             PgFixture.exec(pair.source(), "app", "CREATE TABLE t (id int PRIMARY KEY)", "INSERT INTO t VALUES (1)");
-            Process p = start(work, "migrate", "migrate", "--method", "copy", "--dir", work.toString(),
-                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            Process p = start(
+                    work,
+                    "migrate",
+                    "migrate",
+                    "--method",
+                    "copy",
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             try {
                 awaitStreaming(work, p);
             } finally {
@@ -164,32 +251,64 @@ class CopyStreamIT {
             }
             // rows the target never got, then the slot moved past them by another client
             // (flushed: the test servers run with synchronous_commit off, and a slot advances only over flushed WAL)
-            PgFixture.exec(pair.source(), "app", "SET synchronous_commit = on", "INSERT INTO t SELECT generate_series(2, 100)",
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    "SET synchronous_commit = on",
+                    "INSERT INTO t SELECT generate_series(2, 100)",
                     "SELECT pg_replication_slot_advance(slot_name, pg_current_wal_lsn()) FROM pg_replication_slots WHERE slot_name LIKE 'pgferry%'");
-            Process follow = start(work, "follow", "follow", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            Process follow = start(
+                    work,
+                    "follow",
+                    "follow",
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             try {
-                assertThat(follow.waitFor(60, TimeUnit.SECONDS)).as("follow refuses at once: " + log(work, "follow")).isTrue();
+                assertThat(follow.waitFor(60, TimeUnit.SECONDS))
+                        .as("follow refuses at once: " + log(work, "follow"))
+                        .isTrue();
                 assertThat(follow.exitValue()).isEqualTo(1);
             } finally {
                 follow.destroyForcibly().waitFor();
             }
-            assertThat(log(work, "follow")).contains("the changes in between were never applied").contains("migrate again");
+            assertThat(log(work, "follow"))
+                    .contains("the changes in between were never applied")
+                    .contains("migrate again");
         }
     }
 
     @Test
     void transactionsApplyInCommitOrderNotBeginOrder(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
-            PgFixture.exec(pair.source(), "app", "CREATE TABLE ledger (id int PRIMARY KEY, v text)",
-                    "CREATE TABLE counter (id int PRIMARY KEY, n int)", "INSERT INTO counter VALUES (1, 0)",
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    "CREATE TABLE ledger (id int PRIMARY KEY, v text)",
+                    "CREATE TABLE counter (id int PRIMARY KEY, n int)",
+                    "INSERT INTO counter VALUES (1, 0)",
                     // a GENERATED ALWAYS identity that is not the key: an UPDATE on the target may not assign it
                     "CREATE TABLE tickets (code text PRIMARY KEY, seq bigint GENERATED ALWAYS AS IDENTITY, status text)",
                     "INSERT INTO tickets (code, status) VALUES ('T-1', 'open')");
-            Process p = start(work, "migrate", "migrate", "--method", "copy", "--dir", work.toString(),
-                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            Process p = start(
+                    work,
+                    "migrate",
+                    "migrate",
+                    "--method",
+                    "copy",
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             try {
                 awaitStreaming(work, p);
-                try (Connection a = PgFixture.connect(pair.source(), "app"); Connection b = PgFixture.connect(pair.source(), "app")) {
+                try (Connection a = PgFixture.connect(pair.source(), "app");
+                        Connection b = PgFixture.connect(pair.source(), "app")) {
                     a.setAutoCommit(false);
                     b.setAutoCommit(false);
                     exec(a, "INSERT INTO ledger VALUES (1, 'A began first')");
@@ -200,7 +319,10 @@ class CopyStreamIT {
                     exec(a, "UPDATE counter SET n = n + 1 WHERE id = 1");
                     a.commit();
                 }
-                PgFixture.exec(pair.source(), "app", "UPDATE tickets SET status = 'closed' WHERE code = 'T-1'",
+                PgFixture.exec(
+                        pair.source(),
+                        "app",
+                        "UPDATE tickets SET status = 'closed' WHERE code = 'T-1'",
                         "INSERT INTO tickets (code, status) VALUES ('T-2', 'open')");
                 Thread.sleep(1500);
                 cutOverAndAwaitEnd(work, pair, p);
@@ -222,10 +344,14 @@ class CopyStreamIT {
      */
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({"15, 17", "13, 18"})
-    void setBasedApplyKeepsEveryChangeOfEveryKeyInOrder(int sourceMajor, int targetMajor, @TempDir Path work) throws Exception {
+    void setBasedApplyKeepsEveryChangeOfEveryKeyInOrder(int sourceMajor, int targetMajor, @TempDir Path work)
+            throws Exception {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
-            PgFixture.exec(pair.source(), "app",
-                    // a NOT NULL domain's input function runs even for null: a set-based statement's padding must not reach it
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    // a NOT NULL domain's input function runs even for null: a set-based statement's padding must not
+                    // reach it
                     "CREATE DOMAIN qty_t AS bigint NOT NULL CHECK (VALUE > -1000000000)",
                     "CREATE TABLE items (id int PRIMARY KEY, qty qty_t, note varchar(12), flags varbit(16), fixed bit(8), doc text)",
                     "INSERT INTO items SELECT g, g, 'n', B'1', B'00000000', CASE WHEN g % 50 = 0 THEN"
@@ -233,19 +359,34 @@ class CopyStreamIT {
                             + " FROM generate_series(1, 1000) g",
                     "CREATE TABLE coded (id int PRIMARY KEY, code text UNIQUE, n int)",
                     "INSERT INTO coded VALUES (1, 'a', 0), (2, 'b', 0)");
-            Process p = start(work, "migrate", "migrate", "--method", "copy", "--dir", work.toString(),
-                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            Process p = start(
+                    work,
+                    "migrate",
+                    "migrate",
+                    "--method",
+                    "copy",
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             try {
                 awaitStreaming(work, p);
                 try (Connection c = PgFixture.connect(pair.source(), "app")) {
                     c.setAutoCommit(false);
-                    // each key twice and thrice in one run of one shape: (q + 1) * 3 - 7 is not what any other order gives
+                    // each key twice and thrice in one run of one shape: (q + 1) * 3 - 7 is not what any other order
+                    // gives
                     exec(c, "UPDATE items SET qty = qty + 1 WHERE id <= 600");
                     exec(c, "UPDATE items SET qty = qty * 3 WHERE id <= 400");
                     exec(c, "UPDATE items SET qty = qty - 7, note = 'third' WHERE id <= 200");
-                    exec(c, "UPDATE items SET flags = B'1011001', fixed = B'10101010', note = 'twelve chars' WHERE id % 7 = 0");
+                    exec(
+                            c,
+                            "UPDATE items SET flags = B'1011001', fixed = B'10101010', note = 'twelve chars' WHERE id % 7 = 0");
                     exec(c, "DELETE FROM items WHERE id BETWEEN 801 AND 850");
-                    exec(c, "INSERT INTO items SELECT g, -g, 'back', B'11', B'11111111', NULL FROM generate_series(801, 820) g");
+                    exec(
+                            c,
+                            "INSERT INTO items SELECT g, -g, 'back', B'11', B'11111111', NULL FROM generate_series(801, 820) g");
                     exec(c, "DELETE FROM items WHERE id BETWEEN 801 AND 810");
                     exec(c, "UPDATE items SET qty = 0 WHERE id BETWEEN 801 AND 830");
                     exec(c, "UPDATE coded SET code = 'tmp' WHERE id = 1");
@@ -259,7 +400,10 @@ class CopyStreamIT {
                     }
                     // a hot key: its later changes go row by row after the set-based waves, still in order
                     for (int i = 0; i < 30; i++) {
-                        exec(c, "UPDATE items SET qty = qty * 3 % 1000003 + " + i + " WHERE id = " + (i < 10 ? 1 + i % 5 : 7));
+                        exec(
+                                c,
+                                "UPDATE items SET qty = qty * 3 % 1000003 + " + i + " WHERE id = "
+                                        + (i < 10 ? 1 + i % 5 : 7));
                     }
                 }
                 awaitLagBelow(work, p, 64 * 1024, 60);
@@ -268,7 +412,8 @@ class CopyStreamIT {
                 p.destroyForcibly().waitFor();
             }
             assertSameData(pair);
-            assertThat(log(work, "migrate")).as("the runs above went set-based")
+            assertThat(log(work, "migrate"))
+                    .as("the runs above went set-based")
                     .containsPattern("[1-9][0-9]{2,} of their updates and deletes in set-based statements");
         }
     }
@@ -276,20 +421,44 @@ class CopyStreamIT {
     @Test
     void aTransactionLargerThanTheHeapAndATargetRestartAreSurvived(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
-            PgFixture.exec(pair.source(), "app", "CREATE TABLE big (id int PRIMARY KEY, pad text)", "INSERT INTO big VALUES (0, 'seed')");
-            Process p = startWithHeap(work, "migrate", "-Xmx96m", "migrate", "--method", "copy", "--dir", work.toString(),
-                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    "CREATE TABLE big (id int PRIMARY KEY, pad text)",
+                    "INSERT INTO big VALUES (0, 'seed')");
+            Process p = startWithHeap(
+                    work,
+                    "migrate",
+                    "-Xmx96m",
+                    "migrate",
+                    "--method",
+                    "copy",
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             try {
                 awaitStreaming(work, p);
                 // about 200 MB in one transaction, twice the child's whole heap
-                PgFixture.exec(pair.source(), "app", "INSERT INTO big SELECT g, repeat(md5(g::text), 15) FROM generate_series(1, 400000) g");
+                PgFixture.exec(
+                        pair.source(),
+                        "app",
+                        "INSERT INTO big SELECT g, repeat(md5(g::text), 15) FROM generate_series(1, 400000) g");
                 Thread.sleep(1500);
-                pair.target().restartWith(Map.of()); // mid-apply or just after: the stream resumes from the origin either way
+                pair.target()
+                        .restartWith(
+                                Map.of()); // mid-apply or just after: the stream resumes from the origin either way
                 PgFixture.exec(pair.source(), "app", "UPDATE big SET pad = 'after restart' WHERE id % 1000 = 0");
                 awaitLagBelow(work, p, 64 * 1024, 180);
                 try (Connection c = PgFixture.connect(pair.source(), "app")) {
-                    // it came while still in progress (PostgreSQL 14+), so the source did not hold it back until its commit
-                    assertThat(scalar(c, "SELECT coalesce(sum(stream_txns), 0) FROM pg_stat_replication_slots WHERE slot_name LIKE 'pgferry%'"))
+                    // it came while still in progress (PostgreSQL 14+), so the source did not hold it back until its
+                    // commit
+                    assertThat(
+                                    scalar(
+                                            c,
+                                            "SELECT coalesce(sum(stream_txns), 0) FROM pg_stat_replication_slots WHERE slot_name LIKE 'pgferry%'"))
                             .isPositive();
                 }
                 cutOverAndAwaitEnd(work, pair, p, "--max-lag", "5m");
@@ -305,32 +474,61 @@ class CopyStreamIT {
     @Test
     void aConflictStopsTheStreamNamingTableKeyAndPositionThenResumes(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
-            PgFixture.exec(pair.source(), "app", "CREATE TABLE accounts (id int PRIMARY KEY, balance int)",
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    "CREATE TABLE accounts (id int PRIMARY KEY, balance int)",
                     "INSERT INTO accounts SELECT g, 100 FROM generate_series(1, 50) g");
-            Process p = start(work, "migrate", "migrate", "--method", "copy", "--dir", work.toString(),
-                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            Process p = start(
+                    work,
+                    "migrate",
+                    "migrate",
+                    "--method",
+                    "copy",
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             try {
                 awaitStreaming(work, p);
-                PgFixture.exec(pair.target(), "app", "DELETE FROM accounts WHERE id = 7"); // someone wrote to the target
+                PgFixture.exec(
+                        pair.target(), "app", "DELETE FROM accounts WHERE id = 7"); // someone wrote to the target
                 try (Connection c = PgFixture.connect(pair.source(), "app")) {
-                    // one source transaction, so the assertion below does not depend on how the stream groups transactions
+                    // one source transaction, so the assertion below does not depend on how the stream groups
+                    // transactions
                     c.setAutoCommit(false);
                     exec(c, "UPDATE accounts SET balance = 1 WHERE id = 3");
                     exec(c, "UPDATE accounts SET balance = 2 WHERE id = 7");
                     c.commit();
                 }
-                assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the stream stops on the conflict").isTrue();
+                assertThat(p.waitFor(60, TimeUnit.SECONDS))
+                        .as("the stream stops on the conflict")
+                        .isTrue();
                 assertThat(p.exitValue()).isEqualTo(1);
             } finally {
                 p.destroyForcibly().waitFor();
             }
-            assertThat(log(work, "migrate")).contains("UPDATE on \"public\".\"accounts\" found no row with id='7'")
+            assertThat(log(work, "migrate"))
+                    .contains("UPDATE on \"public\".\"accounts\" found no row with id='7'")
                     .containsPattern("committing at [0-9A-F]+/[0-9A-F]+");
             try (Connection t = PgFixture.connect(pair.target(), "app")) {
-                assertThat(scalar(t, "SELECT balance FROM accounts WHERE id = 3")).as("the conflicting transaction left nothing").isEqualTo(100);
+                assertThat(scalar(t, "SELECT balance FROM accounts WHERE id = 3"))
+                        .as("the conflicting transaction left nothing")
+                        .isEqualTo(100);
             }
             PgFixture.exec(pair.target(), "app", "INSERT INTO accounts VALUES (7, 100)"); // the fix
-            Process follow = start(work, "follow", "follow", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            Process follow = start(
+                    work,
+                    "follow",
+                    "follow",
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             try {
                 awaitStreaming(work, follow);
                 awaitLagBelow(work, follow, 64 * 1024, 60);
@@ -345,20 +543,38 @@ class CopyStreamIT {
     @Test
     void aChangeTheTargetRefusesStopsTheStreamNamingTheTarget(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
-            PgFixture.exec(pair.source(), "app", "CREATE TABLE gauges (id int PRIMARY KEY, v int)",
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    "CREATE TABLE gauges (id int PRIMARY KEY, v int)",
                     "INSERT INTO gauges SELECT g, g FROM generate_series(1, 20) g");
-            Process p = start(work, "migrate", "migrate", "--method", "copy", "--dir", work.toString(),
-                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            Process p = start(
+                    work,
+                    "migrate",
+                    "migrate",
+                    "--method",
+                    "copy",
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             try {
                 awaitStreaming(work, p);
                 PgFixture.exec(pair.target(), "app", "ALTER TABLE gauges ADD CONSTRAINT v_small CHECK (v < 100)");
                 PgFixture.exec(pair.source(), "app", "UPDATE gauges SET v = v * 50 WHERE id > 10");
-                assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the stream stops on the refused change").isTrue();
+                assertThat(p.waitFor(60, TimeUnit.SECONDS))
+                        .as("the stream stops on the refused change")
+                        .isTrue();
                 assertThat(p.exitValue()).isEqualTo(1);
             } finally {
                 p.destroyForcibly().waitFor();
             }
-            assertThat(log(work, "migrate")).contains("error on target").contains("v_small").doesNotContain("error on source")
+            assertThat(log(work, "migrate"))
+                    .contains("error on target")
+                    .contains("v_small")
+                    .doesNotContain("error on source")
                     .contains("run pgferry follow again");
         }
     }
@@ -366,18 +582,43 @@ class CopyStreamIT {
     @Test
     void aStuckCutoverLiftsTheFenceAndAReverseCutoverCanBeRolledBack(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
-            PgFixture.exec(pair.source(), "app", "CREATE TABLE t (id int PRIMARY KEY, v int)",
-                    "INSERT INTO t SELECT g, 0 FROM generate_series(1, 1000) g", "CREATE SEQUENCE s", "SELECT setval('s', 500)");
-            Process p = start(work, "migrate", "migrate", "--method", "copy", "--dir", work.toString(),
-                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    "CREATE TABLE t (id int PRIMARY KEY, v int)",
+                    "INSERT INTO t SELECT g, 0 FROM generate_series(1, 1000) g",
+                    "CREATE SEQUENCE s",
+                    "SELECT setval('s', 500)");
+            Process p = start(
+                    work,
+                    "migrate",
+                    "migrate",
+                    "--method",
+                    "copy",
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             try {
                 awaitStreaming(work, p);
                 try (Connection blocker = PgFixture.connect(pair.target(), "app")) {
                     blocker.setAutoCommit(false);
                     exec(blocker, "LOCK TABLE t IN ACCESS EXCLUSIVE MODE");
                     PgFixture.exec(pair.source(), "app", "UPDATE t SET v = 1 WHERE id = 1");
-                    CliRun cut = CliRun.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri(),
-                            "--timeout", "4s", "--max-lag", "1h");
+                    CliRun cut = CliRun.of(
+                            "cutover",
+                            "--dir",
+                            work.toString(),
+                            "--source",
+                            pair.sourceUri(),
+                            "--target",
+                            pair.targetUri(),
+                            "--timeout",
+                            "4s",
+                            "--max-lag",
+                            "1h");
                     assertThat(cut.exitCode()).as(cut.all()).isEqualTo(1);
                     assertThat(cut.err()).contains("did not catch up within");
                     assertThat(cut.all()).contains("fence on the source is lifted");
@@ -388,13 +629,27 @@ class CopyStreamIT {
             } finally {
                 p.destroyForcibly().waitFor();
             }
-            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+            try (Connection s = PgFixture.connect(pair.source(), "app");
+                    Connection t = PgFixture.connect(pair.target(), "app")) {
                 assertThat(scalar(t, "SELECT last_value FROM s")).isEqualTo(500);
                 assertThat(DatabaseDigest.ofTables(t)).isEqualTo(DatabaseDigest.ofTables(s));
             }
             // the application now writes to the new primary; rollback must bring those writes home
-            PgFixture.exec(pair.target(), "app", "UPDATE t SET v = 42 WHERE id = 42", "INSERT INTO t VALUES (1001, 7)", "SELECT nextval('s')");
-            CliRun back = CliRun.of("rollback", "--yes", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            PgFixture.exec(
+                    pair.target(),
+                    "app",
+                    "UPDATE t SET v = 42 WHERE id = 42",
+                    "INSERT INTO t VALUES (1001, 7)",
+                    "SELECT nextval('s')");
+            CliRun back = CliRun.of(
+                    "rollback",
+                    "--yes",
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             assertThat(back.exitCode()).as(back.all()).isZero();
             try (Connection s = PgFixture.connect(pair.source(), "app")) {
                 assertThat(scalar(s, "SELECT v FROM t WHERE id = 42")).isEqualTo(42);
@@ -402,7 +657,8 @@ class CopyStreamIT {
                 assertThat(scalar(s, "SELECT last_value FROM s")).isEqualTo(501);
                 exec(s, "INSERT INTO t VALUES (2000, 1)"); // the source accepts writes again
             }
-            CliRun cleanup = CliRun.of("cleanup", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            CliRun cleanup = CliRun.of(
+                    "cleanup", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
             assertThat(cleanup.exitCode()).as(cleanup.all()).isZero();
         }
     }
@@ -414,26 +670,51 @@ class CopyStreamIT {
      */
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({"15, 17", "13, 18"})
-    void aFilteredRunStreamsAndVerifiesOnlyItsTables(int sourceMajor, int targetMajor, @TempDir Path work) throws Exception {
+    void aFilteredRunStreamsAndVerifiesOnlyItsTables(int sourceMajor, int targetMajor, @TempDir Path work)
+            throws Exception {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
-            PgFixture.exec(pair.source(), "app", "CREATE TABLE kept (id int PRIMARY KEY, v text)", "CREATE TABLE skipped (id int PRIMARY KEY)",
-                    "INSERT INTO kept SELECT g, 'v' FROM generate_series(1, 100) g", "INSERT INTO skipped SELECT generate_series(1, 100)");
-            Process p = start(work, "migrate", "migrate", "--method", "copy", "--exclude-table", "public.skipped", "--dir", work.toString(),
-                    "--source", pair.sourceUri(), "--target", pair.targetUri());
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    "CREATE TABLE kept (id int PRIMARY KEY, v text)",
+                    "CREATE TABLE skipped (id int PRIMARY KEY)",
+                    "INSERT INTO kept SELECT g, 'v' FROM generate_series(1, 100) g",
+                    "INSERT INTO skipped SELECT generate_series(1, 100)");
+            Process p = start(
+                    work,
+                    "migrate",
+                    "migrate",
+                    "--method",
+                    "copy",
+                    "--exclude-table",
+                    "public.skipped",
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
             try {
                 awaitStreaming(work, p);
-                PgFixture.exec(pair.source(), "app", "INSERT INTO kept VALUES (101, 'new')", "INSERT INTO skipped VALUES (101)",
+                PgFixture.exec(
+                        pair.source(),
+                        "app",
+                        "INSERT INTO kept VALUES (101, 'new')",
+                        "INSERT INTO skipped VALUES (101)",
                         "INSERT INTO skipped VALUES (102)");
                 Thread.sleep(1500);
                 cutOverAndAwaitEnd(work, pair, p, "--checksums", "--timeout", "20s");
             } finally {
                 p.destroyForcibly().waitFor();
             }
-            try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+            try (Connection s = PgFixture.connect(pair.source(), "app");
+                    Connection t = PgFixture.connect(pair.target(), "app")) {
                 assertThat(scalar(t, "SELECT count(*) FROM kept")).isEqualTo(101);
-                assertThat(scalar(t, "SELECT count(*) FROM pg_class WHERE relname = 'skipped'")).isZero();
+                assertThat(scalar(t, "SELECT count(*) FROM pg_class WHERE relname = 'skipped'"))
+                        .isZero();
                 // besides kept, a 13 source publishes the run's schema-change log (pgferry_<run>.ddl_log)
-                assertThat(scalar(s, "SELECT count(*) FROM pg_publication_tables WHERE schemaname = 'public'")).isEqualTo(1);
+                assertThat(scalar(s, "SELECT count(*) FROM pg_publication_tables WHERE schemaname = 'public'"))
+                        .isEqualTo(1);
             }
         }
     }
@@ -443,7 +724,8 @@ class CopyStreamIT {
      * {@code whileStreaming} on the source, then cuts over with checksums; migrate must end
      * cleanly. Returns its log.
      */
-    static String migrateAndCutOver(ClusterPair pair, Path work, String logName, List<String> whileStreaming, String... options)
+    static String migrateAndCutOver(
+            ClusterPair pair, Path work, String logName, List<String> whileStreaming, String... options)
             throws Exception {
         List<String> args = new ArrayList<>(List.of("migrate", "--method", "copy"));
         args.addAll(List.of(options));
@@ -463,12 +745,16 @@ class CopyStreamIT {
 
     /** Cuts over and waits for the streaming process to end; fails with every log of the work dir if either does not. */
     static void cutOverAndAwaitEnd(Path work, ClusterPair pair, Process p, String... options) throws Exception {
-        List<String> args = new ArrayList<>(List.of("cutover", "--dir", work.toString(), "--source", pair.sourceUri(),
-                "--target", pair.targetUri()));
+        List<String> args = new ArrayList<>(List.of(
+                "cutover", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()));
         args.addAll(List.of(options));
         CliRun cut = CliRun.of(args.toArray(String[]::new));
-        assertThat(cut.exitCode()).as(() -> cut.all() + "\n" + diagnostics(pair, work)).isZero();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the stream ends after cutover").isTrue();
+        assertThat(cut.exitCode())
+                .as(() -> cut.all() + "\n" + diagnostics(pair, work))
+                .isZero();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS))
+                .as("the stream ends after cutover")
+                .isTrue();
     }
 
     /** Waits until the stream reports a lag under {@code bytes}. */
@@ -476,8 +762,9 @@ class CopyStreamIT {
         long deadline = System.currentTimeMillis() + seconds * 1000L;
         while (System.currentTimeMillis() < deadline) {
             assertAlive(work, p);
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db")); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT lag_bytes FROM cdc_progress")) {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"));
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT lag_bytes FROM cdc_progress")) {
                 if (rs.next() && rs.getLong(1) < bytes) {
                     return;
                 }
@@ -488,9 +775,16 @@ class CopyStreamIT {
     }
 
     static Process startWithHeap(Path work, String logName, String heap, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("java", heap, "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                "java",
+                heap,
+                "-jar",
+                Path.of("target/pgferry.jar").toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve(logName + ".log").toFile()).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve(logName + ".log").toFile())
+                .start();
     }
 
     static void assertSameData(ClusterPair pair) throws Exception {
@@ -499,8 +793,11 @@ class CopyStreamIT {
 
     /** Same rows on both sides; else fails with what is needed to tell why: the logs, the target's origins, the source's slots. */
     static void assertSameData(ClusterPair pair, Path work) throws Exception {
-        try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
-            assertThat(DatabaseDigest.ofTables(t)).as(() -> diagnostics(pair, work)).isEqualTo(DatabaseDigest.ofTables(s));
+        try (Connection s = PgFixture.connect(pair.source(), "app");
+                Connection t = PgFixture.connect(pair.target(), "app")) {
+            assertThat(DatabaseDigest.ofTables(t))
+                    .as(() -> diagnostics(pair, work))
+                    .isEqualTo(DatabaseDigest.ofTables(s));
             if (scalar(s, "SELECT count(*) FROM pg_class WHERE relname = 'invoice_no_seq'") > 0) {
                 assertThat(scalar(t, "SELECT last_value FROM invoice_no_seq"))
                         .isGreaterThanOrEqualTo(scalar(s, "SELECT coalesce(max(invoice_no), 0) FROM orders"));
@@ -514,9 +811,12 @@ class CopyStreamIT {
 
     /** Starts pgferry as a process of its own with {@code env} added to its environment (a fault point to halt at, say). */
     static Process start(Path work, String logName, Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                "java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve(logName + ".log").toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve(logName + ".log").toFile());
         pb.environment().putAll(env);
         return pb.start();
     }
@@ -524,11 +824,15 @@ class CopyStreamIT {
     /** The state of both servers' replication bookkeeping and every pgferry log, for a failure message. */
     static String diagnostics(ClusterPair pair, Path work) {
         StringBuilder out = new StringBuilder("replication state and logs:\n");
-        try (Connection s = PgFixture.connect(pair.source(), "app"); Connection t = PgFixture.connect(pair.target(), "app")) {
+        try (Connection s = PgFixture.connect(pair.source(), "app");
+                Connection t = PgFixture.connect(pair.target(), "app")) {
             out.append(rows(t, "SELECT external_id, remote_lsn, local_lsn FROM pg_replication_origin_status"));
-            out.append(rows(t, "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                    + " WHERE c.relname = 'apply_progress'"));
-            out.append(rows(s, "SELECT slot_name, restart_lsn, confirmed_flush_lsn, active_pid FROM pg_replication_slots"));
+            out.append(rows(
+                    t,
+                    "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                            + " WHERE c.relname = 'apply_progress'"));
+            out.append(rows(
+                    s, "SELECT slot_name, restart_lsn, confirmed_flush_lsn, active_pid FROM pg_replication_slots"));
             out.append(rows(s, "SELECT pg_current_wal_lsn()"));
             if (work != null) {
                 out.append(logs(work));
@@ -541,7 +845,8 @@ class CopyStreamIT {
 
     private static String rows(Connection c, String sql) throws Exception {
         StringBuilder out = new StringBuilder(sql).append('\n');
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             int n = rs.getMetaData().getColumnCount();
             while (rs.next()) {
                 for (int i = 1; i <= n; i++) {
@@ -566,9 +871,12 @@ class CopyStreamIT {
             assertAlive(work, p);
             Path db = work.resolve("state.db");
             if (Files.exists(db)) {
-                try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
-                     ResultSet rs = st.executeQuery("SELECT updated_at FROM cdc_progress")) {
-                    if (rs.next() && rs.getString(1) != null && java.time.Instant.parse(rs.getString(1)).isAfter(started)) {
+                try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+                        Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SELECT updated_at FROM cdc_progress")) {
+                    if (rs.next()
+                            && rs.getString(1) != null
+                            && java.time.Instant.parse(rs.getString(1)).isAfter(started)) {
                         return;
                     }
                 } catch (java.sql.SQLException e) {
@@ -584,7 +892,8 @@ class CopyStreamIT {
     static String logs(Path work) throws Exception {
         StringBuilder logs = new StringBuilder();
         try (var files = Files.list(work)) {
-            for (Path f : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+            for (Path f :
+                    files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
                 logs.append("--- ").append(f.getFileName()).append('\n').append(Files.readString(f));
             }
         }
@@ -606,7 +915,8 @@ class CopyStreamIT {
     }
 
     static long scalar(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }

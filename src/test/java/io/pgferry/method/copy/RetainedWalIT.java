@@ -1,21 +1,5 @@
 package io.pgferry.method.copy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.pgferry.testing.CliRun;
-import io.pgferry.testing.ClusterPair;
-import io.pgferry.testing.PgFixture;
-import io.pgferry.testing.StatusSchema;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.util.concurrent.TimeUnit;
-
 import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
 import static io.pgferry.method.copy.CopyStreamIT.exec;
 import static io.pgferry.method.copy.CopyStreamIT.log;
@@ -23,6 +7,21 @@ import static io.pgferry.method.copy.CopyStreamIT.logs;
 import static io.pgferry.method.copy.CopyStreamIT.scalar;
 import static io.pgferry.method.copy.CopyStreamIT.start;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgferry.testing.CliRun;
+import io.pgferry.testing.ClusterPair;
+import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.StatusSchema;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The source's side of a run's slot: the WAL it retains is shown, a failure says it is retained
@@ -36,16 +35,35 @@ class RetainedWalIT {
 
     @Test
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
-    void theLimitWarnsThenStopsTheStreamAndDropsTheSlotAndCleanupGivesBackReplicaIdentities(@TempDir Path work) throws Exception {
+    void theLimitWarnsThenStopsTheStreamAndDropsTheSlotAndCleanupGivesBackReplicaIdentities(@TempDir Path work)
+            throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
-            PgFixture.exec(pair.source(), "app", "CREATE TABLE accounts (id int PRIMARY KEY, v int)",
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    "CREATE TABLE accounts (id int PRIMARY KEY, v int)",
                     "INSERT INTO accounts SELECT g, g FROM generate_series(1, 50) g",
-                    "CREATE TABLE notes (body text)", "INSERT INTO notes VALUES ('a')",
-                    "CREATE TABLE memo (body text)", "ALTER TABLE memo REPLICA IDENTITY NOTHING",
+                    "CREATE TABLE notes (body text)",
+                    "INSERT INTO notes VALUES ('a')",
+                    "CREATE TABLE memo (body text)",
+                    "ALTER TABLE memo REPLICA IDENTITY NOTHING",
                     "CREATE TABLE ballast (pad text)"); // not published: its WAL holds nothing for the stream
             String[] conn = {"--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri()};
-            Process migrate = start(work, "migrate", concat(new String[]{"migrate", "--method", "copy", "--set-replica-identity-full",
-                    "--exclude-table", "public.ballast", "--max-retained-wal", "48MB"}, conn));
+            Process migrate = start(
+                    work,
+                    "migrate",
+                    concat(
+                            new String[] {
+                                "migrate",
+                                "--method",
+                                "copy",
+                                "--set-replica-identity-full",
+                                "--exclude-table",
+                                "public.ballast",
+                                "--max-retained-wal",
+                                "48MB"
+                            },
+                            conn));
             try {
                 awaitStreaming(work, migrate);
                 awaitMeasured(work);
@@ -54,35 +72,50 @@ class RetainedWalIT {
                     assertThat(identity(s, "memo")).isEqualTo("f");
                 }
                 CliRun status = CliRun.of("status", "--dir", work.toString(), "--json");
-                JsonNode slot = StatusSchema.assertValid(status.out()).get("slots").get(0);
+                JsonNode slot =
+                        StatusSchema.assertValid(status.out()).get("slots").get(0);
                 assertThat(slot.get("slot").asText()).startsWith("pgferry_");
                 assertThat(slot.get("limitBytes").asLong()).isEqualTo(LIMIT);
                 assertThat(slot.get("retainedBytes").isNumber()).isTrue();
-                assertThat(slot.get("safeWalSize").isNull()).as("no max_slot_wal_keep_size on the source").isTrue();
-                assertThat(CliRun.of("status", "--dir", work.toString()).out()).contains("slot " + slot.get("slot").asText() + ": retains");
+                assertThat(slot.get("safeWalSize").isNull())
+                        .as("no max_slot_wal_keep_size on the source")
+                        .isTrue();
+                assertThat(CliRun.of("status", "--dir", work.toString()).out())
+                        .contains("slot " + slot.get("slot").asText() + ": retains");
 
                 // a failure while the slot exists says it retains WAL and names cleanup
                 PgFixture.exec(pair.target(), "app", "ALTER TABLE accounts ADD CONSTRAINT v_small CHECK (v < 100)");
                 PgFixture.exec(pair.source(), "app", "UPDATE accounts SET v = 500 WHERE id = 1");
-                assertThat(migrate.waitFor(60, TimeUnit.SECONDS)).as("the stream stops on the refused change").isTrue();
+                assertThat(migrate.waitFor(60, TimeUnit.SECONDS))
+                        .as("the stream stops on the refused change")
+                        .isTrue();
                 assertThat(migrate.exitValue()).isEqualTo(1);
             } finally {
                 migrate.destroyForcibly().waitFor();
             }
-            assertThat(log(work, "migrate")).contains("warning: max_slot_wal_keep_size is -1 on the source")
-                    .contains("v_small").contains("is retaining WAL").contains("pgferry cleanup");
+            assertThat(log(work, "migrate"))
+                    .contains("warning: max_slot_wal_keep_size is -1 on the source")
+                    .contains("v_small")
+                    .contains("is retaining WAL")
+                    .contains("pgferry cleanup");
             PgFixture.exec(pair.target(), "app", "ALTER TABLE accounts DROP CONSTRAINT v_small");
 
-            Process follow = start(work, "follow", concat(new String[]{"follow"}, conn));
-            try (Connection holder = PgFixture.connect(pair.source(), "app"); Connection writer = PgFixture.connect(pair.source(), "app")) {
+            Process follow = start(work, "follow", concat(new String[] {"follow"}, conn));
+            try (Connection holder = PgFixture.connect(pair.source(), "app");
+                    Connection writer = PgFixture.connect(pair.source(), "app")) {
                 awaitStreaming(work, follow);
-                // an open transaction keeps the slot's restart_lsn where it began: everything written after it stays retained
+                // an open transaction keeps the slot's restart_lsn where it began: everything written after it stays
+                // retained
                 holder.setAutoCommit(false);
                 exec(holder, "INSERT INTO ballast VALUES ('open')");
                 int batches = 0;
                 while (follow.isAlive()) {
-                    assertThat(batches++).as("the stream outlived " + batches + " batches of WAL:\n" + logs(work)).isLessThan(40);
-                    exec(writer, "INSERT INTO ballast SELECT repeat('x', 1000) FROM generate_series(1, " + BATCH_ROWS + ")");
+                    assertThat(batches++)
+                            .as("the stream outlived " + batches + " batches of WAL:\n" + logs(work))
+                            .isLessThan(40);
+                    exec(
+                            writer,
+                            "INSERT INTO ballast SELECT repeat('x', 1000) FROM generate_series(1, " + BATCH_ROWS + ")");
                     awaitMeasuredAfterNow(work, follow);
                 }
                 assertThat(follow.exitValue()).isEqualTo(1);
@@ -91,22 +124,31 @@ class RetainedWalIT {
                 follow.destroyForcibly().waitFor();
             }
             String followLog = log(work, "follow");
-            assertThat(followLog).contains("warning: replication slot pgferry_").contains("over the limit of 48.0 MB")
-                    .contains("the copy must be redone").doesNotContain("is retaining WAL");
-            assertThat(followLog.indexOf("warning: replication slot")).as("the warning comes first").isLessThan(followLog.indexOf("over the limit"));
+            assertThat(followLog)
+                    .contains("warning: replication slot pgferry_")
+                    .contains("over the limit of 48.0 MB")
+                    .contains("the copy must be redone")
+                    .doesNotContain("is retaining WAL");
+            assertThat(followLog.indexOf("warning: replication slot"))
+                    .as("the warning comes first")
+                    .isLessThan(followLog.indexOf("over the limit"));
             try (Connection s = PgFixture.connect(pair.source(), "app")) {
-                assertThat(scalar(s, "SELECT count(*) FROM pg_replication_slots")).as("the slot is dropped").isZero();
+                assertThat(scalar(s, "SELECT count(*) FROM pg_replication_slots"))
+                        .as("the slot is dropped")
+                        .isZero();
             }
-            JsonNode after = StatusSchema.assertValid(CliRun.of("status", "--dir", work.toString(), "--json").out());
+            JsonNode after = StatusSchema.assertValid(
+                    CliRun.of("status", "--dir", work.toString(), "--json").out());
             assertThat(after.get("slots").get(0).get("dropped").asBoolean()).isTrue();
-            CliRun again = CliRun.of(concat(new String[]{"follow"}, conn));
+            CliRun again = CliRun.of(concat(new String[] {"follow"}, conn));
             assertThat(again.exitCode()).isEqualTo(2);
             assertThat(again.err()).contains("was dropped").contains("the copy must be redone");
 
-            CliRun dry = CliRun.of(concat(new String[]{"cleanup", "--dry-run"}, conn));
-            assertThat(dry.out()).contains("would remove source replica identity public.notes (FULL, back to DEFAULT)")
+            CliRun dry = CliRun.of(concat(new String[] {"cleanup", "--dry-run"}, conn));
+            assertThat(dry.out())
+                    .contains("would remove source replica identity public.notes (FULL, back to DEFAULT)")
                     .contains("public.memo (FULL, back to NOTHING)");
-            CliRun cleanup = CliRun.of(concat(new String[]{"cleanup"}, conn));
+            CliRun cleanup = CliRun.of(concat(new String[] {"cleanup"}, conn));
             assertThat(cleanup.exitCode()).as(cleanup.all()).isZero();
             try (Connection s = PgFixture.connect(pair.source(), "app")) {
                 assertThat(identity(s, "notes")).isEqualTo("d");
@@ -114,13 +156,15 @@ class RetainedWalIT {
                 assertThat(identity(s, "accounts")).isEqualTo("d");
                 assertThat(scalar(s, "SELECT count(*) FROM pg_publication")).isZero();
             }
-            assertThat(CliRun.of(concat(new String[]{"cleanup", "--dry-run"}, conn)).out()).contains("nothing to clean up");
+            assertThat(CliRun.of(concat(new String[] {"cleanup", "--dry-run"}, conn))
+                            .out())
+                    .contains("nothing to clean up");
         }
     }
 
     private static String identity(Connection c, String table) throws Exception {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT relreplident FROM pg_class WHERE relname = '"
-                + table + "'")) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT relreplident FROM pg_class WHERE relname = '" + table + "'")) {
             rs.next();
             return rs.getString(1);
         }
@@ -155,8 +199,9 @@ class RetainedWalIT {
     }
 
     private static java.time.Instant measuredAt(Path work) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db")); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT updated_at FROM slot_wal WHERE retained_bytes IS NOT NULL")) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"));
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT updated_at FROM slot_wal WHERE retained_bytes IS NOT NULL")) {
             return rs.next() ? java.time.Instant.parse(rs.getString(1)) : null;
         }
     }

@@ -1,12 +1,11 @@
 package io.pgferry.method.copy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-import org.junit.jupiter.api.Test;
-
 import java.sql.SQLException;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class SnapshotLossHealingTest {
     private static PgferryException onSource(String sqlState) {
@@ -22,7 +21,8 @@ class SnapshotLossHealingTest {
 
     @Test
     void aSnapshotThatDiedWithARestartedSourceIsHealed() {
-        // "invalid snapshot identifier": 22023 alone is an ordinary bad parameter, healed only because the source restarted
+        // "invalid snapshot identifier": 22023 alone is an ordinary bad parameter, healed only because the source
+        // restarted
         assertThat(SnapshotLossHealing.healable(onSource("22023"), true)).isTrue();
         assertThat(SnapshotLossHealing.healable(onSource("22023"), false)).isFalse();
     }
@@ -30,6 +30,8 @@ class SnapshotLossHealingTest {
     @Test
     void anyOtherFailureStopsTheRun() {
         assertThat(SnapshotLossHealing.healable(onSource("42501"), false)).isFalse();
-        assertThat(SnapshotLossHealing.healable(new PgferryException(ErrorCode.FAILED, "disk full", "free space"), false)).isFalse();
+        assertThat(SnapshotLossHealing.healable(
+                        new PgferryException(ErrorCode.FAILED, "disk full", "free space"), false))
+                .isFalse();
     }
 }
