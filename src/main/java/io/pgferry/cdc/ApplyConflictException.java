@@ -9,6 +9,8 @@ import io.pgferry.pg.PgferryException;
  * applied transaction once the cause is fixed.
  */
 public final class ApplyConflictException extends PgferryException {
+    private static final long serialVersionUID = 1L;
+
     public ApplyConflictException(String message) {
         super(
                 ErrorCode.FAILED,

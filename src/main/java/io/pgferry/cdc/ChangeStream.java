@@ -379,6 +379,8 @@ public final class ChangeStream {
      * which {@link Retry#isTransient} decides.
      */
     static final class TargetFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
         TargetFailure(SQLException cause) {
             super(cause.getMessage(), cause);
         }

@@ -9,6 +9,8 @@ import org.postgresql.replication.LogSequenceNumber;
  * silently lost on the target. Names the message's first byte and its LSN in the slot.
  */
 public final class PgOutputException extends PgferryException {
+    private static final long serialVersionUID = 1L;
+
     private final LogSequenceNumber lsn;
 
     PgOutputException(String message, LogSequenceNumber lsn, Throwable cause) {

@@ -34,6 +34,8 @@ public final class RetainedWalGuard {
 
     /** The slot retained more than the limit, or its WAL is lost: the stream must stop and the slot go. */
     public static final class LimitReached extends PgferryException {
+        private static final long serialVersionUID = 1L;
+
         private final String reason;
 
         LimitReached(String reason) {

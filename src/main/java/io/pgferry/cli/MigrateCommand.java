@@ -119,6 +119,7 @@ public final class MigrateCommand implements Callable<Integer> {
                     "Serve the web dashboard and /metrics on 127.0.0.1:PORT while the migration runs (0 picks a free port).")
     Integer dashboard;
 
+    @SuppressWarnings("try") // a resource that works beside the body, closed when it ends
     @Override
     public Integer call() {
         if (jobs < 1 || jobs > 64) {

@@ -60,6 +60,7 @@ public final class DumpRestore implements MigrationMethod {
         return summary;
     }
 
+    @SuppressWarnings("try") // a resource that works beside the body, closed when it ends
     private void dump(MigrationContext ctx, DumpPreflight.Result pre, Path dumpDir) throws IOException {
         // pg_dump -Fd refuses an existing directory, and a half-written one is worthless anyway
         Directories.deleteTree(dumpDir);

@@ -6,6 +6,8 @@ package io.pgferry.pg;
  * built from user input passes through {@link Redaction} first.
  */
 public class PgferryException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final ErrorCode code;
     private final String hint;
 

@@ -79,7 +79,7 @@ record KeyedTable(TableRef table, List<String> keyColumns, List<String> keyTypes
 
     int bind(PreparedStatement ps, KeyRange r, int start) throws SQLException {
         int i = start;
-        for (List<String> bound : new List[] {r.from(), r.to()}) {
+        for (List<String> bound : java.util.Arrays.asList(r.from(), r.to())) {
             if (bound != null) {
                 for (String v : bound) {
                     ps.setString(i++, v);

@@ -95,6 +95,9 @@ final class RangeDiff {
     }
 
     private static final class UncheckedSql extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
         final SQLException sql;
 
         UncheckedSql(SQLException sql) {

@@ -42,6 +42,7 @@ class DemoIT {
         }
     }
 
+    @SuppressWarnings("try") // a resource that works beside the body, closed when it ends
     private static boolean portIsFree(int port) {
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
             return false;

@@ -46,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DashboardIT {
     private static final int VIRTUAL_MS = 3000;
 
+    @SuppressWarnings("try") // a resource that works beside the body, closed when it ends
     @Test
     void pageProgressAndLagFollowALogicalMigration(@TempDir Path work) throws Exception {
         Chromium chromium = Chromium.find().orElse(null);

@@ -70,9 +70,18 @@ public final class ShopWriter implements AutoCloseable {
         return stoppedBy;
     }
 
-    @Override
-    public void close() throws InterruptedException {
+    /** Stops writing and waits for the thread; the test goes on with the rows written so far. */
+    public void stop() {
         running.set(false);
-        thread.join(10_000);
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
     }
 }

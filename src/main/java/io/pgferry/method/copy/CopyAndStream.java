@@ -192,6 +192,7 @@ public final class CopyAndStream implements MigrationMethod {
      * attempt's snapshot comes with the run's slot; any later one (a rerun, or a heal in this
      * process) from a temporary slot.
      */
+    @SuppressWarnings("try") // a resource that works beside the body, closed when it ends
     private SchemaSource copyUnderOneSnapshot(
             MigrationContext ctx,
             CopyOptions options,

@@ -79,6 +79,7 @@ class CopyStreamIT {
      * 17 -> 18: no pg_dump 17 exists on this machine, so the schema is made on the target by
      * hand (as a team with its own migrations would) and pgferry moves rows and changes only.
      */
+    @SuppressWarnings("try") // a resource that works beside the body, closed when it ends
     @Test
     void aSchemaMadeOnTheTargetFillsAndFollows17To18UnderAWriter(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(17, 18)) {
@@ -187,6 +188,7 @@ class CopyStreamIT {
     }
 
     /** 17 -> 18 moves rows and changes into a schema made on the target (no pg_dump 17 here: see the test above). */
+    @SuppressWarnings("try") // a resource that works beside the body, closed when it ends
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({"15, 17", "13, 18", "17, 18"})
     void killedTwiceDuringTheStreamLosesAndDoublesNothing(int sourceMajor, int targetMajor, @TempDir Path work)

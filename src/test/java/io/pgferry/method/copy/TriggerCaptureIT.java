@@ -135,7 +135,7 @@ class TriggerCaptureIT {
                     assertThat(churn.truncates())
                             .as("the churn truncated during copy and apply")
                             .isPositive();
-                    churn.close();
+                    churn.stop();
                     // DDL on the source during the migration: triggers do not carry it, so cutover refuses before
                     // fencing
                     PgFixture.exec(pair.source(), "app", "ALTER TABLE scratch ADD COLUMN extra int");
@@ -313,10 +313,19 @@ class TriggerCaptureIT {
             return truncates.get();
         }
 
-        @Override
-        public void close() throws InterruptedException {
+        /** Stops writing and waits for the thread; the test goes on with the rows written so far. */
+        public void stop() {
             running.set(false);
-            thread.join(10_000);
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void close() {
+            stop();
         }
     }
 }

@@ -78,7 +78,7 @@ class LogicalReplicationIT {
                         .contains("Cutover complete")
                         .contains("counts and checksums equal")
                         .contains("writes were fenced for");
-                writer.close();
+                writer.stop();
                 assertThat(writer.stoppedBy())
                         .as("the fence ended the application's session")
                         .isNotNull();
@@ -102,6 +102,7 @@ class LogicalReplicationIT {
         }
     }
 
+    @SuppressWarnings("try") // a resource that works beside the body, closed when it ends
     @Test
     void severalSubscriptionsShareTheTablesAndCutOverTogether(@TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(15, 17)) {
