@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Sql;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -224,20 +225,14 @@ class CleanupIT {
     }
 
     private static long count(ClusterPair pair, boolean source, String sql) throws Exception {
-        try (Connection c = PgFixture.connect(source ? pair.source() : pair.target(), "app");
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
+        try (Connection c = PgFixture.connect(source ? pair.source() : pair.target(), "app")) {
+            return Sql.scalar(c, sql);
         }
     }
 
     private static String text(ClusterPair pair, boolean source, String sql) throws Exception {
-        try (Connection c = PgFixture.connect(source ? pair.source() : pair.target(), "app");
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
+        try (Connection c = PgFixture.connect(source ? pair.source() : pair.target(), "app")) {
+            return Sql.text(c, sql);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.pgferry.cutover;
 
+import static io.pgferry.testing.Sql.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -80,12 +81,6 @@ class WriteFenceIT {
                 rs.next();
                 assertThat(rs.getString(1)).isEqualTo("default_transaction_read_only=off");
             }
-        }
-    }
-
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
         }
     }
 }

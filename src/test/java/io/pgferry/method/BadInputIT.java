@@ -6,6 +6,7 @@ import io.pgferry.cluster.LocalCluster;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Sql;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -159,9 +160,9 @@ class BadInputIT {
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("is not empty: table public.precious").contains("--clean");
         try (Connection t = PgFixture.connect(pair.target(), "busy")) {
-            assertThat(DumpRestoreIT.scalar(t, "SELECT count(*) FROM pg_class WHERE relname = 'orders'"))
+            assertThat(Sql.scalar(t, "SELECT count(*) FROM pg_class WHERE relname = 'orders'"))
                     .isZero();
-            assertThat(DumpRestoreIT.scalar(t, "SELECT id FROM precious")).isEqualTo(42);
+            assertThat(Sql.scalar(t, "SELECT id FROM precious")).isEqualTo(42);
         }
     }
 

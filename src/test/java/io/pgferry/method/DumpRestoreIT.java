@@ -1,5 +1,6 @@
 package io.pgferry.method;
 
+import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.testing.CliRun;
@@ -10,8 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -146,14 +145,6 @@ class DumpRestoreIT {
                     Connection t = PgFixture.connect(pair.target(), "app")) {
                 assertThat(DatabaseDigest.of(t)).isEqualTo(DatabaseDigest.of(s));
             }
-        }
-    }
-
-    static long scalar(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 }

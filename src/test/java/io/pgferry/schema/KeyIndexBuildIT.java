@@ -1,12 +1,11 @@
 package io.pgferry.schema;
 
+import static io.pgferry.testing.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.cluster.LocalCluster;
 import io.pgferry.testing.PgFixture;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -68,14 +67,6 @@ class KeyIndexBuildIT {
                 assertThat(text(t, "SELECT count(*) FROM pg_index WHERE indrelid = '\"Odd \"\"t\"\"\"'::regclass"))
                         .isEqualTo("2");
             }
-        }
-    }
-
-    private static String text(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
         }
     }
 }

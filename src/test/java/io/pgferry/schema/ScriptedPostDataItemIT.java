@@ -1,5 +1,6 @@
 package io.pgferry.schema;
 
+import static io.pgferry.testing.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,8 +8,6 @@ import io.pgferry.cluster.LocalCluster;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.testing.PgFixture;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -91,14 +90,6 @@ class ScriptedPostDataItemIT {
                 assertThat(text(t, "SELECT pg_get_indexdef('public.\"Lower Email\"'::regclass)"))
                         .contains("lower(email)");
             }
-        }
-    }
-
-    private static String text(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
         }
     }
 }

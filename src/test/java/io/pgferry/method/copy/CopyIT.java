@@ -1,11 +1,14 @@
 package io.pgferry.method.copy;
 
+import static io.pgferry.testing.Sql.scalar;
+import static io.pgferry.testing.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -157,7 +160,7 @@ class CopyIT {
                     parts = partCounts(work);
                 }
             } finally {
-                child.destroyForcibly().waitFor();
+                Processes.kill(child);
             }
             parts = partCounts(work);
             assertThat(parts[0]).as("parts done before the kill").isGreaterThanOrEqualTo(3);
@@ -342,8 +345,12 @@ class CopyIT {
                     .redirectErrorStream(true)
                     .redirectOutput(work.resolve("child.log").toFile())
                     .start();
-            int exit = child.waitFor();
-            assertThat(exit).as(Files.readString(work.resolve("child.log"))).isZero();
+            try {
+                int exit = Processes.exitStatus(child, java.time.Duration.ofMinutes(6), "migrate of 60 MB rows");
+                assertThat(exit).as(Files.readString(work.resolve("child.log"))).isZero();
+            } finally {
+                Processes.kill(child);
+            }
             try (Connection s = PgFixture.connect(pair.source(), "app");
                     Connection t = PgFixture.connect(pair.target(), "app")) {
                 assertThat(scalar(t, "SELECT min(length(payload)) FROM blobs")).isEqualTo(60_000_000L);
@@ -386,22 +393,6 @@ class CopyIT {
             return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
         } catch (java.sql.SQLException e) {
             return new long[] {0, 0, 0};
-        }
-    }
-
-    private static String text(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
-    static long scalar(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 }

@@ -1,11 +1,14 @@
 package io.pgferry.method.copy;
 
+import static io.pgferry.testing.Sql.exec;
+import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Processes;
 import io.pgferry.testing.ShopWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,7 +207,7 @@ class CopyStreamIT {
                         awaitStreaming(work, p);
                         Thread.sleep(ThreadLocalRandom.current().nextLong(300, 2500));
                     } finally {
-                        p.destroyForcibly().waitFor(); // SIGKILL: no chance to tidy up
+                        Processes.kill(p); // SIGKILL: no chance to tidy up
                     }
                     p = start(
                             work,
@@ -222,7 +225,7 @@ class CopyStreamIT {
                     Thread.sleep(1500);
                     cutOverAndAwaitEnd(work, pair, p, "--max-lag", "1m");
                 } finally {
-                    p.destroyForcibly().waitFor();
+                    Processes.kill(p);
                 }
             }
             assertSameData(pair, work);
@@ -249,7 +252,7 @@ class CopyStreamIT {
             try {
                 awaitStreaming(work, p);
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             // rows the target never got, then the slot moved past them by another client
             // (flushed: the test servers run with synchronous_commit off, and a slot advances only over flushed WAL)
@@ -275,7 +278,7 @@ class CopyStreamIT {
                         .isTrue();
                 assertThat(follow.exitValue()).isEqualTo(1);
             } finally {
-                follow.destroyForcibly().waitFor();
+                Processes.kill(follow);
             }
             assertThat(log(work, "follow"))
                     .contains("the changes in between were never applied")
@@ -329,7 +332,7 @@ class CopyStreamIT {
                 Thread.sleep(1500);
                 cutOverAndAwaitEnd(work, pair, p);
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             try (Connection t = PgFixture.connect(pair.target(), "app")) {
                 assertThat(scalar(t, "SELECT n FROM counter WHERE id = 1")).isEqualTo(11);
@@ -411,7 +414,7 @@ class CopyStreamIT {
                 awaitLagBelow(work, p, 64 * 1024, 60);
                 cutOverAndAwaitEnd(work, pair, p, "--checksums");
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             assertSameData(pair);
             assertThat(log(work, "migrate"))
@@ -467,7 +470,7 @@ class CopyStreamIT {
                 assertThat(p.exitValue()).as(log(work, "migrate")).isZero();
                 assertThat(log(work, "migrate")).doesNotContain("OutOfMemoryError");
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             assertSameData(pair);
         }
@@ -510,7 +513,7 @@ class CopyStreamIT {
                         .isTrue();
                 assertThat(p.exitValue()).isEqualTo(1);
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             assertThat(log(work, "migrate"))
                     .contains("UPDATE on \"public\".\"accounts\" found no row with id='7'")
@@ -536,7 +539,7 @@ class CopyStreamIT {
                 awaitLagBelow(work, follow, 64 * 1024, 60);
                 cutOverAndAwaitEnd(work, pair, follow, "--checksums");
             } finally {
-                follow.destroyForcibly().waitFor();
+                Processes.kill(follow);
             }
             assertSameData(pair);
         }
@@ -571,7 +574,7 @@ class CopyStreamIT {
                         .isTrue();
                 assertThat(p.exitValue()).isEqualTo(1);
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             assertThat(log(work, "migrate"))
                     .contains("error on target")
@@ -629,7 +632,7 @@ class CopyStreamIT {
                 }
                 cutOverAndAwaitEnd(work, pair, p, "--reverse");
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             try (Connection s = PgFixture.connect(pair.source(), "app");
                     Connection t = PgFixture.connect(pair.target(), "app")) {
@@ -707,7 +710,7 @@ class CopyStreamIT {
                 Thread.sleep(1500);
                 cutOverAndAwaitEnd(work, pair, p, "--checksums", "--timeout", "20s");
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             try (Connection s = PgFixture.connect(pair.source(), "app");
                     Connection t = PgFixture.connect(pair.target(), "app")) {
@@ -741,7 +744,7 @@ class CopyStreamIT {
             assertThat(migrate.exitValue()).as(log(work, logName)).isZero();
             return log(work, logName);
         } finally {
-            migrate.destroyForcibly().waitFor();
+            Processes.kill(migrate);
         }
     }
 
@@ -914,19 +917,5 @@ class CopyStreamIT {
             }
         }
         throw new AssertionError("the pgferry process ended (exit " + p.exitValue() + "):\n" + logs);
-    }
-
-    static long scalar(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    static void exec(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
     }
 }

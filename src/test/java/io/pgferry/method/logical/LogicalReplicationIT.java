@@ -1,5 +1,7 @@
 package io.pgferry.method.logical;
 
+import static io.pgferry.testing.Sql.exec;
+import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.cluster.LocalCluster;
@@ -7,12 +9,11 @@ import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Processes;
 import io.pgferry.testing.ShopWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -301,7 +302,7 @@ class LogicalReplicationIT {
                             .isPositive();
                 }
             } finally {
-                child.destroyForcibly().waitFor();
+                Processes.kill(child);
             }
             CliRun resumed = migrate(pair, work, "--set-replica-identity-full");
             assertThat(resumed.exitCode()).as(resumed.all()).isZero();
@@ -324,20 +325,6 @@ class LogicalReplicationIT {
     private static boolean subscriptionExists(LocalCluster target) throws SQLException {
         try (Connection t = PgFixture.connect(target, "app")) {
             return scalar(t, "SELECT count(*) FROM pg_subscription") > 0;
-        }
-    }
-
-    static long scalar(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
         }
     }
 }
