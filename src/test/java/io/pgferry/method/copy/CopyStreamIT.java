@@ -4,12 +4,16 @@ import static io.pgferry.testing.Sql.exec;
 import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
 import io.pgferry.testing.Processes;
+import io.pgferry.testing.Seeds;
 import io.pgferry.testing.ShopWriter;
+import io.pgferry.testing.Sql;
+import io.pgferry.testing.StatusSchema;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,12 +23,13 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.postgresql.replication.LogSequenceNumber;
 
 /** Method copy with its change stream: copy under a live writer, stream, kill, resume, cut over. */
 class CopyStreamIT {
@@ -199,13 +204,15 @@ class CopyStreamIT {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
             boolean dataOnly = sourceMajor >= 16;
             loadShopForCopy(pair, dataOnly, 0.01);
+            Random random = Seeds.random("kill delays of " + sourceMajor + " -> " + targetMajor);
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
                 Process p =
                         start(work, "run-0", copyCommand(pair, work, dataOnly).toArray(String[]::new));
                 for (int round = 1; round <= 2; round++) {
                     try {
                         awaitStreaming(work, p);
-                        Thread.sleep(ThreadLocalRandom.current().nextLong(300, 2500));
+                        // a moment of the stream's run, under the writer: the kill is meant to land anywhere in it
+                        Thread.sleep(300 + random.nextInt(2200));
                     } finally {
                         Processes.kill(p); // SIGKILL: no chance to tidy up
                     }
@@ -222,7 +229,7 @@ class CopyStreamIT {
                 }
                 try {
                     awaitStreaming(work, p);
-                    Thread.sleep(1500);
+                    awaitAppliedUpToNow(work, pair, p);
                     cutOverAndAwaitEnd(work, pair, p, "--max-lag", "1m");
                 } finally {
                     Processes.kill(p);
@@ -329,7 +336,7 @@ class CopyStreamIT {
                         "app",
                         "UPDATE tickets SET status = 'closed' WHERE code = 'T-1'",
                         "INSERT INTO tickets (code, status) VALUES ('T-2', 'open')");
-                Thread.sleep(1500);
+                awaitAppliedUpToNow(work, pair, p);
                 cutOverAndAwaitEnd(work, pair, p);
             } finally {
                 Processes.kill(p);
@@ -451,10 +458,9 @@ class CopyStreamIT {
                         pair.source(),
                         "app",
                         "INSERT INTO big SELECT g, repeat(md5(g::text), 15) FROM generate_series(1, 400000) g");
-                Thread.sleep(1500);
-                pair.target()
-                        .restartWith(
-                                Map.of()); // mid-apply or just after: the stream resumes from the origin either way
+                awaitStreamedInProgress(pair);
+                // mid-apply or just after: the stream resumes from the origin either way
+                pair.target().restartWith(Map.of());
                 PgFixture.exec(pair.source(), "app", "UPDATE big SET pad = 'after restart' WHERE id % 1000 = 0");
                 awaitLagBelow(work, p, 64 * 1024, 180);
                 try (Connection c = PgFixture.connect(pair.source(), "app")) {
@@ -707,7 +713,7 @@ class CopyStreamIT {
                         "INSERT INTO kept VALUES (101, 'new')",
                         "INSERT INTO skipped VALUES (101)",
                         "INSERT INTO skipped VALUES (102)");
-                Thread.sleep(1500);
+                awaitAppliedUpToNow(work, pair, p);
                 cutOverAndAwaitEnd(work, pair, p, "--checksums", "--timeout", "20s");
             } finally {
                 Processes.kill(p);
@@ -739,7 +745,7 @@ class CopyStreamIT {
         try {
             awaitStreaming(work, migrate);
             PgFixture.exec(pair.source(), "app", whileStreaming.toArray(String[]::new));
-            Thread.sleep(2000);
+            awaitAppliedUpToNow(work, pair, migrate);
             cutOverAndAwaitEnd(work, pair, migrate, "--checksums", "--max-lag", "1m");
             assertThat(migrate.exitValue()).as(log(work, logName)).isZero();
             return log(work, logName);
@@ -777,6 +783,51 @@ class CopyStreamIT {
             Thread.sleep(250);
         }
         throw new AssertionError("lag stayed above " + bytes + " bytes for " + seconds + " s");
+    }
+
+    /**
+     * Waits until the stream has applied everything the source had written when this was called
+     * (its WAL insert position then), as {@code status --json} reports it: the stream caught up with
+     * the writes a test just made, rather than a pause that usually suffices.
+     */
+    static void awaitAppliedUpToNow(Path work, ClusterPair pair, Process p) throws Exception {
+        LogSequenceNumber written;
+        try (Connection s = PgFixture.connect(pair.source(), "app")) {
+            written = LogSequenceNumber.valueOf(Sql.text(s, "SELECT pg_current_wal_insert_lsn()::text"));
+        }
+        long deadline = System.currentTimeMillis() + 180_000;
+        String last = "(no status)";
+        while (System.currentTimeMillis() < deadline) {
+            assertAlive(work, p);
+            CliRun status = CliRun.of("status", "--dir", work.toString(), "--json");
+            if (status.exitCode() == 0) {
+                last = status.out();
+                JsonNode applied = StatusSchema.assertValid(last).at("/lag/appliedLsn");
+                if (applied.isTextual()
+                        && LogSequenceNumber.valueOf(applied.asText()).compareTo(written) >= 0) {
+                    return;
+                }
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("the stream did not apply up to " + written.asString()
+                + " within 3 minutes; last status:\n" + last + "\n" + diagnostics(pair, work));
+    }
+
+    /** Waits until the source streams a transaction to pgferry's slot before its commit (PostgreSQL 14+). */
+    static void awaitStreamedInProgress(ClusterPair pair) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        try (Connection s = PgFixture.connect(pair.source(), "app")) {
+            while (scalar(
+                            s,
+                            "SELECT coalesce(sum(stream_bytes), 0) FROM pg_stat_replication_slots WHERE slot_name LIKE 'pgferry%'")
+                    == 0) {
+                assertThat(System.currentTimeMillis())
+                        .as("the source streams the large transaction within 2 minutes")
+                        .isLessThan(deadline);
+                Thread.sleep(100);
+            }
+        }
     }
 
     static Process startWithHeap(Path work, String logName, String heap, String... args) throws Exception {
