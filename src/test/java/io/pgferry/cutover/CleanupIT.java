@@ -84,7 +84,8 @@ class CleanupIT {
                     .contains("--unfence-source");
             assertThatThrownBy(() -> PgFixture.exec(pair.source(), "app", "INSERT INTO t VALUES (1000)"))
                     .as("after a cutover, cleanup keeps the old source read-only")
-                    .hasMessageContaining("read-only");
+                    .extracting(Sql::sqlState)
+                    .isEqualTo("25006");
 
             CliRun again = CliRun.of(concat(new String[] {"cleanup", "--unfence-source", "--remove-work-dir"}, conn));
             assertThat(again.exitCode()).as(again.all()).isZero();
@@ -203,10 +204,11 @@ class CleanupIT {
                     "INSERT INTO products (id, sku, title, price) VALUES (99999, 'S', 'T', 1)"); // unfenced
             try (Connection t = PgFixture.connect(pair.target(), "app");
                     Statement st = t.createStatement()) {
-                org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                assertThatThrownBy(() ->
                                 st.execute("INSERT INTO products (id, sku, title, price) VALUES (99998, 'S2', 'T', 1)"))
                         .as("the target is fenced after switching back")
-                        .isInstanceOf(java.sql.SQLException.class);
+                        .extracting(Sql::sqlState)
+                        .isEqualTo("25006");
             }
             CliRun clean = CliRun.of(concat(new String[] {"cleanup"}, conn));
             assertThat(clean.exitCode()).as(clean.all()).isZero();

@@ -6,6 +6,7 @@ import io.pgferry.cluster.LocalCluster;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Requirement;
 import io.pgferry.testing.Sql;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -178,6 +179,10 @@ class BadInputIT {
 
     @Test
     void sourceNewerThanAnyLocalPgDumpNamesThePackage(@TempDir Path work) throws Exception {
+        Path debian15 = Path.of("/usr/lib/postgresql/15/bin");
+        Requirement.DEBIAN_PG_15.assume(
+                Files.isExecutable(debian15.resolve("pg_dump")),
+                "no " + debian15 + "/pg_dump: apt-get install postgresql-client-15 (CI installs it)");
         try (LocalCluster newer = PgFixture.server(16)) {
             PgFixture.createDatabase(newer, "app");
             // only Debian's own 15 tools: CI also has a pg_dump 17 on PATH, which could dump this source
@@ -188,7 +193,7 @@ class BadInputIT {
                     "--dir",
                     work.toString(),
                     "--pg-bin",
-                    "/usr/lib/postgresql/15/bin",
+                    debian15.toString(),
                     "--source",
                     uri(newer, "postgres", newer.password(), "app"),
                     "--target",
@@ -227,8 +232,14 @@ class BadInputIT {
         String target = uri(pair.target(), "postgres", pair.target().password(), "leakcheck");
         CliRun run = migrate(work, pair.sourceUri(), target);
         assertThat(run.exitCode()).as(run.all()).isZero();
-        CliRun failing =
-                migrate(work, pair.sourceUri(), target.replace(pair.target().password(), "Wr0ngSecret!"));
+        // a run of its own (in the same tree, so its files are searched too): in the finished run's dir it would stop
+        // at "finished" before it ever sent the wrong password
+        CliRun failing = migrate(
+                work.resolve("failing"),
+                pair.sourceUri(),
+                target.replace(pair.target().password(), "Wr0ngSecret!"));
+        assertThat(failing.exitCode()).as(failing.all()).isEqualTo(3);
+        assertThat(failing.err()).contains("authentication failed for user 'postgres'");
         List<String> secrets = List.of(pair.source().password(), pair.target().password(), "Wr0ngSecret!");
         for (String secret : secrets) {
             assertThat(run.all()).doesNotContain(secret);

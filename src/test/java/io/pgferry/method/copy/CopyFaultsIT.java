@@ -45,8 +45,8 @@ class CopyFaultsIT {
      * be complete: the rerun keeps those and copies the rest again under a fresh snapshot.
      * A post-data build halted after its commit (the third: some keys and indexes are in, some
      * not) is found built but unrecorded by the rerun, which must rebuild or keep it, not fail.
-     * 17 -> 18 has no pg_dump 17 here: a schema made on the target, so no builds (--data-only
-     * builds nothing), and only the copy point applies.
+     * 17 -> 18 copies into a schema made on the target (so it runs with or without a pg_dump 17
+     * on PATH): no builds (--data-only builds nothing), and only the copy point applies.
      */
     @ParameterizedTest(name = "{0} with {1} -> {2}")
     @CsvSource({

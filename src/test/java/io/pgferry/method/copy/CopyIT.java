@@ -9,6 +9,7 @@ import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
 import io.pgferry.testing.Processes;
+import io.pgferry.testing.Requirement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -108,13 +109,13 @@ class CopyIT {
     }
 
     @Test
-    void seventeenToEighteenNeedsASchemaPathForNewerSources(@TempDir Path work) throws Exception {
+    void seventeenToEighteenCopiesTheSchemaWithPgDump17(@TempDir Path work) throws Exception {
         boolean pgDump17 = new io.pgferry.schema.PgClientToolLocator(java.util.Optional.empty())
                 .available().stream().anyMatch(t -> t.major() >= 17);
-        org.junit.jupiter.api.Assumptions.assumeTrue(
+        Requirement.PG_DUMP_17.assume(
                 pgDump17,
-                "no pg_dump 17+ on this machine and no catalog-based schema path yet: a 17 source cannot have its schema copied"
-                        + " (its rows and changes can: CopyStreamIT moves 17 -> 18 into a schema made on the target, --data-only)");
+                "no pg_dump 17+ on PATH, so a 17 source's schema cannot be copied: put .ci/pg-client-17.sh's bin"
+                        + " directory on PATH (.ci/run does)");
         try (ClusterPair pair = PgFixture.pair(17, 18)) {
             PgFixture.loadShop(pair.source(), "app", 0.01);
             CliRun run = migrate(pair, work);

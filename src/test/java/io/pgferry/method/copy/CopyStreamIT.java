@@ -84,8 +84,9 @@ class CopyStreamIT {
     }
 
     /**
-     * 17 -> 18: no pg_dump 17 exists on this machine, so the schema is made on the target by
-     * hand (as a team with its own migrations would) and pgferry moves rows and changes only.
+     * 17 -> 18 into a schema made on the target by hand (as a team with its own migrations
+     * would): pgferry moves rows and changes only, and refuses a target without the tables or
+     * with rows in them. (CopyIT copies a 17 source's schema with pg_dump 17.)
      */
     @SuppressWarnings("try") // a resource that works beside the body, closed when it ends
     @Test
@@ -154,8 +155,9 @@ class CopyStreamIT {
     }
 
     /**
-     * shop.sql at {@code scale} on the source and, with {@code schemaOnTarget} (a 16+ source, whose
-     * schema no pg_dump here can copy), its schema made on the target by hand, for --data-only.
+     * shop.sql at {@code scale} on the source and, with {@code schemaOnTarget} (a 16+ source, so
+     * the test does not depend on a pg_dump 17 on PATH), its schema made on the target by hand,
+     * for --data-only.
      */
     static void loadShopForCopy(ClusterPair pair, boolean schemaOnTarget, double scale) {
         PgFixture.loadShop(pair.source(), "app", scale);
@@ -195,7 +197,7 @@ class CopyStreamIT {
                 "REFRESH MATERIALIZED VIEW daily_revenue");
     }
 
-    /** 17 -> 18 moves rows and changes into a schema made on the target (no pg_dump 17 here: see the test above). */
+    /** 17 -> 18 moves rows and changes into a schema made on the target (--data-only, as in the test above). */
     @SuppressWarnings("try") // a resource that works beside the body, closed when it ends
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({"15, 17", "13, 18", "17, 18"})

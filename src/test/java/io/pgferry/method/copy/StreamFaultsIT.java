@@ -55,8 +55,8 @@ class StreamFaultsIT {
     void aHaltAtAnApplyBoundaryLosesAndDoublesNothing(
             FaultPoint point, int sourceMajor, int targetMajor, @TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
-            // no pg_dump 17 on every machine: a 17 source's schema is made on the target, as a team with its own
-            // migrations would
+            // a 17 source's schema is made on the target, as a team with its own migrations would: the test then runs
+            // with or without a pg_dump 17 on PATH
             boolean dataOnly = sourceMajor >= 16;
             loadShopForCopy(pair, dataOnly, 0.01);
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
