@@ -26,11 +26,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.postgresql.replication.LogSequenceNumber;
 
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class SlotStreamIT {
     private static final String SLOT = "pgferry_it";
 

@@ -13,16 +13,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every kind of bad input gets its own message and exit code, and nothing reaches the target.
  * One source/target pair serves all cases; each case checks the target is still empty.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class BadInputIT {
     private static ClusterPair pair;
 

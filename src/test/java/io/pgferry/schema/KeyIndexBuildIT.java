@@ -7,12 +7,15 @@ import io.pgferry.cluster.LocalCluster;
 import io.pgferry.testing.PgFixture;
 import java.sql.Connection;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * A key built in two steps must survive a crash between or after them: each step, run again
  * over what an earlier attempt left, ends with the key the source defines, once.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class KeyIndexBuildIT {
     private static final String KEYS =
             "SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname)"

@@ -9,12 +9,15 @@ import io.pgferry.pg.PgferryException;
 import io.pgferry.testing.PgFixture;
 import java.sql.Connection;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * An entry of pg_restore's script run over JDBC must survive a crash after it: run again over
  * what an earlier attempt built (but did not record), it ends with the object once, as defined.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ScriptedPostDataItemIT {
     private static final String TABLE = "\"Odd \"\"t\"\" ✓\"";
 
