@@ -16,10 +16,9 @@ import java.util.Map;
  * A tool, not a test: regenerates the captured pgoutput bytes under src/test/resources/pgoutput
  * that {@code io.pgferry.cdc.PgOutputDecoderTest} decodes: real messages from real servers (13
  * and 15, started by {@link PgFixture}), read with pg_logical_slot_get_binary_changes. Run it when
- * a fixture needs another case (see CONTRIBUTING.md):
- * {@code mvn -B -ntp -o test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java
- * -Dexec.classpathScope=test -Dexec.mainClass=io.pgferry.tools.CapturePgOutput
- * -Dexec.args=src/test/resources/pgoutput}. Each file line is {@code <lsn> <hex of one message>};
+ * a fixture needs another case, with the test classpath (the commands are in CONTRIBUTING.md):
+ * {@code java -cp ... io.pgferry.tools.CapturePgOutput src/test/resources/pgoutput}. Each file
+ * line is {@code <lsn> <hex of one message>};
  * lines starting with '#' are comments.
  */
 public final class CapturePgOutput {
