@@ -11,8 +11,11 @@ import io.pgferry.testing.PgFixture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class AssessIT {
 
     private static JsonNode json(CliRun run) throws Exception {

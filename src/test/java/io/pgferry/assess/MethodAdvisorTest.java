@@ -58,8 +58,14 @@ class MethodAdvisorTest {
     }
 
     @Test
-    void unmeasuredRateFallsBackToAnAssumedOne() {
+    void unmeasuredRateFallsBackToAnAssumedFiftyMegabytesASecond() {
         Recommendation r = MethodAdvisor.recommend(GB, 15, 17, Optional.empty(), 0, Optional.empty());
-        assertThat(r.estimates().get("dump")).isNotBlank();
+        // 1 GB at 50 MB/s: 2.5 x 20.5 s = 52 s for a dump, 1.5 x 20.5 s = 31 s for a copy or sync
+        assertThat(r.method()).isEqualTo("dump");
+        assertThat(r.estimates().get("dump")).isEqualTo("52.0s total, all of it downtime");
+        assertThat(r.estimates().get("copy")).startsWith("copy about 31.0s while the application runs");
+        assertThat(r.estimates())
+                .isEqualTo(MethodAdvisor.recommend(GB, 15, 17, Optional.empty(), 50L << 20, Optional.empty())
+                        .estimates());
     }
 }

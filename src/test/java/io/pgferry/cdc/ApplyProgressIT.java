@@ -1,5 +1,7 @@
 package io.pgferry.cdc;
 
+import static io.pgferry.testing.Sql.exec;
+import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,9 +13,7 @@ import io.pgferry.pg.Connector;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +68,7 @@ class ApplyProgressIT {
                 assertThat(new OriginTracker(c, ORIGIN).progress(false))
                         .as("the origin is back where the data is")
                         .isEqualTo(first);
-                assertThat(count(c, "SELECT count(*) FROM t")).isEqualTo(1);
+                assertThat(scalar(c, "SELECT count(*) FROM t")).isEqualTo(1);
             }
         }
     }
@@ -145,27 +145,13 @@ class ApplyProgressIT {
                         }
                     }
                 }
-                assertThat(count(c, "SELECT count(*) FROM t"))
+                assertThat(scalar(c, "SELECT count(*) FROM t"))
                         .as("row 2 committed at the copy point, row 3 after")
                         .isEqualTo(3);
-                assertThat(count(c, "SELECT count(*) FROM t WHERE id = 1"))
+                assertThat(scalar(c, "SELECT count(*) FROM t WHERE id = 1"))
                         .as("row 1 was in the copy, not applied again")
                         .isEqualTo(1);
             }
-        }
-    }
-
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
-    private static long count(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.pgferry.cdc;
 
+import static io.pgferry.testing.Sql.exec;
+import static io.pgferry.testing.Sql.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.cluster.LocalCluster;
@@ -8,9 +10,7 @@ import io.pgferry.schema.TableFilter;
 import io.pgferry.testing.PgFixture;
 import io.pgferry.verify.SchemaDrift;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -158,25 +158,6 @@ class DdlCaptureInstallIT {
                 "SELECT data FROM pg_logical_slot_get_changes('ddltest', NULL, NULL)"
                         + " WHERE data LIKE 'message: transactional: 1 prefix: " + RUN + ",%'")) {
             out.add(DdlMessage.parse(data.substring(data.indexOf("content:") + "content:".length())));
-        }
-        return out;
-    }
-
-    private static void exec(Connection c, String... sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            for (String s : sql) {
-                st.execute(s);
-            }
-        }
-    }
-
-    private static List<String> strings(Connection c, String sql) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
         }
         return out;
     }

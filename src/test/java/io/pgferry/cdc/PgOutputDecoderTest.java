@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.postgresql.replication.LogSequenceNumber;
 
 /**
- * Decodes real pgoutput bytes captured from real servers by {@link PgOutputCaptureIT}
+ * Decodes real pgoutput bytes captured from real servers by {@link io.pgferry.tools.CapturePgOutput}
  * (src/test/resources/pgoutput), and hand-built buffers for what a capture cannot easily show.
  */
 class PgOutputDecoderTest {

@@ -26,11 +26,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.postgresql.replication.LogSequenceNumber;
 
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class SlotStreamIT {
     private static final String SLOT = "pgferry_it";
 
@@ -217,7 +220,8 @@ class SlotStreamIT {
                 assertThat(stream.lastReceived())
                         .as("the keepalive after the streamed block arrived")
                         .isGreaterThanOrEqualTo(queuedEnd);
-                Thread.sleep(1000); // several status intervals
+                // had the stream told the slot what it only received, the next status updates would carry it
+                awaitStatusUpdates(pg, 2);
                 assertThat(slotConfirmedFlush(pg))
                         .as("the slot's confirmed position")
                         .isEqualTo(applied);
@@ -395,6 +399,31 @@ class SlotStreamIT {
             Thread.sleep(50);
         }
         assertThat(stream.confirmed()).isEqualTo(lsn);
+    }
+
+    /** Waits until the test slot's stream has sent {@code count} status updates after this call (its reply_time moved). */
+    static void awaitStatusUpdates(LocalCluster pg, int count) throws Exception {
+        String replyTime = "SELECT r.reply_time::text FROM pg_stat_replication r JOIN pg_replication_slots s"
+                + " ON s.active_pid = r.pid WHERE s.slot_name = '" + SLOT + "'";
+        try (Connection c = PgFixture.connect(pg, "app");
+                Statement st = c.createStatement()) {
+            String after = scalar(st, "SELECT clock_timestamp()::text");
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            for (int n = 1; n <= count; n++) {
+                String reply;
+                do {
+                    assertThat(System.nanoTime())
+                            .as("status update " + n + " of " + count + " within 30 s")
+                            .isLessThan(deadline);
+                    Thread.sleep(20);
+                    reply = scalar(st, replyTime);
+                } while (reply == null
+                        || !"t"
+                                .equals(scalar(
+                                        st, "SELECT '" + reply + "'::timestamptz > '" + after + "'::timestamptz")));
+                after = reply;
+            }
+        }
     }
 
     static LogSequenceNumber slotConfirmedFlush(LocalCluster pg) throws SQLException {

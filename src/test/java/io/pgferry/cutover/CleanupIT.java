@@ -6,14 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Sql;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class CleanupIT {
 
     @Test
@@ -83,7 +87,8 @@ class CleanupIT {
                     .contains("--unfence-source");
             assertThatThrownBy(() -> PgFixture.exec(pair.source(), "app", "INSERT INTO t VALUES (1000)"))
                     .as("after a cutover, cleanup keeps the old source read-only")
-                    .hasMessageContaining("read-only");
+                    .extracting(Sql::sqlState)
+                    .isEqualTo("25006");
 
             CliRun again = CliRun.of(concat(new String[] {"cleanup", "--unfence-source", "--remove-work-dir"}, conn));
             assertThat(again.exitCode()).as(again.all()).isZero();
@@ -202,10 +207,11 @@ class CleanupIT {
                     "INSERT INTO products (id, sku, title, price) VALUES (99999, 'S', 'T', 1)"); // unfenced
             try (Connection t = PgFixture.connect(pair.target(), "app");
                     Statement st = t.createStatement()) {
-                org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                assertThatThrownBy(() ->
                                 st.execute("INSERT INTO products (id, sku, title, price) VALUES (99998, 'S2', 'T', 1)"))
                         .as("the target is fenced after switching back")
-                        .isInstanceOf(java.sql.SQLException.class);
+                        .extracting(Sql::sqlState)
+                        .isEqualTo("25006");
             }
             CliRun clean = CliRun.of(concat(new String[] {"cleanup"}, conn));
             assertThat(clean.exitCode()).as(clean.all()).isZero();
@@ -224,20 +230,14 @@ class CleanupIT {
     }
 
     private static long count(ClusterPair pair, boolean source, String sql) throws Exception {
-        try (Connection c = PgFixture.connect(source ? pair.source() : pair.target(), "app");
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
+        try (Connection c = PgFixture.connect(source ? pair.source() : pair.target(), "app")) {
+            return Sql.scalar(c, sql);
         }
     }
 
     private static String text(ClusterPair pair, boolean source, String sql) throws Exception {
-        try (Connection c = PgFixture.connect(source ? pair.source() : pair.target(), "app");
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
+        try (Connection c = PgFixture.connect(source ? pair.source() : pair.target(), "app")) {
+            return Sql.text(c, sql);
         }
     }
 

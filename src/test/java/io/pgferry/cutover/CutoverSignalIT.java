@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -74,7 +75,7 @@ class CutoverSignalIT {
                             .as(Files.readString(log))
                             .isTrue();
                 } finally {
-                    cutover.destroyForcibly();
+                    Processes.kill(cutover);
                 }
                 assertThat(Files.readString(log)).contains("the write fence on the source is lifted");
                 assertThat(readOnlySetting(pair)).isZero();

@@ -6,21 +6,26 @@ import io.pgferry.cluster.LocalCluster;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Requirement;
+import io.pgferry.testing.Sql;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every kind of bad input gets its own message and exit code, and nothing reaches the target.
  * One source/target pair serves all cases; each case checks the target is still empty.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class BadInputIT {
     private static ClusterPair pair;
 
@@ -159,9 +164,9 @@ class BadInputIT {
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("is not empty: table public.precious").contains("--clean");
         try (Connection t = PgFixture.connect(pair.target(), "busy")) {
-            assertThat(DumpRestoreIT.scalar(t, "SELECT count(*) FROM pg_class WHERE relname = 'orders'"))
+            assertThat(Sql.scalar(t, "SELECT count(*) FROM pg_class WHERE relname = 'orders'"))
                     .isZero();
-            assertThat(DumpRestoreIT.scalar(t, "SELECT id FROM precious")).isEqualTo(42);
+            assertThat(Sql.scalar(t, "SELECT id FROM precious")).isEqualTo(42);
         }
     }
 
@@ -177,6 +182,10 @@ class BadInputIT {
 
     @Test
     void sourceNewerThanAnyLocalPgDumpNamesThePackage(@TempDir Path work) throws Exception {
+        Path debian15 = Path.of("/usr/lib/postgresql/15/bin");
+        Requirement.DEBIAN_PG_15.assume(
+                Files.isExecutable(debian15.resolve("pg_dump")),
+                "no " + debian15 + "/pg_dump: apt-get install postgresql-client-15 (CI installs it)");
         try (LocalCluster newer = PgFixture.server(16)) {
             PgFixture.createDatabase(newer, "app");
             // only Debian's own 15 tools: CI also has a pg_dump 17 on PATH, which could dump this source
@@ -187,7 +196,7 @@ class BadInputIT {
                     "--dir",
                     work.toString(),
                     "--pg-bin",
-                    "/usr/lib/postgresql/15/bin",
+                    debian15.toString(),
                     "--source",
                     uri(newer, "postgres", newer.password(), "app"),
                     "--target",
@@ -226,8 +235,14 @@ class BadInputIT {
         String target = uri(pair.target(), "postgres", pair.target().password(), "leakcheck");
         CliRun run = migrate(work, pair.sourceUri(), target);
         assertThat(run.exitCode()).as(run.all()).isZero();
-        CliRun failing =
-                migrate(work, pair.sourceUri(), target.replace(pair.target().password(), "Wr0ngSecret!"));
+        // a run of its own (in the same tree, so its files are searched too): in the finished run's dir it would stop
+        // at "finished" before it ever sent the wrong password
+        CliRun failing = migrate(
+                work.resolve("failing"),
+                pair.sourceUri(),
+                target.replace(pair.target().password(), "Wr0ngSecret!"));
+        assertThat(failing.exitCode()).as(failing.all()).isEqualTo(3);
+        assertThat(failing.err()).contains("authentication failed for user 'postgres'");
         List<String> secrets = List.of(pair.source().password(), pair.target().password(), "Wr0ngSecret!");
         for (String secret : secrets) {
             assertThat(run.all()).doesNotContain(secret);

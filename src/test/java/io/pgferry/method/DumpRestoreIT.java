@@ -1,5 +1,6 @@
 package io.pgferry.method;
 
+import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.testing.CliRun;
@@ -10,14 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class DumpRestoreIT {
 
     @ParameterizedTest(name = "shop.sql {0} -> {1}")
@@ -146,14 +148,6 @@ class DumpRestoreIT {
                     Connection t = PgFixture.connect(pair.target(), "app")) {
                 assertThat(DatabaseDigest.of(t)).isEqualTo(DatabaseDigest.of(s));
             }
-        }
-    }
-
-    static long scalar(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 }

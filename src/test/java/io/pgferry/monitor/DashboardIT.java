@@ -11,6 +11,7 @@ import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.Http;
 import io.pgferry.testing.PgFixture;
 import io.pgferry.testing.PromText;
+import io.pgferry.testing.Requirement;
 import io.pgferry.testing.ShopWriter;
 import io.pgferry.testing.StatusSchema;
 import java.io.PrintWriter;
@@ -33,7 +34,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,7 +50,7 @@ class DashboardIT {
     @Test
     void pageProgressAndLagFollowALogicalMigration(@TempDir Path work) throws Exception {
         Chromium chromium = Chromium.find().orElse(null);
-        Assumptions.assumeTrue(
+        Requirement.CHROMIUM.assume(
                 chromium != null, "no chromium binary on this machine: apt-get install chromium (CI installs it)");
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (ClusterPair pair = PgFixture.pair(15, 15)) {

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import io.pgferry.testing.Chromium;
+import io.pgferry.testing.Requirement;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +23,8 @@ class DashboardTokenIT {
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void thePageTakesTheTokenFromTheFragmentAndSendsItAsAHeader(@TempDir Path dir) {
         Chromium chromium = Chromium.find().orElse(null);
-        Assumptions.assumeTrue(chromium != null, "Debian's chromium package is not installed");
+        Requirement.CHROMIUM.assume(
+                chromium != null, "no chromium binary on this machine: apt-get install chromium (CI installs it)");
         try (StateStore store = StateStore.open(dir)) {
             RunRecord run = store.createRun("logical", "postgres://app@src:5432/shop", "postgres://app@dst:5432/shop");
             store.startStep(run.id(), "sync");

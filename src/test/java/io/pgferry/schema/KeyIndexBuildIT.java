@@ -1,19 +1,21 @@
 package io.pgferry.schema;
 
+import static io.pgferry.testing.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.cluster.LocalCluster;
 import io.pgferry.testing.PgFixture;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * A key built in two steps must survive a crash between or after them: each step, run again
  * over what an earlier attempt left, ends with the key the source defines, once.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class KeyIndexBuildIT {
     private static final String KEYS =
             "SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname)"
@@ -68,14 +70,6 @@ class KeyIndexBuildIT {
                 assertThat(text(t, "SELECT count(*) FROM pg_index WHERE indrelid = '\"Odd \"\"t\"\"\"'::regclass"))
                         .isEqualTo("2");
             }
-        }
-    }
-
-    private static String text(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.pgferry.schema;
 
+import static io.pgferry.testing.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,15 +8,16 @@ import io.pgferry.cluster.LocalCluster;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.testing.PgFixture;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * An entry of pg_restore's script run over JDBC must survive a crash after it: run again over
  * what an earlier attempt built (but did not record), it ends with the object once, as defined.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ScriptedPostDataItemIT {
     private static final String TABLE = "\"Odd \"\"t\"\" ✓\"";
 
@@ -91,14 +93,6 @@ class ScriptedPostDataItemIT {
                 assertThat(text(t, "SELECT pg_get_indexdef('public.\"Lower Email\"'::regclass)"))
                         .contains("lower(email)");
             }
-        }
-    }
-
-    private static String text(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
         }
     }
 }

@@ -62,18 +62,20 @@ public final class Chromium {
                     "--user-data-dir=" + profile,
                     "--virtual-time-budget=" + virtualMillis));
             cmd.addAll(args);
+            // through a file, not a pipe: reading a pipe to its end would wait without a bound
+            Path dom = profile.resolve("stdout");
             Process p = new ProcessBuilder(cmd)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .redirectOutput(dom.toFile())
                     .start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(90, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+                Processes.kill(p);
                 throw new IllegalStateException("chromium did not finish in 90 s: " + cmd);
             }
             if (p.exitValue() != 0) {
                 throw new IllegalStateException("chromium exited with " + p.exitValue() + ": " + cmd);
             }
-            return out;
+            return Files.readString(dom, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + binary + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -9,10 +9,10 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The one owner of real PostgreSQL servers in tests: majors 13..18 (Maven Central's embedded
@@ -92,13 +92,10 @@ public final class PgFixture {
         ConnectionSpec spec = cluster.spec(database);
         List<String> cmd = new ArrayList<>(List.of("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"));
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().putAll(spec.libpqEnvironment());
         try {
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("psql failed: " + out);
+            Processes.Result r = Processes.run(cmd, spec.libpqEnvironment(), Duration.ofMinutes(10));
+            if (r.exitStatus() != 0) {
+                throw new IllegalStateException("psql failed: " + r.output());
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot run psql (install postgresql-client-15)", e);

@@ -4,6 +4,7 @@ import io.pgferry.cluster.LocalCluster;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -62,6 +63,22 @@ public final class ShopWriter implements AutoCloseable {
         return transactions.get();
     }
 
+    /** Waits until the writer has committed {@code count} transactions; fails if it stops or takes longer than {@code timeout}. */
+    public void awaitTransactions(int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (transactions.get() < count) {
+            if (!thread.isAlive()) {
+                throw new AssertionError(
+                        "the writer stopped after " + transactions.get() + " transactions, before " + count, stoppedBy);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the writer committed " + transactions.get() + " of " + count
+                        + " transactions in " + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(10);
+        }
+    }
+
     public boolean alive() {
         return thread.isAlive();
     }
@@ -77,6 +94,9 @@ public final class ShopWriter implements AutoCloseable {
             thread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            throw new AssertionError("the writer did not stop within 10 s");
         }
     }
 

@@ -9,8 +9,11 @@ import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class VerifyIT {
     private static final String MILLION =
             "CREATE TABLE big (id bigint PRIMARY KEY, payload text, n numeric, at timestamptz)";

@@ -2,11 +2,12 @@ package io.pgferry.method.copy;
 
 import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
 import static io.pgferry.method.copy.CopyStreamIT.log;
-import static io.pgferry.method.copy.CopyStreamIT.scalar;
+import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -73,7 +74,7 @@ class CommandsAfterMigrateIT {
                         .as("the stream ends after cutover")
                         .isTrue();
             } finally {
-                migrate.destroyForcibly().waitFor();
+                Processes.kill(migrate);
             }
             try (Connection t = PgFixture.connect(pair.target(), "app")) {
                 assertThat(scalar(t, "SELECT count(*) FROM t WHERE v = 'streamed'"))

@@ -5,11 +5,11 @@ import static io.pgferry.method.copy.CopyStreamIT.awaitLagBelow;
 import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
 import static io.pgferry.method.copy.CopyStreamIT.copyCommand;
 import static io.pgferry.method.copy.CopyStreamIT.cutOverAndAwaitEnd;
-import static io.pgferry.method.copy.CopyStreamIT.exec;
 import static io.pgferry.method.copy.CopyStreamIT.loadShopForCopy;
 import static io.pgferry.method.copy.CopyStreamIT.log;
 import static io.pgferry.method.copy.CopyStreamIT.logs;
-import static io.pgferry.method.copy.CopyStreamIT.scalar;
+import static io.pgferry.testing.Sql.exec;
+import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.fault.FaultPoint;
@@ -17,6 +17,7 @@ import io.pgferry.fault.Faults;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Processes;
 import io.pgferry.testing.ShopWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -44,8 +45,8 @@ class CopyFaultsIT {
      * be complete: the rerun keeps those and copies the rest again under a fresh snapshot.
      * A post-data build halted after its commit (the third: some keys and indexes are in, some
      * not) is found built but unrecorded by the rerun, which must rebuild or keep it, not fail.
-     * 17 -> 18 has no pg_dump 17 here: a schema made on the target, so no builds (--data-only
-     * builds nothing), and only the copy point applies.
+     * 17 -> 18 copies into a schema made on the target (so it runs with or without a pg_dump 17
+     * on PATH): no builds (--data-only builds nothing), and only the copy point applies.
      */
     @ParameterizedTest(name = "{0} with {1} -> {2}")
     @CsvSource({
@@ -75,7 +76,7 @@ class CopyFaultsIT {
                             .as("pgferry halts at " + point + "\n" + logs(work))
                             .isTrue();
                 } finally {
-                    halted.destroyForcibly().waitFor();
+                    Processes.kill(halted);
                 }
                 assertThat(halted.exitValue()).as(log(work, "halted")).isEqualTo(Faults.HALT_STATUS);
                 assertThat(log(work, "halted")).contains("halting at fault point " + point.id());
@@ -93,7 +94,7 @@ class CopyFaultsIT {
                     cutOverAndAwaitEnd(work, pair, resumed, "--checksums", "--max-lag", "1m");
                     assertThat(resumed.exitValue()).as(log(work, "resumed")).isZero();
                 } finally {
-                    resumed.destroyForcibly().waitFor();
+                    Processes.kill(resumed);
                 }
             }
             assertSameData(pair, work);
@@ -135,7 +136,7 @@ class CopyFaultsIT {
                 }
                 assertThat(migrate.exitValue()).as(log(work, "migrate")).isZero();
             } finally {
-                migrate.destroyForcibly().waitFor();
+                Processes.kill(migrate);
             }
             assertThat(log(work, "migrate"))
                     .contains("healing in this process")
@@ -185,14 +186,14 @@ class CopyFaultsIT {
                         .as("pgferry halts in the final post-data")
                         .isTrue();
             } finally {
-                halted.destroyForcibly().waitFor();
+                Processes.kill(halted);
             }
             assertThat(halted.exitValue()).as(log(work, "migrate-1")).isEqualTo(Faults.HALT_STATUS);
             Process rerun = CopyStreamIT.start(work, "migrate-2", migrate.toArray(String[]::new));
             try {
                 assertThat(rerun.waitFor(4, TimeUnit.MINUTES)).isTrue();
             } finally {
-                rerun.destroyForcibly().waitFor();
+                Processes.kill(rerun);
             }
             assertThat(rerun.exitValue()).as(logs(work)).isZero();
             try (Connection s = PgFixture.connect(pair.source(), "app");

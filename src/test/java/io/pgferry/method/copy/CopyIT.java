@@ -1,11 +1,15 @@
 package io.pgferry.method.copy;
 
+import static io.pgferry.testing.Sql.scalar;
+import static io.pgferry.testing.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Processes;
+import io.pgferry.testing.Requirement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -105,13 +109,13 @@ class CopyIT {
     }
 
     @Test
-    void seventeenToEighteenNeedsASchemaPathForNewerSources(@TempDir Path work) throws Exception {
+    void seventeenToEighteenCopiesTheSchemaWithPgDump17(@TempDir Path work) throws Exception {
         boolean pgDump17 = new io.pgferry.schema.PgClientToolLocator(java.util.Optional.empty())
                 .available().stream().anyMatch(t -> t.major() >= 17);
-        org.junit.jupiter.api.Assumptions.assumeTrue(
+        Requirement.PG_DUMP_17.assume(
                 pgDump17,
-                "no pg_dump 17+ on this machine and no catalog-based schema path yet: a 17 source cannot have its schema copied"
-                        + " (its rows and changes can: CopyStreamIT moves 17 -> 18 into a schema made on the target, --data-only)");
+                "no pg_dump 17+ on PATH, so a 17 source's schema cannot be copied: put .ci/pg-client-17.sh's bin"
+                        + " directory on PATH (.ci/run does)");
         try (ClusterPair pair = PgFixture.pair(17, 18)) {
             PgFixture.loadShop(pair.source(), "app", 0.01);
             CliRun run = migrate(pair, work);
@@ -157,7 +161,7 @@ class CopyIT {
                     parts = partCounts(work);
                 }
             } finally {
-                child.destroyForcibly().waitFor();
+                Processes.kill(child);
             }
             parts = partCounts(work);
             assertThat(parts[0]).as("parts done before the kill").isGreaterThanOrEqualTo(3);
@@ -342,8 +346,12 @@ class CopyIT {
                     .redirectErrorStream(true)
                     .redirectOutput(work.resolve("child.log").toFile())
                     .start();
-            int exit = child.waitFor();
-            assertThat(exit).as(Files.readString(work.resolve("child.log"))).isZero();
+            try {
+                int exit = Processes.exitStatus(child, java.time.Duration.ofMinutes(6), "migrate of 60 MB rows");
+                assertThat(exit).as(Files.readString(work.resolve("child.log"))).isZero();
+            } finally {
+                Processes.kill(child);
+            }
             try (Connection s = PgFixture.connect(pair.source(), "app");
                     Connection t = PgFixture.connect(pair.target(), "app")) {
                 assertThat(scalar(t, "SELECT min(length(payload)) FROM blobs")).isEqualTo(60_000_000L);
@@ -386,22 +394,6 @@ class CopyIT {
             return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
         } catch (java.sql.SQLException e) {
             return new long[] {0, 0, 0};
-        }
-    }
-
-    private static String text(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
-    static long scalar(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 }

@@ -1,12 +1,19 @@
 package io.pgferry.method.copy;
 
+import static io.pgferry.testing.Sql.exec;
+import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Processes;
+import io.pgferry.testing.Seeds;
 import io.pgferry.testing.ShopWriter;
+import io.pgferry.testing.Sql;
+import io.pgferry.testing.StatusSchema;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,12 +23,13 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.postgresql.replication.LogSequenceNumber;
 
 /** Method copy with its change stream: copy under a live writer, stream, kill, resume, cut over. */
 class CopyStreamIT {
@@ -76,8 +84,9 @@ class CopyStreamIT {
     }
 
     /**
-     * 17 -> 18: no pg_dump 17 exists on this machine, so the schema is made on the target by
-     * hand (as a team with its own migrations would) and pgferry moves rows and changes only.
+     * 17 -> 18 into a schema made on the target by hand (as a team with its own migrations
+     * would): pgferry moves rows and changes only, and refuses a target without the tables or
+     * with rows in them. (CopyIT copies a 17 source's schema with pg_dump 17.)
      */
     @SuppressWarnings("try") // a resource that works beside the body, closed when it ends
     @Test
@@ -146,8 +155,9 @@ class CopyStreamIT {
     }
 
     /**
-     * shop.sql at {@code scale} on the source and, with {@code schemaOnTarget} (a 16+ source, whose
-     * schema no pg_dump here can copy), its schema made on the target by hand, for --data-only.
+     * shop.sql at {@code scale} on the source and, with {@code schemaOnTarget} (a 16+ source, so
+     * the test does not depend on a pg_dump 17 on PATH), its schema made on the target by hand,
+     * for --data-only.
      */
     static void loadShopForCopy(ClusterPair pair, boolean schemaOnTarget, double scale) {
         PgFixture.loadShop(pair.source(), "app", scale);
@@ -187,7 +197,7 @@ class CopyStreamIT {
                 "REFRESH MATERIALIZED VIEW daily_revenue");
     }
 
-    /** 17 -> 18 moves rows and changes into a schema made on the target (no pg_dump 17 here: see the test above). */
+    /** 17 -> 18 moves rows and changes into a schema made on the target (--data-only, as in the test above). */
     @SuppressWarnings("try") // a resource that works beside the body, closed when it ends
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({"15, 17", "13, 18", "17, 18"})
@@ -196,15 +206,17 @@ class CopyStreamIT {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
             boolean dataOnly = sourceMajor >= 16;
             loadShopForCopy(pair, dataOnly, 0.01);
+            Random random = Seeds.random("kill delays of " + sourceMajor + " -> " + targetMajor);
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
                 Process p =
                         start(work, "run-0", copyCommand(pair, work, dataOnly).toArray(String[]::new));
                 for (int round = 1; round <= 2; round++) {
                     try {
                         awaitStreaming(work, p);
-                        Thread.sleep(ThreadLocalRandom.current().nextLong(300, 2500));
+                        // a moment of the stream's run, under the writer: the kill is meant to land anywhere in it
+                        Thread.sleep(300 + random.nextInt(2200));
                     } finally {
-                        p.destroyForcibly().waitFor(); // SIGKILL: no chance to tidy up
+                        Processes.kill(p); // SIGKILL: no chance to tidy up
                     }
                     p = start(
                             work,
@@ -219,10 +231,10 @@ class CopyStreamIT {
                 }
                 try {
                     awaitStreaming(work, p);
-                    Thread.sleep(1500);
+                    awaitAppliedUpToNow(work, pair, p);
                     cutOverAndAwaitEnd(work, pair, p, "--max-lag", "1m");
                 } finally {
-                    p.destroyForcibly().waitFor();
+                    Processes.kill(p);
                 }
             }
             assertSameData(pair, work);
@@ -249,7 +261,7 @@ class CopyStreamIT {
             try {
                 awaitStreaming(work, p);
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             // rows the target never got, then the slot moved past them by another client
             // (flushed: the test servers run with synchronous_commit off, and a slot advances only over flushed WAL)
@@ -275,7 +287,7 @@ class CopyStreamIT {
                         .isTrue();
                 assertThat(follow.exitValue()).isEqualTo(1);
             } finally {
-                follow.destroyForcibly().waitFor();
+                Processes.kill(follow);
             }
             assertThat(log(work, "follow"))
                     .contains("the changes in between were never applied")
@@ -326,10 +338,10 @@ class CopyStreamIT {
                         "app",
                         "UPDATE tickets SET status = 'closed' WHERE code = 'T-1'",
                         "INSERT INTO tickets (code, status) VALUES ('T-2', 'open')");
-                Thread.sleep(1500);
+                awaitAppliedUpToNow(work, pair, p);
                 cutOverAndAwaitEnd(work, pair, p);
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             try (Connection t = PgFixture.connect(pair.target(), "app")) {
                 assertThat(scalar(t, "SELECT n FROM counter WHERE id = 1")).isEqualTo(11);
@@ -411,7 +423,7 @@ class CopyStreamIT {
                 awaitLagBelow(work, p, 64 * 1024, 60);
                 cutOverAndAwaitEnd(work, pair, p, "--checksums");
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             assertSameData(pair);
             assertThat(log(work, "migrate"))
@@ -448,10 +460,9 @@ class CopyStreamIT {
                         pair.source(),
                         "app",
                         "INSERT INTO big SELECT g, repeat(md5(g::text), 15) FROM generate_series(1, 400000) g");
-                Thread.sleep(1500);
-                pair.target()
-                        .restartWith(
-                                Map.of()); // mid-apply or just after: the stream resumes from the origin either way
+                awaitStreamedInProgress(pair);
+                // mid-apply or just after: the stream resumes from the origin either way
+                pair.target().restartWith(Map.of());
                 PgFixture.exec(pair.source(), "app", "UPDATE big SET pad = 'after restart' WHERE id % 1000 = 0");
                 awaitLagBelow(work, p, 64 * 1024, 180);
                 try (Connection c = PgFixture.connect(pair.source(), "app")) {
@@ -467,7 +478,7 @@ class CopyStreamIT {
                 assertThat(p.exitValue()).as(log(work, "migrate")).isZero();
                 assertThat(log(work, "migrate")).doesNotContain("OutOfMemoryError");
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             assertSameData(pair);
         }
@@ -510,7 +521,7 @@ class CopyStreamIT {
                         .isTrue();
                 assertThat(p.exitValue()).isEqualTo(1);
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             assertThat(log(work, "migrate"))
                     .contains("UPDATE on \"public\".\"accounts\" found no row with id='7'")
@@ -536,7 +547,7 @@ class CopyStreamIT {
                 awaitLagBelow(work, follow, 64 * 1024, 60);
                 cutOverAndAwaitEnd(work, pair, follow, "--checksums");
             } finally {
-                follow.destroyForcibly().waitFor();
+                Processes.kill(follow);
             }
             assertSameData(pair);
         }
@@ -571,7 +582,7 @@ class CopyStreamIT {
                         .isTrue();
                 assertThat(p.exitValue()).isEqualTo(1);
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             assertThat(log(work, "migrate"))
                     .contains("error on target")
@@ -629,7 +640,7 @@ class CopyStreamIT {
                 }
                 cutOverAndAwaitEnd(work, pair, p, "--reverse");
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             try (Connection s = PgFixture.connect(pair.source(), "app");
                     Connection t = PgFixture.connect(pair.target(), "app")) {
@@ -704,10 +715,10 @@ class CopyStreamIT {
                         "INSERT INTO kept VALUES (101, 'new')",
                         "INSERT INTO skipped VALUES (101)",
                         "INSERT INTO skipped VALUES (102)");
-                Thread.sleep(1500);
+                awaitAppliedUpToNow(work, pair, p);
                 cutOverAndAwaitEnd(work, pair, p, "--checksums", "--timeout", "20s");
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             try (Connection s = PgFixture.connect(pair.source(), "app");
                     Connection t = PgFixture.connect(pair.target(), "app")) {
@@ -736,12 +747,12 @@ class CopyStreamIT {
         try {
             awaitStreaming(work, migrate);
             PgFixture.exec(pair.source(), "app", whileStreaming.toArray(String[]::new));
-            Thread.sleep(2000);
+            awaitAppliedUpToNow(work, pair, migrate);
             cutOverAndAwaitEnd(work, pair, migrate, "--checksums", "--max-lag", "1m");
             assertThat(migrate.exitValue()).as(log(work, logName)).isZero();
             return log(work, logName);
         } finally {
-            migrate.destroyForcibly().waitFor();
+            Processes.kill(migrate);
         }
     }
 
@@ -774,6 +785,51 @@ class CopyStreamIT {
             Thread.sleep(250);
         }
         throw new AssertionError("lag stayed above " + bytes + " bytes for " + seconds + " s");
+    }
+
+    /**
+     * Waits until the stream has applied everything the source had written when this was called
+     * (its WAL insert position then), as {@code status --json} reports it: the stream caught up with
+     * the writes a test just made, rather than a pause that usually suffices.
+     */
+    static void awaitAppliedUpToNow(Path work, ClusterPair pair, Process p) throws Exception {
+        LogSequenceNumber written;
+        try (Connection s = PgFixture.connect(pair.source(), "app")) {
+            written = LogSequenceNumber.valueOf(Sql.text(s, "SELECT pg_current_wal_insert_lsn()::text"));
+        }
+        long deadline = System.currentTimeMillis() + 180_000;
+        String last = "(no status)";
+        while (System.currentTimeMillis() < deadline) {
+            assertAlive(work, p);
+            CliRun status = CliRun.of("status", "--dir", work.toString(), "--json");
+            if (status.exitCode() == 0) {
+                last = status.out();
+                JsonNode applied = StatusSchema.assertValid(last).at("/lag/appliedLsn");
+                if (applied.isTextual()
+                        && LogSequenceNumber.valueOf(applied.asText()).compareTo(written) >= 0) {
+                    return;
+                }
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("the stream did not apply up to " + written.asString()
+                + " within 3 minutes; last status:\n" + last + "\n" + diagnostics(pair, work));
+    }
+
+    /** Waits until the source streams a transaction to pgferry's slot before its commit (PostgreSQL 14+). */
+    static void awaitStreamedInProgress(ClusterPair pair) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        try (Connection s = PgFixture.connect(pair.source(), "app")) {
+            while (scalar(
+                            s,
+                            "SELECT coalesce(sum(stream_bytes), 0) FROM pg_stat_replication_slots WHERE slot_name LIKE 'pgferry%'")
+                    == 0) {
+                assertThat(System.currentTimeMillis())
+                        .as("the source streams the large transaction within 2 minutes")
+                        .isLessThan(deadline);
+                Thread.sleep(100);
+            }
+        }
     }
 
     static Process startWithHeap(Path work, String logName, String heap, String... args) throws Exception {
@@ -914,19 +970,5 @@ class CopyStreamIT {
             }
         }
         throw new AssertionError("the pgferry process ended (exit " + p.exitValue() + "):\n" + logs);
-    }
-
-    static long scalar(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    static void exec(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
     }
 }

@@ -4,8 +4,8 @@ import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
 import static io.pgferry.method.copy.CopyStreamIT.cutOverAndAwaitEnd;
 import static io.pgferry.method.copy.CopyStreamIT.log;
 import static io.pgferry.method.copy.CopyStreamIT.logs;
-import static io.pgferry.method.copy.CopyStreamIT.scalar;
 import static io.pgferry.method.copy.CopyStreamIT.start;
+import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.fault.Faults;
@@ -13,6 +13,7 @@ import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Processes;
 import io.pgferry.testing.SchemaDigest;
 import io.pgferry.testing.ShopWriter;
 import java.nio.file.Path;
@@ -143,9 +144,9 @@ class DdlCaptureIT {
                         .isGreaterThan(20);
                 cutOverAndAwaitEnd(work, pair, follow, "--checksums", "--max-lag", "1m");
             } finally {
-                migrate.destroyForcibly().waitFor();
+                Processes.kill(migrate);
                 if (follow != null) {
-                    follow.destroyForcibly().waitFor();
+                    Processes.kill(follow);
                 }
             }
             String all = logs(work);
@@ -212,7 +213,7 @@ class DdlCaptureIT {
                         pair.target(), "app", "ALTER TABLE kept ADD COLUMN w int", "CREATE INDEX kept_v ON kept (v)");
                 cutOverAndAwaitEnd(work, pair, p, "--checksums");
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             try (Connection s = PgFixture.connect(pair.source(), "app")) {
                 assertThat(scalar(s, "SELECT count(*) FROM pg_event_trigger"))

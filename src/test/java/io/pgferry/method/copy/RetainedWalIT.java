@@ -1,17 +1,18 @@
 package io.pgferry.method.copy;
 
 import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
-import static io.pgferry.method.copy.CopyStreamIT.exec;
 import static io.pgferry.method.copy.CopyStreamIT.log;
 import static io.pgferry.method.copy.CopyStreamIT.logs;
-import static io.pgferry.method.copy.CopyStreamIT.scalar;
 import static io.pgferry.method.copy.CopyStreamIT.start;
+import static io.pgferry.testing.Sql.exec;
+import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Processes;
 import io.pgferry.testing.StatusSchema;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -91,7 +92,7 @@ class RetainedWalIT {
                         .isTrue();
                 assertThat(migrate.exitValue()).isEqualTo(1);
             } finally {
-                migrate.destroyForcibly().waitFor();
+                Processes.kill(migrate);
             }
             assertThat(log(work, "migrate"))
                     .contains("warning: max_slot_wal_keep_size is -1 on the source")
@@ -121,7 +122,7 @@ class RetainedWalIT {
                 assertThat(follow.exitValue()).isEqualTo(1);
                 holder.rollback();
             } finally {
-                follow.destroyForcibly().waitFor();
+                Processes.kill(follow);
             }
             String followLog = log(work, "follow");
             assertThat(followLog)

@@ -5,17 +5,18 @@ import static io.pgferry.method.copy.CopyStreamIT.awaitLagBelow;
 import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
 import static io.pgferry.method.copy.CopyStreamIT.copyCommand;
 import static io.pgferry.method.copy.CopyStreamIT.cutOverAndAwaitEnd;
-import static io.pgferry.method.copy.CopyStreamIT.exec;
 import static io.pgferry.method.copy.CopyStreamIT.loadShopForCopy;
 import static io.pgferry.method.copy.CopyStreamIT.log;
-import static io.pgferry.method.copy.CopyStreamIT.scalar;
 import static io.pgferry.method.copy.CopyStreamIT.start;
+import static io.pgferry.testing.Sql.exec;
+import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.fault.FaultPoint;
 import io.pgferry.fault.Faults;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Processes;
 import io.pgferry.testing.ShopWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -54,8 +55,8 @@ class StreamFaultsIT {
     void aHaltAtAnApplyBoundaryLosesAndDoublesNothing(
             FaultPoint point, int sourceMajor, int targetMajor, @TempDir Path work) throws Exception {
         try (ClusterPair pair = PgFixture.pair(sourceMajor, targetMajor)) {
-            // no pg_dump 17 on every machine: a 17 source's schema is made on the target, as a team with its own
-            // migrations would
+            // a 17 source's schema is made on the target, as a team with its own migrations would: the test then runs
+            // with or without a pg_dump 17 on PATH
             boolean dataOnly = sourceMajor >= 16;
             loadShopForCopy(pair, dataOnly, 0.01);
             try (ShopWriter writer = new ShopWriter(pair.source(), "app", 1_000_000)) {
@@ -68,7 +69,7 @@ class StreamFaultsIT {
                             .as("pgferry halts at " + point.id())
                             .isTrue();
                 } finally {
-                    halted.destroyForcibly().waitFor();
+                    Processes.kill(halted);
                 }
                 assertThat(halted.exitValue()).as(log(work, "migrate")).isEqualTo(Faults.HALT_STATUS);
                 assertThat(log(work, "migrate")).contains("halting at fault point " + point.id());
@@ -92,7 +93,7 @@ class StreamFaultsIT {
                     }
                     cutOverAndAwaitEnd(work, pair, follow, "--max-lag", "1m");
                 } finally {
-                    follow.destroyForcibly().waitFor();
+                    Processes.kill(follow);
                 }
                 assertThat(writer.transactions())
                         .as("the writer wrote during copy and stream")
@@ -144,7 +145,7 @@ class StreamFaultsIT {
                         .isTrue();
                 assertThat(p.exitValue()).isEqualTo(1);
             } finally {
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
             }
             assertThat(log(work, "migrate")).contains("refused at commit").contains("run pgferry follow again");
             PgFixture.exec(pair.target(), "app", "DROP TRIGGER refuse_13 ON t"); // the fix
@@ -164,7 +165,7 @@ class StreamFaultsIT {
                 awaitLagBelow(work, follow, 64 * 1024, 60);
                 cutOverAndAwaitEnd(work, pair, follow, "--checksums");
             } finally {
-                follow.destroyForcibly().waitFor();
+                Processes.kill(follow);
             }
             try (Connection t = PgFixture.connect(pair.target(), "app")) {
                 assertThat(scalar(t, "SELECT count(*) FROM t"))

@@ -3,7 +3,7 @@ package io.pgferry.method.copy;
 import static io.pgferry.method.copy.CopyStreamIT.awaitStreaming;
 import static io.pgferry.method.copy.CopyStreamIT.log;
 import static io.pgferry.method.copy.CopyStreamIT.logs;
-import static io.pgferry.method.copy.CopyStreamIT.scalar;
+import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.pg.ConnectionSpec;
@@ -11,6 +11,7 @@ import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Processes;
 import io.pgferry.testing.ShopWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -162,7 +163,7 @@ class TriggerCaptureIT {
                             .as("the apply ends after cutover")
                             .isTrue();
                 } finally {
-                    follow.destroyForcibly().waitFor();
+                    Processes.kill(follow);
                 }
                 assertThat(shop.transactions())
                         .as("the application wrote throughout")
@@ -223,7 +224,7 @@ class TriggerCaptureIT {
                 assertThat(System.currentTimeMillis()).as("tables get copied").isLessThan(deadline);
                 Thread.sleep(50);
             }
-            p.destroyForcibly().waitFor();
+            Processes.kill(p);
             t.rollback();
         }
         try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"))) {

@@ -1,4 +1,4 @@
-package io.pgferry.cdc;
+package io.pgferry.tools;
 
 import io.pgferry.cluster.LocalCluster;
 import io.pgferry.testing.PgFixture;
@@ -11,22 +11,29 @@ import java.sql.Statement;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 /**
- * Regenerates the captured pgoutput bytes under src/test/resources/pgoutput that
- * {@link PgOutputDecoderTest} decodes: real messages from real servers, read with
- * pg_logical_slot_get_binary_changes. Runs only when asked:
- * {@code PGFERRY_CAPTURE_DIR=$PWD/src/test/resources/pgoutput mvn -o -Dit.test=PgOutputCaptureIT -Dtest=none -DfailIfNoTests=false verify}.
- * Each file line is {@code <lsn> <hex of one message>}; lines starting with '#' are comments.
+ * A tool, not a test: regenerates the captured pgoutput bytes under src/test/resources/pgoutput
+ * that {@code io.pgferry.cdc.PgOutputDecoderTest} decodes: real messages from real servers (13
+ * and 15, started by {@link PgFixture}), read with pg_logical_slot_get_binary_changes. Run it when
+ * a fixture needs another case, with the test classpath (the commands are in CONTRIBUTING.md):
+ * {@code java -cp ... io.pgferry.tools.CapturePgOutput src/test/resources/pgoutput}. Each file
+ * line is {@code <lsn> <hex of one message>};
+ * lines starting with '#' are comments.
  */
-@EnabledIfEnvironmentVariable(named = "PGFERRY_CAPTURE_DIR", matches = ".+")
-class PgOutputCaptureIT {
-    private static final Path OUT = Path.of(System.getenv().getOrDefault("PGFERRY_CAPTURE_DIR", "unused"));
+public final class CapturePgOutput {
+    private CapturePgOutput() {}
 
-    @Test
-    void protocol1OnPostgres13() throws Exception {
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            throw new IllegalArgumentException("usage: CapturePgOutput <directory to write the .hex files to>");
+        }
+        Path out = Path.of(args[0]);
+        protocol1OnPostgres13(out);
+        messagesAndStreamingOnPostgres15(out);
+    }
+
+    private static void protocol1OnPostgres13(Path out) throws Exception {
         try (LocalCluster pg = PgFixture.server(13)) {
             PgFixture.createDatabase(pg, "app");
             try (Connection c = PgFixture.connect(pg, "app");
@@ -51,6 +58,7 @@ class PgOutputCaptureIT {
                 st.execute("DELETE FROM items WHERE id = 10");
                 st.execute("TRUNCATE items, other RESTART IDENTITY CASCADE");
                 capture(
+                        out,
                         st,
                         "v1-dml.hex",
                         1,
@@ -59,6 +67,7 @@ class PgOutputCaptureIT {
                 st.execute("INSERT INTO docs VALUES (1, repeat('0123456789', 1000), 'first')");
                 st.execute("UPDATE docs SET note = 'second' WHERE id = 1");
                 capture(
+                        out,
                         st,
                         "v1-toast.hex",
                         1,
@@ -68,6 +77,7 @@ class PgOutputCaptureIT {
                 st.execute("UPDATE nokey SET b = 'uno' WHERE a = 1");
                 st.execute("DELETE FROM nokey WHERE a = 1");
                 capture(
+                        out,
                         st,
                         "v1-identity-full.hex",
                         1,
@@ -76,8 +86,7 @@ class PgOutputCaptureIT {
         }
     }
 
-    @Test
-    void messagesAndStreamingOnPostgres15() throws Exception {
+    private static void messagesAndStreamingOnPostgres15(Path out) throws Exception {
         try (LocalCluster pg = PgFixture.server(15, Map.of("logical_decoding_work_mem", "'64kB'"))) {
             PgFixture.createDatabase(pg, "app");
             try (Connection c = PgFixture.connect(pg, "app");
@@ -96,6 +105,7 @@ class PgOutputCaptureIT {
                 // neither a non-transactional message nor an abort flushes WAL; a commit after them does
                 st.execute("INSERT INTO big VALUES (-1, 'flush')");
                 capture(
+                        out,
                         st,
                         "v1-message.hex",
                         1,
@@ -116,6 +126,7 @@ class PgOutputCaptureIT {
                 st.execute("ROLLBACK");
                 st.execute("INSERT INTO big VALUES (-2, 'flush')");
                 capture(
+                        out,
                         st,
                         "v2-stream.hex",
                         2,
@@ -125,20 +136,22 @@ class PgOutputCaptureIT {
         }
     }
 
-    private static void capture(Statement st, String file, int protocol, String comment, String... extraOptions)
+    private static void capture(
+            Path dir, Statement st, String file, int protocol, String comment, String... extraOptions)
             throws SQLException, java.io.IOException {
-        StringBuilder out = new StringBuilder("# " + comment + "\n# protocol " + protocol + "\n");
+        StringBuilder text = new StringBuilder("# " + comment + "\n# protocol " + protocol + "\n");
         String extra = extraOptions.length == 0 ? "" : ", " + String.join(", ", List.of(extraOptions));
         try (ResultSet rs = st.executeQuery("SELECT lsn, data FROM pg_logical_slot_get_binary_changes('s', NULL, NULL,"
                 + " 'proto_version', '" + protocol + "', 'publication_names', 'p'" + extra + ")")) {
             while (rs.next()) {
-                out.append(rs.getString(1))
+                text.append(rs.getString(1))
                         .append(' ')
                         .append(HexFormat.of().formatHex(rs.getBytes(2)))
                         .append('\n');
             }
         }
-        Files.createDirectories(OUT);
-        Files.writeString(OUT.resolve(file), out.toString());
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(file), text.toString());
+        System.out.println("wrote " + dir.resolve(file));
     }
 }
