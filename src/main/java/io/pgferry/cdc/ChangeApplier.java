@@ -240,10 +240,7 @@ final class ChangeApplier implements AutoCloseable {
         if (skip(rel.sql())) {
             return;
         }
-        TupleData row = i.newTuple();
-        BitSet all = new BitSet();
-        all.set(0, row.size());
-        queue(rel, RelationApply.Shape.INSERT, row, all, null, null, null);
+        queue(rel, RelationApply.Change.insert(i.newTuple()));
     }
 
     void update(PgOutputMessage.Update u, LogSequenceNumber at) throws SQLException {
@@ -274,12 +271,8 @@ final class ChangeApplier implements AutoCloseable {
         BitSet where = sql.whereColumns(sql.fullIdentity() ? u.oldTuple() : null);
         queue(
                 rel,
-                new RelationApply.Shape('U', set, where),
-                u.newTuple(),
-                set,
-                keySource,
-                where,
-                conflict(sql, keySource, where, "UPDATE", at));
+                RelationApply.Change.update(
+                        u.newTuple(), set, keySource, where, conflict(sql, keySource, where, "UPDATE", at)));
     }
 
     void delete(PgOutputMessage.Delete d, LogSequenceNumber at) throws SQLException {
@@ -289,14 +282,7 @@ final class ChangeApplier implements AutoCloseable {
             return;
         }
         BitSet where = sql.whereColumns(sql.fullIdentity() ? d.oldTuple() : null);
-        queue(
-                rel,
-                new RelationApply.Shape('D', null, where),
-                d.oldTuple(),
-                where,
-                null,
-                null,
-                conflict(sql, d.oldTuple(), where, "DELETE", at));
+        queue(rel, RelationApply.Change.delete(d.oldTuple(), where, conflict(sql, d.oldTuple(), where, "DELETE", at)));
     }
 
     void truncate(PgOutputMessage.Truncate t, LogSequenceNumber at) throws SQLException {
@@ -412,19 +398,11 @@ final class ChangeApplier implements AutoCloseable {
         return rel;
     }
 
-    private void queue(
-            RelationApply rel,
-            RelationApply.Shape shape,
-            TupleData first,
-            BitSet firstColumns,
-            TupleData second,
-            BitSet secondColumns,
-            Supplier<String> missing)
-            throws SQLException {
+    private void queue(RelationApply rel, RelationApply.Change change) throws SQLException {
         if (keepArrivalOrder && lastQueued != rel) {
             sendQueued();
         }
-        queuedBytes += rel.queue(shape, first, firstColumns, second, secondColumns, missing);
+        queuedBytes += rel.queue(change);
         queued.putIfAbsent(rel.sql().relation().oid(), rel);
         lastQueued = rel;
         queuedRows++;

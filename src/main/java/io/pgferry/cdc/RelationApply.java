@@ -25,6 +25,35 @@ final class RelationApply implements AutoCloseable {
         static final Shape INSERT = new Shape('I', null, null);
     }
 
+    /** Some columns of a tuple, in column order. */
+    record Columns(TupleData tuple, BitSet which) {}
+
+    /**
+     * One row change to queue: the values its statement binds first (an insert's row, an
+     * update's new values, a delete's key), then, for an update only, the key that finds the
+     * row. {@code missing} names the row if it finds nothing on the target (null for an insert,
+     * which cannot miss).
+     */
+    record Change(Shape shape, Columns values, Columns key, Supplier<String> missing) {
+        static Change insert(TupleData row) {
+            BitSet all = new BitSet();
+            all.set(0, row.size());
+            return new Change(Shape.INSERT, new Columns(row, all), null, null);
+        }
+
+        /** Sets the {@code set} columns of {@code newTuple} where the {@code where} columns of {@code keySource} match. */
+        static Change update(
+                TupleData newTuple, BitSet set, TupleData keySource, BitSet where, Supplier<String> missing) {
+            return new Change(
+                    new Shape('U', set, where), new Columns(newTuple, set), new Columns(keySource, where), missing);
+        }
+
+        /** Deletes the row whose {@code where} columns match those of {@code oldTuple}. */
+        static Change delete(TupleData oldTuple, BitSet where, Supplier<String> missing) {
+            return new Change(new Shape('D', null, where), new Columns(oldTuple, where), null, missing);
+        }
+    }
+
     private final Connection target;
     private final RelationSql sql;
     private final BitSet alwaysIdentity;
@@ -77,72 +106,60 @@ final class RelationApply implements AutoCloseable {
         return alwaysIdentity;
     }
 
-    /**
-     * Queues a row: the values of {@code first}'s columns, then those of {@code second} (may be
-     * null). Returns the bytes of values queued, for the caller's memory bound.
-     */
-    long queue(
-            Shape shape,
-            TupleData first,
-            BitSet firstColumns,
-            TupleData second,
-            BitSet secondColumns,
-            Supplier<String> missing)
-            throws SQLException {
+    /** Queues a row change. Returns the bytes of values queued, for the caller's memory bound. */
+    long queue(Change change) throws SQLException {
+        Shape shape = change.shape();
         if (setApply != null
                 && setBasedShapes.computeIfAbsent(shape, sh -> SetApply.suits(sh, sql, uniqueColumns, targetTypes))) {
-            return hold(shape, first, firstColumns, second, secondColumns, missing);
+            return hold(change);
         }
         PreparedStatement ps = statement(shape);
         if (batching != ps || !held.isEmpty()) {
             send();
             batching = ps;
         }
-        int index = 1;
         long bytes = 0;
-        for (int c = firstColumns.nextSetBit(0); c >= 0; c = firstColumns.nextSetBit(c + 1)) {
-            bytes += bind(ps, index++, first.get(c));
+        int index = 1;
+        Columns values = change.values();
+        for (int c = values.which().nextSetBit(0); c >= 0; c = values.which().nextSetBit(c + 1)) {
+            bytes += bind(ps, index++, values.tuple().get(c));
         }
-        if (second != null) {
-            for (int c = secondColumns.nextSetBit(0); c >= 0; c = secondColumns.nextSetBit(c + 1)) {
-                bytes += bind(ps, index++, second.get(c));
+        Columns key = change.key();
+        if (key != null) {
+            for (int c = key.which().nextSetBit(0); c >= 0; c = key.which().nextSetBit(c + 1)) {
+                bytes += bind(ps, index++, key.tuple().get(c));
             }
         }
         ps.addBatch();
-        queued.add(missing);
+        queued.add(change.missing());
         return bytes;
     }
 
     /** Holds a row for a set-based statement; its key is the values of the columns that find it. */
-    private long hold(
-            Shape shape,
-            TupleData first,
-            BitSet firstColumns,
-            TupleData second,
-            BitSet secondColumns,
-            Supplier<String> missing)
-            throws SQLException {
+    private long hold(Change change) throws SQLException {
+        Shape shape = change.shape();
         if (!shape.equals(holding) || !queued.isEmpty()) {
             send();
             holding = shape;
         }
         List<TupleData.Value> values = new ArrayList<>();
         long bytes = 0;
-        for (int c = firstColumns.nextSetBit(0); c >= 0; c = firstColumns.nextSetBit(c + 1)) {
-            values.add(first.get(c));
-            bytes += size(first.get(c));
+        Columns set = change.values();
+        for (int c = set.which().nextSetBit(0); c >= 0; c = set.which().nextSetBit(c + 1)) {
+            values.add(set.tuple().get(c));
+            bytes += size(set.tuple().get(c));
         }
+        // a delete finds its row by the values it binds; an update by its key, bound after the new values
+        Columns finder = change.key() != null ? change.key() : change.values();
         List<TupleData.Value> key = new ArrayList<>();
-        TupleData keyTuple = second != null ? second : first;
-        BitSet keyColumns = second != null ? secondColumns : firstColumns;
-        for (int c = keyColumns.nextSetBit(0); c >= 0; c = keyColumns.nextSetBit(c + 1)) {
-            key.add(keyTuple.get(c));
-            if (second != null) {
-                values.add(keyTuple.get(c));
-                bytes += size(keyTuple.get(c));
+        for (int c = finder.which().nextSetBit(0); c >= 0; c = finder.which().nextSetBit(c + 1)) {
+            key.add(finder.tuple().get(c));
+            if (change.key() != null) {
+                values.add(finder.tuple().get(c));
+                bytes += size(finder.tuple().get(c));
             }
         }
-        held.add(new SetApply.Row(values, key, missing));
+        held.add(new SetApply.Row(values, key, change.missing()));
         return bytes;
     }
 

@@ -13,6 +13,18 @@ public final class SlotDrop {
     private SlotDrop() {}
 
     /**
+     * Drops the slot unless a walsender holds it: for a slot that has fed nothing yet (its
+     * creation was never recorded), safe to replace. A missing or active slot is left alone.
+     */
+    public static void dropIfInactive(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name)"
+                + " FROM pg_replication_slots WHERE slot_name = ? AND NOT active")) {
+            ps.setString(1, slot);
+            ps.execute();
+        }
+    }
+
+    /**
      * A slot's walsender lingers a moment after its client closed (or a subscription's worker
      * just stopped): it is terminated and the drop retried for up to five seconds. A missing
      * slot is not an error.

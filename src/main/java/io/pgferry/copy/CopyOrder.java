@@ -49,6 +49,6 @@ final class CopyOrder {
     }
 
     private static String unit(SourceTable t) {
-        return t.rootSchema() + "." + t.rootName();
+        return t.rootDisplayName();
     }
 }

@@ -67,24 +67,80 @@ final class PostDataBuilds implements AutoCloseable {
     private final boolean analyzeOnly;
 
     /**
-     * @param tables             every table of the copy, copied now or kept from an earlier attempt
-     * @param analyzer           runs ANALYZE on what it is given (a qualified name, perhaps after ONLY)
-     * @param targetMajor        the target's major version: ANALYZE ONLY exists from 18
-     * @param foreignKeySettings server settings for the session that adds a foreign key (and checks its rows)
+     * How to start the builds of one copy: what to build (the schema's post-data, every table)
+     * and where, with everything else named at the call site.
      */
-    PostDataBuilds(
-            SchemaSource schema,
-            ConnectionSpec target,
-            CopyLedger ledger,
-            int indexJobs,
-            Consumer<String> log,
-            List<SourceTable> tables,
-            Consumer<String> analyzer,
-            int targetMajor,
-            Function<PostDataItem, Map<String, String>> foreignKeySettings) {
-        this.foreignKeySettings = foreignKeySettings;
-        this.analyzeOnly = targetMajor >= 18;
-        for (SourceTable t : tables) {
+    static Builder builder(SchemaSource schema, ConnectionSpec target, CopyLedger ledger) {
+        return new Builder(schema, target, ledger);
+    }
+
+    static final class Builder {
+        private final SchemaSource schema;
+        private final ConnectionSpec target;
+        private final CopyLedger ledger;
+        private List<SourceTable> tables;
+        private int indexJobs;
+        private int targetMajor;
+        private Consumer<String> analyzer;
+        private Consumer<String> log = line -> {};
+        private Function<PostDataItem, Map<String, String>> foreignKeySettings = fk -> Map.of();
+
+        private Builder(SchemaSource schema, ConnectionSpec target, CopyLedger ledger) {
+            this.schema = schema;
+            this.target = target;
+            this.ledger = ledger;
+        }
+
+        /** Every table of the copy, copied now or kept from an earlier attempt. */
+        Builder tables(List<SourceTable> tables) {
+            this.tables = List.copyOf(tables);
+            return this;
+        }
+
+        /** How many index builds run side by side. */
+        Builder indexJobs(int indexJobs) {
+            this.indexJobs = indexJobs;
+            return this;
+        }
+
+        /** The target's major version: ANALYZE ONLY exists from 18. */
+        Builder targetMajor(int targetMajor) {
+            this.targetMajor = targetMajor;
+            return this;
+        }
+
+        /** Runs ANALYZE on what it is given (a qualified name, perhaps after ONLY). */
+        Builder analyzer(Consumer<String> analyzer) {
+            this.analyzer = analyzer;
+            return this;
+        }
+
+        /** Where progress lines go (none by default). */
+        Builder log(Consumer<String> log) {
+            this.log = log;
+            return this;
+        }
+
+        /** Server settings for the session that adds a foreign key (and checks its rows); none by default. */
+        Builder foreignKeySettings(Function<PostDataItem, Map<String, String>> foreignKeySettings) {
+            this.foreignKeySettings = foreignKeySettings;
+            return this;
+        }
+
+        /** Starts the build workers: close the result to stop them. */
+        PostDataBuilds start() {
+            if (tables == null || analyzer == null || indexJobs < 1 || targetMajor < 1) {
+                throw new IllegalStateException(
+                        "post-data builds need tables, an analyzer, index jobs and the target's" + " major version");
+            }
+            return new PostDataBuilds(this);
+        }
+    }
+
+    private PostDataBuilds(Builder b) {
+        this.foreignKeySettings = b.foreignKeySettings;
+        this.analyzeOnly = b.targetMajor >= 18;
+        for (SourceTable t : b.tables) {
             if (partitioned(t)) {
                 leavesLeft.computeIfAbsent(rootKey(t), k -> new HashSet<>()).add(t.displayName());
                 if (analyzeOnly) {
@@ -94,11 +150,11 @@ final class PostDataBuilds implements AutoCloseable {
                 }
             }
         }
-        this.analyzer = analyzer;
-        this.schema = schema;
-        this.target = target;
-        this.ledger = ledger;
-        this.log = log;
+        this.analyzer = b.analyzer;
+        this.schema = b.schema;
+        this.target = b.target;
+        this.ledger = b.ledger;
+        this.log = b.log;
         this.byTable = schema.postDataItems().stream()
                 .filter(i -> i.stage() == PostDataItem.Stage.PER_TABLE)
                 .collect(Collectors.groupingBy(PostDataItem::tableKey));
@@ -106,7 +162,7 @@ final class PostDataBuilds implements AutoCloseable {
                 .filter(i -> i.stage() == PostDataItem.Stage.BETWEEN_TABLES)
                 .toList();
         AtomicInteger n = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(indexJobs, r -> {
+        this.pool = Executors.newFixedThreadPool(b.indexJobs, r -> {
             Thread t = new Thread(r, "pgferry-index-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -204,11 +260,11 @@ final class PostDataBuilds implements AutoCloseable {
     }
 
     private static boolean partitioned(SourceTable t) {
-        return !(t.rootSchema().equals(t.schema()) && t.rootName().equals(t.name()));
+        return t.leafPartition();
     }
 
     private static String rootKey(SourceTable t) {
-        return t.rootSchema() + "." + t.rootName();
+        return t.rootDisplayName();
     }
 
     private synchronized void tableComplete(SourceTable table) {

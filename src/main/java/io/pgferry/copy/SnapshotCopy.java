@@ -177,16 +177,14 @@ public final class SnapshotCopy {
         int built;
         long rows;
         long bytes;
-        try (PostDataBuilds builds = new PostDataBuilds(
-                schema,
-                target.spec(),
-                ledger,
-                settings.indexJobs(),
-                progress::info,
-                tables,
-                this::analyze,
-                targetMajor,
-                foreignKeySettings(targetMajor))) {
+        try (PostDataBuilds builds = PostDataBuilds.builder(schema, target.spec(), ledger)
+                .tables(tables)
+                .indexJobs(settings.indexJobs())
+                .targetMajor(targetMajor)
+                .analyzer(this::analyze)
+                .foreignKeySettings(foreignKeySettings(targetMajor))
+                .log(progress::info)
+                .start()) {
             for (SourceTable t : tables) {
                 if (kept.contains(t.displayName())) {
                     builds.tableReady(t);

@@ -95,16 +95,8 @@ final class SourceTables {
             throws SQLException {
         included.add(new SourceTable(
                 rs.getLong(1),
-                schema,
-                name,
-                List.copyOf(columns),
-                rs.getLong(6),
-                rs.getLong(13),
-                rs.getLong(5),
-                rs.getLong(7),
-                Optional.ofNullable(rs.getString(9)),
-                rootSchema,
-                rootName,
-                rs.getBoolean(12)));
+                new SourceTable.Names(schema, name, rootSchema, rootName),
+                new SourceTable.Size(rs.getLong(6), rs.getLong(13), rs.getLong(5), rs.getLong(7)),
+                new SourceTable.Shape(columns, Optional.ofNullable(rs.getString(9)), rs.getBoolean(12))));
     }
 }

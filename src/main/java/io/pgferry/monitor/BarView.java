@@ -1,5 +1,6 @@
 package io.pgferry.monitor;
 
+import java.time.Clock;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -8,10 +9,13 @@ import me.tongfei.progressbar.ProgressBarStyle;
 final class BarView implements PhaseProgress.View {
     private final ProgressBar bar;
     private final String unit;
-    private final long startedAt = System.currentTimeMillis();
+    private final Clock clock;
+    private final long startedAt;
 
-    BarView(String phase, long total, String unit, long bytesTotal) {
+    BarView(String phase, long total, String unit, Clock clock) {
         this.unit = unit;
+        this.clock = clock;
+        this.startedAt = clock.millis();
         this.bar = new ProgressBarBuilder()
                 .setTaskName(phase)
                 .setInitialMax(Math.max(total, 0))
@@ -28,9 +32,8 @@ final class BarView implements PhaseProgress.View {
             bar.maxHint(total);
         }
         bar.stepTo(done);
-        String bytes = bytesDone > 0
-                ? Units.bytes(bytesDone) + " " + Units.rate(bytesDone, System.currentTimeMillis() - startedAt)
-                : "";
+        String bytes =
+                bytesDone > 0 ? Units.bytes(bytesDone) + " " + Units.rate(bytesDone, clock.millis() - startedAt) : "";
         bar.setExtraMessage((bytes + " " + detail).trim());
     }
 

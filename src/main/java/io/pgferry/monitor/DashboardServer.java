@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,9 +48,10 @@ public final class DashboardServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
 
-    private DashboardServer(StateStore store, InetSocketAddress address, Optional<String> token) throws IOException {
+    private DashboardServer(StateStore store, InetSocketAddress address, Optional<String> token, Clock clock)
+            throws IOException {
         this.store = store;
-        this.reader = new StatusReader(store);
+        this.reader = new StatusReader(store, clock);
         this.metrics = new MetricsExporter(reader::read);
         this.token = token.map(t -> t.getBytes(StandardCharsets.UTF_8)).orElse(null);
         this.server = HttpServer.create(address, 16);
@@ -67,6 +69,12 @@ public final class DashboardServer implements AutoCloseable {
      * loopback one: the dashboard shows database names, sizes and timings to whoever reaches it.
      */
     public static DashboardServer start(StateStore store, InetSocketAddress address, Optional<String> token) {
+        return start(store, address, token, Clock.systemUTC());
+    }
+
+    /** As {@link #start(StateStore, InetSocketAddress, Optional)}, reading status as of {@code clock}'s time. */
+    public static DashboardServer start(
+            StateStore store, InetSocketAddress address, Optional<String> token, Clock clock) {
         if (!address.getAddress().isLoopbackAddress()
                 && token.filter(t -> !t.isBlank()).isEmpty()) {
             throw new PgferryException(
@@ -76,7 +84,7 @@ public final class DashboardServer implements AutoCloseable {
                     "add --token (or PGFERRY_DASHBOARD_TOKEN), or bind to 127.0.0.1 and use an SSH tunnel");
         }
         try {
-            DashboardServer d = new DashboardServer(store, address, token.filter(t -> !t.isBlank()));
+            DashboardServer d = new DashboardServer(store, address, token.filter(t -> !t.isBlank()), clock);
             d.server.start();
             return d;
         } catch (IOException e) {

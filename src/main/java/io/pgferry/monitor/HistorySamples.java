@@ -26,14 +26,14 @@ public final class HistorySamples {
 
     private HistorySamples() {}
 
-    static void record(StateStore store, String runId, String phase, long done, long bytesDone) {
+    static void record(StateStore store, String runId, String phase, long done, long bytesDone, Instant at) {
         ensureTable(store);
         // the lag is copied from cdc_progress in the same statement, so a sample never waits for another read
         store.update(
                 "INSERT INTO " + TABLE + " (run_id, at, phase, done, bytes_done, lag_bytes, lag_seconds)"
                         + " SELECT ?, ?, ?, ?, ?, c.lag_bytes, c.lag_seconds FROM (SELECT 1) LEFT JOIN cdc_progress c ON c.run_id = ?",
                 runId,
-                Instant.now().toString(),
+                at.toString(),
                 phase,
                 done,
                 bytesDone,

@@ -1,6 +1,7 @@
 package io.pgferry.monitor;
 
 import java.io.PrintStream;
+import java.time.Clock;
 import java.time.Duration;
 
 /** Plain progress lines every few seconds, for logs and pipes where a redrawn bar is noise. */
@@ -10,18 +11,21 @@ final class LineView implements PhaseProgress.View {
     private final String phase;
     private final String unit;
     private final PrintStream out;
-    private final long startedAt = System.currentTimeMillis();
+    private final Clock clock;
+    private final long startedAt;
     private long lastPrintedAt;
 
-    LineView(String phase, long total, String unit, long bytesTotal, PrintStream out) {
+    LineView(String phase, String unit, PrintStream out, Clock clock) {
         this.phase = phase;
         this.unit = unit;
         this.out = out;
+        this.clock = clock;
+        this.startedAt = clock.millis();
     }
 
     @Override
     public void show(long done, long total, long bytesDone, long bytesTotal, String detail) {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         if (now - lastPrintedAt < INTERVAL_MS) {
             return;
         }
@@ -32,11 +36,11 @@ final class LineView implements PhaseProgress.View {
     @Override
     public void finish(long done, long total, long bytesDone) {
         out.println(line(done, total, bytesDone, 0) + "  done in "
-                + Units.duration(Duration.ofMillis(System.currentTimeMillis() - startedAt)));
+                + Units.duration(Duration.ofMillis(clock.millis() - startedAt)));
     }
 
     private String line(long done, long total, long bytesDone, long bytesTotal) {
-        long elapsed = System.currentTimeMillis() - startedAt;
+        long elapsed = clock.millis() - startedAt;
         StringBuilder sb = new StringBuilder("[").append(phase).append("] ").append(done);
         if (total > 0) {
             sb.append('/').append(total);

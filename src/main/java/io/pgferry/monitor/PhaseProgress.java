@@ -1,6 +1,7 @@
 package io.pgferry.monitor;
 
 import io.pgferry.state.StateStore;
+import java.time.Clock;
 
 /**
  * Progress of one phase. Thread-safe: copy workers report concurrently. State-store writes are
@@ -29,7 +30,8 @@ public final class PhaseProgress implements AutoCloseable {
     private final String phase;
     private final String unit;
     private final View view;
-    private final long startedAt = System.currentTimeMillis();
+    private final Clock clock;
+    private final long startedAt;
     private long total;
     private long bytesTotal;
     private long done;
@@ -37,7 +39,17 @@ public final class PhaseProgress implements AutoCloseable {
     private String detail = "";
     private long lastStoredAt;
 
-    PhaseProgress(StateStore store, String runId, String phase, long total, String unit, long bytesTotal, View view) {
+    PhaseProgress(
+            StateStore store,
+            String runId,
+            String phase,
+            long total,
+            String unit,
+            long bytesTotal,
+            View view,
+            Clock clock) {
+        this.clock = clock;
+        this.startedAt = clock.millis();
         this.store = store;
         this.runId = runId;
         this.phase = phase;
@@ -80,7 +92,7 @@ public final class PhaseProgress implements AutoCloseable {
     }
 
     public long elapsedMillis() {
-        return System.currentTimeMillis() - startedAt;
+        return clock.millis() - startedAt;
     }
 
     private void refresh() {
@@ -89,11 +101,11 @@ public final class PhaseProgress implements AutoCloseable {
     }
 
     private void persist(boolean force) {
-        long now = System.currentTimeMillis();
-        if (store != null && (force || now - lastStoredAt >= STORE_INTERVAL_MS)) {
-            lastStoredAt = now;
+        java.time.Instant now = clock.instant();
+        if (store != null && (force || now.toEpochMilli() - lastStoredAt >= STORE_INTERVAL_MS)) {
+            lastStoredAt = now.toEpochMilli();
             store.progress(runId, phase, done, total, unit, bytesDone, bytesTotal);
-            HistorySamples.record(store, runId, phase, done, bytesDone);
+            HistorySamples.record(store, runId, phase, done, bytesDone, now);
         }
     }
 

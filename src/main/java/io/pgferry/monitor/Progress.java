@@ -3,6 +3,7 @@ package io.pgferry.monitor;
 import io.pgferry.pg.Redaction;
 import io.pgferry.state.StateStore;
 import java.io.PrintStream;
+import java.time.Clock;
 
 /**
  * The one progress model every method feeds: each phase's counts go to the state store (for
@@ -20,12 +21,19 @@ public final class Progress {
     private final String runId;
     private final Mode mode;
     private final PrintStream out;
+    private final Clock clock;
 
     public Progress(StateStore store, String runId, Mode mode, PrintStream out) {
+        this(store, runId, mode, out, Clock.systemUTC());
+    }
+
+    /** With {@code clock} for every rate, ETA and write throttle of its phases. */
+    public Progress(StateStore store, String runId, Mode mode, PrintStream out, Clock clock) {
         this.store = store;
         this.runId = runId;
         this.mode = mode;
         this.out = out;
+        this.clock = clock;
     }
 
     /** Bars on an interactive terminal, plain lines otherwise. */
@@ -39,11 +47,11 @@ public final class Progress {
     /** Starts a phase measured in {@code unit} (tables, items...), with a byte total when known (else 0). */
     public PhaseProgress phase(String phase, long total, String unit, long bytesTotal) {
         PhaseProgress.View view = switch (mode) {
-            case BARS -> new BarView(phase, total, unit, bytesTotal);
-            case LINES -> new LineView(phase, total, unit, bytesTotal, out);
+            case BARS -> new BarView(phase, total, unit, clock);
+            case LINES -> new LineView(phase, unit, out, clock);
             case QUIET -> PhaseProgress.View.NONE;
         };
-        return new PhaseProgress(store, runId, phase, total, unit, bytesTotal, view);
+        return new PhaseProgress(store, runId, phase, total, unit, bytesTotal, view, clock);
     }
 
     /** A line for the user (and the event log), printed above any bar. */

@@ -7,6 +7,7 @@ import io.pgferry.state.SlotLedger;
 import io.pgferry.state.StateStore;
 import io.pgferry.state.StepRecord;
 import io.pgferry.state.StepStatus;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -18,9 +19,16 @@ public final class StatusReader {
     private static final int EVENTS = 50;
 
     private final StateStore store;
+    private final Clock clock;
 
     public StatusReader(StateStore store) {
+        this(store, Clock.systemUTC());
+    }
+
+    /** Reads as of {@code clock}'s time: elapsed times, running steps' durations, rates and ETAs. */
+    public StatusReader(StateStore store, Clock clock) {
         this.store = store;
+        this.clock = clock;
     }
 
     public Optional<StatusReport> read() {
@@ -28,7 +36,7 @@ public final class StatusReader {
     }
 
     private StatusReport read(RunRecord run) {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         boolean running = RunRecord.STATUS_RUNNING.equals(run.status());
         List<StepRecord> stepRecords = store.steps(run.id());
         List<StatusReport.Step> steps =

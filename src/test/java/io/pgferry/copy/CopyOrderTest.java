@@ -15,12 +15,18 @@ class CopyOrderTest {
 
     private static SourceTable indexed(String name, long bytes, long indexBytes) {
         return new SourceTable(
-                ++oids, "public", name, List.of("id"), bytes, indexBytes, 1, 1, Optional.empty(), "public", name, true);
+                ++oids,
+                SourceTable.Names.of("public", name),
+                new SourceTable.Size(bytes, indexBytes, 1, 1),
+                new SourceTable.Shape(List.of("id"), Optional.empty(), true));
     }
 
     private static SourceTable leaf(String name, String root, long bytes) {
         return new SourceTable(
-                ++oids, "public", name, List.of("id"), bytes, 0, 1, 1, Optional.empty(), "public", root, true);
+                ++oids,
+                new SourceTable.Names("public", name, "public", root),
+                new SourceTable.Size(bytes, 0, 1, 1),
+                new SourceTable.Shape(List.of("id"), Optional.empty(), true));
     }
 
     private static List<String> names(List<TablePart> parts) {

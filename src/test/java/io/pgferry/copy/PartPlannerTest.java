@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Test;
 class PartPlannerTest {
     private static SourceTable table(long bytes, long pages) {
         return new SourceTable(
-                1, "public", "t", List.of("id"), bytes, 0, pages, 0, Optional.empty(), "public", "t", true);
+                1,
+                SourceTable.Names.of("public", "t"),
+                new SourceTable.Size(bytes, 0, pages, 0),
+                new SourceTable.Shape(List.of("id"), Optional.empty(), true));
     }
 
     @Test
@@ -46,17 +49,9 @@ class PartPlannerTest {
     void copyStatementsReadOnlyThePartAndTheDataColumns() {
         SourceTable t = new SourceTable(
                 1,
-                "My Schema",
-                "t\"x",
-                List.of("id", "Name"),
-                10,
-                0,
-                10,
-                0,
-                Optional.empty(),
-                "My Schema",
-                "t\"x",
-                true);
+                SourceTable.Names.of("My Schema", "t\"x"),
+                new SourceTable.Size(10, 0, 10, 0),
+                new SourceTable.Shape(List.of("id", "Name"), Optional.empty(), true));
         TablePart whole = new TablePart(t, 1, 1, "", 10);
         assertThat(whole.copyOutSql(false)).isEqualTo("COPY \"My Schema\".\"t\"\"x\" (\"id\", \"Name\") TO STDOUT");
         assertThat(whole.copyOutSql(true))

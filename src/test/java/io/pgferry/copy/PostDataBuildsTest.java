@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -38,18 +40,14 @@ class PostDataBuildsTest {
             String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db")
                     .id();
             CopyLedger ledger = new CopyLedger(store, run);
-            SourceTable t = new SourceTable(
-                    1, "public", "t", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "t", true);
-            try (PostDataBuilds builds = new PostDataBuilds(
-                    schema,
-                    ConnectionSpec.parse("postgres://a@t:5432/db"),
-                    ledger,
-                    3,
-                    line -> {},
-                    List.of(t),
-                    analyzed::add,
-                    17,
-                    fk -> Map.of())) {
+            SourceTable t = table(1, "t");
+            try (PostDataBuilds builds = PostDataBuilds.builder(
+                            schema, ConnectionSpec.parse("postgres://a@t:5432/db"), ledger)
+                    .tables(List.of(t))
+                    .indexJobs(3)
+                    .targetMajor(17)
+                    .analyzer(analyzed::add)
+                    .start()) {
                 builds.tableReady(t);
                 assertThat(builds.awaitAll())
                         .as("the key's index step is not counted apart from the key")
@@ -87,18 +85,14 @@ class PostDataBuildsTest {
                     .id();
             CopyLedger ledger = new CopyLedger(store, run);
             ledger.postDataDone(List.of("7"));
-            SourceTable t = new SourceTable(
-                    1, "public", "t", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "t", true);
-            try (PostDataBuilds builds = new PostDataBuilds(
-                    schema,
-                    ConnectionSpec.parse("postgres://a@t:5432/db"),
-                    ledger,
-                    2,
-                    line -> {},
-                    List.of(t),
-                    what -> {},
-                    17,
-                    fk -> Map.of())) {
+            SourceTable t = table(1, "t");
+            try (PostDataBuilds builds = PostDataBuilds.builder(
+                            schema, ConnectionSpec.parse("postgres://a@t:5432/db"), ledger)
+                    .tables(List.of(t))
+                    .indexJobs(2)
+                    .targetMajor(17)
+                    .analyzer(what -> {})
+                    .start()) {
                 builds.tableReady(t);
                 builds.awaitAll();
             }
@@ -121,34 +115,35 @@ class PostDataBuildsTest {
                         "public.parent"));
         Recording schema = new Recording(items, 1);
         List<String> foreignKeyBuiltDuringAnalyze = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch foreignKeyBuilt = new CountDownLatch(1);
+        schema.afterBuild = id -> {
+            if (id.equals("2")) {
+                foreignKeyBuilt.countDown();
+            }
+        };
         Consumer<String> slowAnalyze = what -> {
             // holds the analyze worker until the foreign key is in, or gives up after 5 s
-            long until = System.nanoTime() + 5_000_000_000L;
-            while (!schema.order.contains("2") && System.nanoTime() < until) {
-                Thread.onSpinWait();
-            }
-            if (schema.order.contains("2")) {
-                foreignKeyBuiltDuringAnalyze.add(what);
+            try {
+                if (foreignKeyBuilt.await(5, TimeUnit.SECONDS)) {
+                    foreignKeyBuiltDuringAnalyze.add(what);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         };
         try (StateStore store = StateStore.open(dir)) {
             String run = store.createRun("copy", "postgres://a@s/db", "postgres://a@t/db")
                     .id();
             CopyLedger ledger = new CopyLedger(store, run);
-            SourceTable parent = new SourceTable(
-                    1, "public", "parent", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "parent", true);
-            SourceTable child = new SourceTable(
-                    2, "public", "child", List.of("id"), 10, 0, 1, 1, Optional.empty(), "public", "child", true);
-            try (PostDataBuilds builds = new PostDataBuilds(
-                    schema,
-                    ConnectionSpec.parse("postgres://a@t:5432/db"),
-                    ledger,
-                    2,
-                    line -> {},
-                    List.of(parent, child),
-                    slowAnalyze,
-                    15,
-                    fk -> Map.of())) {
+            SourceTable parent = table(1, "parent");
+            SourceTable child = table(2, "child");
+            try (PostDataBuilds builds = PostDataBuilds.builder(
+                            schema, ConnectionSpec.parse("postgres://a@t:5432/db"), ledger)
+                    .tables(List.of(parent, child))
+                    .indexJobs(2)
+                    .targetMajor(15)
+                    .analyzer(slowAnalyze)
+                    .start()) {
                 builds.tableReady(parent);
                 builds.tableReady(child);
                 assertThat(builds.awaitAll()).isEqualTo(2);
@@ -157,6 +152,15 @@ class PostDataBuildsTest {
         assertThat(foreignKeyBuiltDuringAnalyze)
                 .as("the foreign key was added while the first ANALYZE still ran")
                 .isNotEmpty();
+    }
+
+    /** A plain table of the schema "public" (not a partition), small. */
+    private static SourceTable table(long oid, String name) {
+        return new SourceTable(
+                oid,
+                SourceTable.Names.of("public", name),
+                new SourceTable.Size(10, 0, 1, 1),
+                new SourceTable.Shape(List.of("id"), Optional.empty(), true));
     }
 
     /** Builds nothing; records order, concurrency, and the session options each build would have run with. */
@@ -171,6 +175,8 @@ class PostDataBuildsTest {
         final java.util.concurrent.CountDownLatch indexesStarted;
 
         private volatile String exclusiveRunning;
+        /** Told the id of each item once it is built. */
+        volatile Consumer<String> afterBuild = id -> {};
 
         Recording(List<PostDataItem> items, int indexBuilds) {
             this.items = items;
@@ -206,6 +212,7 @@ class PostDataBuildsTest {
             }
             order.add(item.id());
             running.decrementAndGet();
+            afterBuild.accept(item.id());
         }
 
         @Override

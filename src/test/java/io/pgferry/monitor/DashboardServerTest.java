@@ -11,10 +11,12 @@ import io.pgferry.state.StateStore;
 import io.pgferry.testing.Http;
 import io.pgferry.testing.PromText;
 import io.pgferry.testing.StatusSchema;
+import io.pgferry.testing.TestClock;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DashboardServerTest {
     private static final String SECRET = "hunter2-s3cret";
+    private static final Duration THROTTLE = Duration.ofMillis(1100);
 
     private static RunRecord run(StateStore store) {
         RunRecord run = store.createRun(
@@ -36,9 +39,10 @@ class DashboardServerTest {
     void servesThePageStatusHistoryAndMetricsWithoutSecrets(@TempDir Path dir) throws Exception {
         try (StateStore store = StateStore.open(dir)) {
             RunRecord run = run(store);
-            Progress progress = new Progress(store, run.id(), Progress.Mode.QUIET, System.out);
+            TestClock clock = TestClock.at(Instant.now());
+            Progress progress = new Progress(store, run.id(), Progress.Mode.QUIET, System.out, clock);
             PhaseProgress phase = progress.phase("sync", 10, "tables", 1000);
-            Thread.sleep(1100); // progress writes are throttled to one a second
+            clock.advance(THROTTLE); // progress writes are throttled to one a second
             phase.update(3, 300);
             store.update(
                     "INSERT INTO cdc_progress (run_id, applied_lsn, source_lsn, lag_bytes, lag_seconds, updated_at)"
@@ -52,7 +56,7 @@ class DashboardServerTest {
             Files.writeString(
                     dir.resolve(DashboardServer.ASSESSMENT_FILE), "{\"findings\":[],\"recommendation\":null}");
             try (DashboardServer server = DashboardServer.start(
-                    store, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty())) {
+                    store, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty(), clock)) {
                 String base = server.url();
                 Http page = Http.get(base);
                 assertThat(page.status()).isEqualTo(200);
@@ -81,7 +85,7 @@ class DashboardServerTest {
                         .containsKey("pgferry_errors_total")
                         .containsKey("pgferry_applied_transactions_total");
 
-                Thread.sleep(1100); // progress writes are throttled to one a second
+                clock.advance(THROTTLE); // progress writes are throttled to one a second
                 phase.update(7, 700);
                 store.update("UPDATE cdc_progress SET lag_bytes = 128, lag_seconds = 0.2 WHERE run_id = ?", run.id());
                 Map<String, Double> after =

@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,7 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 class StatusCommandTest {
 
     private static String[] run(String... args) {
-        StringWriter out = new StringWriter();
+        return run(new StringWriter(), args);
+    }
+
+    private static String[] run(StringWriter out, String... args) {
         var cl = Main.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(out, true));
@@ -32,9 +36,12 @@ class StatusCommandTest {
             run = store.createRun("dump", "postgres://app@src:5432/shop", "postgres://app@dst:5432/shop");
             store.startStep(run.id(), "dump");
         }
+        FirstLine out = new FirstLine();
         CompletableFuture<String[]> watch =
-                CompletableFuture.supplyAsync(() -> run("status", "--dir", dir.toString(), "--json", "--watch"));
-        Thread.sleep(3000); // at least one refresh (every 2 s) while running
+                CompletableFuture.supplyAsync(() -> run(out, "status", "--dir", dir.toString(), "--json", "--watch"));
+        assertThat(out.printed.await(10, TimeUnit.SECONDS))
+                .as("a first document while the run is running")
+                .isTrue();
         try (StateStore store = StateStore.open(dir)) {
             store.setRunStatus(run.id(), RunRecord.STATUS_DONE, "done", null);
         }
@@ -51,6 +58,19 @@ class StatusCommandTest {
                         .at("/run/status")
                         .asText())
                 .isEqualTo("done");
+    }
+
+    /** Output that signals once its first whole line is flushed. */
+    private static final class FirstLine extends StringWriter {
+        final CountDownLatch printed = new CountDownLatch(1);
+
+        @Override
+        public void flush() {
+            super.flush();
+            if (toString().indexOf('\n') >= 0) {
+                printed.countDown();
+            }
+        }
     }
 
     @Test

@@ -2,10 +2,11 @@ package io.pgferry.method.copy;
 
 import io.pgferry.capture.TriggerCapture;
 import io.pgferry.cdc.ChangeStream;
+import io.pgferry.cdc.SlotDrop;
 import io.pgferry.cdc.StreamControl;
+import io.pgferry.copy.PartitionStats;
 import io.pgferry.copy.SnapshotCopy;
 import io.pgferry.copy.SnapshotExport;
-import io.pgferry.copy.SourceTable;
 import io.pgferry.fault.FaultPoint;
 import io.pgferry.fault.Faults;
 import io.pgferry.method.MigrationContext;
@@ -14,25 +15,23 @@ import io.pgferry.method.MigrationSummary;
 import io.pgferry.method.Steps;
 import io.pgferry.monitor.Units;
 import io.pgferry.pg.ErrorCode;
-import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PgferryException;
-import io.pgferry.pg.PreflightException;
 import io.pgferry.schema.ExistingTargetSchema;
+import io.pgferry.schema.PartitionedKeysInPlace;
 import io.pgferry.schema.PgDumpSchemaSource;
 import io.pgferry.schema.PostDataItem;
-import io.pgferry.schema.ReplicaIdentity;
-import io.pgferry.schema.ReplicaIdentityChanges;
 import io.pgferry.schema.SchemaSource;
 import io.pgferry.schema.SequenceSync;
 import io.pgferry.state.SlotLedger;
 import io.pgferry.state.StepStatus;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.postgresql.replication.LogSequenceNumber;
 
 /**
@@ -83,23 +82,37 @@ public final class CopyAndStream implements MigrationMethod {
         MigrationSummary summary = new MigrationSummary(name());
         requireSameSchemaMode(ctx);
         requireSameCapture(ctx);
-        // with trigger capture, the run's own schema on the source holds its change logs: never data to move
-        CopyOptions options = this.options.triggers()
-                ? this.options.withFilter(TriggerCapture.withoutCaptureSchema(
-                        this.options.filter(), ctx.run().objectName()))
-                : this.options;
+        CopyOptions options = optionsFor(ctx);
         boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
         CopyPreflight.Result pre = new CopyPreflight(ctx, options).run(schemaStarted);
+        announce(ctx, options, pre);
+        rememberFilter(ctx, options);
+        SnapshotCopy data = snapshotCopy(ctx, options);
+        prepareChangeCapture(ctx, options, summary);
+        // a source restart kills the snapshot under the copy: copy what is left again under a fresh one, in this
+        // process
+        SchemaSource schema = new SnapshotLossHealing(ctx.source(), ctx.progress())
+                .run(() -> copyUnderOneSnapshot(ctx, options, pre, summary, data));
+        finishCopy(ctx, summary, schema, data);
+        if (!options.follow()) {
+            summary.fact(
+                    "no change stream (--no-follow): writes made to the source after the snapshot are not on the target");
+            summary.nextStep(
+                    "compare the two: pgferry verify --source ... --target ... --checksums (meaningful while the source is idle)");
+            summary.nextStep("point the application at " + ctx.target().spec());
+            return summary;
+        }
+        summary.fact("copy done; streaming changes until cutover");
         ctx.progress()
-                .info("source " + ctx.source().spec() + " (PostgreSQL "
-                        + pre.source().major() + ", "
-                        + Units.bytes(pre.source().databaseSizeBytes()) + "), target "
-                        + ctx.target().spec() + " (PostgreSQL "
-                        + pre.target().major() + "), "
-                        + (pre.tools() == null
-                                ? "schema already on the target"
-                                : "pg_dump " + pre.tools().major())
-                        + "; tables: " + options.filter());
+                .info("copy done in " + summary.elapsed() + "; streaming changes from the source until cutover."
+                        + " From another terminal: pgferry cutover --dir " + ctx.workDir());
+        follow(ctx, pre.source().major());
+        summary.fact("change stream stopped at cutover");
+        return summary;
+    }
+
+    /** The filter a run started with stays its filter (see {@link #filterOf}). */
+    private static void rememberFilter(MigrationContext ctx, CopyOptions options) {
         if (ctx.store().setting(ctx.runId(), FILTER_SETTING).isEmpty()) {
             ctx.store()
                     .putSetting(
@@ -107,7 +120,10 @@ public final class CopyAndStream implements MigrationMethod {
                             FILTER_SETTING,
                             String.join("\n", options.filter().rules()));
         }
-        SnapshotCopy data = new SnapshotCopy(
+    }
+
+    private static SnapshotCopy snapshotCopy(MigrationContext ctx, CopyOptions options) {
+        return new SnapshotCopy(
                 ctx.source(),
                 ctx.target(),
                 ctx.store(),
@@ -119,6 +135,31 @@ public final class CopyAndStream implements MigrationMethod {
                         options.splitThresholdBytes(),
                         options.filter(),
                         options.dataOnly()));
+    }
+
+    /** With trigger capture, the run's own schema on the source holds its change logs: never data to move. */
+    private CopyOptions optionsFor(MigrationContext ctx) {
+        return options.triggers()
+                ? options.withFilter(TriggerCapture.withoutCaptureSchema(
+                        options.filter(), ctx.run().objectName()))
+                : options;
+    }
+
+    private static void announce(MigrationContext ctx, CopyOptions options, CopyPreflight.Result pre) {
+        ctx.progress()
+                .info("source " + ctx.source().spec() + " (PostgreSQL "
+                        + pre.source().major() + ", "
+                        + Units.bytes(pre.source().databaseSizeBytes()) + "), target "
+                        + ctx.target().spec() + " (PostgreSQL "
+                        + pre.target().major() + "), "
+                        + (pre.tools() == null
+                                ? "schema already on the target"
+                                : "pg_dump " + pre.tools().major())
+                        + "; tables: " + options.filter());
+    }
+
+    /** What must exist on the source before the snapshot, so that no change after it goes unseen. */
+    private static void prepareChangeCapture(MigrationContext ctx, CopyOptions options, MigrationSummary summary) {
         if (options.triggers()) {
             // before the snapshot: a write either committed before its table's trigger existed, or is logged
             Steps.run(
@@ -131,29 +172,25 @@ public final class CopyAndStream implements MigrationMethod {
                             ctx.run().objectName(),
                             ctx.progress()));
         } else if (options.follow()) {
-            Steps.run(summary, STEP_PUBLICATION, ctx, () -> publish(ctx));
+            Steps.run(
+                    summary,
+                    STEP_PUBLICATION,
+                    ctx,
+                    () -> new StreamPublication(ctx, options.filter(), options.setReplicaIdentityFull()).create());
         }
-        // a source restart kills the snapshot under the copy: copy what is left again under a fresh one, in this
-        // process
-        SchemaSource schema = new SnapshotLossHealing(ctx.source(), ctx.progress())
-                .run(() -> copyUnderOneSnapshot(ctx, options, pre, summary, data));
-        // partitioned parents' statistics need every leaf and nothing else: gathered beside the final post-data
-        java.util.concurrent.CompletableFuture<Void> parents =
-                ctx.store().stepStatus(ctx.runId(), STEP_ANALYZE) == StepStatus.DONE
-                        ? java.util.concurrent.CompletableFuture.completedFuture(null)
-                        : java.util.concurrent.CompletableFuture.runAsync(() -> analyzePartitionedParents(ctx, data));
-        Steps.run(summary, STEP_POST_DATA, ctx, () -> {
-            // foreign keys not added beside the copy (one of their tables failed a build earlier) come here too
-            List<PostDataItem> rest = schema.postDataItems().stream()
-                    .filter(i -> i.stage() == PostDataItem.Stage.FINAL
-                            || i.stage() == PostDataItem.Stage.BETWEEN_TABLES && !data.postDataDone(i.id()))
-                    .toList();
-            // a rerun after a kill in this step keeps the partitioned tables' keys it finds (a first run finds none:
-            // pre-data makes none, and the per-table builds only make the leaves'): see PartitionedKeysInPlace
-            List<PostDataItem> todo = io.pgferry.schema.PartitionedKeysInPlace.withoutExisting(ctx.target(), rest);
-            schema.applyPostData(todo, ctx.target().spec(), ctx.options().jobs(), "final", line -> {});
-            Faults.reach(FaultPoint.FINAL_POST_DATA_APPLIED);
-        });
+    }
+
+    /**
+     * After the rows: the final post-data, sequences, and partitioned parents' statistics (which
+     * need every leaf and nothing else, so they are gathered beside the final post-data).
+     */
+    private static void finishCopy(
+            MigrationContext ctx, MigrationSummary summary, SchemaSource schema, SnapshotCopy data) {
+        CompletableFuture<Void> parents = ctx.store().stepStatus(ctx.runId(), STEP_ANALYZE) == StepStatus.DONE
+                ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.runAsync(
+                        () -> PartitionStats.analyzeRootsNotYetAnalyzed(ctx.target(), data::rootAnalyzed));
+        Steps.run(summary, STEP_POST_DATA, ctx, () -> applyFinalPostData(ctx, schema, data));
         Steps.run(
                 summary,
                 STEP_SEQUENCES,
@@ -163,27 +200,23 @@ public final class CopyAndStream implements MigrationMethod {
         Steps.run(summary, STEP_ANALYZE, ctx, () -> {
             try {
                 parents.join();
-            } catch (java.util.concurrent.CompletionException e) {
+            } catch (CompletionException e) {
                 throw e.getCause() instanceof Exception cause ? cause : e;
             }
         });
-        if (options.follow()) {
-            summary.fact("copy done; streaming changes until cutover");
-            ctx.progress()
-                    .info("copy done in " + summary.elapsed() + "; streaming changes from the source until cutover."
-                            + " From another terminal: pgferry cutover --dir " + ctx.workDir());
-            follow(ctx, pre.source().major());
-            summary.fact("change stream stopped at cutover");
-            return summary;
-        }
-        if (!options.follow()) {
-            summary.fact(
-                    "no change stream (--no-follow): writes made to the source after the snapshot are not on the target");
-            summary.nextStep(
-                    "compare the two: pgferry verify --source ... --target ... --checksums (meaningful while the source is idle)");
-            summary.nextStep("point the application at " + ctx.target().spec());
-        }
-        return summary;
+    }
+
+    private static void applyFinalPostData(MigrationContext ctx, SchemaSource schema, SnapshotCopy data) {
+        // foreign keys not added beside the copy (one of their tables failed a build earlier) come here too
+        List<PostDataItem> rest = schema.postDataItems().stream()
+                .filter(i -> i.stage() == PostDataItem.Stage.FINAL
+                        || i.stage() == PostDataItem.Stage.BETWEEN_TABLES && !data.postDataDone(i.id()))
+                .toList();
+        // a rerun after a kill in this step keeps the partitioned tables' keys it finds (a first run finds none:
+        // pre-data makes none, and the per-table builds only make the leaves'): see PartitionedKeysInPlace
+        List<PostDataItem> todo = PartitionedKeysInPlace.withoutExisting(ctx.target(), rest);
+        schema.applyPostData(todo, ctx.target().spec(), ctx.options().jobs(), "final", line -> {});
+        Faults.reach(FaultPoint.FINAL_POST_DATA_APPLIED);
     }
 
     /**
@@ -215,44 +248,64 @@ public final class CopyAndStream implements MigrationMethod {
                 new DdlCaptureSetup(ctx, options).installOnce(pre.source().major());
             }
             SnapshotCopy.Exclusions exclusions = data.exclusions(snapshot);
-            SchemaSource schema = options.dataOnly()
-                    ? new ExistingTargetSchema()
-                    : new PgDumpSchemaSource(
-                            pre.tools(),
-                            ctx.workDir(),
-                            ctx.options().keepOwners(),
-                            ctx.options().keepPrivileges(),
-                            Optional.of(snapshot.snapshotName()),
-                            exclusions.dumpPatterns(),
-                            options.triggers() ? List.of(ctx.run().objectName()) : List.of());
+            SchemaSource schema = schemaSource(ctx, options, pre, snapshot, exclusions);
             Steps.run(summary, STEP_SCHEMA, ctx, () -> {
                 schema.dump(ctx.source().spec(), line -> {});
                 schema.applyPreData(ctx.target().spec(), schemaStarted || pre.targetHoldsObjects(), line -> {});
             });
             loadPostData(ctx, schema, snapshot, exclusions.names());
-            Steps.run(summary, STEP_DATA, ctx, () -> {
-                boolean largeObjects =
-                        ctx.store().setting(ctx.runId(), LARGE_OBJECTS_SETTING).isEmpty();
-                SnapshotCopy.Result r = data.run(
-                        snapshot, schema, pre.source().major(), pre.target().major(), largeObjects);
-                ctx.store().putSetting(ctx.runId(), LARGE_OBJECTS_SETTING, "done");
-                if (options.triggers() && r.largeObjects() > 0) {
-                    ctx.progress()
-                            .warn(
-                                    r.largeObjects()
-                                            + " large object(s) copied as of the snapshot; trigger capture does not see"
-                                            + " later changes to large objects: copy them again yourself at cutover if they change");
-                }
-                summary.fact(
-                        r.tablesCopied() + " table(s) copied (" + r.rows() + " rows, " + Units.bytes(r.bytes()) + " in "
-                                + Units.duration(java.time.Duration.ofMillis(r.copyMillis())) + ", "
-                                + Units.rate(r.bytes(), r.copyMillis()) + ")"
-                                + (r.tablesKept() > 0 ? ", " + r.tablesKept() + " kept from an earlier attempt" : "")
-                                + (r.largeObjects() > 0 ? ", " + r.largeObjects() + " large object(s)" : "")
-                                + "; " + r.indexesBuilt() + " index(es) and key(s) built alongside");
-            });
+            Steps.run(summary, STEP_DATA, ctx, () -> copyRows(ctx, options, pre, summary, data, snapshot, schema));
             return schema;
         }
+    }
+
+    /** The schema dumped under the snapshot, or, with --data-only, the one already on the target. */
+    private static SchemaSource schemaSource(
+            MigrationContext ctx,
+            CopyOptions options,
+            CopyPreflight.Result pre,
+            SnapshotExport snapshot,
+            SnapshotCopy.Exclusions exclusions) {
+        if (options.dataOnly()) {
+            return new ExistingTargetSchema();
+        }
+        return new PgDumpSchemaSource(
+                pre.tools(),
+                ctx.workDir(),
+                ctx.options().keepOwners(),
+                ctx.options().keepPrivileges(),
+                Optional.of(snapshot.snapshotName()),
+                exclusions.dumpPatterns(),
+                options.triggers() ? List.of(ctx.run().objectName()) : List.of());
+    }
+
+    /** Every table not yet complete, copied under the snapshot; large objects once per run. */
+    private static void copyRows(
+            MigrationContext ctx,
+            CopyOptions options,
+            CopyPreflight.Result pre,
+            MigrationSummary summary,
+            SnapshotCopy data,
+            SnapshotExport snapshot,
+            SchemaSource schema)
+            throws SQLException {
+        boolean largeObjects =
+                ctx.store().setting(ctx.runId(), LARGE_OBJECTS_SETTING).isEmpty();
+        SnapshotCopy.Result r =
+                data.run(snapshot, schema, pre.source().major(), pre.target().major(), largeObjects);
+        ctx.store().putSetting(ctx.runId(), LARGE_OBJECTS_SETTING, "done");
+        if (options.triggers() && r.largeObjects() > 0) {
+            ctx.progress()
+                    .warn(r.largeObjects()
+                            + " large object(s) copied as of the snapshot; trigger capture does not see"
+                            + " later changes to large objects: copy them again yourself at cutover if they change");
+        }
+        summary.fact(r.tablesCopied() + " table(s) copied (" + r.rows() + " rows, " + Units.bytes(r.bytes()) + " in "
+                + Units.duration(Duration.ofMillis(r.copyMillis())) + ", "
+                + Units.rate(r.bytes(), r.copyMillis()) + ")"
+                + (r.tablesKept() > 0 ? ", " + r.tablesKept() + " kept from an earlier attempt" : "")
+                + (r.largeObjects() > 0 ? ", " + r.largeObjects() + " large object(s)" : "")
+                + "; " + r.indexesBuilt() + " index(es) and key(s) built alongside");
     }
 
     /**
@@ -306,20 +359,7 @@ public final class CopyAndStream implements MigrationMethod {
             TriggerCapture.follow(ctx.source(), ctx.target(), ctx.store(), ctx.runId(), name, ctx.progress());
             return;
         }
-        LogSequenceNumber start = ctx.store()
-                .setting(ctx.runId(), SLOT_LSN_SETTING)
-                .map(LogSequenceNumber::valueOf)
-                .orElseThrow(() -> new PgferryException(
-                        ErrorCode.BAD_INPUT,
-                        "run " + ctx.runId() + " has no replication slot",
-                        "it was copied with --no-follow: there is no change stream to follow"));
-        if (new SlotLedger(ctx.store(), ctx.runId()).entries().stream().anyMatch(SlotLedger.Entry::dropped)) {
-            throw new PgferryException(
-                    ErrorCode.BAD_INPUT,
-                    "the replication slot of run " + ctx.runId() + " was dropped because it"
-                            + " retained more WAL than allowed (see pgferry status): there is no change stream to follow",
-                    "the copy must be redone: run pgferry cleanup, empty the target (pgferry rollback), and migrate again with a new --dir");
-        }
+        LogSequenceNumber start = slotStart(ctx);
         new StreamControl(ctx.store(), ctx.runId()).clearStopRequest();
         new ChangeStream(
                         ctx.source(),
@@ -339,49 +379,23 @@ public final class CopyAndStream implements MigrationMethod {
                 .run();
     }
 
-    /**
-     * The publication must exist before the slot: pgoutput reads it as of each change's
-     * position, so one created later would not cover the first changes. Keyless tables need
-     * REPLICA IDENTITY FULL first, or the source would refuse their UPDATEs and DELETEs once published.
-     */
-    private void publish(MigrationContext ctx) throws SQLException {
-        List<SourceTable> tables = SnapshotCopy.currentTables(ctx.source(), options.filter());
-        if (tables.isEmpty()) {
+    /** Where the run's slot starts; an error if the run has no slot to follow (any more). */
+    private static LogSequenceNumber slotStart(MigrationContext ctx) {
+        LogSequenceNumber start = ctx.store()
+                .setting(ctx.runId(), SLOT_LSN_SETTING)
+                .map(LogSequenceNumber::valueOf)
+                .orElseThrow(() -> new PgferryException(
+                        ErrorCode.BAD_INPUT,
+                        "run " + ctx.runId() + " has no replication slot",
+                        "it was copied with --no-follow: there is no change stream to follow"));
+        if (new SlotLedger(ctx.store(), ctx.runId()).entries().stream().anyMatch(SlotLedger.Entry::dropped)) {
             throw new PgferryException(
                     ErrorCode.BAD_INPUT,
-                    "no table to copy: the filter (" + options.filter() + ") selects none",
-                    "check --include-table/--exclude-table and friends");
+                    "the replication slot of run " + ctx.runId() + " was dropped because it"
+                            + " retained more WAL than allowed (see pgferry status): there is no change stream to follow",
+                    "the copy must be redone: run pgferry cleanup, empty the target (pgferry rollback), and migrate again with a new --dir");
         }
-        try (Connection c = ctx.source().open();
-                Statement st = c.createStatement()) {
-            java.util.Set<String> ours = new HashSet<>();
-            tables.forEach(t -> ours.add(t.displayName()));
-            List<ReplicaIdentity.Keyless> keyless = ReplicaIdentity.tablesWithout(c).stream()
-                    .filter(k -> ours.contains(k.displayName()))
-                    .toList();
-            if (!keyless.isEmpty() && !options.setReplicaIdentityFull()) {
-                throw new PreflightException(
-                        ErrorCode.BLOCKER,
-                        keyless.size() + " table(s) have no primary key or replica identity,"
-                                + " so their UPDATEs and DELETEs cannot be streamed: "
-                                + keyless.stream()
-                                        .limit(10)
-                                        .map(ReplicaIdentity.Keyless::displayName)
-                                        .collect(java.util.stream.Collectors.joining(", ")),
-                        "add primary keys, or pass --set-replica-identity-full (pgferry runs "
-                                + keyless.get(0).fix() + " and the like), or exclude them with --exclude-table");
-            }
-            ReplicaIdentityChanges changes = new ReplicaIdentityChanges(ctx.store(), ctx.runId());
-            for (ReplicaIdentity.Keyless k : keyless) {
-                changes.setFull(st, k);
-                ctx.progress().info("set REPLICA IDENTITY FULL on " + k.displayName());
-            }
-            String name = ctx.run().objectName();
-            st.execute("DROP PUBLICATION IF EXISTS " + Identifiers.quote(name));
-            st.execute("CREATE PUBLICATION " + Identifiers.quote(name) + " FOR TABLE "
-                    + tables.stream().map(SourceTable::qualified).collect(java.util.stream.Collectors.joining(", ")));
-            ctx.progress().info("publication " + name + " covers " + tables.size() + " table(s)");
-        }
+        return start;
     }
 
     /**
@@ -396,44 +410,39 @@ public final class CopyAndStream implements MigrationMethod {
             return SnapshotExport.create(
                     ctx.source(), SnapshotExport.Kind.PLAIN, slot, pre.source().major());
         }
-        if (!first) {
-            String temporary = slot + "_" + Long.toString(Instant.now().getEpochSecond(), 36);
-            SnapshotExport e = SnapshotExport.create(
-                    ctx.source(),
-                    SnapshotExport.Kind.TEMPORARY_SLOT,
-                    temporary,
-                    pre.source().major());
-            ctx.progress()
-                    .info("resuming with a fresh snapshot at "
-                            + e.consistentPoint().orElseThrow().asString() + "; slot " + slot + " keeps its place at "
-                            + ctx.store().setting(ctx.runId(), SLOT_LSN_SETTING).orElse("?"));
-            return e;
-        }
+        return first
+                ? createRunSlot(ctx, slot, pre.source().major())
+                : temporarySlot(ctx, slot, pre.source().major());
+    }
+
+    /** The run's slot, whose consistent point is where the change stream will start. */
+    private static SnapshotExport createRunSlot(MigrationContext ctx, String slot, int sourceMajor) {
         ctx.store().startStep(ctx.runId(), STEP_SNAPSHOT);
         dropUnusedSlot(ctx, slot);
-        SnapshotExport e = SnapshotExport.create(
-                ctx.source(), SnapshotExport.Kind.SLOT, slot, pre.source().major());
+        SnapshotExport e = SnapshotExport.create(ctx.source(), SnapshotExport.Kind.SLOT, slot, sourceMajor);
         new SlotLedger(ctx.store(), ctx.runId()).created(slot);
-        ctx.store()
-                .putSetting(
-                        ctx.runId(),
-                        SLOT_LSN_SETTING,
-                        e.consistentPoint().orElseThrow().asString());
-        ctx.store()
-                .finishStep(
-                        ctx.runId(),
-                        STEP_SNAPSHOT,
-                        "slot " + slot + " at "
-                                + e.consistentPoint().orElseThrow().asString());
+        String at = e.consistentPoint().orElseThrow().asString();
+        ctx.store().putSetting(ctx.runId(), SLOT_LSN_SETTING, at);
+        ctx.store().finishStep(ctx.runId(), STEP_SNAPSHOT, "slot " + slot + " at " + at);
+        return e;
+    }
+
+    /** A fresh snapshot for what is left, from a temporary slot: its consistent point is the recopied tables' LSN. */
+    private static SnapshotExport temporarySlot(MigrationContext ctx, String slot, int sourceMajor) {
+        String temporary = slot + "_" + Long.toString(Instant.now().getEpochSecond(), 36);
+        SnapshotExport e =
+                SnapshotExport.create(ctx.source(), SnapshotExport.Kind.TEMPORARY_SLOT, temporary, sourceMajor);
+        ctx.progress()
+                .info("resuming with a fresh snapshot at "
+                        + e.consistentPoint().orElseThrow().asString() + "; slot " + slot + " keeps its place at "
+                        + ctx.store().setting(ctx.runId(), SLOT_LSN_SETTING).orElse("?"));
         return e;
     }
 
     /** A slot of this run whose creation was never recorded has fed nothing yet: it is safe to replace. */
     private static void dropUnusedSlot(MigrationContext ctx, String slot) {
-        try (Connection c = ctx.source().open();
-                Statement st = c.createStatement()) {
-            st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = "
-                    + Identifiers.literal(slot) + " AND NOT active");
+        try (Connection c = ctx.source().open()) {
+            SlotDrop.dropIfInactive(c, slot);
         } catch (SQLException e) {
             throw ctx.source().classify(e);
         }
@@ -455,32 +464,6 @@ public final class CopyAndStream implements MigrationMethod {
             }
         } catch (SQLException e) {
             throw ctx.source().classify(e);
-        }
-    }
-
-    /**
-     * Tables were analyzed one by one as their indexes finished, and partitioned roots once
-     * their last leaf was; a root whose statistics were not gathered then (a resumed run that
-     * kept every leaf) is analyzed here: autovacuum never analyzes partitioned tables.
-     */
-    private static void analyzePartitionedParents(MigrationContext ctx, SnapshotCopy data) {
-        try (Connection c = ctx.target().open();
-                Statement st = c.createStatement()) {
-            List<String> parents = new java.util.ArrayList<>();
-            try (java.sql.ResultSet rs = st.executeQuery(
-                    "SELECT format('%I.%I', n.nspname, c.relname), n.nspname || '.' || c.relname"
-                            + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'p' AND NOT c.relispartition")) {
-                while (rs.next()) {
-                    if (!data.rootAnalyzed(rs.getString(2))) {
-                        parents.add(rs.getString(1));
-                    }
-                }
-            }
-            for (String p : parents) {
-                st.execute("ANALYZE " + p);
-            }
-        } catch (SQLException e) {
-            throw ctx.target().classify(e);
         }
     }
 }
