@@ -94,7 +94,7 @@ public final class CutoverCommand implements Callable<Integer> {
             ConnectionSpec targetSpec = connections.target();
             Connector source = new Connector("source", sourceSpec);
             Connector target = new Connector("target", targetSpec);
-            Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
+            Progress progress = global.progress(store, run.id());
             ReplicationLink link = switch (run.method()) {
                 case "dump" -> {
                     progress.summary("Method dump has no separate cutover: the restore was the switch-over."

@@ -87,7 +87,8 @@ public final class DemoCommand implements Callable<Integer> {
         new DemoRun(
                         new DemoRun.Settings(method, sourceMajor, target, scale, jobs, dashboardPort),
                         Progress.detectMode(global.quiet),
-                        System.out)
+                        global.out(),
+                        global.err())
                 .run();
         return 0;
     }

@@ -89,7 +89,7 @@ public final class FollowCommand implements Callable<Integer> {
             } catch (SQLException e) {
                 throw source.classify(e);
             }
-            Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
+            Progress progress = global.progress(store, run.id());
             store.setRunStatus(run.id(), RunRecord.STATUS_RUNNING, "stream", null);
             MigrationContext ctx = new MigrationContext(
                     source,

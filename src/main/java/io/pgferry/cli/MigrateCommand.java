@@ -140,7 +140,7 @@ public final class MigrateCommand implements Callable<Integer> {
                 DashboardServer dashboardServer = startDashboard(store)) {
             RunRecord run = RunStarter.startOrResume(store, impl.name(), source, target);
             retainedWal.applyTo(store, run.id());
-            Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
+            Progress progress = global.progress(store, run.id());
             MigrationContext context = new MigrationContext(
                     new Connector("source", source), new Connector("target", target), store, run, progress, options);
             try {
@@ -161,8 +161,9 @@ public final class MigrateCommand implements Callable<Integer> {
         }
         DashboardServer server = DashboardServer.start(
                 store, new InetSocketAddress(InetAddress.getLoopbackAddress(), dashboard), Optional.empty());
-        System.out.println("dashboard on " + server.url() + " while this command runs (pgferry serve --dir "
-                + workDir.dir() + " keeps it up afterwards)");
+        global.out()
+                .println("dashboard on " + server.url() + " while this command runs (pgferry serve --dir "
+                        + workDir.dir() + " keeps it up afterwards)");
         return server;
     }
 }

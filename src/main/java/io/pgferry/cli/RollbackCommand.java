@@ -82,7 +82,7 @@ public final class RollbackCommand implements Callable<Integer> {
             }
             confirm(out);
             if (plan.kind() == Rollback.Kind.SWITCH_BACK) {
-                Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
+                Progress progress = global.progress(store, run.id());
                 CutoverResult result = rollback.switchBack(
                         progress,
                         ReverseStream.link(source, target, run),

@@ -36,7 +36,7 @@ import io.pgferry.state.StateStore;
 import io.pgferry.verify.Verifier;
 import io.pgferry.verify.VerifyReport;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -71,12 +71,14 @@ public final class DemoRun {
 
     private final Settings settings;
     private final Progress.Mode mode;
-    private final PrintStream out;
+    private final PrintWriter out;
+    private final PrintWriter err;
 
-    public DemoRun(Settings settings, Progress.Mode mode, PrintStream out) {
+    public DemoRun(Settings settings, Progress.Mode mode, PrintWriter out, PrintWriter err) {
         this.settings = settings;
         this.mode = mode;
         this.out = out;
+        this.err = err;
     }
 
     /** The newest target the bundled or installed server binaries allow: 18, else 17. */
@@ -249,12 +251,8 @@ public final class DemoRun {
         }
         awaitCondition(migration, migration::isDone, "the subscription to catch up");
         join(migration);
-        try (Connection c = ctx.target().open()) {
-            return new SubscriptionLink(
-                    ctx.source(), ctx.target(), run, store, ServerInfo.read(c).major());
-        } catch (SQLException e) {
-            throw ctx.target().classify(e);
-        }
+        return new SubscriptionLink(
+                ctx.source(), ctx.target(), run, store, ctx.target().serverMajor());
     }
 
     /** Polls {@code condition}; a migration that failed meanwhile ends the wait with its own error. */
@@ -295,7 +293,7 @@ public final class DemoRun {
                 new Connector("target", targetSpec),
                 store,
                 run,
-                new Progress(store, run.id(), mode, out),
+                new Progress(store, run.id(), mode, out, err),
                 new MigrationOptions(settings.jobs(), Optional.empty(), false, false, false));
     }
 

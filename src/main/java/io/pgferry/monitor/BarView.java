@@ -1,5 +1,9 @@
 package io.pgferry.monitor;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -10,7 +14,8 @@ final class BarView implements PhaseProgress.View {
     private final String unit;
     private final long startedAt = System.currentTimeMillis();
 
-    BarView(String phase, long total, String unit, long bytesTotal) {
+    /** Draws on {@code err}: the bar is redrawn in place, so it stays out of what a pipe reads from stdout. */
+    BarView(String phase, long total, String unit, PrintWriter err) {
         this.unit = unit;
         this.bar = new ProgressBarBuilder()
                 .setTaskName(phase)
@@ -19,6 +24,7 @@ final class BarView implements PhaseProgress.View {
                 .setUpdateIntervalMillis(250)
                 .showSpeed()
                 .setUnit(" " + unit, 1)
+                .setConsumer(new WriterConsumer(err))
                 .build();
     }
 
@@ -38,5 +44,32 @@ final class BarView implements PhaseProgress.View {
     public void finish(long done, long total, long bytesDone) {
         bar.stepTo(done);
         bar.close();
+    }
+
+    /**
+     * The library's console consumer, drawing on a writer instead of the process's stderr: only
+     * the terminal width is inherited ({@link #getMaxRenderedLength}); the stream given to the
+     * superclass is never written.
+     */
+    private static final class WriterConsumer extends ConsoleProgressBarConsumer {
+        private final PrintWriter out;
+
+        WriterConsumer(PrintWriter out) {
+            super(new PrintStream(OutputStream.nullOutputStream()));
+            this.out = out;
+        }
+
+        @Override
+        public void accept(String rendered) {
+            // the renderer already fits the line to getMaxRenderedLength()
+            out.print('\r' + rendered);
+            out.flush();
+        }
+
+        @Override
+        public void close() {
+            out.println();
+            out.flush();
+        }
     }
 }

@@ -1,6 +1,6 @@
 package io.pgferry.monitor;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 
 /** Plain progress lines every few seconds, for logs and pipes where a redrawn bar is noise. */
@@ -9,11 +9,11 @@ final class LineView implements PhaseProgress.View {
 
     private final String phase;
     private final String unit;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final long startedAt = System.currentTimeMillis();
     private long lastPrintedAt;
 
-    LineView(String phase, long total, String unit, long bytesTotal, PrintStream out) {
+    LineView(String phase, long total, String unit, long bytesTotal, PrintWriter out) {
         this.phase = phase;
         this.unit = unit;
         this.out = out;

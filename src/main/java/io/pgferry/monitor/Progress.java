@@ -2,12 +2,14 @@ package io.pgferry.monitor;
 
 import io.pgferry.pg.Redaction;
 import io.pgferry.state.StateStore;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 
 /**
  * The one progress model every method feeds: each phase's counts go to the state store (for
  * `pgferry status` and the dashboard) and to the console, as a live bar on a terminal or as
- * periodic plain lines when output is a pipe or a log file.
+ * periodic plain lines when output is a pipe or a log file. It prints to the writers it is
+ * given (a command's picocli writers), never to {@code System.out}: lines and the summary to
+ * {@code out}, a live bar to {@code err}, where it stays out of a pipe's data.
  */
 public final class Progress {
     public enum Mode {
@@ -19,13 +21,15 @@ public final class Progress {
     private final StateStore store;
     private final String runId;
     private final Mode mode;
-    private final PrintStream out;
+    private final PrintWriter out;
+    private final PrintWriter err;
 
-    public Progress(StateStore store, String runId, Mode mode, PrintStream out) {
+    public Progress(StateStore store, String runId, Mode mode, PrintWriter out, PrintWriter err) {
         this.store = store;
         this.runId = runId;
         this.mode = mode;
         this.out = out;
+        this.err = err;
     }
 
     /** Bars on an interactive terminal, plain lines otherwise. */
@@ -39,7 +43,7 @@ public final class Progress {
     /** Starts a phase measured in {@code unit} (tables, items...), with a byte total when known (else 0). */
     public PhaseProgress phase(String phase, long total, String unit, long bytesTotal) {
         PhaseProgress.View view = switch (mode) {
-            case BARS -> new BarView(phase, total, unit, bytesTotal);
+            case BARS -> new BarView(phase, total, unit, err);
             case LINES -> new LineView(phase, total, unit, bytesTotal, out);
             case QUIET -> PhaseProgress.View.NONE;
         };

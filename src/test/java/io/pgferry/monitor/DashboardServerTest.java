@@ -11,6 +11,8 @@ import io.pgferry.state.StateStore;
 import io.pgferry.testing.Http;
 import io.pgferry.testing.PromText;
 import io.pgferry.testing.StatusSchema;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -36,7 +38,12 @@ class DashboardServerTest {
     void servesThePageStatusHistoryAndMetricsWithoutSecrets(@TempDir Path dir) throws Exception {
         try (StateStore store = StateStore.open(dir)) {
             RunRecord run = run(store);
-            Progress progress = new Progress(store, run.id(), Progress.Mode.QUIET, System.out);
+            Progress progress = new Progress(
+                    store,
+                    run.id(),
+                    Progress.Mode.QUIET,
+                    new PrintWriter(Writer.nullWriter()),
+                    new PrintWriter(Writer.nullWriter()));
             PhaseProgress phase = progress.phase("sync", 10, "tables", 1000);
             Thread.sleep(1100); // progress writes are throttled to one a second
             phase.update(3, 300);
