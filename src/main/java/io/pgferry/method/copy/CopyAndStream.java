@@ -8,6 +8,7 @@ import io.pgferry.copy.SnapshotExport;
 import io.pgferry.copy.SourceTable;
 import io.pgferry.fault.FaultPoint;
 import io.pgferry.fault.Faults;
+import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationMethod;
 import io.pgferry.method.MigrationSummary;
@@ -24,7 +25,9 @@ import io.pgferry.schema.ReplicaIdentity;
 import io.pgferry.schema.ReplicaIdentityChanges;
 import io.pgferry.schema.SchemaSource;
 import io.pgferry.schema.SequenceSync;
+import io.pgferry.state.RunRecord;
 import io.pgferry.state.SlotLedger;
+import io.pgferry.state.StateStore;
 import io.pgferry.state.StepStatus;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -59,8 +62,7 @@ public final class CopyAndStream implements MigrationMethod {
     private static final String SCHEMA_MODE_SETTING = "copy.schema";
 
     /** The table filter a run was started with (all tables for runs without one). */
-    public static io.pgferry.schema.TableFilter filterOf(
-            io.pgferry.state.StateStore store, io.pgferry.state.RunRecord run) {
+    public static io.pgferry.schema.TableFilter filterOf(StateStore store, RunRecord run) {
         return store.setting(run.id(), FILTER_SETTING)
                 .filter(s -> !s.isBlank())
                 .map(s -> io.pgferry.schema.TableFilter.fromRules(List.of(s.split("\n"))))
@@ -275,7 +277,7 @@ public final class CopyAndStream implements MigrationMethod {
     }
 
     /** Whether a copy run has a change stream (its slot): without one (--no-follow), the copy was its switch-over. */
-    public static boolean hasStream(io.pgferry.state.StateStore store, io.pgferry.state.RunRecord run) {
+    public static boolean hasStream(StateStore store, RunRecord run) {
         return run.method().equals("copy")
                 && store.setting(run.id(), SLOT_LSN_SETTING).isPresent();
     }
@@ -295,6 +297,25 @@ public final class CopyAndStream implements MigrationMethod {
                     "run " + ctx.runId() + " was started with --capture " + started.get(),
                     "run the same command as before (--capture " + started.get()
                             + "), or start a new run with another --dir");
+        }
+    }
+
+    /** Refuses, naming why, a run whose change stream pgferry follow cannot resume. */
+    public static void requireFollowable(StateStore store, RunRecord run) {
+        MethodKind method = MethodKind.of(run);
+        if (method != MethodKind.COPY) {
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "run " + run.id() + " uses method " + method + "; follow resumes the change stream of method copy",
+                    method == MethodKind.LOGICAL
+                            ? "the subscription streams on its own: see pgferry status"
+                            : "method dump has no change stream");
+        }
+        if (store.stepStatus(run.id(), STEP_ANALYZE) != StepStatus.DONE) {
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "the copy of run " + run.id() + " is not finished",
+                    "run the same pgferry migrate command again: it finishes the copy, then streams");
         }
     }
 
