@@ -274,7 +274,7 @@ final class ChangeApplier implements AutoCloseable {
         BitSet where = sql.whereColumns(sql.fullIdentity() ? u.oldTuple() : null);
         queue(
                 rel,
-                new RelationApply.Shape('U', set, where),
+                new RelationApply.Shape(RowOperation.UPDATE, set, where),
                 u.newTuple(),
                 set,
                 keySource,
@@ -291,7 +291,7 @@ final class ChangeApplier implements AutoCloseable {
         BitSet where = sql.whereColumns(sql.fullIdentity() ? d.oldTuple() : null);
         queue(
                 rel,
-                new RelationApply.Shape('D', null, where),
+                new RelationApply.Shape(RowOperation.DELETE, null, where),
                 d.oldTuple(),
                 where,
                 null,
