@@ -12,6 +12,7 @@ import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationMethod;
 import io.pgferry.method.MigrationSummary;
+import io.pgferry.method.StepName;
 import io.pgferry.method.Steps;
 import io.pgferry.monitor.Units;
 import io.pgferry.pg.ErrorCode;
@@ -49,14 +50,30 @@ import org.postgresql.replication.LogSequenceNumber;
  */
 public final class CopyAndStream implements MigrationMethod {
     static final String SLOT_LSN_SETTING = "copy.slot_lsn";
-    static final String STEP_PUBLICATION = "publication";
-    static final String STEP_CAPTURE = "capture";
-    static final String STEP_SNAPSHOT = "snapshot";
-    static final String STEP_SCHEMA = "schema";
-    static final String STEP_DATA = "data";
-    static final String STEP_POST_DATA = "post-data";
-    static final String STEP_SEQUENCES = "sequences";
-    static final String STEP_ANALYZE = "analyze";
+    /** Method copy's steps, in order (capture only with --capture triggers). */
+    public enum Step implements StepName {
+        PREFLIGHT("preflight"),
+        PUBLICATION("publication"),
+        CAPTURE("capture"),
+        SNAPSHOT("snapshot"),
+        SCHEMA("schema"),
+        DATA("data"),
+        POST_DATA("post-data"),
+        SEQUENCES("sequences"),
+        ANALYZE("analyze");
+
+        private final String key;
+
+        Step(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public String key() {
+            return key;
+        }
+    }
+
     private static final String LARGE_OBJECTS_SETTING = "copy.large_objects";
     private static final String FILTER_SETTING = "copy.filter";
     private static final String SCHEMA_MODE_SETTING = "copy.schema";
@@ -76,13 +93,13 @@ public final class CopyAndStream implements MigrationMethod {
     }
 
     @Override
-    public String name() {
-        return "copy";
+    public MethodKind kind() {
+        return MethodKind.COPY;
     }
 
     @Override
     public MigrationSummary migrate(MigrationContext ctx) {
-        MigrationSummary summary = new MigrationSummary(name());
+        MigrationSummary summary = new MigrationSummary(kind().key());
         requireSameSchemaMode(ctx);
         requireSameCapture(ctx);
         // with trigger capture, the run's own schema on the source holds its change logs: never data to move
@@ -90,7 +107,7 @@ public final class CopyAndStream implements MigrationMethod {
                 ? this.options.withFilter(TriggerCapture.withoutCaptureSchema(
                         this.options.filter(), ctx.run().objectName()))
                 : this.options;
-        boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
+        boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), Step.SCHEMA.key()) != StepStatus.PENDING;
         CopyPreflight.Result pre = new CopyPreflight(ctx, options).run(schemaStarted);
         ctx.progress()
                 .info("source " + ctx.source().spec() + " (PostgreSQL "
@@ -125,7 +142,7 @@ public final class CopyAndStream implements MigrationMethod {
             // before the snapshot: a write either committed before its table's trigger existed, or is logged
             Steps.run(
                     summary,
-                    STEP_CAPTURE,
+                    Step.CAPTURE,
                     ctx,
                     () -> TriggerCapture.install(
                             ctx.source(),
@@ -133,7 +150,7 @@ public final class CopyAndStream implements MigrationMethod {
                             ctx.run().objectName(),
                             ctx.progress()));
         } else if (options.follow()) {
-            Steps.run(summary, STEP_PUBLICATION, ctx, () -> publish(ctx));
+            Steps.run(summary, Step.PUBLICATION, ctx, () -> publish(ctx));
         }
         // a source restart kills the snapshot under the copy: copy what is left again under a fresh one, in this
         // process
@@ -141,10 +158,10 @@ public final class CopyAndStream implements MigrationMethod {
                 .run(() -> copyUnderOneSnapshot(ctx, options, pre, summary, data));
         // partitioned parents' statistics need every leaf and nothing else: gathered beside the final post-data
         java.util.concurrent.CompletableFuture<Void> parents =
-                ctx.store().stepStatus(ctx.runId(), STEP_ANALYZE) == StepStatus.DONE
+                ctx.store().stepStatus(ctx.runId(), Step.ANALYZE.key()) == StepStatus.DONE
                         ? java.util.concurrent.CompletableFuture.completedFuture(null)
                         : java.util.concurrent.CompletableFuture.runAsync(() -> analyzePartitionedParents(ctx, data));
-        Steps.run(summary, STEP_POST_DATA, ctx, () -> {
+        Steps.run(summary, Step.POST_DATA, ctx, () -> {
             // foreign keys not added beside the copy (one of their tables failed a build earlier) come here too
             List<PostDataItem> rest = schema.postDataItems().stream()
                     .filter(i -> i.stage() == PostDataItem.Stage.FINAL
@@ -158,11 +175,11 @@ public final class CopyAndStream implements MigrationMethod {
         });
         Steps.run(
                 summary,
-                STEP_SEQUENCES,
+                Step.SEQUENCES,
                 ctx,
                 () -> ctx.progress()
                         .info(SequenceSync.sync(ctx.source(), ctx.target()) + " sequence(s) set from the source"));
-        Steps.run(summary, STEP_ANALYZE, ctx, () -> {
+        Steps.run(summary, Step.ANALYZE, ctx, () -> {
             try {
                 parents.join();
             } catch (java.util.concurrent.CompletionException e) {
@@ -201,8 +218,8 @@ public final class CopyAndStream implements MigrationMethod {
             CopyPreflight.Result pre,
             MigrationSummary summary,
             SnapshotCopy data) {
-        boolean firstSnapshot = ctx.store().stepStatus(ctx.runId(), STEP_SNAPSHOT) != StepStatus.DONE;
-        boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
+        boolean firstSnapshot = ctx.store().stepStatus(ctx.runId(), Step.SNAPSHOT.key()) != StepStatus.DONE;
+        boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), Step.SCHEMA.key()) != StepStatus.PENDING;
         // the slot retains WAL from its creation on: measured through schema and rows, the long part, until the
         // stream's guard takes over
         try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot);
@@ -227,12 +244,12 @@ public final class CopyAndStream implements MigrationMethod {
                             Optional.of(snapshot.snapshotName()),
                             exclusions.dumpPatterns(),
                             options.triggers() ? List.of(ctx.run().objectName()) : List.of());
-            Steps.run(summary, STEP_SCHEMA, ctx, () -> {
+            Steps.run(summary, Step.SCHEMA, ctx, () -> {
                 schema.dump(ctx.source().spec(), line -> {});
                 schema.applyPreData(ctx.target().spec(), schemaStarted || pre.targetHoldsObjects(), line -> {});
             });
             loadPostData(ctx, schema, snapshot, exclusions.names());
-            Steps.run(summary, STEP_DATA, ctx, () -> {
+            Steps.run(summary, Step.DATA, ctx, () -> {
                 boolean largeObjects =
                         ctx.store().setting(ctx.runId(), LARGE_OBJECTS_SETTING).isEmpty();
                 SnapshotCopy.Result r = data.run(
@@ -278,7 +295,7 @@ public final class CopyAndStream implements MigrationMethod {
 
     /** Whether a copy run has a change stream (its slot): without one (--no-follow), the copy was its switch-over. */
     public static boolean hasStream(StateStore store, RunRecord run) {
-        return run.method().equals("copy")
+        return MethodKind.of(run) == MethodKind.COPY
                 && store.setting(run.id(), SLOT_LSN_SETTING).isPresent();
     }
 
@@ -287,7 +304,7 @@ public final class CopyAndStream implements MigrationMethod {
      * made: the choice it started with is kept.
      */
     private void requireSameCapture(MigrationContext ctx) {
-        String mode = options.triggers() ? TriggerCapture.TRIGGERS : "logical";
+        String mode = (options.triggers() ? ChangeCapture.TRIGGERS : ChangeCapture.LOGICAL).key();
         Optional<String> started = ctx.store().setting(ctx.runId(), TriggerCapture.CAPTURE_SETTING);
         if (started.isEmpty()) {
             ctx.store().putSetting(ctx.runId(), TriggerCapture.CAPTURE_SETTING, mode);
@@ -311,7 +328,7 @@ public final class CopyAndStream implements MigrationMethod {
                             ? "the subscription streams on its own: see pgferry status"
                             : "method dump has no change stream");
         }
-        if (store.stepStatus(run.id(), STEP_ANALYZE) != StepStatus.DONE) {
+        if (store.stepStatus(run.id(), Step.ANALYZE.key()) != StepStatus.DONE) {
             throw new PgferryException(
                     ErrorCode.BAD_INPUT,
                     "the copy of run " + run.id() + " is not finished",
@@ -430,7 +447,7 @@ public final class CopyAndStream implements MigrationMethod {
                             + ctx.store().setting(ctx.runId(), SLOT_LSN_SETTING).orElse("?"));
             return e;
         }
-        ctx.store().startStep(ctx.runId(), STEP_SNAPSHOT);
+        ctx.store().startStep(ctx.runId(), Step.SNAPSHOT.key());
         dropUnusedSlot(ctx, slot);
         SnapshotExport e = SnapshotExport.create(
                 ctx.source(), SnapshotExport.Kind.SLOT, slot, pre.source().major());
@@ -443,7 +460,7 @@ public final class CopyAndStream implements MigrationMethod {
         ctx.store()
                 .finishStep(
                         ctx.runId(),
-                        STEP_SNAPSHOT,
+                        Step.SNAPSHOT.key(),
                         "slot " + slot + " at "
                                 + e.consistentPoint().orElseThrow().asString());
         return e;
