@@ -56,6 +56,9 @@ public final class Rollback {
         CutoverRunner.Finisher finisher();
     }
 
+    /** A rollback's phase: the step an abandoning rollback records, the prefix of a switch-back's steps. */
+    static final String PHASE = "rollback";
+
     private final Connector source;
     private final Connector target;
     private final StateStore store;
@@ -120,7 +123,7 @@ public final class Rollback {
      */
     public Outcome abandon() {
         streams.stopForward();
-        store.startStep(run.id(), "rollback");
+        store.startStep(run.id(), PHASE);
         try {
             List<CleanupItem> removed = new Cleanup(source, target, store, run).run();
             RunObjectsDrop.Split split = new RunObjectsDrop(
@@ -128,14 +131,14 @@ public final class Rollback {
                     .drop();
             store.finishStep(
                     run.id(),
-                    "rollback",
+                    PHASE,
                     removed.size() + " stream object(s) removed, "
                             + split.drops().size() + " target object(s) dropped, "
                             + split.kept().size() + " kept");
             store.setRunStatus(run.id(), "rolled-back", "rolled-back", null);
             return new Outcome(removed, split.drops(), split.kept());
         } catch (RuntimeException e) {
-            store.failStep(run.id(), "rollback", String.valueOf(e.getMessage()));
+            store.failStep(run.id(), PHASE, String.valueOf(e.getMessage()));
             throw e;
         }
     }
@@ -153,7 +156,7 @@ public final class Rollback {
                         progress,
                         streams.reverse(),
                         streams.finisher(),
-                        "rollback",
+                        PHASE,
                         "fence.target")
                 .run(new CutoverOptions(
                         CutoverOptions.FenceMode.READ_ONLY, Duration.ofHours(1), Duration.ofMinutes(5), false));
