@@ -11,7 +11,7 @@ import io.pgferry.state.StateStore;
 /**
  * An existing run, opened for a command that acts on it (follow, cutover, rollback, cleanup):
  * its state store, the run, its two databases (checked against the run when given again) and
- * the command's progress view. The servers' majors are read once, when first asked for.
+ * the command's progress view. The source's major is read once, when first asked for.
  * Closing it closes the state store.
  */
 final class OpenRun implements AutoCloseable {
@@ -22,7 +22,6 @@ final class OpenRun implements AutoCloseable {
     private final Connector target;
     private final Progress progress;
     private Integer sourceMajor;
-    private Integer targetMajor;
 
     private OpenRun(StateStore store, RunRecord run, Connector source, Connector target, Progress progress) {
         this.store = store;
@@ -74,18 +73,12 @@ final class OpenRun implements AutoCloseable {
         return progress;
     }
 
+    /** The source server's major version (one connection, the first time). */
     int sourceMajor() {
         if (sourceMajor == null) {
             sourceMajor = source.serverMajor();
         }
         return sourceMajor;
-    }
-
-    int targetMajor() {
-        if (targetMajor == null) {
-            targetMajor = target.serverMajor();
-        }
-        return targetMajor;
     }
 
     /** What a method's code needs to continue the run. */
