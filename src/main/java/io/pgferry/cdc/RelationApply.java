@@ -21,8 +21,8 @@ import org.postgresql.PGStatement;
  */
 final class RelationApply implements AutoCloseable {
     /** What a statement does: its operation, the columns it sets and the columns that find the row. */
-    record Shape(char operation, BitSet set, BitSet where) {
-        static final Shape INSERT = new Shape('I', null, null);
+    record Shape(RowOperation operation, BitSet set, BitSet where) {
+        static final Shape INSERT = new Shape(RowOperation.INSERT, null, null);
     }
 
     /** Some columns of a tuple, in column order. */
@@ -45,12 +45,15 @@ final class RelationApply implements AutoCloseable {
         static Change update(
                 TupleData newTuple, BitSet set, TupleData keySource, BitSet where, Supplier<String> missing) {
             return new Change(
-                    new Shape('U', set, where), new Columns(newTuple, set), new Columns(keySource, where), missing);
+                    new Shape(RowOperation.UPDATE, set, where),
+                    new Columns(newTuple, set),
+                    new Columns(keySource, where),
+                    missing);
         }
 
         /** Deletes the row whose {@code where} columns match those of {@code oldTuple}. */
         static Change delete(TupleData oldTuple, BitSet where, Supplier<String> missing) {
-            return new Change(new Shape('D', null, where), new Columns(oldTuple, where), null, missing);
+            return new Change(new Shape(RowOperation.DELETE, null, where), new Columns(oldTuple, where), null, missing);
         }
     }
 
@@ -226,10 +229,9 @@ final class RelationApply implements AutoCloseable {
         PreparedStatement ps = statements.get(shape);
         if (ps == null) {
             String text = switch (shape.operation()) {
-                case 'I' -> sql.insert();
-                case 'U' -> sql.update(shape.set(), shape.where());
-                case 'D' -> sql.delete(shape.where());
-                default -> throw new IllegalArgumentException("unknown operation " + shape.operation());
+                case INSERT -> sql.insert();
+                case UPDATE -> sql.update(shape.set(), shape.where());
+                case DELETE -> sql.delete(shape.where());
             };
             ps = target.prepareStatement(text);
             // a named statement on the server from the first use: the point is never to parse a row's statement again

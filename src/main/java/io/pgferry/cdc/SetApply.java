@@ -63,13 +63,13 @@ final class SetApply implements AutoCloseable {
      * statement with immediate unique checks), and every column it names has a known type.
      */
     static boolean suits(RelationApply.Shape shape, RelationSql sql, BitSet uniqueColumns, List<String> targetTypes) {
-        if ((shape.operation() != 'U' && shape.operation() != 'D')
+        if ((shape.operation() != RowOperation.UPDATE && shape.operation() != RowOperation.DELETE)
                 || sql.fullIdentity()
                 || shape.where().isEmpty()) {
             return false;
         }
         BitSet used = (BitSet) shape.where().clone();
-        if (shape.operation() == 'U') {
+        if (shape.operation() == RowOperation.UPDATE) {
             if (shape.set().intersects(shape.where()) || shape.set().intersects(uniqueColumns)) {
                 return false;
             }
@@ -222,7 +222,7 @@ final class SetApply implements AutoCloseable {
             match.add("t." + column(bound.get(i)) + " = v.p" + i);
         }
         String where = " WHERE " + String.join(" AND ", match) + " RETURNING v.o";
-        if (shape.operation() == 'D') {
+        if (shape.operation() == RowOperation.DELETE) {
             return "DELETE FROM " + sql.qualified() + " AS t USING " + values + where;
         }
         List<String> assignments = new ArrayList<>();

@@ -77,7 +77,7 @@ public final class AssessCommand implements Callable<Integer> {
             java.nio.file.Files.writeString(
                     dir.resolve(io.pgferry.monitor.DashboardServer.ASSESSMENT_FILE), report.toJson());
         }
-        System.out.println(json ? report.toJson() : markdown ? report.toMarkdown() : report.toText());
+        global.out().println(json ? report.toJson() : markdown ? report.toMarkdown() : report.toText());
         return report.hasBlockers() ? 2 : 0;
     }
 }

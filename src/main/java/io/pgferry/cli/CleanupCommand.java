@@ -2,9 +2,8 @@ package io.pgferry.cli;
 
 import io.pgferry.cutover.Cleanup;
 import io.pgferry.cutover.CleanupItem;
+import io.pgferry.method.RunStreams;
 import io.pgferry.state.Directories;
-import io.pgferry.state.RunRecord;
-import io.pgferry.state.StateStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
@@ -58,18 +57,12 @@ public final class CleanupCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<CleanupItem> items;
         boolean keptFence;
-        try (StateStore store = StateStore.openExisting(workDir.dir())) {
-            RunRecord run = connections.lookup(store);
-            Cleanup cleanup = new Cleanup(
-                    new io.pgferry.pg.Connector("source", connections.source()),
-                    new io.pgferry.pg.Connector("target", connections.target()),
-                    store,
-                    run,
-                    unfenceSource);
+        try (OpenRun open = OpenRun.open(workDir, connections, global)) {
+            Cleanup cleanup = new Cleanup(open.source(), open.target(), open.store(), open.run(), unfenceSource);
             keptFence = cleanup.keepsSourceFence();
             if (!dryRun) {
                 // a running change stream holds the slot: it must let go before the slot can be dropped
-                io.pgferry.method.copy.StreamLink.stopIfRunning(store, run);
+                new RunStreams(open.source(), open.target(), open.store(), open.run()).stopForward();
             }
             items = dryRun ? cleanup.plan() : cleanup.run();
         }

@@ -109,15 +109,11 @@ public final class CopyCliOptions {
         if (filterFile != null) {
             filter = TableFilter.fromFile(filterFile, filter);
         }
-        ChangeCapture source = switch (capture) {
-            case "logical" -> ChangeCapture.LOGICAL;
-            case "triggers" -> ChangeCapture.TRIGGERS;
-            default ->
-                throw new PgferryException(
+        ChangeCapture source = ChangeCapture.of(capture)
+                .orElseThrow(() -> new PgferryException(
                         ErrorCode.BAD_INPUT,
                         "--capture must be logical or triggers, not '" + capture + "'",
-                        "logical needs wal_level=logical and a role with REPLICATION; triggers works without either");
-        };
+                        "logical needs wal_level=logical and a role with REPLICATION; triggers works without either"));
         return new CopyOptions(
                 index,
                 splitThreshold == null ? CopyOptions.AUTO_SPLIT : splitThreshold,

@@ -6,20 +6,15 @@ import io.pgferry.cutover.CutoverRunner;
 import io.pgferry.cutover.FenceExemption;
 import io.pgferry.cutover.MigrationFinisher;
 import io.pgferry.cutover.ReplicationLink;
-import io.pgferry.method.copy.StreamLink;
+import io.pgferry.method.SlotRetentionNotice;
+import io.pgferry.method.copy.CopyAndStream;
+import io.pgferry.method.copy.DdlCaptureSetup;
 import io.pgferry.method.logical.ReverseStream;
-import io.pgferry.method.logical.SubscriptionLink;
 import io.pgferry.monitor.Progress;
-import io.pgferry.pg.ConnectionSpec;
-import io.pgferry.pg.Connector;
-import io.pgferry.pg.ErrorCode;
-import io.pgferry.pg.PgferryException;
-import io.pgferry.pg.ServerInfo;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,8 +45,9 @@ public final class CutoverCommand implements Callable<Integer> {
             defaultValue = "read-only",
             paramLabel = "MODE",
             description = "read-only (default): new source sessions are read-only and client sessions are ended;"
-                    + " none: the application is already stopped.")
-    String fence;
+                    + " none: the application is already stopped.",
+            converter = FenceModeConverter.class)
+    CutoverOptions.FenceMode fence;
 
     @Option(
             names = "--max-lag",
@@ -81,72 +77,42 @@ public final class CutoverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CutoverOptions.FenceMode mode = switch (fence) {
-            case "read-only" -> CutoverOptions.FenceMode.READ_ONLY;
-            case "none" -> CutoverOptions.FenceMode.NONE;
-            default ->
-                throw new PgferryException(
-                        ErrorCode.BAD_INPUT, "--fence must be read-only or none, not '" + fence + "'", null);
-        };
-        try (StateStore store = StateStore.openExisting(workDir.dir())) {
-            RunRecord run = connections.lookup(store);
-            ConnectionSpec sourceSpec = connections.source();
-            ConnectionSpec targetSpec = connections.target();
-            Connector source = new Connector("source", sourceSpec);
-            Connector target = new Connector("target", targetSpec);
-            Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
-            ReplicationLink link = switch (run.method()) {
-                case "dump" -> {
-                    progress.summary("Method dump has no separate cutover: the restore was the switch-over."
-                            + " Point the application at " + targetSpec + ".");
-                    yield null;
-                }
-                case "logical" -> new SubscriptionLink(source, target, run, store, targetMajor(target));
-                case "copy" ->
-                    io.pgferry.capture.TriggerCapture.isTriggers(store, run.id())
-                            ? new io.pgferry.method.copy.TriggerLink(source, store, run)
-                            : new StreamLink(source, store, run);
-                default ->
-                    throw new PgferryException(
-                            ErrorCode.BAD_INPUT, "cutover does not know method " + run.method(), null);
-            };
-            if (link == null) {
+        try (OpenRun open = OpenRun.open(workDir, connections, global)) {
+            StateStore store = open.store();
+            RunRecord run = open.run();
+            Progress progress = open.progress();
+            Optional<ReplicationLink> link = open.method().link(open.source(), open.target(), store, run);
+            if (link.isEmpty()) {
+                progress.summary(
+                        "Method " + open.method() + " has no separate cutover: the restore was the switch-over."
+                                + " Point the application at " + open.target().spec() + ".");
                 return 0;
             }
             if (reverse) {
-                FenceExemption.requirePossible(source);
+                FenceExemption.requirePossible(open.source());
             }
             CutoverResult result;
             try {
                 result = new CutoverRunner(
-                                source,
-                                target,
+                                open.source(),
+                                open.target(),
                                 store,
                                 run,
                                 progress,
-                                link,
-                                new MigrationFinisher(io.pgferry.method.copy.CopyAndStream.filterOf(store, run))
-                                        .withSchemaDriftCheck(
-                                                io.pgferry.method.copy.DdlCaptureSetup.sourceShapeAtStart(store, run)))
-                        .run(new CutoverOptions(mode, maxLag, timeout, checksums));
+                                link.get(),
+                                new MigrationFinisher(CopyAndStream.filterOf(store, run))
+                                        .withSchemaDriftCheck(DdlCaptureSetup.sourceShapeAtStart(store, run)))
+                        .run(new CutoverOptions(fence, maxLag, timeout, checksums));
             } catch (RuntimeException e) {
-                throw io.pgferry.method.SlotRetentionNotice.annotate(store, run.id(), e);
+                throw SlotRetentionNotice.annotate(store, run.id(), e);
             }
-            progress.summary(result.render(targetSpec.toString()));
+            progress.summary(result.render(open.target().spec().toString()));
             if (reverse) {
-                ReverseStream.start(source, target, store, run);
+                ReverseStream.start(open.source(), open.target(), store, run);
                 progress.summary("Reverse stream running: changes on the target flow back to the source;"
                         + " pgferry rollback switches back without losing them.");
             }
             return 0;
-        }
-    }
-
-    private static int targetMajor(Connector target) {
-        try (Connection c = target.open()) {
-            return ServerInfo.read(c).major();
-        } catch (SQLException e) {
-            throw target.classify(e);
         }
     }
 }

@@ -1,7 +1,7 @@
 package io.pgferry.cli;
 
-import io.pgferry.demo.DemoMethod;
 import io.pgferry.demo.DemoRun;
+import io.pgferry.method.MethodKind;
 import io.pgferry.monitor.Progress;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
@@ -38,8 +38,10 @@ public final class DemoCommand implements Callable<Integer> {
             names = "--method",
             defaultValue = "copy",
             paramLabel = "METHOD",
-            description = "Method to show: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    DemoMethod method;
+            description = "Method to show: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+            converter = MethodKindConverter.class,
+            completionCandidates = MethodKindConverter.Keys.class)
+    MethodKind method;
 
     @Option(
             names = "--scale",
@@ -87,7 +89,8 @@ public final class DemoCommand implements Callable<Integer> {
         new DemoRun(
                         new DemoRun.Settings(method, sourceMajor, target, scale, jobs, dashboardPort),
                         Progress.detectMode(global.quiet),
-                        System.out)
+                        global.out(),
+                        global.err())
                 .run();
         return 0;
     }

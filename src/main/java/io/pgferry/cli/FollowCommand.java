@@ -1,21 +1,13 @@
 package io.pgferry.cli;
 
-import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationOptions;
 import io.pgferry.method.SlotRetentionNotice;
 import io.pgferry.method.copy.CopyAndStream;
 import io.pgferry.method.copy.DdlCaptureSetup;
-import io.pgferry.monitor.Progress;
-import io.pgferry.pg.ConnectionSpec;
-import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-import io.pgferry.pg.ServerInfo;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
-import io.pgferry.state.StepStatus;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -58,52 +50,23 @@ public final class FollowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (StateStore store = StateStore.openExisting(workDir.dir())) {
-            RunRecord run = connections.lookup(store);
-            ConnectionSpec sourceSpec = connections.source();
-            ConnectionSpec targetSpec = connections.target();
-            if (!run.method().equals("copy")) {
-                throw new PgferryException(
-                        ErrorCode.BAD_INPUT,
-                        "run " + run.id() + " uses method " + run.method()
-                                + "; follow resumes the change stream of method copy",
-                        run.method().equals("logical")
-                                ? "the subscription streams on its own: see pgferry status"
-                                : "method dump has no change stream");
-            }
-            if (store.stepStatus(run.id(), "analyze") != StepStatus.DONE) {
-                throw new PgferryException(
-                        ErrorCode.BAD_INPUT,
-                        "the copy of run " + run.id() + " is not finished",
-                        "run the same pgferry migrate command again: it finishes the copy, then streams");
-            }
+        try (OpenRun open = OpenRun.open(workDir, connections, global)) {
+            StateStore store = open.store();
+            RunRecord run = open.run();
+            CopyAndStream.requireFollowable(store, run);
             retainedWal.applyTo(store, run.id());
             for (String lsn : ddlAppliedByHand) {
                 DdlCaptureSetup.markAppliedByHand(store, run.id(), parseLsn(lsn));
             }
-            Connector source = new Connector("source", sourceSpec);
-            Connector target = new Connector("target", targetSpec);
-            int major;
-            try (Connection c = source.open()) {
-                major = ServerInfo.read(c).major();
-            } catch (SQLException e) {
-                throw source.classify(e);
-            }
-            Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
+            int major = open.sourceMajor();
             store.setRunStatus(run.id(), RunRecord.STATUS_RUNNING, "stream", null);
-            MigrationContext ctx = new MigrationContext(
-                    source,
-                    target,
-                    store,
-                    run,
-                    progress,
-                    new MigrationOptions(1, Optional.empty(), false, false, false));
             try {
-                CopyAndStream.follow(ctx, major);
+                CopyAndStream.follow(
+                        open.context(new MigrationOptions(1, Optional.empty(), false, false, false)), major);
             } catch (RuntimeException e) {
                 throw SlotRetentionNotice.annotate(store, run.id(), e);
             }
-            progress.summary("Change stream stopped on request.");
+            open.progress().summary("Change stream stopped on request.");
             return 0;
         }
     }

@@ -1,6 +1,7 @@
 package io.pgferry.cli;
 
 import io.pgferry.method.DumpRestore;
+import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationMethod;
 import io.pgferry.method.MigrationOptions;
@@ -54,12 +55,6 @@ import picocli.CommandLine.Option;
         })
 public final class MigrateCommand implements Callable<Integer> {
 
-    enum Method {
-        dump,
-        logical,
-        copy
-    }
-
     @Mixin
     GlobalOptions global;
 
@@ -82,8 +77,10 @@ public final class MigrateCommand implements Callable<Integer> {
             names = "--method",
             required = true,
             paramLabel = "METHOD",
-            description = "How to move the data: ${COMPLETION-CANDIDATES}.")
-    Method method;
+            description = "How to move the data: ${COMPLETION-CANDIDATES}.",
+            converter = MethodKindConverter.class,
+            completionCandidates = MethodKindConverter.Keys.class)
+    MethodKind method;
 
     @Option(
             names = {"-j", "--jobs"},
@@ -131,16 +128,16 @@ public final class MigrateCommand implements Callable<Integer> {
         ConnectionSpec source = connections.source();
         ConnectionSpec target = connections.target();
         MigrationMethod impl = switch (method) {
-            case dump -> new DumpRestore();
-            case logical -> new LogicalReplication(logicalOptions.toOptions());
-            case copy -> new CopyAndStream(copyOptions.toOptions(jobs, logicalOptions.setReplicaIdentityFull));
+            case DUMP -> new DumpRestore();
+            case LOGICAL -> new LogicalReplication(logicalOptions.toOptions());
+            case COPY -> new CopyAndStream(copyOptions.toOptions(jobs, logicalOptions.setReplicaIdentityFull));
         };
         MigrationOptions options = new MigrationOptions(jobs, Optional.ofNullable(pgBin), clean, keepOwner, keepAcl);
         try (StateStore store = StateStore.open(workDir.dir());
                 DashboardServer dashboardServer = startDashboard(store)) {
-            RunRecord run = RunStarter.startOrResume(store, impl.name(), source, target);
+            RunRecord run = RunStarter.startOrResume(store, impl.kind(), source, target);
             retainedWal.applyTo(store, run.id());
-            Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
+            Progress progress = global.progress(store, run.id());
             MigrationContext context = new MigrationContext(
                     new Connector("source", source), new Connector("target", target), store, run, progress, options);
             try {
@@ -161,8 +158,9 @@ public final class MigrateCommand implements Callable<Integer> {
         }
         DashboardServer server = DashboardServer.start(
                 store, new InetSocketAddress(InetAddress.getLoopbackAddress(), dashboard), Optional.empty());
-        System.out.println("dashboard on " + server.url() + " while this command runs (pgferry serve --dir "
-                + workDir.dir() + " keeps it up afterwards)");
+        global.out()
+                .println("dashboard on " + server.url() + " while this command runs (pgferry serve --dir "
+                        + workDir.dir() + " keeps it up afterwards)");
         return server;
     }
 }

@@ -2,19 +2,12 @@ package io.pgferry.cli;
 
 import io.pgferry.cutover.CleanupItem;
 import io.pgferry.cutover.CutoverResult;
-import io.pgferry.cutover.MigrationFinisher;
 import io.pgferry.cutover.Rollback;
-import io.pgferry.method.copy.CopyAndStream;
-import io.pgferry.method.copy.StreamLink;
-import io.pgferry.method.logical.ReverseStream;
-import io.pgferry.monitor.Progress;
+import io.pgferry.method.RunStreams;
 import io.pgferry.monitor.Units;
-import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.schema.CatalogObject;
-import io.pgferry.state.RunRecord;
-import io.pgferry.state.StateStore;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -68,12 +61,13 @@ public final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (StateStore store = StateStore.openExisting(workDir.dir())) {
-            RunRecord run = connections.lookup(store);
-            Connector source = new Connector("source", connections.source());
-            Connector target = new Connector("target", connections.target());
-            boolean streaming = run.method().equals("logical") || CopyAndStream.hasStream(store, run);
-            Rollback rollback = new Rollback(source, target, store, run, streaming, ReverseStream.started(store, run));
+        try (OpenRun open = OpenRun.open(workDir, connections, global)) {
+            Rollback rollback = new Rollback(
+                    open.source(),
+                    open.target(),
+                    open.store(),
+                    open.run(),
+                    new RunStreams(open.source(), open.target(), open.store(), open.run()));
             Rollback.Plan plan = rollback.plan(discardFinished);
             render(out, plan);
             if (dryRun) {
@@ -82,26 +76,22 @@ public final class RollbackCommand implements Callable<Integer> {
             }
             confirm(out);
             if (plan.kind() == Rollback.Kind.SWITCH_BACK) {
-                Progress progress = new Progress(store, run.id(), Progress.detectMode(global.quiet), System.out);
-                CutoverResult result = rollback.switchBack(
-                        progress,
-                        ReverseStream.link(source, target, run),
-                        new MigrationFinisher(CopyAndStream.filterOf(store, run)));
-                progress.summary("\nRolled back to the source: every write made on the target up to "
-                        + result.fenceLsn().asString() + " is on the source; writes were fenced for "
-                        + Units.duration(result.writeDowntime()) + ". The source accepts writes again;"
-                        + " the target is fenced read-only. Point the application at " + source.spec()
-                        + ", then run pgferry cleanup.");
+                CutoverResult result = rollback.switchBack(open.progress());
+                open.progress()
+                        .summary("\nRolled back to the source: every write made on the target up to "
+                                + result.fenceLsn().asString() + " is on the source; writes were fenced for "
+                                + Units.duration(result.writeDowntime()) + ". The source accepts writes again;"
+                                + " the target is fenced read-only. Point the application at "
+                                + open.source().spec()
+                                + ", then run pgferry cleanup.");
                 return 0;
             }
-            // a running change stream holds the slot: it must let go before the slot can be dropped
-            StreamLink.stopIfRunning(store, run);
             Rollback.Outcome done = rollback.abandon();
             done.streamObjects().forEach(i -> out.println("removed " + i));
             list(out, "dropped", done.dropped());
             out.println("Rolled back: the source is untouched and stays in use; "
                     + done.dropped().size() + " object(s) this run created were dropped from the target database "
-                    + target.spec() + keptNote(done.kept()));
+                    + open.target().spec() + keptNote(done.kept()));
             return 0;
         }
     }

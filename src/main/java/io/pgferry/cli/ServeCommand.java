@@ -82,10 +82,12 @@ public final class ServeCommand implements Callable<Integer> {
         try (StateStore store = StateStore.openExisting(workDir.dir());
                 DashboardServer server = DashboardServer.start(
                         store, new InetSocketAddress(InetAddress.getByName(bind), port), token())) {
-            System.out.println("dashboard of " + workDir.dir().toAbsolutePath() + " on " + server.url()
-                    + (token().isPresent() ? " (token required: open " + server.url() + "#token=<token>)" : "")
-                    + "; Ctrl-C to stop");
-            System.out.flush();
+            spec.commandLine()
+                    .getOut()
+                    .println("dashboard of " + workDir.dir().toAbsolutePath() + " on " + server.url()
+                            + (token().isPresent() ? " (token required: open " + server.url() + "#token=<token>)" : "")
+                            + "; Ctrl-C to stop");
+            spec.commandLine().getOut().flush();
             new CountDownLatch(1).await();
             return 0;
         }

@@ -61,7 +61,8 @@ public final class VerifyCommand implements Callable<Integer> {
         VerifyReport report = new Verifier(
                         new Connector("source", connections.source()), new Connector("target", connections.target()))
                 .verify(new Verifier.Options(checksums, jobs, maxKeys));
-        System.out.print(json ? report.toJson() + "\n" : report.toText());
+        global.out().print(json ? report.toJson() + "\n" : report.toText());
+        global.out().flush();
         return report.ok() ? 0 : ErrorCode.VERIFICATION_FAILED.exitCode();
     }
 }

@@ -9,8 +9,28 @@ import java.time.Duration;
  * @param checksums   verify content with checksums too, not only row counts
  */
 public record CutoverOptions(FenceMode fence, Duration maxLag, Duration timeout, boolean checksums) {
+    /** How cutover stops the application's writes; {@link #key()} is the --fence value. */
     public enum FenceMode {
-        READ_ONLY,
-        NONE
+        /** New source sessions are read-only and client sessions are ended. */
+        READ_ONLY("read-only"),
+        /** No fence: the application is already stopped. */
+        NONE("none");
+
+        private final String key;
+
+        FenceMode(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        /** The mode whose {@link #key()} is {@code text}; empty for any other text. */
+        public static java.util.Optional<FenceMode> of(String text) {
+            return java.util.Arrays.stream(values())
+                    .filter(m -> m.key.equals(text))
+                    .findFirst();
+        }
     }
 }

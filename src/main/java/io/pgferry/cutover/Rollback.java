@@ -35,31 +35,42 @@ public final class Rollback {
     /** What a rollback did. */
     public record Outcome(List<CleanupItem> streamObjects, List<CatalogObject> dropped, List<CatalogObject> kept) {}
 
+    /** The run's change streams as rollback sees them; the method that made them knows them. */
+    public interface Streams {
+        /**
+         * Whether the run carries changes until a cutover (logical, copy with its stream): until
+         * then the application stays on the source; a run without one was its own switch-over.
+         */
+        boolean forward();
+
+        /** Whether a cutover started a reverse stream. */
+        boolean reverseStarted();
+
+        /** Stops the forward stream if it runs: it holds the slot that abandoning drops. */
+        void stopForward();
+
+        /** The reverse stream as a link from the target (now the primary) back to the source. */
+        ReplicationLink reverse();
+
+        /** Sequences and verification, as the forward cutover did them. */
+        CutoverRunner.Finisher finisher();
+    }
+
+    /** A rollback's phase: the step an abandoning rollback records, the prefix of a switch-back's steps. */
+    static final String PHASE = "rollback";
+
     private final Connector source;
     private final Connector target;
     private final StateStore store;
     private final RunRecord run;
-    private final boolean streaming;
-    private final boolean reverseStarted;
+    private final Streams streams;
 
-    /**
-     * @param streaming      whether the run carries changes until a cutover (logical, copy with its stream): until then the application
-     *                       stays on the source; a run without one was its own switch-over
-     * @param reverseStarted whether a cutover started a reverse stream
-     */
-    public Rollback(
-            Connector source,
-            Connector target,
-            StateStore store,
-            RunRecord run,
-            boolean streaming,
-            boolean reverseStarted) {
+    public Rollback(Connector source, Connector target, StateStore store, RunRecord run, Streams streams) {
         this.source = source;
         this.target = target;
         this.store = store;
         this.run = run;
-        this.streaming = streaming;
-        this.reverseStarted = reverseStarted;
+        this.streams = streams;
     }
 
     /**
@@ -70,7 +81,7 @@ public final class Rollback {
     public Plan plan(boolean finishedRunOk) {
         var cutAt = store.setting(run.id(), "cutover.done_at");
         if (cutAt.isPresent()) {
-            if (!reverseStarted) {
+            if (!streams.reverseStarted()) {
                 throw new PreflightException(
                         ErrorCode.BLOCKER,
                         "run " + run.id() + " was cut over at " + cutAt.get()
@@ -93,7 +104,7 @@ public final class Rollback {
                                         + " has no record of what the target held before it began (it was started by an older pgferry),"
                                         + " so rollback cannot tell the run's objects from yours; nothing was changed",
                                 "run pgferry cleanup to remove the stream's objects, then drop what the migration created on the target yourself"));
-        if (!streaming && RunRecord.STATUS_DONE.equals(run.status()) && !finishedRunOk) {
+        if (!streams.forward() && RunRecord.STATUS_DONE.equals(run.status()) && !finishedRunOk) {
             throw new PreflightException(
                     ErrorCode.BLOCKER,
                     "run " + run.id() + " (method " + run.method()
@@ -107,11 +118,12 @@ public final class Rollback {
     }
 
     /**
-     * Abandons the run. The caller stops a running change stream first (it holds the slot).
-     * The stream's objects go first, so no apply writes into tables being dropped.
+     * Abandons the run. A running change stream stops first (it holds the slot); then the
+     * stream's objects go, so no apply writes into tables being dropped.
      */
     public Outcome abandon() {
-        store.startStep(run.id(), "rollback");
+        streams.stopForward();
+        store.startStep(run.id(), PHASE);
         try {
             List<CleanupItem> removed = new Cleanup(source, target, store, run).run();
             RunObjectsDrop.Split split = new RunObjectsDrop(
@@ -119,14 +131,14 @@ public final class Rollback {
                     .drop();
             store.finishStep(
                     run.id(),
-                    "rollback",
+                    PHASE,
                     removed.size() + " stream object(s) removed, "
                             + split.drops().size() + " target object(s) dropped, "
                             + split.kept().size() + " kept");
             store.setRunStatus(run.id(), "rolled-back", "rolled-back", null);
             return new Outcome(removed, split.drops(), split.kept());
         } catch (RuntimeException e) {
-            store.failStep(run.id(), "rollback", String.valueOf(e.getMessage()));
+            store.failStep(run.id(), PHASE, String.valueOf(e.getMessage()));
             throw e;
         }
     }
@@ -135,9 +147,17 @@ public final class Rollback {
      * Cutover in reverse over the reverse stream: fence the target, drain, sequences back,
      * verify; then the source's exemption goes and its fence is lifted.
      */
-    public CutoverResult switchBack(Progress progress, ReplicationLink reverseLink, CutoverRunner.Finisher finisher) {
+    public CutoverResult switchBack(Progress progress) {
         CutoverResult result = new CutoverRunner(
-                        target, source, store, run, progress, reverseLink, finisher, "rollback", "fence.target")
+                        target,
+                        source,
+                        store,
+                        run,
+                        progress,
+                        streams.reverse(),
+                        streams.finisher(),
+                        PHASE,
+                        "fence.target")
                 .run(new CutoverOptions(
                         CutoverOptions.FenceMode.READ_ONLY, Duration.ofHours(1), Duration.ofMinutes(5), false));
         FenceExemption.remove(source, store, run);

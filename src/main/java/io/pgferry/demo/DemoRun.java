@@ -9,6 +9,7 @@ import io.pgferry.cutover.CutoverRunner;
 import io.pgferry.cutover.MigrationFinisher;
 import io.pgferry.cutover.ReplicationLink;
 import io.pgferry.method.DumpRestore;
+import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationMethod;
 import io.pgferry.method.MigrationOptions;
@@ -16,10 +17,8 @@ import io.pgferry.method.MigrationSummary;
 import io.pgferry.method.RunStarter;
 import io.pgferry.method.copy.CopyAndStream;
 import io.pgferry.method.copy.CopyOptions;
-import io.pgferry.method.copy.StreamLink;
 import io.pgferry.method.logical.LogicalOptions;
 import io.pgferry.method.logical.LogicalReplication;
-import io.pgferry.method.logical.SubscriptionLink;
 import io.pgferry.monitor.DashboardServer;
 import io.pgferry.monitor.Progress;
 import io.pgferry.monitor.Units;
@@ -36,7 +35,7 @@ import io.pgferry.state.StateStore;
 import io.pgferry.verify.Verifier;
 import io.pgferry.verify.VerifyReport;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -67,16 +66,18 @@ public final class DemoRun {
 
     /** What the demo runs; {@code dashboardPort} 0 picks a free port. */
     public record Settings(
-            DemoMethod method, int sourceMajor, int targetMajor, double scale, int jobs, int dashboardPort) {}
+            MethodKind method, int sourceMajor, int targetMajor, double scale, int jobs, int dashboardPort) {}
 
     private final Settings settings;
     private final Progress.Mode mode;
-    private final PrintStream out;
+    private final PrintWriter out;
+    private final PrintWriter err;
 
-    public DemoRun(Settings settings, Progress.Mode mode, PrintStream out) {
+    public DemoRun(Settings settings, Progress.Mode mode, PrintWriter out, PrintWriter err) {
         this.settings = settings;
         this.mode = mode;
         this.out = out;
+        this.err = err;
     }
 
     /** The newest target the bundled or installed server binaries allow: 18, else 17. */
@@ -116,9 +117,9 @@ public final class DemoRun {
 
     private MigrationSummary migrate(Path work, ConnectionSpec sourceSpec, ConnectionSpec targetSpec) {
         MigrationMethod method = new DumpRestore();
-        out.println("migrating with method '" + method.name() + "' (" + settings.jobs() + " jobs), work dir " + work);
+        out.println("migrating with method '" + method.kind() + "' (" + settings.jobs() + " jobs), work dir " + work);
         try (StateStore store = StateStore.open(work)) {
-            RunRecord run = RunStarter.startOrResume(store, method.name(), sourceSpec, targetSpec);
+            RunRecord run = RunStarter.startOrResume(store, method.kind(), sourceSpec, targetSpec);
             MigrationSummary summary = method.migrate(context(store, run, sourceSpec, targetSpec));
             store.setRunStatus(run.id(), RunRecord.STATUS_DONE, "done", null);
             return summary;
@@ -133,7 +134,7 @@ public final class DemoRun {
     private void migrateUnderWritesAndCutOver(Path work, ConnectionSpec sourceSpec, ConnectionSpec targetSpec) {
         MigrationMethod method = streamingMethod();
         try (StateStore store = StateStore.open(work)) {
-            RunRecord run = RunStarter.startOrResume(store, method.name(), sourceSpec, targetSpec);
+            RunRecord run = RunStarter.startOrResume(store, method.kind(), sourceSpec, targetSpec);
             MigrationContext ctx = context(store, run, sourceSpec, targetSpec);
             CompletableFuture<MigrationSummary> migration = null;
             try (DashboardServer dashboard = DashboardServer.start(
@@ -144,7 +145,7 @@ public final class DemoRun {
                 out.println("dashboard on " + dashboard.url() + " while the demo runs");
                 out.println(
                         "an application writes to the source (orders, customers, events, a keyless log) throughout");
-                out.println("migrating with method '" + method.name() + "' (" + settings.jobs() + " jobs), work dir "
+                out.println("migrating with method '" + method.kind() + "' (" + settings.jobs() + " jobs), work dir "
                         + work);
                 migration = CompletableFuture.supplyAsync(() -> method.migrate(ctx));
                 ReplicationLink link = awaitStreaming(method, migration, store, run, ctx);
@@ -215,7 +216,7 @@ public final class DemoRun {
 
     private MigrationMethod streamingMethod() {
         return switch (settings.method()) {
-            case copy ->
+            case COPY ->
                 new CopyAndStream(new CopyOptions(
                         settings.jobs(),
                         CopyOptions.AUTO_SPLIT,
@@ -225,10 +226,10 @@ public final class DemoRun {
                         false,
                         io.pgferry.method.copy.ChangeCapture.LOGICAL,
                         true));
-            case logical ->
+            case LOGICAL ->
                 new LogicalReplication(
                         new LogicalOptions(true, Optional.empty(), false, Duration.ofSeconds(5), READY_TIMEOUT, 1));
-            case dump -> throw new IllegalStateException("method dump does not stream");
+            case DUMP -> throw new IllegalStateException("method dump does not stream");
         };
     }
 
@@ -242,19 +243,14 @@ public final class DemoRun {
             StateStore store,
             RunRecord run,
             MigrationContext ctx) {
-        if (method instanceof CopyAndStream) {
+        if (method.kind() == MethodKind.COPY) {
             StreamControl stream = new StreamControl(store, run.id());
             awaitCondition(migration, stream::alive, "the change stream to start");
-            return new StreamLink(ctx.source(), store, run);
+        } else {
+            awaitCondition(migration, migration::isDone, "the subscription to catch up");
+            join(migration);
         }
-        awaitCondition(migration, migration::isDone, "the subscription to catch up");
-        join(migration);
-        try (Connection c = ctx.target().open()) {
-            return new SubscriptionLink(
-                    ctx.source(), ctx.target(), run, store, ServerInfo.read(c).major());
-        } catch (SQLException e) {
-            throw ctx.target().classify(e);
-        }
+        return method.kind().link(ctx.source(), ctx.target(), store, run).orElseThrow();
     }
 
     /** Polls {@code condition}; a migration that failed meanwhile ends the wait with its own error. */
@@ -295,7 +291,7 @@ public final class DemoRun {
                 new Connector("target", targetSpec),
                 store,
                 run,
-                new Progress(store, run.id(), mode, out),
+                new Progress(store, run.id(), mode, out, err),
                 new MigrationOptions(settings.jobs(), Optional.empty(), false, false, false));
     }
 

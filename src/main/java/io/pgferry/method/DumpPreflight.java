@@ -37,7 +37,7 @@ final class DumpPreflight {
     }
 
     Result run() {
-        ctx.store().startStep(ctx.runId(), "preflight");
+        ctx.store().startStep(ctx.runId(), DumpRestore.Step.PREFLIGHT.key());
         try (Connection s = ctx.source().open();
                 Connection t = ctx.target().open()) {
             ServerInfo source = ServerInfo.read(s);
@@ -47,22 +47,23 @@ final class DumpPreflight {
                     new PgClientToolLocator(ctx.options().pgBin()).forMigration(source.major(), target.major());
             List<TableRef> tables = TableInventory.list(s);
             long tableBytes = tables.stream().mapToLong(TableRef::totalBytes).sum();
-            boolean restoreBegun = ctx.store().stepStatus(ctx.runId(), DumpRestore.STEP_RESTORE) != StepStatus.PENDING;
+            boolean restoreBegun =
+                    ctx.store().stepStatus(ctx.runId(), DumpRestore.Step.RESTORE.key()) != StepStatus.PENDING;
             List<String> existing = TargetChecks.emptyUnlessResuming(ctx, t, restoreBegun, "the dump");
-            if (ctx.store().stepStatus(ctx.runId(), DumpRestore.STEP_DUMP) != StepStatus.DONE) {
+            if (ctx.store().stepStatus(ctx.runId(), DumpRestore.Step.DUMP.key()) != StepStatus.DONE) {
                 checkDiskSpace(tableBytes);
             }
             ctx.store()
                     .finishStep(
                             ctx.runId(),
-                            "preflight",
+                            DumpRestore.Step.PREFLIGHT.key(),
                             "source " + source.major() + ", target " + target.major() + ", pg_dump " + tools.major());
             return new Result(source, target, tools, tables.size(), tableBytes, !existing.isEmpty());
         } catch (SQLException e) {
-            ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());
+            ctx.store().failStep(ctx.runId(), DumpRestore.Step.PREFLIGHT.key(), e.getMessage());
             throw ctx.source().classify(e);
         } catch (PgferryException e) {
-            ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());
+            ctx.store().failStep(ctx.runId(), DumpRestore.Step.PREFLIGHT.key(), e.getMessage());
             throw e;
         }
     }

@@ -24,19 +24,34 @@ import java.util.List;
  * A finished dump survives a crash: rerunning restores from it instead of dumping again.
  */
 public final class DumpRestore implements MigrationMethod {
-    static final String STEP_DUMP = "dump";
-    static final String STEP_RESTORE = "restore";
-    static final String STEP_ANALYZE = "analyze";
-    static final String STEP_VERIFY = "verify";
+    /** Method dump's steps, in order. */
+    public enum Step implements StepName {
+        PREFLIGHT("preflight"),
+        DUMP("dump"),
+        RESTORE("restore"),
+        ANALYZE("analyze"),
+        VERIFY("verify");
+
+        private final String key;
+
+        Step(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public String key() {
+            return key;
+        }
+    }
 
     @Override
-    public String name() {
-        return "dump";
+    public MethodKind kind() {
+        return MethodKind.DUMP;
     }
 
     @Override
     public MigrationSummary migrate(MigrationContext ctx) {
-        MigrationSummary summary = new MigrationSummary(name());
+        MigrationSummary summary = new MigrationSummary(kind().key());
         DumpPreflight.Result pre = new DumpPreflight(ctx).run();
         ctx.progress()
                 .info("source " + ctx.source().spec() + " (PostgreSQL "
@@ -47,9 +62,9 @@ public final class DumpRestore implements MigrationMethod {
                         + pre.tools().binDir());
         Path dumpDir = ctx.workDir().resolve("dump");
 
-        Steps.run(summary, STEP_DUMP, ctx, () -> dump(ctx, pre, dumpDir));
-        Steps.run(summary, STEP_RESTORE, ctx, () -> restore(ctx, pre, dumpDir));
-        Steps.run(summary, STEP_ANALYZE, ctx, () -> analyze(ctx, pre.tools()));
+        Steps.run(summary, Step.DUMP, ctx, () -> dump(ctx, pre, dumpDir));
+        Steps.run(summary, Step.RESTORE, ctx, () -> restore(ctx, pre, dumpDir));
+        Steps.run(summary, Step.ANALYZE, ctx, () -> analyze(ctx, pre.tools()));
         VerifyReport counts = verifyCounts(ctx);
         summary.fact(counts.tables().size() + " tables, " + counts.sourceRows()
                 + " rows: row counts equal on source and target");
@@ -66,7 +81,8 @@ public final class DumpRestore implements MigrationMethod {
         Directories.deleteTree(dumpDir);
         List<String> args =
                 List.of("--format=directory", "--jobs=" + ctx.options().jobs(), "--verbose", "--file=" + dumpDir);
-        try (PhaseProgress phase = ctx.progress().phase(STEP_DUMP, pre.tablesWithData(), "tables", pre.tableBytes());
+        try (PhaseProgress phase =
+                        ctx.progress().phase(Step.DUMP.key(), pre.tablesWithData(), "tables", pre.tableBytes());
                 DirectorySizeSampler sampler =
                         new DirectorySizeSampler(dumpDir, bytes -> phase.update(phase.done(), bytes))) {
             new ClientToolRun(
@@ -106,7 +122,8 @@ public final class DumpRestore implements MigrationMethod {
         // "--": a relative --dir starting with '-' would otherwise read as an option
         args.add("--");
         args.add(dumpDir.toString());
-        try (PhaseProgress phase = ctx.progress().phase(STEP_RESTORE, toc.itemCount(), "items", toc.dataBytes())) {
+        try (PhaseProgress phase =
+                ctx.progress().phase(Step.RESTORE.key(), toc.itemCount(), "items", toc.dataBytes())) {
             RestoreProgressParser parser = new RestoreProgressParser(toc, phase);
             new ClientToolRun(
                             pre.tools().pgRestore(),
@@ -135,13 +152,13 @@ public final class DumpRestore implements MigrationMethod {
     }
 
     private VerifyReport verifyCounts(MigrationContext ctx) {
-        ctx.store().startStep(ctx.runId(), STEP_VERIFY);
+        ctx.store().startStep(ctx.runId(), Step.VERIFY.key());
         VerifyReport report;
         try {
             report = new Verifier(ctx.source(), ctx.target())
                     .verify(new Verifier.Options(false, ctx.options().jobs(), 0));
         } catch (PgferryException e) {
-            ctx.store().failStep(ctx.runId(), STEP_VERIFY, e.getMessage());
+            ctx.store().failStep(ctx.runId(), Step.VERIFY.key(), e.getMessage());
             throw e;
         }
         if (!report.ok()) {
@@ -155,13 +172,13 @@ public final class DumpRestore implements MigrationMethod {
                             .append(", target ")
                             .append(m.targetRows() < 0 ? "missing" : m.targetRows()));
             String msg = report.failures().size() + " table(s) differ in row count:" + sb;
-            ctx.store().failStep(ctx.runId(), STEP_VERIFY, msg);
+            ctx.store().failStep(ctx.runId(), Step.VERIFY.key(), msg);
             throw new PgferryException(
                     ErrorCode.VERIFICATION_FAILED,
                     msg,
                     "if the application wrote to the source during the migration, stop it and run the same command again with --clean");
         }
-        ctx.store().finishStep(ctx.runId(), STEP_VERIFY, report.tables().size() + " tables, row counts equal");
+        ctx.store().finishStep(ctx.runId(), Step.VERIFY.key(), report.tables().size() + " tables, row counts equal");
         return report;
     }
 }

@@ -5,8 +5,8 @@ package io.pgferry.method;
  * state store when done, so running the same command again continues where it stopped.
  */
 public interface MigrationMethod {
-    /** The --method name, also stored with the run. */
-    String name();
+    /** Which method this is: its --method name, also stored with the run. */
+    MethodKind kind();
 
     /** Runs every step not yet done; returns the summary printed at the end. */
     MigrationSummary migrate(MigrationContext context);

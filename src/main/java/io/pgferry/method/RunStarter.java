@@ -17,17 +17,17 @@ public final class RunStarter {
     private RunStarter() {}
 
     public static RunRecord startOrResume(
-            StateStore store, String method, ConnectionSpec source, ConnectionSpec target) {
+            StateStore store, MethodKind method, ConnectionSpec source, ConnectionSpec target) {
         var existing = store.currentRun();
         if (existing.isEmpty()) {
             // before the run exists and before anything touches the target: what rollback must never drop
             var baseline = TargetBaseline.read(new Connector("target", target));
-            RunRecord run = store.createRun(method, source.toString(), target.toString());
+            RunRecord run = store.createRun(method.key(), source.toString(), target.toString());
             TargetBaseline.record(store, run.id(), baseline);
             return run;
         }
         RunRecord run = existing.get();
-        if (!run.method().equals(method)
+        if (!run.method().equals(method.key())
                 || !run.source().equals(source.toString())
                 || !run.target().equals(target.toString())) {
             throw new PreflightException(
@@ -62,7 +62,7 @@ public final class RunStarter {
     static boolean finished(RunRecord run) {
         return switch (run.status()) {
             case "cut-over", "rolled-back" -> true;
-            case RunRecord.STATUS_DONE -> !run.method().equals("logical");
+            case RunRecord.STATUS_DONE -> MethodKind.of(run) != MethodKind.LOGICAL;
             default -> false;
         };
     }

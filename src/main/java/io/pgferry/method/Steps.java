@@ -17,7 +17,8 @@ public final class Steps {
 
     private Steps() {}
 
-    public static void run(MigrationSummary summary, String step, MigrationContext ctx, Body body) {
+    public static void run(MigrationSummary summary, StepName stepName, MigrationContext ctx, Body body) {
+        String step = stepName.key();
         if (ctx.store().stepStatus(ctx.runId(), step) == StepStatus.DONE) {
             ctx.progress().info("step " + step + " already done, skipping");
             summary.phase(step, Duration.ZERO);

@@ -1,6 +1,10 @@
 package io.pgferry.monitor;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Clock;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -12,7 +16,8 @@ final class BarView implements PhaseProgress.View {
     private final Clock clock;
     private final long startedAt;
 
-    BarView(String phase, long total, String unit, Clock clock) {
+    /** Draws on {@code err}: the bar is redrawn in place, so it stays out of what a pipe reads from stdout. */
+    BarView(String phase, long total, String unit, PrintWriter err, Clock clock) {
         this.unit = unit;
         this.clock = clock;
         this.startedAt = clock.millis();
@@ -23,6 +28,7 @@ final class BarView implements PhaseProgress.View {
                 .setUpdateIntervalMillis(250)
                 .showSpeed()
                 .setUnit(" " + unit, 1)
+                .setConsumer(new WriterConsumer(err))
                 .build();
     }
 
@@ -41,5 +47,32 @@ final class BarView implements PhaseProgress.View {
     public void finish(long done, long total, long bytesDone) {
         bar.stepTo(done);
         bar.close();
+    }
+
+    /**
+     * The library's console consumer, drawing on a writer instead of the process's stderr: only
+     * the terminal width is inherited ({@link #getMaxRenderedLength}); the stream given to the
+     * superclass is never written.
+     */
+    private static final class WriterConsumer extends ConsoleProgressBarConsumer {
+        private final PrintWriter out;
+
+        WriterConsumer(PrintWriter out) {
+            super(new PrintStream(OutputStream.nullOutputStream()));
+            this.out = out;
+        }
+
+        @Override
+        public void accept(String rendered) {
+            // the renderer already fits the line to getMaxRenderedLength()
+            out.print('\r' + rendered);
+            out.flush();
+        }
+
+        @Override
+        public void close() {
+            out.println();
+            out.flush();
+        }
     }
 }

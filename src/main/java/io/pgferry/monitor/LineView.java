@@ -1,6 +1,6 @@
 package io.pgferry.monitor;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -10,12 +10,12 @@ final class LineView implements PhaseProgress.View {
 
     private final String phase;
     private final String unit;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final Clock clock;
     private final long startedAt;
     private long lastPrintedAt;
 
-    LineView(String phase, String unit, PrintStream out, Clock clock) {
+    LineView(String phase, String unit, PrintWriter out, Clock clock) {
         this.phase = phase;
         this.unit = unit;
         this.out = out;

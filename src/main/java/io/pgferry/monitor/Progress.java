@@ -2,13 +2,15 @@ package io.pgferry.monitor;
 
 import io.pgferry.pg.Redaction;
 import io.pgferry.state.StateStore;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Clock;
 
 /**
  * The one progress model every method feeds: each phase's counts go to the state store (for
  * `pgferry status` and the dashboard) and to the console, as a live bar on a terminal or as
- * periodic plain lines when output is a pipe or a log file.
+ * periodic plain lines when output is a pipe or a log file. It prints to the writers it is
+ * given (a command's picocli writers), never to {@code System.out}: lines and the summary to
+ * {@code out}, a live bar to {@code err}, where it stays out of a pipe's data.
  */
 public final class Progress {
     public enum Mode {
@@ -20,19 +22,21 @@ public final class Progress {
     private final StateStore store;
     private final String runId;
     private final Mode mode;
-    private final PrintStream out;
+    private final PrintWriter out;
+    private final PrintWriter err;
     private final Clock clock;
 
-    public Progress(StateStore store, String runId, Mode mode, PrintStream out) {
-        this(store, runId, mode, out, Clock.systemUTC());
+    public Progress(StateStore store, String runId, Mode mode, PrintWriter out, PrintWriter err) {
+        this(store, runId, mode, out, err, Clock.systemUTC());
     }
 
     /** With {@code clock} for every rate, ETA and write throttle of its phases. */
-    public Progress(StateStore store, String runId, Mode mode, PrintStream out, Clock clock) {
+    public Progress(StateStore store, String runId, Mode mode, PrintWriter out, PrintWriter err, Clock clock) {
         this.store = store;
         this.runId = runId;
         this.mode = mode;
         this.out = out;
+        this.err = err;
         this.clock = clock;
     }
 
@@ -47,7 +51,7 @@ public final class Progress {
     /** Starts a phase measured in {@code unit} (tables, items...), with a byte total when known (else 0). */
     public PhaseProgress phase(String phase, long total, String unit, long bytesTotal) {
         PhaseProgress.View view = switch (mode) {
-            case BARS -> new BarView(phase, total, unit, clock);
+            case BARS -> new BarView(phase, total, unit, err, clock);
             case LINES -> new LineView(phase, unit, out, clock);
             case QUIET -> PhaseProgress.View.NONE;
         };

@@ -40,6 +40,15 @@ public final class Connector {
         return open(Map.of());
     }
 
+    /** The server's major version (13, 14, ...), read on a connection of its own. */
+    public int serverMajor() {
+        try (Connection c = open()) {
+            return ServerInfo.read(c).major();
+        } catch (SQLException e) {
+            throw classify(e);
+        }
+    }
+
     /** A plain connection with extra pgjdbc properties (e.g. reWriteBatchedInserts), checked to be PostgreSQL 13 or newer. */
     public Connection open(Map<String, String> driverProperties) {
         Properties props = spec.jdbcProperties("pgferry");

@@ -59,41 +59,44 @@ class SetApplyTest {
     void onlyUpdatesAndDeletesByKeyThatTouchNoUniqueColumnGoSetBased() {
         RelationSql keyed = relation(PgOutputMessage.ReplicaIdentity.DEFAULT);
         BitSet none = new BitSet();
-        assertThat(SetApply.suits(new RelationApply.Shape('U', bits(1, 2), bits(0)), keyed, none, TYPES))
+        assertThat(SetApply.suits(
+                        new RelationApply.Shape(RowOperation.UPDATE, bits(1, 2), bits(0)), keyed, none, TYPES))
                 .isTrue();
-        assertThat(SetApply.suits(new RelationApply.Shape('D', null, bits(0)), keyed, none, TYPES))
+        assertThat(SetApply.suits(new RelationApply.Shape(RowOperation.DELETE, null, bits(0)), keyed, none, TYPES))
                 .isTrue();
         assertThat(SetApply.suits(RelationApply.Shape.INSERT, keyed, none, TYPES))
                 .isFalse();
         // the key changes: a later change of the new key could run before the row has it
-        assertThat(SetApply.suits(new RelationApply.Shape('U', bits(0, 1), bits(0)), keyed, none, TYPES))
+        assertThat(SetApply.suits(
+                        new RelationApply.Shape(RowOperation.UPDATE, bits(0, 1), bits(0)), keyed, none, TYPES))
                 .isFalse();
         // a swap of unique values is valid row by row, not in one statement with immediate unique checks
-        assertThat(SetApply.suits(new RelationApply.Shape('U', bits(1, 2), bits(0)), keyed, bits(1), TYPES))
+        assertThat(SetApply.suits(
+                        new RelationApply.Shape(RowOperation.UPDATE, bits(1, 2), bits(0)), keyed, bits(1), TYPES))
                 .isFalse();
-        assertThat(SetApply.suits(new RelationApply.Shape('D', null, bits(0)), keyed, bits(1), TYPES))
+        assertThat(SetApply.suits(new RelationApply.Shape(RowOperation.DELETE, null, bits(0)), keyed, bits(1), TYPES))
                 .isTrue();
         // a column the target does not have: the row-by-row statement names the problem
         assertThat(SetApply.suits(
-                        new RelationApply.Shape('U', bits(1, 2), bits(0)),
+                        new RelationApply.Shape(RowOperation.UPDATE, bits(1, 2), bits(0)),
                         keyed,
                         none,
                         Arrays.asList("pg_catalog.int4", null, "pg_catalog.\"bit\"")))
                 .isFalse();
         RelationSql full = relation(PgOutputMessage.ReplicaIdentity.FULL);
-        assertThat(SetApply.suits(new RelationApply.Shape('D', null, bits(0, 1, 2)), full, none, TYPES))
+        assertThat(SetApply.suits(new RelationApply.Shape(RowOperation.DELETE, null, bits(0, 1, 2)), full, none, TYPES))
                 .isFalse();
     }
 
     @Test
     void statementsReadEachValueAsTheTargetsTypeAndReturnTheOrdinalsThatFoundARow() {
         SetApply apply = new SetApply(null, relation(PgOutputMessage.ReplicaIdentity.DEFAULT), TYPES);
-        assertThat(apply.text(new RelationApply.Shape('U', bits(1, 2), bits(0)), 2))
+        assertThat(apply.text(new RelationApply.Shape(RowOperation.UPDATE, bits(1, 2), bits(0)), 2))
                 .isEqualTo("UPDATE \"My Schema\".\"order\" AS t SET \"Note\" = v.p0, \"flags\" = v.p1 FROM (VALUES"
                         + " (?::pg_catalog.int4, ?::pg_catalog.text, ?::pg_catalog.\"bit\", ?::pg_catalog.int4),"
                         + " (?::pg_catalog.int4, ?::pg_catalog.text, ?::pg_catalog.\"bit\", ?::pg_catalog.int4)) AS v(o, p0, p1, p2)"
                         + " WHERE t.\"id\" = v.p2 RETURNING v.o");
-        assertThat(apply.text(new RelationApply.Shape('D', null, bits(0)), 2))
+        assertThat(apply.text(new RelationApply.Shape(RowOperation.DELETE, null, bits(0)), 2))
                 .isEqualTo(
                         "DELETE FROM \"My Schema\".\"order\" AS t USING (VALUES (?::pg_catalog.int4, ?::pg_catalog.int4), (?::pg_catalog.int4, ?::pg_catalog.int4)) AS v(o, p0)"
                                 + " WHERE t.\"id\" = v.p0 RETURNING v.o");

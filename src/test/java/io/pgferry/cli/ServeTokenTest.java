@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,30 +36,25 @@ class ServeTokenTest {
 
     /** Runs serve on a free port until it says where it listens, then stops it; returns all it printed. */
     private static String serveUntilListening(Path dir, String... tokenArgs) throws Exception {
-        StringWriter out = new StringWriter();
+        StringWriter out = new StringWriter(); // a StringBuffer inside: safe to read while serve writes
         var cl = Main.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(out, true));
-        java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream old = System.out;
-        System.setOut(new java.io.PrintStream(stdout, true));
-        String[] args = java.util.stream.Stream.concat(
-                        java.util.stream.Stream.of(
-                                "serve", "--dir", dir.toString(), "--port", "0", "--bind", "0.0.0.0"),
-                        java.util.Arrays.stream(tokenArgs))
+        String[] args = Stream.concat(
+                        Stream.of("serve", "--dir", dir.toString(), "--port", "0", "--bind", "0.0.0.0"),
+                        Arrays.stream(tokenArgs))
                 .toArray(String[]::new);
         Thread serve = new Thread(() -> cl.execute(args), "serve-under-test");
         try {
             serve.start();
             Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-            while (!stdout.toString().contains("Ctrl-C") && Instant.now().isBefore(deadline)) {
+            while (!out.toString().contains("Ctrl-C") && Instant.now().isBefore(deadline)) {
                 Thread.sleep(20); // polling for the line that says it listens
             }
         } finally {
             serve.interrupt();
             serve.join(10_000);
-            System.setOut(old);
         }
-        return out + stdout.toString();
+        return out.toString();
     }
 }

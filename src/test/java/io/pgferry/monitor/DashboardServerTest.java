@@ -12,6 +12,8 @@ import io.pgferry.testing.Http;
 import io.pgferry.testing.PromText;
 import io.pgferry.testing.StatusSchema;
 import io.pgferry.testing.TestClock;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -40,7 +42,13 @@ class DashboardServerTest {
         try (StateStore store = StateStore.open(dir)) {
             RunRecord run = run(store);
             TestClock clock = TestClock.at(Instant.now());
-            Progress progress = new Progress(store, run.id(), Progress.Mode.QUIET, System.out, clock);
+            Progress progress = new Progress(
+                    store,
+                    run.id(),
+                    Progress.Mode.QUIET,
+                    new PrintWriter(Writer.nullWriter()),
+                    new PrintWriter(Writer.nullWriter()),
+                    clock);
             PhaseProgress phase = progress.phase("sync", 10, "tables", 1000);
             clock.advance(THROTTLE); // progress writes are throttled to one a second
             phase.update(3, 300);

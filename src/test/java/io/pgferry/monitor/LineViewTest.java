@@ -3,21 +3,21 @@ package io.pgferry.monitor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.testing.TestClock;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /** Plain progress lines: rate and ETA from the phase's own clock, and at most one line per interval. */
 class LineViewTest {
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    private final StringWriter text = new StringWriter();
+    private final PrintWriter out = new PrintWriter(text, true);
     private final TestClock clock = TestClock.at(Instant.parse("2026-01-01T00:00:00Z"));
 
     private String printed() {
-        return bytes.toString(StandardCharsets.UTF_8);
+        out.flush();
+        return text.toString();
     }
 
     @Test

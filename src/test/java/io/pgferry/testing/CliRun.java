@@ -1,35 +1,24 @@
 package io.pgferry.testing;
 
 import io.pgferry.cli.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 
-/** Runs the pgferry command line in this JVM and captures what a user would see. */
+/**
+ * Runs the pgferry command line in this JVM and captures what a user would see, through the
+ * command line's own writers: the global {@code System.out} stays as it is, so tests can run
+ * side by side.
+ */
 public record CliRun(int exitCode, String out, String err) {
 
-    public static synchronized CliRun of(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        StringWriter cliOut = new StringWriter();
-        StringWriter cliErr = new StringWriter();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            var cl = Main.commandLine();
-            cl.setOut(new PrintWriter(cliOut, true));
-            cl.setErr(new PrintWriter(cliErr, true));
-            int code = cl.execute(args);
-            return new CliRun(
-                    code, out.toString(StandardCharsets.UTF_8) + cliOut, err.toString(StandardCharsets.UTF_8) + cliErr);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    public static CliRun of(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new CliRun(code, out.toString(), err.toString());
     }
 
     public String all() {

@@ -9,9 +9,11 @@ import io.pgferry.copy.SnapshotCopy;
 import io.pgferry.copy.SnapshotExport;
 import io.pgferry.fault.FaultPoint;
 import io.pgferry.fault.Faults;
+import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationMethod;
 import io.pgferry.method.MigrationSummary;
+import io.pgferry.method.StepName;
 import io.pgferry.method.Steps;
 import io.pgferry.monitor.Units;
 import io.pgferry.pg.ErrorCode;
@@ -22,7 +24,9 @@ import io.pgferry.schema.PgDumpSchemaSource;
 import io.pgferry.schema.PostDataItem;
 import io.pgferry.schema.SchemaSource;
 import io.pgferry.schema.SequenceSync;
+import io.pgferry.state.RunRecord;
 import io.pgferry.state.SlotLedger;
+import io.pgferry.state.StateStore;
 import io.pgferry.state.StepStatus;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -45,21 +49,36 @@ import org.postgresql.replication.LogSequenceNumber;
  */
 public final class CopyAndStream implements MigrationMethod {
     static final String SLOT_LSN_SETTING = "copy.slot_lsn";
-    static final String STEP_PUBLICATION = "publication";
-    static final String STEP_CAPTURE = "capture";
-    static final String STEP_SNAPSHOT = "snapshot";
-    static final String STEP_SCHEMA = "schema";
-    static final String STEP_DATA = "data";
-    static final String STEP_POST_DATA = "post-data";
-    static final String STEP_SEQUENCES = "sequences";
-    static final String STEP_ANALYZE = "analyze";
+    /** Method copy's steps, in order (capture only with --capture triggers). */
+    public enum Step implements StepName {
+        PREFLIGHT("preflight"),
+        PUBLICATION("publication"),
+        CAPTURE("capture"),
+        SNAPSHOT("snapshot"),
+        SCHEMA("schema"),
+        DATA("data"),
+        POST_DATA("post-data"),
+        SEQUENCES("sequences"),
+        ANALYZE("analyze");
+
+        private final String key;
+
+        Step(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public String key() {
+            return key;
+        }
+    }
+
     private static final String LARGE_OBJECTS_SETTING = "copy.large_objects";
     private static final String FILTER_SETTING = "copy.filter";
     private static final String SCHEMA_MODE_SETTING = "copy.schema";
 
     /** The table filter a run was started with (all tables for runs without one). */
-    public static io.pgferry.schema.TableFilter filterOf(
-            io.pgferry.state.StateStore store, io.pgferry.state.RunRecord run) {
+    public static io.pgferry.schema.TableFilter filterOf(StateStore store, RunRecord run) {
         return store.setting(run.id(), FILTER_SETTING)
                 .filter(s -> !s.isBlank())
                 .map(s -> io.pgferry.schema.TableFilter.fromRules(List.of(s.split("\n"))))
@@ -73,17 +92,17 @@ public final class CopyAndStream implements MigrationMethod {
     }
 
     @Override
-    public String name() {
-        return "copy";
+    public MethodKind kind() {
+        return MethodKind.COPY;
     }
 
     @Override
     public MigrationSummary migrate(MigrationContext ctx) {
-        MigrationSummary summary = new MigrationSummary(name());
+        MigrationSummary summary = new MigrationSummary(kind().key());
         requireSameSchemaMode(ctx);
         requireSameCapture(ctx);
         CopyOptions options = optionsFor(ctx);
-        boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
+        boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), Step.SCHEMA.key()) != StepStatus.PENDING;
         CopyPreflight.Result pre = new CopyPreflight(ctx, options).run(schemaStarted);
         announce(ctx, options, pre);
         rememberFilter(ctx, options);
@@ -164,7 +183,7 @@ public final class CopyAndStream implements MigrationMethod {
             // before the snapshot: a write either committed before its table's trigger existed, or is logged
             Steps.run(
                     summary,
-                    STEP_CAPTURE,
+                    Step.CAPTURE,
                     ctx,
                     () -> TriggerCapture.install(
                             ctx.source(),
@@ -174,7 +193,7 @@ public final class CopyAndStream implements MigrationMethod {
         } else if (options.follow()) {
             Steps.run(
                     summary,
-                    STEP_PUBLICATION,
+                    Step.PUBLICATION,
                     ctx,
                     () -> new StreamPublication(ctx, options.filter(), options.setReplicaIdentityFull()).create());
         }
@@ -186,18 +205,18 @@ public final class CopyAndStream implements MigrationMethod {
      */
     private static void finishCopy(
             MigrationContext ctx, MigrationSummary summary, SchemaSource schema, SnapshotCopy data) {
-        CompletableFuture<Void> parents = ctx.store().stepStatus(ctx.runId(), STEP_ANALYZE) == StepStatus.DONE
+        CompletableFuture<Void> parents = ctx.store().stepStatus(ctx.runId(), Step.ANALYZE.key()) == StepStatus.DONE
                 ? CompletableFuture.completedFuture(null)
                 : CompletableFuture.runAsync(
                         () -> PartitionStats.analyzeRootsNotYetAnalyzed(ctx.target(), data::rootAnalyzed));
-        Steps.run(summary, STEP_POST_DATA, ctx, () -> applyFinalPostData(ctx, schema, data));
+        Steps.run(summary, Step.POST_DATA, ctx, () -> applyFinalPostData(ctx, schema, data));
         Steps.run(
                 summary,
-                STEP_SEQUENCES,
+                Step.SEQUENCES,
                 ctx,
                 () -> ctx.progress()
                         .info(SequenceSync.sync(ctx.source(), ctx.target()) + " sequence(s) set from the source"));
-        Steps.run(summary, STEP_ANALYZE, ctx, () -> {
+        Steps.run(summary, Step.ANALYZE, ctx, () -> {
             try {
                 parents.join();
             } catch (CompletionException e) {
@@ -232,8 +251,8 @@ public final class CopyAndStream implements MigrationMethod {
             CopyPreflight.Result pre,
             MigrationSummary summary,
             SnapshotCopy data) {
-        boolean firstSnapshot = ctx.store().stepStatus(ctx.runId(), STEP_SNAPSHOT) != StepStatus.DONE;
-        boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
+        boolean firstSnapshot = ctx.store().stepStatus(ctx.runId(), Step.SNAPSHOT.key()) != StepStatus.DONE;
+        boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), Step.SCHEMA.key()) != StepStatus.PENDING;
         // the slot retains WAL from its creation on: measured through schema and rows, the long part, until the
         // stream's guard takes over
         try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot);
@@ -249,12 +268,12 @@ public final class CopyAndStream implements MigrationMethod {
             }
             SnapshotCopy.Exclusions exclusions = data.exclusions(snapshot);
             SchemaSource schema = schemaSource(ctx, options, pre, snapshot, exclusions);
-            Steps.run(summary, STEP_SCHEMA, ctx, () -> {
+            Steps.run(summary, Step.SCHEMA, ctx, () -> {
                 schema.dump(ctx.source().spec(), line -> {});
                 schema.applyPreData(ctx.target().spec(), schemaStarted || pre.targetHoldsObjects(), line -> {});
             });
             loadPostData(ctx, schema, snapshot, exclusions.names());
-            Steps.run(summary, STEP_DATA, ctx, () -> copyRows(ctx, options, pre, summary, data, snapshot, schema));
+            Steps.run(summary, Step.DATA, ctx, () -> copyRows(ctx, options, pre, summary, data, snapshot, schema));
             return schema;
         }
     }
@@ -328,8 +347,8 @@ public final class CopyAndStream implements MigrationMethod {
     }
 
     /** Whether a copy run has a change stream (its slot): without one (--no-follow), the copy was its switch-over. */
-    public static boolean hasStream(io.pgferry.state.StateStore store, io.pgferry.state.RunRecord run) {
-        return run.method().equals("copy")
+    public static boolean hasStream(StateStore store, RunRecord run) {
+        return MethodKind.of(run) == MethodKind.COPY
                 && store.setting(run.id(), SLOT_LSN_SETTING).isPresent();
     }
 
@@ -338,7 +357,7 @@ public final class CopyAndStream implements MigrationMethod {
      * made: the choice it started with is kept.
      */
     private void requireSameCapture(MigrationContext ctx) {
-        String mode = options.triggers() ? TriggerCapture.TRIGGERS : "logical";
+        String mode = (options.triggers() ? ChangeCapture.TRIGGERS : ChangeCapture.LOGICAL).key();
         Optional<String> started = ctx.store().setting(ctx.runId(), TriggerCapture.CAPTURE_SETTING);
         if (started.isEmpty()) {
             ctx.store().putSetting(ctx.runId(), TriggerCapture.CAPTURE_SETTING, mode);
@@ -348,6 +367,25 @@ public final class CopyAndStream implements MigrationMethod {
                     "run " + ctx.runId() + " was started with --capture " + started.get(),
                     "run the same command as before (--capture " + started.get()
                             + "), or start a new run with another --dir");
+        }
+    }
+
+    /** Refuses, naming why, a run whose change stream pgferry follow cannot resume. */
+    public static void requireFollowable(StateStore store, RunRecord run) {
+        MethodKind method = MethodKind.of(run);
+        if (method != MethodKind.COPY) {
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "run " + run.id() + " uses method " + method + "; follow resumes the change stream of method copy",
+                    method == MethodKind.LOGICAL
+                            ? "the subscription streams on its own: see pgferry status"
+                            : "method dump has no change stream");
+        }
+        if (store.stepStatus(run.id(), Step.ANALYZE.key()) != StepStatus.DONE) {
+            throw new PgferryException(
+                    ErrorCode.BAD_INPUT,
+                    "the copy of run " + run.id() + " is not finished",
+                    "run the same pgferry migrate command again: it finishes the copy, then streams");
         }
     }
 
@@ -417,13 +455,13 @@ public final class CopyAndStream implements MigrationMethod {
 
     /** The run's slot, whose consistent point is where the change stream will start. */
     private static SnapshotExport createRunSlot(MigrationContext ctx, String slot, int sourceMajor) {
-        ctx.store().startStep(ctx.runId(), STEP_SNAPSHOT);
+        ctx.store().startStep(ctx.runId(), Step.SNAPSHOT.key());
         dropUnusedSlot(ctx, slot);
         SnapshotExport e = SnapshotExport.create(ctx.source(), SnapshotExport.Kind.SLOT, slot, sourceMajor);
         new SlotLedger(ctx.store(), ctx.runId()).created(slot);
         String at = e.consistentPoint().orElseThrow().asString();
         ctx.store().putSetting(ctx.runId(), SLOT_LSN_SETTING, at);
-        ctx.store().finishStep(ctx.runId(), STEP_SNAPSHOT, "slot " + slot + " at " + at);
+        ctx.store().finishStep(ctx.runId(), Step.SNAPSHOT.key(), "slot " + slot + " at " + at);
         return e;
     }
 

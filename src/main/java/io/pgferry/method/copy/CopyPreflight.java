@@ -36,7 +36,7 @@ final class CopyPreflight {
     }
 
     Result run(boolean resuming) {
-        ctx.store().startStep(ctx.runId(), "preflight");
+        ctx.store().startStep(ctx.runId(), CopyAndStream.Step.PREFLIGHT.key());
         try (Connection s = ctx.source().open();
                 Connection t = ctx.target().open()) {
             ServerInfo source = ServerInfo.read(s);
@@ -62,17 +62,17 @@ final class CopyPreflight {
             ctx.store()
                     .finishStep(
                             ctx.runId(),
-                            "preflight",
+                            CopyAndStream.Step.PREFLIGHT.key(),
                             "source " + source.major() + ", target " + target.major()
                                     + (tools == null
                                             ? ", schema already on the target"
                                             : ", pg_dump " + tools.major()));
             return new Result(source, target, tools, !existing.isEmpty());
         } catch (SQLException e) {
-            ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());
+            ctx.store().failStep(ctx.runId(), CopyAndStream.Step.PREFLIGHT.key(), e.getMessage());
             throw ctx.source().classify(e);
         } catch (PgferryException e) {
-            ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());
+            ctx.store().failStep(ctx.runId(), CopyAndStream.Step.PREFLIGHT.key(), e.getMessage());
             throw e;
         }
     }

@@ -2,6 +2,7 @@ package io.pgferry.method.copy;
 
 import io.pgferry.cdc.DdlApply;
 import io.pgferry.cdc.DdlCapture;
+import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
@@ -47,7 +48,7 @@ public final class DdlCaptureSetup {
      * source when it started (cutover compares the source with it and refuses on drift); empty otherwise.
      */
     public static Optional<Set<String>> sourceShapeAtStart(StateStore store, RunRecord run) {
-        if (!run.method().equals("copy")
+        if (MethodKind.of(run) != MethodKind.COPY
                 || mode(store, run.id()).map(DdlCapture.Mode::capturing).orElse(true)) {
             return Optional.empty();
         }

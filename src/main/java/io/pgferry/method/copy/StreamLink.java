@@ -2,6 +2,7 @@ package io.pgferry.method.copy;
 
 import io.pgferry.cdc.StreamControl;
 import io.pgferry.cutover.ReplicationLink;
+import io.pgferry.method.MethodKind;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
@@ -76,7 +77,7 @@ public final class StreamLink implements ReplicationLink {
 
     /** Stops the change stream of a copy run if one is running; nothing for other methods. */
     public static void stopIfRunning(StateStore store, RunRecord run) {
-        if (run.method().equals("copy") && new StreamControl(store, run.id()).alive()) {
+        if (MethodKind.of(run) == MethodKind.COPY && new StreamControl(store, run.id()).alive()) {
             new StreamLink(null, store, run).stop();
         }
     }

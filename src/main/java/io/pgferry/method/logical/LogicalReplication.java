@@ -1,8 +1,10 @@
 package io.pgferry.method.logical;
 
+import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationMethod;
 import io.pgferry.method.MigrationSummary;
+import io.pgferry.method.StepName;
 import io.pgferry.method.Steps;
 import io.pgferry.monitor.PhaseProgress;
 import io.pgferry.monitor.Units;
@@ -26,12 +28,28 @@ import java.util.List;
  * subscription keeps replicating after pgferry exits.
  */
 public final class LogicalReplication implements MigrationMethod {
-    static final String STEP_SCHEMA = "schema";
-    static final String STEP_KEYS = "keys";
-    static final String STEP_PUBLICATION = "publication";
-    static final String STEP_SUBSCRIPTION = "subscription";
-    static final String STEP_SYNC = "sync";
-    static final String STEP_POST_DATA = "post-data";
+    /** Method logical's steps, in order. */
+    public enum Step implements StepName {
+        PREFLIGHT("preflight"),
+        SCHEMA("schema"),
+        KEYS("keys"),
+        PUBLICATION("publication"),
+        SUBSCRIPTION("subscription"),
+        SYNC("sync"),
+        POST_DATA("post-data");
+
+        private final String key;
+
+        Step(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public String key() {
+            return key;
+        }
+    }
+
     private static final Duration POLL = Duration.ofSeconds(1);
     private static final int ERRORS_BEFORE_GIVING_UP = 5;
 
@@ -42,20 +60,20 @@ public final class LogicalReplication implements MigrationMethod {
     }
 
     @Override
-    public String name() {
-        return "logical";
+    public MethodKind kind() {
+        return MethodKind.LOGICAL;
     }
 
     @Override
     public MigrationSummary migrate(MigrationContext ctx) {
-        MigrationSummary summary = new MigrationSummary(name());
+        MigrationSummary summary = new MigrationSummary(kind().key());
         if (ctx.store().setting(ctx.runId(), LogicalNames.CHANNELS_SETTING).isEmpty()) {
             ctx.store()
                     .putSetting(ctx.runId(), LogicalNames.CHANNELS_SETTING, Integer.toString(options.subscriptions()));
         }
         List<LogicalNames> channels = channels(ctx.run(), ctx.store());
-        boolean resuming = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
-        ctx.store().startStep(ctx.runId(), "preflight");
+        boolean resuming = ctx.store().stepStatus(ctx.runId(), Step.SCHEMA.key()) != StepStatus.PENDING;
+        ctx.store().startStep(ctx.runId(), Step.PREFLIGHT.key());
         LogicalPreflight.Result pre;
         try {
             pre = new LogicalPreflight(
@@ -65,13 +83,13 @@ public final class LogicalReplication implements MigrationMethod {
                             new io.pgferry.schema.ReplicaIdentityChanges(ctx.store(), ctx.runId()))
                     .run(resuming, options.setReplicaIdentityFull(), channels.size());
         } catch (PgferryException e) {
-            ctx.store().failStep(ctx.runId(), "preflight", e.getMessage());
+            ctx.store().failStep(ctx.runId(), Step.PREFLIGHT.key(), e.getMessage());
             throw e;
         }
         ctx.store()
                 .finishStep(
                         ctx.runId(),
-                        "preflight",
+                        Step.PREFLIGHT.key(),
                         "source " + pre.source().major() + ", target "
                                 + pre.target().major());
         PgClientTools tools = new PgClientToolLocator(ctx.options().pgBin())
@@ -80,7 +98,7 @@ public final class LogicalReplication implements MigrationMethod {
                 tools, ctx.workDir(), ctx.options().keepOwners(), ctx.options().keepPrivileges());
         Path postArchive = ctx.workDir().resolve("schema-post-data.dump");
 
-        Steps.run(summary, STEP_SCHEMA, ctx, () -> {
+        Steps.run(summary, Step.SCHEMA, ctx, () -> {
             Path archive = schema.dump(ctx.source().spec(), Section.PRE_DATA, List.of(), line -> {});
             schema.restore(
                     archive, ctx.target().spec(), resuming ? List.of("--clean", "--if-exists") : List.of(), line -> {});
@@ -89,7 +107,7 @@ public final class LogicalReplication implements MigrationMethod {
         PostDataSplit split = PostDataSplit.of(tools, postArchive, ctx.workDir());
         Steps.run(
                 summary,
-                STEP_KEYS,
+                Step.KEYS,
                 ctx,
                 () -> schema.restore(
                         postArchive,
@@ -99,17 +117,17 @@ public final class LogicalReplication implements MigrationMethod {
                                 "--jobs=" + ctx.options().jobs()),
                         line -> {}));
         if (options.postDataBeforeSync()) {
-            Steps.run(summary, STEP_POST_DATA, ctx, () -> restoreRest(schema, split, postArchive, ctx));
+            Steps.run(summary, Step.POST_DATA, ctx, () -> restoreRest(schema, split, postArchive, ctx));
         }
         SubscriptionSetup setup = new SubscriptionSetup(ctx.source(), ctx.target(), channels, true);
         Steps.run(
                 summary,
-                STEP_PUBLICATION,
+                Step.PUBLICATION,
                 ctx,
                 () -> ctx.progress()
                         .info(channels.size() + " publication(s) cover " + setup.ensurePublications() + " table(s)"));
         List<LogicalNames> used = setup.publishedChannels();
-        Steps.run(summary, STEP_SUBSCRIPTION, ctx, () -> {
+        Steps.run(summary, Step.SUBSCRIPTION, ctx, () -> {
             // the client's sslrootcert/sslcert/sslkey are files on this machine, not the target's
             ConnectionSpec seenByTarget =
                     options.sourceFromTarget().orElse(ctx.source().spec().withoutLocalFiles());
@@ -122,7 +140,7 @@ public final class LogicalReplication implements MigrationMethod {
         });
         SubscriptionStatus last =
                 watchUntilReady(ctx, used, pre.target().major(), pre.source().databaseSizeBytes());
-        Steps.run(summary, STEP_POST_DATA, ctx, () -> restoreRest(schema, split, postArchive, ctx));
+        Steps.run(summary, Step.POST_DATA, ctx, () -> restoreRest(schema, split, postArchive, ctx));
         summary.fact(last.tablesTotal() + " tables synced; lag " + Units.bytes(last.lagBytes()) + " at "
                 + last.confirmedLsn().asString());
         summary.fact(used.size() + " subscription(s) " + used.get(0).subscription() + (used.size() > 1 ? "..." : "")
@@ -157,13 +175,13 @@ public final class LogicalReplication implements MigrationMethod {
 
     private SubscriptionStatus watchUntilReady(
             MigrationContext ctx, List<LogicalNames> names, int targetMajor, long sourceBytes) {
-        if (ctx.store().stepStatus(ctx.runId(), STEP_SYNC) != StepStatus.DONE) {
-            ctx.store().startStep(ctx.runId(), STEP_SYNC);
+        if (ctx.store().stepStatus(ctx.runId(), Step.SYNC.key()) != StepStatus.DONE) {
+            ctx.store().startStep(ctx.runId(), Step.SYNC.key());
         }
         Instant deadline = Instant.now().plus(options.syncTimeout());
         long firstErrors = -1;
         SubscriptionStatus s;
-        try (PhaseProgress phase = ctx.progress().phase(STEP_SYNC, 0, "tables", 0)) {
+        try (PhaseProgress phase = ctx.progress().phase(Step.SYNC.key(), 0, "tables", 0)) {
             while (true) {
                 s = SubscriptionStatus.read(ctx.source(), ctx.target(), names, targetMajor);
                 LagRecorder.record(ctx.store(), ctx.runId(), s);
@@ -180,7 +198,7 @@ public final class LogicalReplication implements MigrationMethod {
                 if (s.errorCount() - firstErrors >= ERRORS_BEFORE_GIVING_UP) {
                     String msg = "the subscription's workers failed " + (s.errorCount() - firstErrors)
                             + " times while syncing";
-                    ctx.store().failStep(ctx.runId(), STEP_SYNC, msg);
+                    ctx.store().failStep(ctx.runId(), Step.SYNC.key(), msg);
                     throw new PgferryException(
                             ErrorCode.FAILED,
                             msg,
@@ -193,7 +211,7 @@ public final class LogicalReplication implements MigrationMethod {
                 if (Instant.now().isAfter(deadline)) {
                     String msg = "not ready after " + Units.duration(options.syncTimeout()) + ": " + s.tablesReady()
                             + "/" + s.tablesTotal() + " tables synced, lag " + Units.bytes(s.lagBytes());
-                    ctx.store().failStep(ctx.runId(), STEP_SYNC, msg);
+                    ctx.store().failStep(ctx.runId(), Step.SYNC.key(), msg);
                     throw new PgferryException(
                             ErrorCode.FAILED,
                             msg,
@@ -204,7 +222,9 @@ public final class LogicalReplication implements MigrationMethod {
         }
         ctx.store()
                 .finishStep(
-                        ctx.runId(), STEP_SYNC, s.tablesTotal() + " tables ready, lag " + Units.bytes(s.lagBytes()));
+                        ctx.runId(),
+                        Step.SYNC.key(),
+                        s.tablesTotal() + " tables ready, lag " + Units.bytes(s.lagBytes()));
         return s;
     }
 

@@ -3,11 +3,8 @@ package io.pgferry.method.logical;
 import io.pgferry.cutover.FenceExemption;
 import io.pgferry.cutover.ReplicationLink;
 import io.pgferry.pg.Connector;
-import io.pgferry.pg.ServerInfo;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.List;
 
 /**
@@ -39,7 +36,7 @@ public final class ReverseStream {
         setup.ensureSubscription(
                 names(run).get(0),
                 oldTarget.spec().withoutLocalFiles(),
-                major(oldSource),
+                oldSource.serverMajor(),
                 applyRole,
                 warning -> store.event(run.id(), "warning", warning));
         store.putSetting(run.id(), STARTED, "yes");
@@ -48,14 +45,6 @@ public final class ReverseStream {
 
     /** The reverse subscription as a cutover link, for switching back: the old target is now the source. */
     public static ReplicationLink link(Connector oldSource, Connector oldTarget, RunRecord run) {
-        return new SubscriptionLink(oldTarget, oldSource, names(run), major(oldSource));
-    }
-
-    private static int major(Connector c) {
-        try (Connection conn = c.open()) {
-            return ServerInfo.read(conn).major();
-        } catch (SQLException e) {
-            throw c.classify(e);
-        }
+        return new SubscriptionLink(oldTarget, oldSource, names(run), oldSource.serverMajor());
     }
 }
