@@ -101,7 +101,7 @@ public final class CutoverCommand implements Callable<Integer> {
                             + " Point the application at " + targetSpec + ".");
                     yield null;
                 }
-                case "logical" -> new SubscriptionLink(source, target, run, store, targetMajor(target));
+                case "logical" -> new SubscriptionLink(source, target, run, store, targetMajor(target), progress);
                 case "copy" ->
                     io.pgferry.capture.TriggerCapture.isTriggers(store, run.id())
                             ? new io.pgferry.method.copy.TriggerLink(source, store, run)

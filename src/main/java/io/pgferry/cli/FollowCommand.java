@@ -28,11 +28,13 @@ import picocli.CommandLine.Option;
 @Command(
         name = "follow",
         mixinStandardHelpOptions = true,
-        header = "Resume the change stream of a copy migration until cutover.",
+        header = "Resume a copy run's change stream, or watch a logical run, until cutover.",
         description = {
             "Resumes the change stream of a method copy run whose copy is finished: reads the run's",
             "slot on the source from the last applied transaction and applies changes on the target",
-            "until pgferry cutover stops it. Safe after any crash: nothing is lost or applied twice."
+            "until pgferry cutover stops it. Safe after any crash: nothing is lost or applied twice.",
+            "For method logical: watches the subscription, runs the schema changes captured on the",
+            "source on the target as it reaches them, and shows the lag, until cutover."
         },
         footer = {"", "Example:", "  pgferry follow --dir ./pgferry-work"})
 public final class FollowCommand implements Callable<Integer> {
@@ -62,16 +64,15 @@ public final class FollowCommand implements Callable<Integer> {
             RunRecord run = connections.lookup(store);
             ConnectionSpec sourceSpec = connections.source();
             ConnectionSpec targetSpec = connections.target();
-            if (!run.method().equals("copy")) {
+            boolean logical = run.method().equals("logical");
+            if (!run.method().equals("copy") && !logical) {
                 throw new PgferryException(
                         ErrorCode.BAD_INPUT,
                         "run " + run.id() + " uses method " + run.method()
-                                + "; follow resumes the change stream of method copy",
-                        run.method().equals("logical")
-                                ? "the subscription streams on its own: see pgferry status"
-                                : "method dump has no change stream");
+                                + "; follow resumes the change stream of method copy or logical",
+                        "method dump has no change stream");
             }
-            if (store.stepStatus(run.id(), "analyze") != StepStatus.DONE) {
+            if (!logical && store.stepStatus(run.id(), "analyze") != StepStatus.DONE) {
                 throw new PgferryException(
                         ErrorCode.BAD_INPUT,
                         "the copy of run " + run.id() + " is not finished",
@@ -84,7 +85,7 @@ public final class FollowCommand implements Callable<Integer> {
             Connector source = new Connector("source", sourceSpec);
             Connector target = new Connector("target", targetSpec);
             int major;
-            try (Connection c = source.open()) {
+            try (Connection c = (logical ? target : source).open()) {
                 major = ServerInfo.read(c).major();
             } catch (SQLException e) {
                 throw source.classify(e);
@@ -99,7 +100,11 @@ public final class FollowCommand implements Callable<Integer> {
                     progress,
                     new MigrationOptions(1, Optional.empty(), false, false, false));
             try {
-                CopyAndStream.follow(ctx, major);
+                if (logical) {
+                    io.pgferry.method.logical.SubscriptionFollow.run(ctx);
+                } else {
+                    CopyAndStream.follow(ctx, major);
+                }
             } catch (RuntimeException e) {
                 throw SlotRetentionNotice.annotate(store, run.id(), e);
             }

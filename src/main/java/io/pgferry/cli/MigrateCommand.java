@@ -132,7 +132,8 @@ public final class MigrateCommand implements Callable<Integer> {
         ConnectionSpec target = connections.target();
         MigrationMethod impl = switch (method) {
             case dump -> new DumpRestore();
-            case logical -> new LogicalReplication(logicalOptions.toOptions());
+            case logical ->
+                new LogicalReplication(logicalOptions.toOptions().withDdlCapture(!copyOptions.noDdlCapture));
             case copy -> new CopyAndStream(copyOptions.toOptions(jobs, logicalOptions.setReplicaIdentityFull));
         };
         MigrationOptions options = new MigrationOptions(jobs, Optional.ofNullable(pgBin), clean, keepOwner, keepAcl);

@@ -251,7 +251,7 @@ public final class DemoRun {
         join(migration);
         try (Connection c = ctx.target().open()) {
             return new SubscriptionLink(
-                    ctx.source(), ctx.target(), run, store, ServerInfo.read(c).major());
+                    ctx.source(), ctx.target(), run, store, ServerInfo.read(c).major(), ctx.progress());
         } catch (SQLException e) {
             throw ctx.target().classify(e);
         }

@@ -201,6 +201,12 @@ public final class CopyAndStream implements MigrationMethod {
             SnapshotCopy data) {
         boolean firstSnapshot = ctx.store().stepStatus(ctx.runId(), STEP_SNAPSHOT) != StepStatus.DONE;
         boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), STEP_SCHEMA) != StepStatus.PENDING;
+        if (options.follow() && !options.triggers()) {
+            // before the slot: a schema change committed before the slot is in its snapshot (so in the schema dump),
+            // one after it is in the stream; the dump leaves the capture's own objects out
+            new DdlCaptureSetup(ctx, options).installOnce(pre.source().major());
+            Faults.reach(FaultPoint.COPY_CAPTURE_BEFORE_SLOT);
+        }
         // the slot retains WAL from its creation on: measured through schema and rows, the long part, until the
         // stream's guard takes over
         try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot);
@@ -210,9 +216,8 @@ public final class CopyAndStream implements MigrationMethod {
             if (options.triggers()) {
                 TriggerCapture.recordCopySnapshot(ctx.source(), snapshot, ctx.store(), ctx.runId());
             } else if (options.follow()) {
-                // right after the slot: a schema change from here on is in the stream, and the schema dump under the
-                // snapshot sees neither the capture's objects nor such a change
-                new DdlCaptureSetup(ctx, options).installOnce(pre.source().major());
+                // without capture, where the capture would have started: the slot
+                DdlCaptureSetup.recordShapeOnce(ctx, options.filter());
             }
             SnapshotCopy.Exclusions exclusions = data.exclusions(snapshot);
             SchemaSource schema = options.dataOnly()
@@ -224,7 +229,7 @@ public final class CopyAndStream implements MigrationMethod {
                             ctx.options().keepPrivileges(),
                             Optional.of(snapshot.snapshotName()),
                             exclusions.dumpPatterns(),
-                            options.triggers() ? List.of(ctx.run().objectName()) : List.of());
+                            options.follow() ? List.of(ctx.run().objectName()) : List.of());
             Steps.run(summary, STEP_SCHEMA, ctx, () -> {
                 schema.dump(ctx.source().spec(), line -> {});
                 schema.applyPreData(ctx.target().spec(), schemaStarted || pre.targetHoldsObjects(), line -> {});
