@@ -92,12 +92,12 @@ class SubscriptionDdlIT {
                         running,
                         () -> converged(pair, "SELECT count(*) FROM coupons")
                                 && converged(pair, "SELECT count(*) FROM orders WHERE channel = 'shop'")
-                                && subscriptionHealthy(pair),
+                                && subscriptionHealthy(pair)
+                                && status(work).contains("schema changes: 0 pending, 3 run on the target"),
                         "the target to take the schema changes and their rows");
                 assertThat(writer.transactions())
                         .as("the writer wrote meanwhile")
                         .isGreaterThan(20);
-                assertThat(status(work)).contains("schema changes: 0 pending, 3 run on the target");
 
                 CliRun cut = LogicalReplicationIT.cutover(pair, work, "--checksums", "--max-lag", "1m");
                 assertThat(cut.exitCode()).as(cut.all() + "\n" + logs(work)).isZero();
