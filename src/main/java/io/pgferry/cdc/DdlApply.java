@@ -140,11 +140,16 @@ public final class DdlApply {
         }
     }
 
-    private void apply(DdlMessage ddl, LogSequenceNumber at, ChangeApplier applier) throws SQLException {
+    /**
+     * What to do with one recorded schema change: the statement to run on the target, or null when
+     * there is nothing to run (said so through the progress); throws, naming the statement, its
+     * LSN and what to do, when it cannot be replayed.
+     */
+    public DdlStatement decide(DdlMessage ddl, LogSequenceNumber at) {
         if (settings.appliedByHand().contains(at)) {
             progress.info("schema change at " + at.asString() + " passed over: made on the target by hand ("
                     + oneLine(ddl.query()) + ")");
-            return;
+            return null;
         }
         if (ddl.failed()) {
             throw stop(ddl, at, "the source's event trigger could not record it: " + ddl.error());
@@ -158,13 +163,13 @@ public final class DdlApply {
             progress.info("schema change at " + at.asString()
                     + " not run on the target: it touches only tables the filter leaves out (" + oneLine(ddl.query())
                     + ")");
-            return;
+            return null;
         }
         if (moved > 0 && moved < tables.size()) {
             throw stop(ddl, at, "it touches tables the filter moves and tables it leaves out");
         }
         if (DdlStatement.changesNothing(ddl.query())) {
-            return;
+            return null;
         }
         DdlStatement statement = DdlStatement.of(ddl.query());
         if (statement.refusedToReplay()) {
@@ -176,6 +181,22 @@ public final class DdlApply {
             progress.info("schema change at " + at.asString() + " not run on the target: the run carries no "
                     + (kind == DdlStatement.Kind.OWNER ? "owners (--keep-owner)" : "privileges (--keep-acl)") + " ("
                     + oneLine(ddl.query()) + ")");
+            return null;
+        }
+        return statement;
+    }
+
+    /** The stop for a statement the target refused (a transient error is thrown as it is, to be retried). */
+    public static SQLException refusedOrTransient(DdlMessage ddl, LogSequenceNumber at, SQLException e) {
+        if (Retry.isTransient(e)) {
+            return e;
+        }
+        throw stop(ddl, at, "the target refused it: " + e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")");
+    }
+
+    private void apply(DdlMessage ddl, LogSequenceNumber at, ChangeApplier applier) throws SQLException {
+        DdlStatement statement = decide(ddl, at);
+        if (statement == null) {
             return;
         }
         try {
@@ -186,15 +207,12 @@ public final class DdlApply {
                         "schema change at " + at.asString() + " run on the target: " + oneLine(statement.statement()));
             }
         } catch (SQLException e) {
-            if (Retry.isTransient(e)) {
-                throw e;
-            }
-            throw stop(ddl, at, "the target refused it: " + e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")");
+            throw refusedOrTransient(ddl, at, e);
         }
     }
 
     /** Runs the statement under the search_path it ran under on the source, then puts the session's back. */
-    private static void run(Connection target, String statement, String searchPath) throws SQLException {
+    public static void run(Connection target, String statement, String searchPath) throws SQLException {
         String before;
         try (Statement st = target.createStatement();
                 ResultSet rs = st.executeQuery("SELECT current_setting('search_path')")) {
@@ -225,7 +243,7 @@ public final class DdlApply {
                         + ": the stream goes on after it");
     }
 
-    private static String oneLine(String sql) {
+    public static String oneLine(String sql) {
         if (sql == null) {
             return "(none)";
         }

@@ -57,7 +57,23 @@ public final class DdlCapture {
      */
     public static Mode install(Connection source, String name, int sourceMajor, TableFilter filter)
             throws SQLException {
-        Mode mode = modeFor(sourceMajor);
+        return install(source, name, name, modeFor(sourceMajor), true, filter);
+    }
+
+    /**
+     * Installs the capture for a native subscription (method logical): every statement becomes a
+     * row of the run's log table, which is not published (the subscriber could not apply it):
+     * pgferry reads it and runs each statement on the target once the subscription has reached
+     * the row's LSN. A new table joins {@code publication} when that publication exists already.
+     */
+    public static Mode installWatched(Connection source, String name, String publication, TableFilter filter)
+            throws SQLException {
+        return install(source, name, publication, Mode.LOG_TABLE, false, filter);
+    }
+
+    private static Mode install(
+            Connection source, String name, String publication, Mode mode, boolean publishLog, TableFilter filter)
+            throws SQLException {
         boolean autoCommit = source.getAutoCommit();
         source.setAutoCommit(false);
         try (Statement st = source.createStatement()) {
@@ -65,15 +81,20 @@ public final class DdlCapture {
             // marked as the run's own: no listing of the user's tables sees the log, cleanup drops it
             OwnSchema.ensure(source, name);
             if (mode == Mode.LOG_TABLE) {
+                // lsn: where the WAL was when the statement ended, its locks taken: what a subscription must have
+                // reached
                 st.execute("CREATE TABLE IF NOT EXISTS " + schema + "." + DdlApply.LOG_TABLE
-                        + " (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text NOT NULL)");
+                        + " (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text NOT NULL,"
+                        + " lsn pg_lsn NOT NULL DEFAULT pg_current_wal_insert_lsn())");
+            }
+            if (mode == Mode.LOG_TABLE && publishLog) {
                 st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_publication_tables WHERE pubname = "
                         + Identifiers.literal(name)
                         + " AND schemaname = " + Identifiers.literal(name) + ") THEN ALTER PUBLICATION " + schema
                         + " ADD TABLE " + schema + "."
                         + DdlApply.LOG_TABLE + "; END IF; END $$");
             }
-            st.execute(functionSql(name, mode, filter));
+            st.execute(functionSql(name, publication, mode, filter));
             st.execute("DROP EVENT TRIGGER IF EXISTS " + schema);
             st.execute("DROP EVENT TRIGGER IF EXISTS " + Identifiers.quote(name + "_drop"));
             st.execute(
@@ -102,12 +123,12 @@ public final class DdlCapture {
         }
     }
 
-    static String functionSql(String name, Mode mode, TableFilter filter) {
+    static String functionSql(String name, String publication, Mode mode, TableFilter filter) {
         String record = mode == Mode.MESSAGE
                 ? "PERFORM pg_logical_emit_message(true, " + Identifiers.literal(name) + ", payload);"
                 : "INSERT INTO " + Identifiers.quote(name) + "." + DdlApply.LOG_TABLE + " (payload) VALUES (payload);";
         return FUNCTION.replace("@SCHEMA@", Identifiers.quote(name))
-                .replace("@PUBLICATION@", Identifiers.literal(name))
+                .replace("@PUBLICATION@", Identifiers.literal(publication))
                 .replace("@FILTER@", filter.sqlIncludes("n.nspname::text", "c.relname::text"))
                 .replace("@RECORD@", record);
     }
@@ -179,7 +200,10 @@ public final class DdlCapture {
                         IF rec.keyless THEN
                             EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', rec.rel);
                         END IF;
-                        EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s', @PUBLICATION@, rec.rel);
+                        -- not when there is none yet (it will list the table when created), nor when it takes every table
+                        IF EXISTS (SELECT 1 FROM pg_publication p WHERE p.pubname = @PUBLICATION@ AND NOT p.puballtables) THEN
+                            EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s', @PUBLICATION@, rec.rel);
+                        END IF;
                     END LOOP;
                     PERFORM set_config('pgferry.capturing', 'off', true);
                     payload := jsonb_build_object('query', current_query(), 'search_path', saved_path, 'user', session_user::text,

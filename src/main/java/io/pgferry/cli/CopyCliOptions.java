@@ -57,9 +57,9 @@ public final class CopyCliOptions {
     @Option(
             names = "--no-ddl-capture",
             description =
-                    "copy: do not capture schema changes on the source during the stream. By default, where the source role"
-                            + " may create event triggers (a superuser), each DDL statement is recorded and run on the target at its place in"
-                            + " the stream; without capture, cutover compares the two schemas and refuses on a difference.")
+                    "copy, logical: do not capture schema changes on the source during the stream. By default, where the source"
+                            + " role may create event triggers (a superuser), each DDL statement is recorded and run on the target at its place"
+                            + " in the stream; without capture, cutover compares the two schemas and refuses on a difference.")
     boolean noDdlCapture;
 
     @Option(

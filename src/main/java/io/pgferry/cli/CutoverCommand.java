@@ -81,7 +81,7 @@ public final class CutoverCommand implements Callable<Integer> {
             StateStore store = open.store();
             RunRecord run = open.run();
             Progress progress = open.progress();
-            Optional<ReplicationLink> link = open.method().link(open.source(), open.target(), store, run);
+            Optional<ReplicationLink> link = open.method().link(open.source(), open.target(), store, run, progress);
             if (link.isEmpty()) {
                 progress.summary(
                         "Method " + open.method() + " has no separate cutover: the restore was the switch-over."

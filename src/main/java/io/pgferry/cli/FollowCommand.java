@@ -1,9 +1,12 @@
 package io.pgferry.cli;
 
+import io.pgferry.method.MethodKind;
+import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationOptions;
 import io.pgferry.method.SlotRetentionNotice;
 import io.pgferry.method.copy.CopyAndStream;
 import io.pgferry.method.copy.DdlCaptureSetup;
+import io.pgferry.method.logical.SubscriptionFollow;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.RunRecord;
@@ -20,11 +23,13 @@ import picocli.CommandLine.Option;
 @Command(
         name = "follow",
         mixinStandardHelpOptions = true,
-        header = "Resume the change stream of a copy migration until cutover.",
+        header = "Resume a copy run's change stream, or watch a logical run, until cutover.",
         description = {
             "Resumes the change stream of a method copy run whose copy is finished: reads the run's",
             "slot on the source from the last applied transaction and applies changes on the target",
-            "until pgferry cutover stops it. Safe after any crash: nothing is lost or applied twice."
+            "until pgferry cutover stops it. Safe after any crash: nothing is lost or applied twice.",
+            "For method logical: watches the subscription, runs the schema changes captured on the",
+            "source on the target as it reaches them, and shows the lag, until cutover."
         },
         footer = {"", "Example:", "  pgferry follow --dir ./pgferry-work"})
 public final class FollowCommand implements Callable<Integer> {
@@ -58,11 +63,14 @@ public final class FollowCommand implements Callable<Integer> {
             for (String lsn : ddlAppliedByHand) {
                 DdlCaptureSetup.markAppliedByHand(store, run.id(), parseLsn(lsn));
             }
-            int major = open.sourceMajor();
             store.setRunStatus(run.id(), RunRecord.STATUS_RUNNING, "stream", null);
+            MigrationContext ctx = open.context(new MigrationOptions(1, Optional.empty(), false, false, false));
             try {
-                CopyAndStream.follow(
-                        open.context(new MigrationOptions(1, Optional.empty(), false, false, false)), major);
+                if (open.method() == MethodKind.LOGICAL) {
+                    SubscriptionFollow.run(ctx);
+                } else {
+                    CopyAndStream.follow(ctx, open.sourceMajor());
+                }
             } catch (RuntimeException e) {
                 throw SlotRetentionNotice.annotate(store, run.id(), e);
             }

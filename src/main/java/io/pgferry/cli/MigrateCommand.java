@@ -129,7 +129,8 @@ public final class MigrateCommand implements Callable<Integer> {
         ConnectionSpec target = connections.target();
         MigrationMethod impl = switch (method) {
             case DUMP -> new DumpRestore();
-            case LOGICAL -> new LogicalReplication(logicalOptions.toOptions());
+            case LOGICAL ->
+                new LogicalReplication(logicalOptions.toOptions().withDdlCapture(!copyOptions.noDdlCapture));
             case COPY -> new CopyAndStream(copyOptions.toOptions(jobs, logicalOptions.setReplicaIdentityFull));
         };
         MigrationOptions options = new MigrationOptions(jobs, Optional.ofNullable(pgBin), clean, keepOwner, keepAcl);

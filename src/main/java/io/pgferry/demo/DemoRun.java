@@ -250,7 +250,9 @@ public final class DemoRun {
             awaitCondition(migration, migration::isDone, "the subscription to catch up");
             join(migration);
         }
-        return method.kind().link(ctx.source(), ctx.target(), store, run).orElseThrow();
+        return method.kind()
+                .link(ctx.source(), ctx.target(), store, run, ctx.progress())
+                .orElseThrow();
     }
 
     /** Polls {@code condition}; a migration that failed meanwhile ends the wait with its own error. */

@@ -21,6 +21,10 @@ public enum FaultPoint {
     BUILD_AFTER_COMMIT("build.after-commit"),
     /** The final post-data step's objects are on the target, the step not yet recorded as done. */
     FINAL_POST_DATA_APPLIED("post-data.final-applied"),
+    /** Method copy: the schema-change capture is installed on the source, the slot not yet created. */
+    COPY_CAPTURE_BEFORE_SLOT("copy.capture-before-slot"),
+    /** Method logical: a schema change ran on the target, its mark (same transaction) not yet written. */
+    LOGICAL_DDL_RUN("logical.ddl-run"),
     /** Trigger capture: a batch is committed on the target, its log rows not yet purged on the source. */
     CAPTURE_APPLIED_NOT_PURGED("capture.applied-not-purged");
 

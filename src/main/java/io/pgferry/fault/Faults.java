@@ -16,6 +16,11 @@ public final class Faults {
 
     public static final String VARIABLE = "PGFERRY_TEST_HALT_AT";
 
+    /** With {@link #VARIABLE}: pause at the point instead of halting, until the test removes this file. */
+    public static final String PAUSE_FILE = "PGFERRY_TEST_PAUSE_FILE";
+
+    private static final java.time.Duration PAUSE_LIMIT = java.time.Duration.ofMinutes(2);
+
     private static final FaultPoint ARMED;
     private static final long AT;
     private static final AtomicLong REACHED = new AtomicLong();
@@ -48,12 +53,41 @@ public final class Faults {
 
     private Faults() {}
 
-    /** Halts here if a test armed this point and this is its n-th arrival. */
+    /**
+     * Halts here if a test armed this point and this is its n-th arrival; or, when the test also
+     * named a file in {@link #PAUSE_FILE}, creates that file and waits (up to {@link #PAUSE_LIMIT})
+     * until the test removes it: the test does something exactly here (a schema change on the
+     * source between two steps), then lets pgferry go on.
+     */
     public static void reach(FaultPoint point) {
         if (ARMED == point && REACHED.incrementAndGet() == AT) {
+            String pause = System.getenv(PAUSE_FILE);
+            if (pause != null && !pause.isEmpty()) {
+                pauseOn(java.nio.file.Path.of(pause), point);
+                return;
+            }
             System.err.println("pgferry: halting at fault point " + point.id() + " (" + VARIABLE + ")");
             System.err.flush();
             Runtime.getRuntime().halt(HALT_STATUS);
+        }
+    }
+
+    private static void pauseOn(java.nio.file.Path file, FaultPoint point) {
+        try {
+            java.nio.file.Files.writeString(file, point.id());
+            long deadline = System.nanoTime() + PAUSE_LIMIT.toNanos();
+            while (java.nio.file.Files.exists(file)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "the test did not remove " + file + " within " + PAUSE_LIMIT + " at " + point.id());
+                }
+                Thread.sleep(20);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while paused at " + point.id(), e);
         }
     }
 

@@ -5,6 +5,7 @@ import io.pgferry.cutover.ReplicationLink;
 import io.pgferry.method.copy.StreamLink;
 import io.pgferry.method.copy.TriggerLink;
 import io.pgferry.method.logical.SubscriptionLink;
+import io.pgferry.monitor.Progress;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
@@ -22,21 +23,24 @@ public enum MethodKind {
     /** pg_dump, then pg_restore: the restore is the switch-over. */
     DUMP("dump") {
         @Override
-        public Optional<ReplicationLink> link(Connector source, Connector target, StateStore store, RunRecord run) {
+        public Optional<ReplicationLink> link(
+                Connector source, Connector target, StateStore store, RunRecord run, Progress progress) {
             return Optional.empty();
         }
     },
     /** Native logical replication: a publication on the source, a subscription on the target. */
     LOGICAL("logical") {
         @Override
-        public Optional<ReplicationLink> link(Connector source, Connector target, StateStore store, RunRecord run) {
-            return Optional.of(new SubscriptionLink(source, target, run, store, target.serverMajor()));
+        public Optional<ReplicationLink> link(
+                Connector source, Connector target, StateStore store, RunRecord run, Progress progress) {
+            return Optional.of(new SubscriptionLink(source, target, run, store, target.serverMajor(), progress));
         }
     },
     /** Parallel COPY under one snapshot, then pgferry's own change stream (a slot, or row triggers). */
     COPY("copy") {
         @Override
-        public Optional<ReplicationLink> link(Connector source, Connector target, StateStore store, RunRecord run) {
+        public Optional<ReplicationLink> link(
+                Connector source, Connector target, StateStore store, RunRecord run, Progress progress) {
             return Optional.of(
                     TriggerCapture.isTriggers(store, run.id())
                             ? new TriggerLink(source, store, run)
@@ -83,8 +87,10 @@ public enum MethodKind {
     }
 
     /**
-     * What carries the run's changes, as cutover sees it; empty for a method without one (dump,
+     * What carries the run's changes, as cutover sees it ({@code progress} hears of the schema
+     * changes a subscription's link runs on the target); empty for a method without one (dump,
      * whose restore was the switch-over).
      */
-    public abstract Optional<ReplicationLink> link(Connector source, Connector target, StateStore store, RunRecord run);
+    public abstract Optional<ReplicationLink> link(
+            Connector source, Connector target, StateStore store, RunRecord run, Progress progress);
 }

@@ -94,7 +94,27 @@ public final class StatusReader {
                 next.text(),
                 next.cutoverCommand().orElse(null),
                 tables,
-                events);
+                events,
+                schemaChanges(run.id()));
+    }
+
+    /** Where method logical's schema-change watcher writes "pending applied" and why it stopped. */
+    public static final String SCHEMA_CHANGES_SETTING = "ddl.watch";
+
+    public static final String SCHEMA_ATTENTION_SETTING = "ddl.attention";
+
+    private StatusReport.SchemaChanges schemaChanges(String runId) {
+        String[] counts =
+                store.setting(runId, SCHEMA_CHANGES_SETTING).orElse("").split(" ");
+        String attention = store.setting(runId, SCHEMA_ATTENTION_SETTING)
+                .filter(a -> !a.isBlank())
+                .orElse(null);
+        if (counts.length != 2 && attention == null) {
+            return null;
+        }
+        return counts.length == 2
+                ? new StatusReport.SchemaChanges(Long.parseLong(counts[0]), Long.parseLong(counts[1]), attention)
+                : new StatusReport.SchemaChanges(0, 0, attention);
     }
 
     private static StatusReport.Step step(StepRecord s, Instant now) {

@@ -28,7 +28,8 @@ public record StatusReport(
         String nextStep,
         String cutoverCommand,
         List<TableState> tables,
-        List<Event> events) {
+        List<Event> events,
+        SchemaChanges schemaChanges) {
     public static final int SCHEMA_VERSION = 1;
 
     /** Below this lag the page and the status show the exact cutover command. */
@@ -108,4 +109,11 @@ public record StatusReport(
             String lsn) {}
 
     public record Event(long id, Instant at, String level, String message) {}
+
+    /**
+     * Schema changes captured on the source for a native subscription's target (method logical):
+     * waiting for the subscription to reach them, run (or passed over), and why they need the
+     * user, if they do (null otherwise).
+     */
+    public record SchemaChanges(long pending, long applied, String attention) {}
 }

@@ -115,6 +115,15 @@ public final class StatusText {
                         l.backlog().oldestSeconds()));
             }
         }
+        if (r.schemaChanges() != null) {
+            StatusReport.SchemaChanges d = r.schemaChanges();
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "schema changes: %d pending, %d run on the target%s%n",
+                    d.pending(),
+                    d.applied(),
+                    d.attention() == null ? "" : "; needs attention: " + d.attention()));
+        }
         for (StatusReport.Slot s : r.slots()) {
             sb.append(slotLine(s)).append('\n');
         }

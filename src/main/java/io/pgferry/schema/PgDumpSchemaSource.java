@@ -30,6 +30,7 @@ public final class PgDumpSchemaSource implements SchemaSource {
     private static final long PG_CLASS = 1259;
     private static final long PG_CONSTRAINT = 2606;
     private static final long PG_TRIGGER = 2620;
+    private static final long PG_EVENT_TRIGGER = 3466;
 
     private final SchemaSectionCopy sections;
     private final PgClientTools tools;
@@ -152,14 +153,17 @@ public final class PgDumpSchemaSource implements SchemaSource {
                         + " JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class f ON f.oid = k.confrelid"
                         + " LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE k.conrelid <> 0");
         Map<Long, KeyIndexBuild> keys = KeyIndexBuild.decided(source, keyPlan());
-        Set<Long> excludedTriggers = triggersCalling(source, excludedSchemas);
+        Set<Long> excludedTriggers = triggersCalling(source, excludedSchemas, false);
+        // pg_dump dumps event triggers as the database's (in no schema): the run's own call its excluded schema
+        Set<Long> excludedEventTriggers = triggersCalling(source, excludedSchemas, true);
         List<PostDataItem> out = new ArrayList<>();
         List<String> dropped = new ArrayList<>();
         Map<Integer, Scripted> toScript = new HashMap<>();
         for (TocListing.Entry e :
                 TocListing.read(tools.pgRestore(), postDataArchive()).entries()) {
             entriesById.put(Integer.toString(e.id()), e);
-            if (e.catalogOid() == PG_TRIGGER && excludedTriggers.contains(e.objectOid())) {
+            if (e.catalogOid() == PG_TRIGGER && excludedTriggers.contains(e.objectOid())
+                    || e.catalogOid() == PG_EVENT_TRIGGER && excludedEventTriggers.contains(e.objectOid())) {
                 continue;
             }
             String[] owner = e.catalogOid() == PG_CLASS
@@ -212,15 +216,18 @@ public final class PgDumpSchemaSource implements SchemaSource {
         return dropped;
     }
 
-    /** Triggers whose function lives in one of {@code schemas}: the target will not have it. */
-    private static Set<Long> triggersCalling(Connection source, List<String> schemas) throws SQLException {
+    /** Triggers (or event triggers) whose function lives in one of {@code schemas}: the target will not have it. */
+    private static Set<Long> triggersCalling(Connection source, List<String> schemas, boolean eventTriggers)
+            throws SQLException {
         Set<Long> out = new java.util.HashSet<>();
         if (schemas.isEmpty()) {
             return out;
         }
-        try (java.sql.PreparedStatement ps =
-                source.prepareStatement("SELECT t.oid FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
-                        + " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY (?)")) {
+        String triggers = eventTriggers
+                ? "pg_event_trigger t JOIN pg_proc p ON p.oid = t.evtfoid"
+                : "pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid";
+        try (java.sql.PreparedStatement ps = source.prepareStatement("SELECT t.oid FROM " + triggers
+                + " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY (?)")) {
             ps.setArray(1, source.createArrayOf("text", schemas.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -78,16 +78,25 @@ class DdlCaptureInstallIT {
             assertThat(recorded.get(5).objects()).noneMatch(DdlMessage.Touched::onTable);
             assertThat(recorded.get(5).searchPath()).isEqualTo("public, pg_catalog");
 
-            // the publication gone, adding a new table to it fails inside the trigger: the table is still created, the
-            // failure recorded
-            exec(c, "DROP PUBLICATION " + RUN, "CREATE TABLE after_failure (id int PRIMARY KEY)");
+            // no publication (yet): a new table is created and recorded, joining none (the publication lists it when
+            // made)
+            exec(c, "DROP PUBLICATION " + RUN, "CREATE TABLE before_publication (id int PRIMARY KEY)");
+            assertThat(messages(c))
+                    .filteredOn(m -> m.query().startsWith("CREATE TABLE before_publication"))
+                    .singleElement()
+                    .satisfies(m -> assertThat(m.failed()).isFalse());
+
+            // a failure inside the trigger (here: the dropped objects it keeps between its two events are not JSON):
+            // the statement still runs, the failure is recorded
+            exec(c, "SET pgferry.dropped = '{not json'", "CREATE TABLE after_failure (id int PRIMARY KEY)");
+            exec(c, "RESET pgferry.dropped");
             assertThat(strings(c, "SELECT relname FROM pg_class WHERE relname = 'after_failure'"))
                     .hasSize(1);
             List<DdlMessage> failed =
                     messages(c).stream().filter(DdlMessage::failed).toList();
             assertThat(failed).hasSize(1);
             assertThat(failed.get(0).query()).isEqualTo("CREATE TABLE after_failure (id int PRIMARY KEY)");
-            assertThat(failed.get(0).error()).contains("42704");
+            assertThat(failed.get(0).error()).contains("22P02");
 
             DdlCapture.remove(c, RUN);
             assertThat(strings(c, "SELECT evtname FROM pg_event_trigger")).isEmpty();

@@ -25,7 +25,7 @@ class MethodKindTest {
         assertThat(MethodKind.DUMP.streams()).isFalse();
         assertThat(MethodKind.LOGICAL.streams()).isTrue();
         assertThat(MethodKind.COPY.streams()).isTrue();
-        assertThat(MethodKind.DUMP.link(null, null, null, null)).isEmpty();
+        assertThat(MethodKind.DUMP.link(null, null, null, null, null)).isEmpty();
     }
 
     @Test

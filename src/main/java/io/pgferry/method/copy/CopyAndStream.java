@@ -253,6 +253,12 @@ public final class CopyAndStream implements MigrationMethod {
             SnapshotCopy data) {
         boolean firstSnapshot = ctx.store().stepStatus(ctx.runId(), Step.SNAPSHOT.key()) != StepStatus.DONE;
         boolean schemaStarted = ctx.store().stepStatus(ctx.runId(), Step.SCHEMA.key()) != StepStatus.PENDING;
+        if (options.follow() && !options.triggers()) {
+            // before the slot: a schema change committed before the slot is in its snapshot (so in the schema dump),
+            // one after it is in the stream; the dump leaves the capture's own objects out
+            new DdlCaptureSetup(ctx, options).installOnce(pre.source().major());
+            Faults.reach(FaultPoint.COPY_CAPTURE_BEFORE_SLOT);
+        }
         // the slot retains WAL from its creation on: measured through schema and rows, the long part, until the
         // stream's guard takes over
         try (SnapshotExport snapshot = exportSnapshot(ctx, pre, firstSnapshot);
@@ -262,9 +268,8 @@ public final class CopyAndStream implements MigrationMethod {
             if (options.triggers()) {
                 TriggerCapture.recordCopySnapshot(ctx.source(), snapshot, ctx.store(), ctx.runId());
             } else if (options.follow()) {
-                // right after the slot: a schema change from here on is in the stream, and the schema dump under the
-                // snapshot sees neither the capture's objects nor such a change
-                new DdlCaptureSetup(ctx, options).installOnce(pre.source().major());
+                // without capture, where the capture would have started: the slot
+                DdlCaptureSetup.recordShapeOnce(ctx, options.filter());
             }
             SnapshotCopy.Exclusions exclusions = data.exclusions(snapshot);
             SchemaSource schema = schemaSource(ctx, options, pre, snapshot, exclusions);
@@ -295,7 +300,7 @@ public final class CopyAndStream implements MigrationMethod {
                 ctx.options().keepPrivileges(),
                 Optional.of(snapshot.snapshotName()),
                 exclusions.dumpPatterns(),
-                options.triggers() ? List.of(ctx.run().objectName()) : List.of());
+                options.follow() ? List.of(ctx.run().objectName()) : List.of());
     }
 
     /** Every table not yet complete, copied under the snapshot; large objects once per run. */
@@ -373,15 +378,14 @@ public final class CopyAndStream implements MigrationMethod {
     /** Refuses, naming why, a run whose change stream pgferry follow cannot resume. */
     public static void requireFollowable(StateStore store, RunRecord run) {
         MethodKind method = MethodKind.of(run);
-        if (method != MethodKind.COPY) {
+        if (method == MethodKind.DUMP) {
             throw new PgferryException(
                     ErrorCode.BAD_INPUT,
-                    "run " + run.id() + " uses method " + method + "; follow resumes the change stream of method copy",
-                    method == MethodKind.LOGICAL
-                            ? "the subscription streams on its own: see pgferry status"
-                            : "method dump has no change stream");
+                    "run " + run.id() + " uses method dump; follow resumes the change stream of method copy or"
+                            + " watches the subscription of method logical",
+                    "method dump has no change stream");
         }
-        if (store.stepStatus(run.id(), Step.ANALYZE.key()) != StepStatus.DONE) {
+        if (method == MethodKind.COPY && store.stepStatus(run.id(), Step.ANALYZE.key()) != StepStatus.DONE) {
             throw new PgferryException(
                     ErrorCode.BAD_INPUT,
                     "the copy of run " + run.id() + " is not finished",

@@ -44,24 +44,52 @@ public final class DdlCaptureSetup {
     }
 
     /**
-     * For a copy run whose stream does not capture schema changes, the moved tables' shape on the
-     * source when it started (cutover compares the source with it and refuses on drift); empty otherwise.
+     * For a streaming run (copy or logical) that does not capture schema changes, the moved tables'
+     * shape on the source when it started (cutover compares the source with it and refuses on
+     * drift); empty otherwise.
      */
     public static Optional<Set<String>> sourceShapeAtStart(StateStore store, RunRecord run) {
-        if (MethodKind.of(run) != MethodKind.COPY
+        if (!MethodKind.of(run).streams()
                 || mode(store, run.id()).map(DdlCapture.Mode::capturing).orElse(true)) {
             return Optional.empty();
         }
         return store.setting(run.id(), SHAPE_SETTING).map(s -> s.isEmpty() ? Set.of() : Set.of(s.split("\n")));
     }
 
-    /** Installs the capture unless the run already decided how it captures. */
+    /** Installs the capture of a method copy run unless the run already decided how it captures: before the slot. */
     void installOnce(int sourceMajor) {
+        installOnce(
+                ctx,
+                options.ddlCapture(),
+                c -> DdlCapture.install(c, ctx.run().objectName(), sourceMajor, options.filter()),
+                mode -> (mode == DdlCapture.Mode.LOG_TABLE
+                                ? " into the published table " + ctx.run().objectName() + "." + DdlApply.LOG_TABLE
+                                : " as logical messages")
+                        + " and run on the target in the stream");
+    }
+
+    /** How a method installs the capture on the source. */
+    @FunctionalInterface
+    public interface Install {
+        DdlCapture.Mode on(Connection source) throws SQLException;
+    }
+
+    /**
+     * Installs the capture unless the run already decided how it captures (on by default; off with
+     * --no-ddl-capture; unavailable without the privilege, said so), and records the decision.
+     *
+     * @param how completes "schema changes on the source are captured by event trigger NAME" for the mode installed
+     */
+    public static void installOnce(
+            MigrationContext ctx,
+            boolean wanted,
+            Install install,
+            java.util.function.Function<DdlCapture.Mode, String> how) {
         if (mode(ctx.store(), ctx.runId()).isPresent()) {
             return;
         }
         DdlCapture.Mode mode;
-        if (!options.ddlCapture()) {
+        if (!wanted) {
             mode = DdlCapture.Mode.OFF;
             ctx.progress()
                     .info(
@@ -69,7 +97,7 @@ public final class DdlCaptureSetup {
                                     + " and refuses on a difference");
         } else {
             try (Connection c = ctx.source().open()) {
-                mode = DdlCapture.install(c, ctx.run().objectName(), sourceMajor, options.filter());
+                mode = install.on(c);
             } catch (SQLException e) {
                 throw ctx.source().classify(e);
             }
@@ -82,21 +110,8 @@ public final class DdlCaptureSetup {
             } else {
                 ctx.progress()
                         .info("schema changes on the source are captured by event trigger "
-                                + ctx.run().objectName()
-                                + (mode == DdlCapture.Mode.LOG_TABLE
-                                        ? " into the published table "
-                                                + ctx.run().objectName() + "." + DdlApply.LOG_TABLE
-                                        : " as logical messages")
-                                + " and run on the target in the stream");
+                                + ctx.run().objectName() + how.apply(mode));
             }
-        }
-        if (!mode.capturing()) {
-            // right after the slot, like the capture would have been
-            ctx.store()
-                    .putSetting(
-                            ctx.runId(),
-                            SHAPE_SETTING,
-                            String.join("\n", SchemaDrift.shape(ctx.source(), options.filter())));
         }
         ctx.store()
                 .putSetting(
@@ -106,6 +121,26 @@ public final class DdlCaptureSetup {
         ctx.store().putSetting(ctx.runId(), MODE_SETTING, mode.name());
     }
 
+    /**
+     * Without capture, the moved tables' shape on the source, once: right after the stream's
+     * start (the slot), where the capture would have begun to see changes.
+     */
+    public static void recordShapeOnce(MigrationContext ctx, io.pgferry.schema.TableFilter filter) {
+        boolean capturing =
+                mode(ctx.store(), ctx.runId()).map(DdlCapture.Mode::capturing).orElse(true);
+        if (capturing || ctx.store().setting(ctx.runId(), SHAPE_SETTING).isPresent()) {
+            return;
+        }
+        ctx.store().putSetting(ctx.runId(), SHAPE_SETTING, String.join("\n", SchemaDrift.shape(ctx.source(), filter)));
+    }
+
+    /** Whether the owners and privileges the run carries: "owners,privileges" as recorded at install. */
+    public static boolean[] carries(StateStore store, String runId) {
+        String[] carries =
+                store.setting(runId, CARRIES_SETTING).orElse("false,false").split(",");
+        return new boolean[] {Boolean.parseBoolean(carries[0]), Boolean.parseBoolean(carries[1])};
+    }
+
     /** What a stream session of the run needs to run the captured changes. */
     static DdlApply.Settings settings(MigrationContext ctx) {
         Optional<DdlCapture.Mode> mode = mode(ctx.store(), ctx.runId());
@@ -113,17 +148,14 @@ public final class DdlCaptureSetup {
             return DdlApply.Settings.NONE;
         }
         String name = ctx.run().objectName();
-        String[] carries = ctx.store()
-                .setting(ctx.runId(), CARRIES_SETTING)
-                .orElse("false,false")
-                .split(",");
+        boolean[] carries = carries(ctx.store(), ctx.runId());
         return new DdlApply.Settings(
                 name,
                 mode.get() == DdlCapture.Mode.LOG_TABLE ? name : null,
                 CopyAndStream.filterOf(ctx.store(), ctx.run()),
                 appliedByHand(ctx.store(), ctx.runId()),
-                Boolean.parseBoolean(carries[0]),
-                Boolean.parseBoolean(carries[1]));
+                carries[0],
+                carries[1]);
     }
 
     /** Records that the schema change at {@code lsn} was made on the target by hand: the stream passes over it. */
@@ -135,7 +167,7 @@ public final class DdlCaptureSetup {
         store.putSetting(runId, APPLIED_BY_HAND_SETTING, String.join(",", all));
     }
 
-    private static Set<LogSequenceNumber> appliedByHand(StateStore store, String runId) {
+    public static Set<LogSequenceNumber> appliedByHand(StateStore store, String runId) {
         return store.setting(runId, APPLIED_BY_HAND_SETTING)
                 .filter(s -> !s.isBlank())
                 .map(s -> Arrays.stream(s.split(","))

@@ -11,6 +11,7 @@ import java.util.Optional;
  * @param readyLag               lag below which the migration is reported ready for cutover
  * @param syncTimeout            how long to wait for the initial sync and catch-up before giving up
  * @param subscriptions          how many publication/subscription pairs share the tables (for many tables)
+ * @param ddlCapture             capture schema changes on the source and run them on the target (where the role may)
  */
 public record LogicalOptions(
         boolean setReplicaIdentityFull,
@@ -18,4 +19,27 @@ public record LogicalOptions(
         boolean postDataBeforeSync,
         Duration readyLag,
         Duration syncTimeout,
-        int subscriptions) {}
+        int subscriptions,
+        boolean ddlCapture) {
+    /** Schema changes captured where the role may (the default). */
+    public LogicalOptions(
+            boolean setReplicaIdentityFull,
+            Optional<ConnectionSpec> sourceFromTarget,
+            boolean postDataBeforeSync,
+            Duration readyLag,
+            Duration syncTimeout,
+            int subscriptions) {
+        this(setReplicaIdentityFull, sourceFromTarget, postDataBeforeSync, readyLag, syncTimeout, subscriptions, true);
+    }
+
+    public LogicalOptions withDdlCapture(boolean capture) {
+        return new LogicalOptions(
+                setReplicaIdentityFull,
+                sourceFromTarget,
+                postDataBeforeSync,
+                readyLag,
+                syncTimeout,
+                subscriptions,
+                capture);
+    }
+}

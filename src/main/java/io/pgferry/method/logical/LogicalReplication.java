@@ -1,11 +1,14 @@
 package io.pgferry.method.logical;
 
+import io.pgferry.cdc.DdlApply;
+import io.pgferry.cdc.DdlCapture;
 import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationMethod;
 import io.pgferry.method.MigrationSummary;
 import io.pgferry.method.StepName;
 import io.pgferry.method.Steps;
+import io.pgferry.method.copy.DdlCaptureSetup;
 import io.pgferry.monitor.PhaseProgress;
 import io.pgferry.monitor.Units;
 import io.pgferry.pg.ConnectionSpec;
@@ -15,11 +18,13 @@ import io.pgferry.schema.PgClientToolLocator;
 import io.pgferry.schema.PgClientTools;
 import io.pgferry.schema.SchemaSectionCopy;
 import io.pgferry.schema.SchemaSectionCopy.Section;
+import io.pgferry.schema.TableFilter;
 import io.pgferry.state.StepStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Method {@code logical}: PostgreSQL moves the data itself through a publication on the source
@@ -119,6 +124,17 @@ public final class LogicalReplication implements MigrationMethod {
         if (options.postDataBeforeSync()) {
             Steps.run(summary, Step.POST_DATA, ctx, () -> restoreRest(schema, split, postArchive, ctx));
         }
+        // before the publication and the subscription: a schema change from here on is logged, and run on the
+        // target once the subscription has reached it (one before the subscription's slot, at once)
+        DdlCaptureSetup.installOnce(
+                ctx,
+                options.ddlCapture(),
+                c -> DdlCapture.installWatched(
+                        c, ctx.run().objectName(), channels.get(0).publication(), TableFilter.ALL),
+                mode -> " into the log table " + ctx.run().objectName() + "." + DdlApply.LOG_TABLE
+                        + " and run on the target when the subscription reaches them");
+        Optional<SubscriptionDdlWatcher> ddl = SubscriptionDdlWatcher.of(
+                ctx.source(), ctx.target(), ctx.store(), ctx.run(), pre.target().major(), ctx.progress());
         SubscriptionSetup setup = new SubscriptionSetup(ctx.source(), ctx.target(), channels, true);
         Steps.run(
                 summary,
@@ -128,6 +144,8 @@ public final class LogicalReplication implements MigrationMethod {
                         .info(channels.size() + " publication(s) cover " + setup.ensurePublications() + " table(s)"));
         List<LogicalNames> used = setup.publishedChannels();
         Steps.run(summary, Step.SUBSCRIPTION, ctx, () -> {
+            // a table created since the schema copy must be on the target before a subscription lists it
+            ddl.ifPresent(SubscriptionDdlWatcher::step);
             // the client's sslrootcert/sslcert/sslkey are files on this machine, not the target's
             ConnectionSpec seenByTarget =
                     options.sourceFromTarget().orElse(ctx.source().spec().withoutLocalFiles());
@@ -137,9 +155,10 @@ public final class LogicalReplication implements MigrationMethod {
                 new io.pgferry.state.SlotLedger(ctx.store(), ctx.runId()).created(names.slot());
                 ctx.progress().info((created ? "created" : "found existing") + " subscription " + names.subscription());
             }
+            DdlCaptureSetup.recordShapeOnce(ctx, TableFilter.ALL);
         });
         SubscriptionStatus last =
-                watchUntilReady(ctx, used, pre.target().major(), pre.source().databaseSizeBytes());
+                watchUntilReady(ctx, used, pre.target().major(), pre.source().databaseSizeBytes(), ddl);
         Steps.run(summary, Step.POST_DATA, ctx, () -> restoreRest(schema, split, postArchive, ctx));
         summary.fact(last.tablesTotal() + " tables synced; lag " + Units.bytes(last.lagBytes()) + " at "
                 + last.confirmedLsn().asString());
@@ -174,7 +193,11 @@ public final class LogicalReplication implements MigrationMethod {
     }
 
     private SubscriptionStatus watchUntilReady(
-            MigrationContext ctx, List<LogicalNames> names, int targetMajor, long sourceBytes) {
+            MigrationContext ctx,
+            List<LogicalNames> names,
+            int targetMajor,
+            long sourceBytes,
+            Optional<SubscriptionDdlWatcher> ddl) {
         if (ctx.store().stepStatus(ctx.runId(), Step.SYNC.key()) != StepStatus.DONE) {
             ctx.store().startStep(ctx.runId(), Step.SYNC.key());
         }
@@ -183,6 +206,12 @@ public final class LogicalReplication implements MigrationMethod {
         SubscriptionStatus s;
         try (PhaseProgress phase = ctx.progress().phase(Step.SYNC.key(), 0, "tables", 0)) {
             while (true) {
+                try {
+                    ddl.ifPresent(SubscriptionDdlWatcher::step);
+                } catch (PgferryException e) {
+                    ctx.store().failStep(ctx.runId(), Step.SYNC.key(), e.getMessage());
+                    throw e;
+                }
                 s = SubscriptionStatus.read(ctx.source(), ctx.target(), names, targetMajor);
                 LagRecorder.record(ctx.store(), ctx.runId(), s);
                 LagRecorder.recordRetainedWal(ctx.source(), ctx.store(), ctx.runId(), names);

@@ -45,6 +45,7 @@ public final class ReverseStream {
 
     /** The reverse subscription as a cutover link, for switching back: the old target is now the source. */
     public static ReplicationLink link(Connector oldSource, Connector oldTarget, RunRecord run) {
-        return new SubscriptionLink(oldTarget, oldSource, names(run), oldSource.serverMajor());
+        return new SubscriptionLink(
+                oldTarget, oldSource, names(run), oldSource.serverMajor(), java.util.Optional.empty());
     }
 }

@@ -1,6 +1,7 @@
 package io.pgferry.method.logical;
 
 import io.pgferry.cutover.ReplicationLink;
+import io.pgferry.monitor.Progress;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.state.RunRecord;
@@ -9,6 +10,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Optional;
 import org.postgresql.replication.LogSequenceNumber;
 
 /**
@@ -21,20 +23,40 @@ public final class SubscriptionLink implements ReplicationLink {
     private final Connector target;
     private final List<LogicalNames> channels;
     private final int targetMajor;
+    private final Optional<SubscriptionDdlWatcher> ddl;
 
-    public SubscriptionLink(Connector source, Connector target, RunRecord run, StateStore store, int targetMajor) {
-        this(source, target, LogicalReplication.channels(run, store), targetMajor);
+    /**
+     * The run's forward subscription; schema changes the run captured are run on the target as
+     * cutover polls (before the fence, then while it drains): one that cannot be run makes
+     * cutover refuse, naming it.
+     */
+    public SubscriptionLink(
+            Connector source, Connector target, RunRecord run, StateStore store, int targetMajor, Progress progress) {
+        this(
+                source,
+                target,
+                LogicalReplication.channels(run, store),
+                targetMajor,
+                SubscriptionDdlWatcher.of(source, target, store, run, targetMajor, progress));
     }
 
-    SubscriptionLink(Connector source, Connector target, List<LogicalNames> channels, int targetMajor) {
+    SubscriptionLink(
+            Connector source,
+            Connector target,
+            List<LogicalNames> channels,
+            int targetMajor,
+            Optional<SubscriptionDdlWatcher> ddl) {
         this.source = source;
         this.target = target;
         this.channels = channels;
         this.targetMajor = targetMajor;
+        this.ddl = ddl;
     }
 
     @Override
     public Health health() {
+        // pending ones wait for the subscription to reach them (while cutover drains); one that cannot run throws
+        ddl.ifPresent(SubscriptionDdlWatcher::step);
         SubscriptionStatus s = SubscriptionStatus.read(source, target, channels, targetMajor);
         String problem = !s.enabled()
                 ? "a subscription of this run is disabled"
@@ -49,6 +71,7 @@ public final class SubscriptionLink implements ReplicationLink {
 
     @Override
     public LogSequenceNumber appliedLsn() {
+        ddl.ifPresent(SubscriptionDdlWatcher::step);
         return SubscriptionStatus.read(source, target, channels, targetMajor).confirmedLsn();
     }
 

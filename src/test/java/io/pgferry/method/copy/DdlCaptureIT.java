@@ -168,6 +168,77 @@ class DdlCaptureIT {
         }
     }
 
+    /**
+     * The capture is installed before the slot: a schema change committed between the two is in
+     * the slot's snapshot, so in the schema dump, and its rows stream. (With the slot created
+     * first, a change there was in neither the dump nor the stream.)
+     */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aSchemaChangeBetweenTheCaptureAndTheSlotIsCarried(@TempDir Path work) throws Exception {
+        try (ClusterPair pair = PgFixture.pair(15, 17)) {
+            PgFixture.exec(
+                    pair.source(),
+                    "app",
+                    "CREATE TABLE kept (id int PRIMARY KEY, v text)",
+                    "INSERT INTO kept SELECT g, 'v' FROM generate_series(1, 100) g");
+            Path paused = work.resolve("paused-before-slot");
+            Process p = start(
+                    work,
+                    "migrate",
+                    java.util.Map.of(
+                            Faults.VARIABLE, "copy.capture-before-slot@1", Faults.PAUSE_FILE, paused.toString()),
+                    "migrate",
+                    "--method",
+                    "copy",
+                    "--dir",
+                    work.toString(),
+                    "--source",
+                    pair.sourceUri(),
+                    "--target",
+                    pair.targetUri());
+            try {
+                long deadline = System.currentTimeMillis() + 120_000;
+                while (!java.nio.file.Files.exists(paused)) {
+                    assertThat(p.isAlive()).as(log(work, "migrate")).isTrue();
+                    assertThat(System.currentTimeMillis())
+                            .as("pgferry pauses before the slot")
+                            .isLessThan(deadline);
+                    Thread.sleep(50);
+                }
+                PgFixture.exec(
+                        pair.source(),
+                        "app",
+                        "ALTER TABLE kept ADD COLUMN w int DEFAULT 7",
+                        "CREATE TABLE extra (id int PRIMARY KEY)",
+                        "INSERT INTO extra VALUES (1)");
+                java.nio.file.Files.delete(paused);
+                awaitStreaming(work, p);
+                PgFixture.exec(
+                        pair.source(),
+                        "app",
+                        "INSERT INTO kept (id, v, w) VALUES (101, 'x', 8)",
+                        "INSERT INTO extra VALUES (2)");
+                cutOverAndAwaitEnd(work, pair, p, "--checksums");
+            } finally {
+                p.destroyForcibly().waitFor();
+            }
+            String all = logs(work);
+            CliRun cleanup = CliRun.of(
+                    "cleanup", "--dir", work.toString(), "--source", pair.sourceUri(), "--target", pair.targetUri());
+            assertThat(cleanup.exitCode()).as(cleanup.all()).isZero();
+            try (Connection s = PgFixture.connect(pair.source(), "app");
+                    Connection t = PgFixture.connect(pair.target(), "app")) {
+                assertThat(DatabaseDigest.ofTables(t)).as(all).isEqualTo(DatabaseDigest.ofTables(s));
+                assertThat(SchemaDigest.of(t)).as(all).isEqualTo(SchemaDigest.of(s));
+                assertThat(scalar(t, "SELECT count(*) FROM kept WHERE w = 8")).isEqualTo(1);
+                assertThat(scalar(t, "SELECT count(*) FROM pg_event_trigger"))
+                        .as("the capture's event triggers stay on the source")
+                        .isZero();
+            }
+        }
+    }
+
     /** Without capture, a schema change on the source makes cutover refuse until the target has it too. */
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
