@@ -24,6 +24,7 @@ import io.pgferry.schema.ReplicaIdentity;
 import io.pgferry.schema.ReplicaIdentityChanges;
 import io.pgferry.schema.SchemaSource;
 import io.pgferry.schema.SequenceSync;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.SlotLedger;
 import io.pgferry.state.StepStatus;
 import java.sql.Connection;
@@ -45,7 +46,6 @@ import org.postgresql.replication.LogSequenceNumber;
  * snapshot; the slot the change stream will read keeps its place.
  */
 public final class CopyAndStream implements MigrationMethod {
-    static final String SLOT_LSN_SETTING = "copy.slot_lsn";
     static final String STEP_PUBLICATION = "publication";
     static final String STEP_CAPTURE = "capture";
     static final String STEP_SNAPSHOT = "snapshot";
@@ -54,14 +54,11 @@ public final class CopyAndStream implements MigrationMethod {
     static final String STEP_POST_DATA = "post-data";
     static final String STEP_SEQUENCES = "sequences";
     static final String STEP_ANALYZE = "analyze";
-    private static final String LARGE_OBJECTS_SETTING = "copy.large_objects";
-    private static final String FILTER_SETTING = "copy.filter";
-    private static final String SCHEMA_MODE_SETTING = "copy.schema";
 
     /** The table filter a run was started with (all tables for runs without one). */
     public static io.pgferry.schema.TableFilter filterOf(
             io.pgferry.state.StateStore store, io.pgferry.state.RunRecord run) {
-        return store.setting(run.id(), FILTER_SETTING)
+        return store.setting(run.id(), SettingKey.COPY_FILTER)
                 .filter(s -> !s.isBlank())
                 .map(s -> io.pgferry.schema.TableFilter.fromRules(List.of(s.split("\n"))))
                 .orElse(io.pgferry.schema.TableFilter.ALL);
@@ -100,11 +97,11 @@ public final class CopyAndStream implements MigrationMethod {
                                 ? "schema already on the target"
                                 : "pg_dump " + pre.tools().major())
                         + "; tables: " + options.filter());
-        if (ctx.store().setting(ctx.runId(), FILTER_SETTING).isEmpty()) {
+        if (ctx.store().setting(ctx.runId(), SettingKey.COPY_FILTER).isEmpty()) {
             ctx.store()
                     .putSetting(
                             ctx.runId(),
-                            FILTER_SETTING,
+                            SettingKey.COPY_FILTER,
                             String.join("\n", options.filter().rules()));
         }
         SnapshotCopy data = new SnapshotCopy(
@@ -231,11 +228,12 @@ public final class CopyAndStream implements MigrationMethod {
             });
             loadPostData(ctx, schema, snapshot, exclusions.names());
             Steps.run(summary, STEP_DATA, ctx, () -> {
-                boolean largeObjects =
-                        ctx.store().setting(ctx.runId(), LARGE_OBJECTS_SETTING).isEmpty();
+                boolean largeObjects = ctx.store()
+                        .setting(ctx.runId(), SettingKey.COPY_LARGE_OBJECTS)
+                        .isEmpty();
                 SnapshotCopy.Result r = data.run(
                         snapshot, schema, pre.source().major(), pre.target().major(), largeObjects);
-                ctx.store().putSetting(ctx.runId(), LARGE_OBJECTS_SETTING, "done");
+                ctx.store().putSetting(ctx.runId(), SettingKey.COPY_LARGE_OBJECTS, "done");
                 if (options.triggers() && r.largeObjects() > 0) {
                     ctx.progress()
                             .warn(
@@ -261,9 +259,9 @@ public final class CopyAndStream implements MigrationMethod {
      */
     private void requireSameSchemaMode(MigrationContext ctx) {
         String mode = options.dataOnly() ? "data-only" : "pg_dump";
-        Optional<String> started = ctx.store().setting(ctx.runId(), SCHEMA_MODE_SETTING);
+        Optional<String> started = ctx.store().setting(ctx.runId(), SettingKey.COPY_SCHEMA);
         if (started.isEmpty()) {
-            ctx.store().putSetting(ctx.runId(), SCHEMA_MODE_SETTING, mode);
+            ctx.store().putSetting(ctx.runId(), SettingKey.COPY_SCHEMA, mode);
         } else if (!started.get().equals(mode)) {
             throw new PgferryException(
                     ErrorCode.BAD_INPUT,
@@ -277,7 +275,7 @@ public final class CopyAndStream implements MigrationMethod {
     /** Whether a copy run has a change stream (its slot): without one (--no-follow), the copy was its switch-over. */
     public static boolean hasStream(io.pgferry.state.StateStore store, io.pgferry.state.RunRecord run) {
         return run.method().equals("copy")
-                && store.setting(run.id(), SLOT_LSN_SETTING).isPresent();
+                && store.setting(run.id(), SettingKey.COPY_SLOT_LSN).isPresent();
     }
 
     /**
@@ -286,9 +284,9 @@ public final class CopyAndStream implements MigrationMethod {
      */
     private void requireSameCapture(MigrationContext ctx) {
         String mode = options.triggers() ? TriggerCapture.TRIGGERS : "logical";
-        Optional<String> started = ctx.store().setting(ctx.runId(), TriggerCapture.CAPTURE_SETTING);
+        Optional<String> started = ctx.store().setting(ctx.runId(), SettingKey.COPY_CAPTURE);
         if (started.isEmpty()) {
-            ctx.store().putSetting(ctx.runId(), TriggerCapture.CAPTURE_SETTING, mode);
+            ctx.store().putSetting(ctx.runId(), SettingKey.COPY_CAPTURE, mode);
         } else if (!started.get().equals(mode)) {
             throw new PgferryException(
                     ErrorCode.BAD_INPUT,
@@ -307,7 +305,7 @@ public final class CopyAndStream implements MigrationMethod {
             return;
         }
         LogSequenceNumber start = ctx.store()
-                .setting(ctx.runId(), SLOT_LSN_SETTING)
+                .setting(ctx.runId(), SettingKey.COPY_SLOT_LSN)
                 .map(LogSequenceNumber::valueOf)
                 .orElseThrow(() -> new PgferryException(
                         ErrorCode.BAD_INPUT,
@@ -406,7 +404,9 @@ public final class CopyAndStream implements MigrationMethod {
             ctx.progress()
                     .info("resuming with a fresh snapshot at "
                             + e.consistentPoint().orElseThrow().asString() + "; slot " + slot + " keeps its place at "
-                            + ctx.store().setting(ctx.runId(), SLOT_LSN_SETTING).orElse("?"));
+                            + ctx.store()
+                                    .setting(ctx.runId(), SettingKey.COPY_SLOT_LSN)
+                                    .orElse("?"));
             return e;
         }
         ctx.store().startStep(ctx.runId(), STEP_SNAPSHOT);
@@ -417,7 +417,7 @@ public final class CopyAndStream implements MigrationMethod {
         ctx.store()
                 .putSetting(
                         ctx.runId(),
-                        SLOT_LSN_SETTING,
+                        SettingKey.COPY_SLOT_LSN,
                         e.consistentPoint().orElseThrow().asString());
         ctx.store()
                 .finishStep(

@@ -4,6 +4,7 @@ import io.pgferry.cdc.DdlApply;
 import io.pgferry.cdc.DdlCapture;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import io.pgferry.verify.SchemaDrift;
 import java.sql.Connection;
@@ -22,12 +23,6 @@ import org.postgresql.replication.LogSequenceNumber;
  * hand ({@code follow --ddl-applied-by-hand}).
  */
 public final class DdlCaptureSetup {
-    static final String MODE_SETTING = "ddl.capture";
-    static final String APPLIED_BY_HAND_SETTING = "ddl.applied_by_hand";
-    /** Whether the run carries owners and privileges, as "owners,privileges" (follow is not told them again). */
-    static final String CARRIES_SETTING = "ddl.carries";
-    /** Without capture: the moved tables' shape on the source when the stream started, one line each. */
-    static final String SHAPE_SETTING = "ddl.source_shape";
 
     private final MigrationContext ctx;
     private final CopyOptions options;
@@ -39,7 +34,7 @@ public final class DdlCaptureSetup {
 
     /** The capture's mode as the run set it up; empty before it was. */
     public static Optional<DdlCapture.Mode> mode(StateStore store, String runId) {
-        return store.setting(runId, MODE_SETTING).map(DdlCapture.Mode::valueOf);
+        return store.setting(runId, SettingKey.DDL_CAPTURE).map(DdlCapture.Mode::valueOf);
     }
 
     /**
@@ -51,7 +46,8 @@ public final class DdlCaptureSetup {
                 || mode(store, run.id()).map(DdlCapture.Mode::capturing).orElse(true)) {
             return Optional.empty();
         }
-        return store.setting(run.id(), SHAPE_SETTING).map(s -> s.isEmpty() ? Set.of() : Set.of(s.split("\n")));
+        return store.setting(run.id(), SettingKey.DDL_SOURCE_SHAPE)
+                .map(s -> s.isEmpty() ? Set.of() : Set.of(s.split("\n")));
     }
 
     /** Installs the capture unless the run already decided how it captures. */
@@ -94,15 +90,15 @@ public final class DdlCaptureSetup {
             ctx.store()
                     .putSetting(
                             ctx.runId(),
-                            SHAPE_SETTING,
+                            SettingKey.DDL_SOURCE_SHAPE,
                             String.join("\n", SchemaDrift.shape(ctx.source(), options.filter())));
         }
         ctx.store()
                 .putSetting(
                         ctx.runId(),
-                        CARRIES_SETTING,
+                        SettingKey.DDL_CARRIES,
                         ctx.options().keepOwners() + "," + ctx.options().keepPrivileges());
-        ctx.store().putSetting(ctx.runId(), MODE_SETTING, mode.name());
+        ctx.store().putSetting(ctx.runId(), SettingKey.DDL_CAPTURE, mode.name());
     }
 
     /** What a stream session of the run needs to run the captured changes. */
@@ -113,7 +109,7 @@ public final class DdlCaptureSetup {
         }
         String name = ctx.run().objectName();
         String[] carries = ctx.store()
-                .setting(ctx.runId(), CARRIES_SETTING)
+                .setting(ctx.runId(), SettingKey.DDL_CARRIES)
                 .orElse("false,false")
                 .split(",");
         return new DdlApply.Settings(
@@ -131,11 +127,11 @@ public final class DdlCaptureSetup {
                 .map(LogSequenceNumber::asString)
                 .collect(Collectors.toCollection(LinkedHashSet::new));
         all.add(lsn.asString());
-        store.putSetting(runId, APPLIED_BY_HAND_SETTING, String.join(",", all));
+        store.putSetting(runId, SettingKey.DDL_APPLIED_BY_HAND, String.join(",", all));
     }
 
     private static Set<LogSequenceNumber> appliedByHand(StateStore store, String runId) {
-        return store.setting(runId, APPLIED_BY_HAND_SETTING)
+        return store.setting(runId, SettingKey.DDL_APPLIED_BY_HAND)
                 .filter(s -> !s.isBlank())
                 .map(s -> Arrays.stream(s.split(","))
                         .map(LogSequenceNumber::valueOf)

@@ -5,6 +5,7 @@ import io.pgferry.cutover.ReplicationLink;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.ServerInfo;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -19,7 +20,6 @@ import java.util.List;
  * there, so its apply worker, and only it, can write.
  */
 public final class ReverseStream {
-    static final String STARTED = "reverse.started";
 
     private ReverseStream() {}
 
@@ -29,7 +29,7 @@ public final class ReverseStream {
     }
 
     public static boolean started(StateStore store, RunRecord run) {
-        return store.setting(run.id(), STARTED).isPresent();
+        return store.setting(run.id(), SettingKey.REVERSE_STARTED).isPresent();
     }
 
     public static void start(Connector oldSource, Connector oldTarget, StateStore store, RunRecord run) {
@@ -42,7 +42,7 @@ public final class ReverseStream {
                 major(oldSource),
                 applyRole,
                 warning -> store.event(run.id(), "warning", warning));
-        store.putSetting(run.id(), STARTED, "yes");
+        store.putSetting(run.id(), SettingKey.REVERSE_STARTED, "yes");
         store.event(run.id(), "info", "reverse stream started: " + oldTarget.spec() + " -> " + oldSource.spec());
     }
 
