@@ -1,6 +1,5 @@
 package io.pgferry.capture;
 
-import io.pgferry.cdc.ProgressRow;
 import io.pgferry.cdc.StreamControl;
 import io.pgferry.monitor.PhaseProgress;
 import io.pgferry.monitor.Progress;
@@ -8,7 +7,9 @@ import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Retry;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
+import io.pgferry.state.StreamProgressTable;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -49,8 +50,6 @@ import org.postgresql.replication.LogSequenceNumber;
  * snapshot, so once a cycle drains every log the target is a state the source had.
  */
 public final class TriggerApplier {
-    static final String APPLIED_LSN_SETTING = "capture.applied_lsn";
-    static final String PENDING_SETTING = io.pgferry.monitor.StatusReader.BACKLOG_SETTING;
     private static final int BATCH_ROWS = 5000;
     private static final Duration IDLE_PAUSE = Duration.ofMillis(200);
     private static final long REPORT_MILLIS = 1000;
@@ -136,7 +135,7 @@ public final class TriggerApplier {
             List<LogBatch> batches = tables.stream()
                     .map(t -> new LogBatch(t, copySnapshot, BATCH_ROWS))
                     .toList();
-            ApplyPosition position = new ApplyPosition(store.setting(runId, APPLIED_LSN_SETTING)
+            ApplyPosition position = new ApplyPosition(store.setting(runId, SettingKey.CAPTURE_APPLIED_LSN)
                     .map(LogSequenceNumber::valueOf)
                     .orElse(LogSequenceNumber.INVALID_LSN));
             progress.info("applying changes of " + tables.size() + " table(s) from the change logs in schema "
@@ -188,7 +187,8 @@ public final class TriggerApplier {
                 cycle.setAutoCommit(true);
             }
             if (drained) {
-                position.drained(xmin).ifPresent(lsn -> store.putSetting(runId, APPLIED_LSN_SETTING, lsn.asString()));
+                position.drained(xmin)
+                        .ifPresent(lsn -> store.putSetting(runId, SettingKey.CAPTURE_APPLIED_LSN, lsn.asString()));
             }
             report(purge, tables, position, phase, drained);
             if (drained && control.stopRequested()) {
@@ -237,16 +237,17 @@ public final class TriggerApplier {
         LogSequenceNumber applied = position.published();
         long lagBytes =
                 applied.equals(LogSequenceNumber.INVALID_LSN) ? 0 : Math.max(0, current.asLong() - applied.asLong());
-        ProgressRow.record(
-                store,
-                runId,
-                applied.asString(),
-                applied.asString(),
-                current.asString(),
-                lagBytes,
-                backlog.oldestSeconds(),
-                appliedChanges - reportedChanges);
-        store.putSetting(runId, PENDING_SETTING, backlog.rows() + " " + backlog.oldestSeconds());
+        store.streamProgress()
+                .record(
+                        runId,
+                        new StreamProgressTable.Reading(
+                                applied.asString(),
+                                applied.asString(),
+                                current.asString(),
+                                lagBytes,
+                                backlog.oldestSeconds(),
+                                appliedChanges - reportedChanges));
+        store.putSetting(runId, SettingKey.CAPTURE_PENDING, backlog.rows() + " " + backlog.oldestSeconds());
         reportedChanges = appliedChanges;
         phase.update(appliedChanges, 0);
         phase.detail(String.format(

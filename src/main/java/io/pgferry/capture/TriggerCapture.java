@@ -8,6 +8,7 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.PreflightException;
 import io.pgferry.schema.TableFilter;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -25,17 +26,16 @@ import java.util.stream.Collectors;
  * so the apply knows what the copy holds; then {@link TriggerApplier} runs until cutover.
  */
 public final class TriggerCapture {
-    /** The run's choice of change source, in the state store. */
-    public static final String CAPTURE_SETTING = "copy.capture";
 
-    static final String COPY_SNAPSHOT_SETTING = "capture.copy_snapshot";
     public static final String TRIGGERS = "triggers";
 
     private TriggerCapture() {}
 
     /** Whether run {@code runId} captures changes with triggers. */
     public static boolean isTriggers(StateStore store, String runId) {
-        return store.setting(runId, CAPTURE_SETTING).map(TRIGGERS::equals).orElse(false);
+        return store.setting(runId, SettingKey.COPY_CAPTURE)
+                .map(TRIGGERS::equals)
+                .orElse(false);
     }
 
     /** The filter of a trigger-captured run: the user's, minus the run's own schema (its logs are not data to move). */
@@ -117,7 +117,7 @@ public final class TriggerCapture {
      * is right for every table (rows a later snapshot also holds are merely applied again).
      */
     public static void recordCopySnapshot(Connector source, SnapshotExport snapshot, StateStore store, String runId) {
-        if (store.setting(runId, COPY_SNAPSHOT_SETTING).isPresent()) {
+        if (store.setting(runId, SettingKey.CAPTURE_COPY_SNAPSHOT).isPresent()) {
             return;
         }
         try (Connection c = source.open()) {
@@ -125,7 +125,7 @@ public final class TriggerCapture {
             try (Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery("SELECT pg_current_snapshot()::text")) {
                 rs.next();
-                store.putSetting(runId, COPY_SNAPSHOT_SETTING, rs.getString(1));
+                store.putSetting(runId, SettingKey.CAPTURE_COPY_SNAPSHOT, rs.getString(1));
             }
             try (Statement st = c.createStatement()) {
                 st.execute("ROLLBACK");
@@ -164,7 +164,7 @@ public final class TriggerCapture {
 
     /** The WAL position up to which every change is on the target (0/0 before the first drained cycle). */
     public static org.postgresql.replication.LogSequenceNumber appliedLsn(StateStore store, String runId) {
-        return store.setting(runId, TriggerApplier.APPLIED_LSN_SETTING)
+        return store.setting(runId, SettingKey.CAPTURE_APPLIED_LSN)
                 .map(org.postgresql.replication.LogSequenceNumber::valueOf)
                 .orElse(org.postgresql.replication.LogSequenceNumber.INVALID_LSN);
     }
@@ -177,7 +177,7 @@ public final class TriggerCapture {
             String runId,
             String captureSchema,
             Progress progress) {
-        String copySnapshot = store.setting(runId, COPY_SNAPSHOT_SETTING)
+        String copySnapshot = store.setting(runId, SettingKey.CAPTURE_COPY_SNAPSHOT)
                 .orElseThrow(() -> new PgferryException(
                         ErrorCode.BAD_INPUT,
                         "run " + runId + " has no recorded copy snapshot",

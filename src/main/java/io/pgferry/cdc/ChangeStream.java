@@ -8,6 +8,7 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.Retry;
 import io.pgferry.state.StateStore;
+import io.pgferry.state.StreamProgressTable;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -438,15 +439,16 @@ public final class ChangeStream {
                         ? 0
                         : Math.max(
                                 0, Duration.between(lastCommit, Instant.now()).toMillis() / 1000.0);
-        ProgressRow.record(
-                store,
-                runId,
-                receivedOrStart(slot).asString(),
-                confirmed.asString(),
-                current.asString(),
-                lagBytes,
-                lagSeconds,
-                applier.appliedTransactions() - reportedTransactions);
+        store.streamProgress()
+                .record(
+                        runId,
+                        new StreamProgressTable.Reading(
+                                receivedOrStart(slot).asString(),
+                                confirmed.asString(),
+                                current.asString(),
+                                lagBytes,
+                                lagSeconds,
+                                applier.appliedTransactions() - reportedTransactions));
         reportedTransactions = applier.appliedTransactions();
         phase.update(applier.appliedTransactions(), 0);
         phase.detail(String.format(

@@ -5,6 +5,7 @@ import io.pgferry.monitor.Units;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.SlotLedger;
 import io.pgferry.state.StateStore;
 import java.sql.Connection;
@@ -27,8 +28,6 @@ import java.util.Optional;
  */
 public final class RetainedWalGuard {
     public static final long DEFAULT_LIMIT_BYTES = 50L << 30;
-    /** The limit in bytes, set by migrate and follow; held by the run until given again. */
-    public static final String LIMIT_SETTING = "wal.max_retained_bytes";
 
     private static final long CHECK_MILLIS = 2_000;
 
@@ -73,7 +72,9 @@ public final class RetainedWalGuard {
 
     /** The run's limit in bytes (0: no limit). */
     public static long limit(StateStore store, String runId) {
-        return store.setting(runId, LIMIT_SETTING).map(Long::parseLong).orElse(DEFAULT_LIMIT_BYTES);
+        return store.setting(runId, SettingKey.WAL_MAX_RETAINED_BYTES)
+                .map(Long::parseLong)
+                .orElse(DEFAULT_LIMIT_BYTES);
     }
 
     /** Measures at most every few seconds; throws {@link LimitReached} when the slot must go. */

@@ -1,6 +1,8 @@
 package io.pgferry.cdc;
 
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
+import io.pgferry.state.StreamProgressTable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -11,8 +13,6 @@ import java.util.Optional;
  * cutover and rollback write and the stream obeys once everything it received is applied.
  */
 public final class StreamControl {
-    static final String STOP_SETTING = "stream.stop";
-    static final String STATE_SETTING = "stream.state";
     private static final Duration HEARTBEAT = Duration.ofSeconds(5);
 
     private final StateStore store;
@@ -25,34 +25,32 @@ public final class StreamControl {
 
     /** Asks the stream to stop after applying what it has received. */
     public void requestStop() {
-        store.putSetting(runId, STOP_SETTING, Instant.now().toString());
+        store.putSetting(runId, SettingKey.STREAM_STOP, Instant.now().toString());
     }
 
     public void clearStopRequest() {
-        store.update("DELETE FROM setting WHERE run_id = ? AND key = ?", runId, STOP_SETTING);
+        store.removeSetting(runId, SettingKey.STREAM_STOP);
     }
 
     public boolean stopRequested() {
-        return store.setting(runId, STOP_SETTING).isPresent();
+        return store.setting(runId, SettingKey.STREAM_STOP).isPresent();
     }
 
     public void state(String state) {
-        store.putSetting(runId, STATE_SETTING, state);
+        store.putSetting(runId, SettingKey.STREAM_STATE, state);
     }
 
     /** "streaming", "stopped", "failed: ..." or empty before the first start. */
     public Optional<String> state() {
-        return store.setting(runId, STATE_SETTING);
+        return store.setting(runId, SettingKey.STREAM_STATE);
     }
 
     /** Whether a stream process refreshed its progress within the last few seconds. */
     public boolean alive() {
-        return store
-                        .query("SELECT updated_at FROM cdc_progress WHERE run_id = ?", rs -> rs.getString(1), runId)
-                        .stream()
-                        .findFirst()
-                        .filter(s -> s != null)
-                        .map(s -> Instant.parse(s).isAfter(Instant.now().minus(HEARTBEAT)))
+        return store.streamProgress()
+                        .of(runId)
+                        .map(StreamProgressTable.Recorded::updatedAt)
+                        .map(at -> at.isAfter(Instant.now().minus(HEARTBEAT)))
                         .orElse(false)
                 && state().map(s -> s.equals("streaming")).orElse(false);
     }

@@ -1,8 +1,8 @@
 package io.pgferry.cli;
 
-import io.pgferry.cdc.RetainedWalGuard;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import picocli.CommandLine.Option;
 
@@ -27,6 +27,6 @@ public final class RetainedWalOption {
             throw new PgferryException(
                     ErrorCode.BAD_INPUT, "--max-retained-wal cannot be negative", "use 0 to turn the limit off");
         }
-        store.putSetting(runId, RetainedWalGuard.LIMIT_SETTING, Long.toString(maxRetainedWal));
+        store.putSetting(runId, SettingKey.WAL_MAX_RETAINED_BYTES, Long.toString(maxRetainedWal));
     }
 }

@@ -1,7 +1,7 @@
 package io.pgferry.copy;
 
+import io.pgferry.state.PartsTable;
 import io.pgferry.state.StateStore;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -9,16 +9,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What the copy has done, in the state store's table_part table: one row per part with its
- * status, rows, bytes and the LSN its snapshot corresponds to. A table counts as copied only
+ * What the copy has done, as the state store's parts table records it: one entry per part with
+ * its status, rows, bytes and the LSN its snapshot corresponds to. A table counts as copied only
  * when every one of its parts is done; anything less is copied again, whole.
  */
 final class CopyLedger {
-    static final String PENDING = "pending";
-    static final String RUNNING = "running";
-    static final String DONE = "done";
-    private static final String POST_DATA_PREFIX = "copy.post-data.";
-
     /** What the ledger knows of one table. */
     record TableState(String schema, String name, int partsTotal, int partsDone, long rows, long bytes, String lsn) {
         boolean complete() {
@@ -40,87 +35,53 @@ final class CopyLedger {
 
     Map<String, TableState> tables() {
         Map<String, TableState> out = new HashMap<>();
-        for (TableState t : store.query(
-                "SELECT schema_name, table_name, max(parts_total), sum(status = 'done'), sum(rows), sum(bytes),"
-                        + " group_concat(DISTINCT lsn) FROM table_part WHERE run_id = ? GROUP BY schema_name, table_name",
-                rs -> new TableState(
-                        rs.getString(1),
-                        rs.getString(2),
-                        rs.getInt(3),
-                        rs.getInt(4),
-                        rs.getLong(5),
-                        rs.getLong(6),
-                        io.pgferry.pg.Lsns.latest(rs.getString(7))),
-                runId)) {
-            out.put(t.key(), t);
+        for (PartsTable.TableParts t : store.parts().tables(runId)) {
+            TableState state =
+                    new TableState(t.schema(), t.table(), t.partsTotal(), t.partsDone(), t.rows(), t.bytes(), t.lsn());
+            out.put(state.key(), state);
         }
         return out;
     }
 
     /** Replaces whatever was recorded for the parts' table with a fresh plan. */
-    synchronized void plan(List<TablePart> parts) {
+    void plan(List<TablePart> parts) {
         if (parts.isEmpty()) {
             return;
         }
         SourceTable t = parts.get(0).table();
-        store.update(
-                "DELETE FROM table_part WHERE run_id = ? AND schema_name = ? AND table_name = ?",
-                runId,
-                t.schema(),
-                t.name());
-        for (TablePart p : parts) {
-            store.update(
-                    "INSERT INTO table_part (run_id, schema_name, table_name, part_no, parts_total, status) VALUES (?,?,?,?,?,?)",
-                    runId,
-                    t.schema(),
-                    t.name(),
-                    p.partNo(),
-                    p.partsTotal(),
-                    PENDING);
-        }
+        store.parts()
+                .plan(
+                        runId,
+                        t.schema(),
+                        t.name(),
+                        parts.stream().map(TablePart::partNo).toList(),
+                        parts.get(0).partsTotal());
     }
 
     void started(TablePart p) {
-        store.update(
-                "UPDATE table_part SET status = ?, started_at = ?, rows = 0, bytes = 0 WHERE run_id = ? AND schema_name = ?"
-                        + " AND table_name = ? AND part_no = ?",
-                RUNNING,
-                Instant.now().toString(),
-                runId,
-                p.table().schema(),
-                p.table().name(),
-                p.partNo());
+        store.parts().started(runId, ref(p));
     }
 
     /** Records a part as on the target; called only after the target committed it. */
     void done(TablePart p, long rows, long bytes, String lsn) {
-        store.update(
-                "UPDATE table_part SET status = ?, finished_at = ?, rows = ?, bytes = ?, lsn = ? WHERE run_id = ?"
-                        + " AND schema_name = ? AND table_name = ? AND part_no = ?",
-                DONE,
-                Instant.now().toString(),
-                rows,
-                bytes,
-                lsn,
-                runId,
-                p.table().schema(),
-                p.table().name(),
-                p.partNo());
+        store.parts().done(runId, ref(p), rows, bytes, lsn);
     }
 
     boolean postDataDone(String itemId) {
-        return store.setting(runId, POST_DATA_PREFIX + itemId).isPresent();
+        return store.postDataDone(runId, itemId);
     }
 
     void postDataDone(List<String> itemIds) {
-        for (String id : itemIds) {
-            store.putSetting(runId, POST_DATA_PREFIX + id, "done");
-        }
+        store.markPostDataDone(runId, itemIds);
     }
 
     Set<String> completeTables() {
         Set<String> out = new HashSet<>();
         tables().values().stream().filter(TableState::complete).forEach(t -> out.add(t.key()));
         return out;
+    }
+
+    private static PartsTable.Part ref(TablePart p) {
+        return new PartsTable.Part(p.table().schema(), p.table().name(), p.partNo());
     }
 }

@@ -6,6 +6,7 @@ import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.OwnSchema;
 import io.pgferry.schema.ReplicaIdentityChanges;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.SlotLedger;
 import io.pgferry.state.StateStore;
 import java.sql.Connection;
@@ -58,8 +59,8 @@ public final class Cleanup {
      */
     public boolean keepsSourceFence() {
         return !unfenceSource
-                && store.setting(run.id(), "cutover.done_at").isPresent()
-                && new WriteFence(source, store, run.id(), "fence.source").isRaised();
+                && store.setting(run.id(), SettingKey.CUTOVER_DONE_AT).isPresent()
+                && new WriteFence(source, store, run.id(), SettingKey.FENCE_SOURCE).isRaised();
     }
 
     /** What a cleanup would remove now, on both sides (a reverse stream puts a subscription on the source). */
@@ -115,10 +116,10 @@ public final class Cleanup {
         } catch (SQLException e) {
             throw source.classify(e);
         }
-        if (new WriteFence(source, store, run.id(), "fence.source").isRaised() && !keepsSourceFence()) {
+        if (new WriteFence(source, store, run.id(), SettingKey.FENCE_SOURCE).isRaised() && !keepsSourceFence()) {
             items.add(new CleanupItem("source", "write fence", "default_transaction_read_only"));
         }
-        if (new WriteFence(target, store, run.id(), "fence.target").isRaised()) {
+        if (new WriteFence(target, store, run.id(), SettingKey.FENCE_TARGET).isRaised()) {
             items.add(new CleanupItem("target", "write fence", "default_transaction_read_only"));
         }
         return items;
@@ -128,9 +129,9 @@ public final class Cleanup {
     public List<CleanupItem> run() {
         List<CleanupItem> items = plan();
         if (!keepsSourceFence()) {
-            new WriteFence(source, store, run.id(), "fence.source").lift();
+            new WriteFence(source, store, run.id(), SettingKey.FENCE_SOURCE).lift();
         }
-        new WriteFence(target, store, run.id(), "fence.target").lift();
+        new WriteFence(target, store, run.id(), SettingKey.FENCE_TARGET).lift();
         FenceExemption.remove(source, store, run);
         List<String> sourceSyncSlots = new ArrayList<>();
         List<String> targetSyncSlots = new ArrayList<>();

@@ -6,6 +6,7 @@ import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -41,7 +42,7 @@ public final class CutoverRunner {
     private final ReplicationLink link;
     private final Finisher finisher;
     private final String phase;
-    private final String fenceKey;
+    private final SettingKey fenceKey;
 
     public CutoverRunner(
             Connector source,
@@ -51,7 +52,7 @@ public final class CutoverRunner {
             Progress progress,
             ReplicationLink link,
             Finisher finisher) {
-        this(source, target, store, run, progress, link, finisher, "cutover", "fence.source");
+        this(source, target, store, run, progress, link, finisher, "cutover", SettingKey.FENCE_SOURCE);
     }
 
     /**
@@ -67,7 +68,7 @@ public final class CutoverRunner {
             ReplicationLink link,
             Finisher finisher,
             String phase,
-            String fenceKey) {
+            SettingKey fenceKey) {
         this.phase = phase;
         this.fenceKey = fenceKey;
         this.source = source;
@@ -96,14 +97,14 @@ public final class CutoverRunner {
                                 "fence raised on the source; " + fence.raise() + " client session(s) ended"));
             }
             LogSequenceNumber fenceLsn = currentWalLsn();
-            store.putSetting(run.id(), phase + ".fence_lsn", fenceLsn.asString());
+            store.putSetting(run.id(), SettingKey.fenceLsn(phase), fenceLsn.asString());
             step(phase + "-drain", () -> drain(fenceLsn, options.timeout()));
             int sequences = stepResult(phase + "-sequences", () -> finisher.syncSequences(source, target));
             String verified = stepResult(phase + "-verify", () -> finisher.verify(source, target, options.checksums()));
             step(phase + "-stop", link::stop);
             guard.settle();
             Duration downtime = Duration.between(fencedAt, Instant.now());
-            store.putSetting(run.id(), phase + ".done_at", Instant.now().toString());
+            store.putSetting(run.id(), SettingKey.doneAt(phase), Instant.now().toString());
             store.setRunStatus(run.id(), phase.equals("cutover") ? "cut-over" : "rolled-back", phase, null);
             return new CutoverResult(fenceLsn, downtime, sequences, verified, options.fence());
         }

@@ -5,6 +5,7 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PreflightException;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,7 +25,6 @@ import java.util.Optional;
  * password, so no client can authenticate as it with a password. Recorded so it is always undone.
  */
 public final class FenceExemption {
-    private static final String KEY = "fence.exempt_role";
 
     private FenceExemption() {}
 
@@ -56,7 +56,7 @@ public final class FenceExemption {
     /** Creates the run's apply role (once) and exempts it from the database's read-only default. */
     public static String grant(Connector side, StateStore store, RunRecord run) {
         String role = roleName(run);
-        store.putSetting(run.id(), KEY, role);
+        store.putSetting(run.id(), SettingKey.FENCE_EXEMPT_ROLE, role);
         try (Connection c = side.open();
                 Statement st = c.createStatement()) {
             if (!roleExists(c, role)) {
@@ -94,7 +94,7 @@ public final class FenceExemption {
         try (Connection c = side.open();
                 Statement st = c.createStatement()) {
             st.execute("DROP ROLE IF EXISTS " + Identifiers.quote(role.get()));
-            store.putSetting(run.id(), KEY, "<removed>");
+            store.putSetting(run.id(), SettingKey.FENCE_EXEMPT_ROLE, "<removed>");
         } catch (SQLException e) {
             throw side.classify(e);
         }
@@ -102,7 +102,7 @@ public final class FenceExemption {
 
     /** The run's apply role, when one was made and not yet dropped. */
     public static Optional<String> recorded(StateStore store, RunRecord run) {
-        return store.setting(run.id(), KEY).filter(r -> !r.equals("<removed>"));
+        return store.setting(run.id(), SettingKey.FENCE_EXEMPT_ROLE).filter(r -> !r.equals("<removed>"));
     }
 
     private static String alter(Connector side, String role, String change) {

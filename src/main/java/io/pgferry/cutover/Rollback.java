@@ -7,6 +7,7 @@ import io.pgferry.pg.PreflightException;
 import io.pgferry.schema.CatalogObject;
 import io.pgferry.schema.TargetBaseline;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import java.time.Duration;
 import java.util.List;
@@ -79,7 +80,7 @@ public final class Rollback {
      * @param finishedRunOk the user says a finished run without a stream has not been used since
      */
     public Plan plan(boolean finishedRunOk) {
-        var cutAt = store.setting(run.id(), "cutover.done_at");
+        var cutAt = store.setting(run.id(), SettingKey.CUTOVER_DONE_AT);
         if (cutAt.isPresent()) {
             if (!streams.reverseStarted()) {
                 throw new PreflightException(
@@ -88,7 +89,7 @@ public final class Rollback {
                                 + " without --reverse: the target may hold writes the source lacks, and rolling back would lose them",
                         "copy the new writes back yourself, or migrate target -> source with a new run; next time cut over with --reverse");
             }
-            if (store.setting(run.id(), "rollback.done_at").isPresent()) {
+            if (store.setting(run.id(), SettingKey.ROLLBACK_DONE_AT).isPresent()) {
                 throw new PreflightException(
                         ErrorCode.BLOCKER,
                         "run " + run.id() + " was already switched back to the source",
@@ -157,11 +158,11 @@ public final class Rollback {
                         streams.reverse(),
                         streams.finisher(),
                         PHASE,
-                        "fence.target")
+                        SettingKey.FENCE_TARGET)
                 .run(new CutoverOptions(
                         CutoverOptions.FenceMode.READ_ONLY, Duration.ofHours(1), Duration.ofMinutes(5), false));
         FenceExemption.remove(source, store, run);
-        new WriteFence(source, store, run.id(), "fence.source").lift();
+        new WriteFence(source, store, run.id(), SettingKey.FENCE_SOURCE).lift();
         return result;
     }
 }

@@ -5,6 +5,7 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.PgferrySessions;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -32,10 +33,10 @@ public final class WriteFence {
     private final Connector side;
     private final StateStore store;
     private final String runId;
-    private final String stateKey;
+    private final SettingKey stateKey;
 
-    /** @param stateKey where the fence is recorded, e.g. {@code fence.source} */
-    public WriteFence(Connector side, StateStore store, String runId, String stateKey) {
+    /** @param stateKey where the fence is recorded, e.g. {@link SettingKey#FENCE_SOURCE} */
+    public WriteFence(Connector side, StateStore store, String runId, SettingKey stateKey) {
         this.side = side;
         this.store = store;
         this.runId = runId;

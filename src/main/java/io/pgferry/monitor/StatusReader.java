@@ -1,8 +1,10 @@
 package io.pgferry.monitor;
 
 import io.pgferry.state.EventRecord;
+import io.pgferry.state.PartsTable;
 import io.pgferry.state.ProgressRecord;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.SlotLedger;
 import io.pgferry.state.StateStore;
 import io.pgferry.state.StepRecord;
@@ -62,9 +64,11 @@ public final class StatusReader {
         Double eta = running && current != null ? current.etaSeconds() : null;
         List<StatusReport.Event> events =
                 store.events(run.id(), EVENTS).stream().map(StatusReader::event).toList();
-        long retries = count(run.id(), "level = 'retry' OR (level = 'warning' AND message LIKE '%retrying in%')");
-        long errors = count(run.id(), "level = 'error'");
-        String lastError = run.lastError() != null ? run.lastError() : lastErrorEvent(run.id());
+        long retries = store.retryCount(run.id());
+        long errors = store.errorCount(run.id());
+        String lastError = run.lastError() != null
+                ? run.lastError()
+                : store.lastErrorEvent(run.id()).orElse(null);
         NextStep next = new NextStep(run, stepRecords, store.dir(), lag.orElse(null));
         return new StatusReport(
                 StatusReport.SCHEMA_VERSION,
@@ -98,15 +102,9 @@ public final class StatusReader {
                 schemaChanges(run.id()));
     }
 
-    /** Where method logical's schema-change watcher writes "pending applied" and why it stopped. */
-    public static final String SCHEMA_CHANGES_SETTING = "ddl.watch";
-
-    public static final String SCHEMA_ATTENTION_SETTING = "ddl.attention";
-
     private StatusReport.SchemaChanges schemaChanges(String runId) {
-        String[] counts =
-                store.setting(runId, SCHEMA_CHANGES_SETTING).orElse("").split(" ");
-        String attention = store.setting(runId, SCHEMA_ATTENTION_SETTING)
+        String[] counts = store.setting(runId, SettingKey.DDL_WATCH).orElse("").split(" ");
+        String attention = store.setting(runId, SettingKey.DDL_ATTENTION)
                 .filter(a -> !a.isBlank())
                 .orElse(null);
         if (counts.length != 2 && attention == null) {
@@ -186,58 +184,49 @@ public final class StatusReader {
     }
 
     private List<StatusReport.TableState> tables(String runId) {
-        return store.query(
-                "SELECT schema_name, table_name, sum(CASE WHEN lower(status) = 'done' THEN 1 ELSE 0 END),"
-                        + " max(parts_total), sum(rows), sum(bytes), group_concat(DISTINCT lower(status)), group_concat(DISTINCT lsn)"
-                        + " FROM table_part WHERE run_id = ? GROUP BY schema_name, table_name ORDER BY schema_name, table_name",
-                rs -> {
-                    int done = rs.getInt(3);
-                    int total = Math.max(rs.getInt(4), 1);
-                    String statuses = rs.getString(7);
-                    String status = done >= total
-                            ? "done"
-                            : statuses.contains("failed")
-                                    ? "failed"
-                                    : statuses.contains(",") || statuses.contains("running") || done > 0
-                                            ? "copying"
-                                            : statuses;
+        return store.parts().tables(runId).stream()
+                .map(t -> {
+                    int total = Math.max(t.partsTotal(), 1);
                     return new StatusReport.TableState(
-                            rs.getString(1),
-                            rs.getString(2),
-                            done,
+                            t.schema(),
+                            t.table(),
+                            t.partsDone(),
                             total,
-                            rs.getLong(5),
-                            rs.getLong(6),
-                            status,
-                            io.pgferry.pg.Lsns.latest(rs.getString(8)));
-                },
-                runId);
+                            t.rows(),
+                            t.bytes(),
+                            status(t, total),
+                            t.lsn());
+                })
+                .toList();
     }
 
-    /** Where trigger capture writes its backlog; the one name both sides use. */
-    public static final String BACKLOG_SETTING = "capture.pending";
+    /** done when every part is; copying once any part started; else what its parts all are (pending). */
+    private static String status(PartsTable.TableParts t, int total) {
+        if (t.partsDone() >= total) {
+            return "done";
+        }
+        if (t.statuses().size() > 1 || t.statuses().contains(PartsTable.Status.RUNNING) || t.partsDone() > 0) {
+            return "copying";
+        }
+        return t.statuses().iterator().next().name().toLowerCase(Locale.ROOT);
+    }
 
     private Optional<StatusReport.Lag> lag(String runId) {
-        return store
-                .query(
-                        "SELECT applied_lsn, source_lsn, lag_bytes, lag_seconds, applied_xacts, updated_at FROM cdc_progress"
-                                + " WHERE run_id = ?",
-                        rs -> new StatusReport.Lag(
-                                rs.getString(1),
-                                rs.getString(2),
-                                rs.getLong(3),
-                                rs.getDouble(4),
-                                rs.getLong(5),
-                                rs.getString(6) == null ? null : Instant.parse(rs.getString(6)),
-                                backlog(runId)),
-                        runId)
-                .stream()
-                .findFirst();
+        return store.streamProgress()
+                .of(runId)
+                .map(p -> new StatusReport.Lag(
+                        p.appliedLsn(),
+                        p.sourceLsn(),
+                        p.lagBytes(),
+                        p.lagSeconds(),
+                        p.appliedTransactions(),
+                        p.updatedAt(),
+                        backlog(runId)));
     }
 
     /** Trigger capture records its backlog as "rows oldest-seconds" (see io.pgferry.capture.TriggerApplier). */
     private StatusReport.Backlog backlog(String runId) {
-        return store.setting(runId, BACKLOG_SETTING)
+        return store.setting(runId, SettingKey.CAPTURE_PENDING)
                 .map(s -> s.split(" "))
                 .filter(p -> p.length == 2)
                 .map(p -> new StatusReport.Backlog(Long.parseLong(p[0]), Double.parseDouble(p[1])))
@@ -300,23 +289,6 @@ public final class StatusReader {
         double secs = seconds(run.createdAt(), RunRecord.STATUS_RUNNING.equals(run.status()) ? now : run.updatedAt());
         return new StatusReport.Rates(
                 current.bytesPerSecond(), current.itemsPerSecond(), rows > 0 && secs > 0 ? rows / secs : null);
-    }
-
-    private long count(String runId, String where) {
-        return store.query(
-                        "SELECT count(*) FROM event WHERE run_id = ? AND (" + where + ")", rs -> rs.getLong(1), runId)
-                .get(0);
-    }
-
-    private String lastErrorEvent(String runId) {
-        return store
-                .query(
-                        "SELECT message FROM event WHERE run_id = ? AND level = 'error' ORDER BY id DESC LIMIT 1",
-                        rs -> rs.getString(1),
-                        runId)
-                .stream()
-                .findFirst()
-                .orElse(null);
     }
 
     private static StatusReport.Event event(EventRecord e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgferry.pg.Identifiers;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,7 +22,6 @@ import java.util.List;
  * and such a table is left alone; so is one whose identity someone changed since.
  */
 public final class ReplicaIdentityChanges {
-    static final String SETTING = "source.replica_identity_changes";
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -95,13 +95,14 @@ public final class ReplicaIdentityChanges {
     }
 
     List<Change> recorded() {
-        return store.setting(runId, SETTING)
+        return store.setting(runId, SettingKey.REPLICA_IDENTITY_CHANGES)
                 .filter(s -> !s.isBlank())
                 .map(s -> {
                     try {
                         return JSON.readValue(s, new TypeReference<List<Change>>() {});
                     } catch (JsonProcessingException e) {
-                        throw new IllegalStateException("unreadable " + SETTING + " in the state store", e);
+                        throw new IllegalStateException(
+                                "unreadable " + SettingKey.REPLICA_IDENTITY_CHANGES.text() + " in the state store", e);
                     }
                 })
                 .orElse(List.of());
@@ -109,7 +110,7 @@ public final class ReplicaIdentityChanges {
 
     private void save(List<Change> changes) {
         try {
-            store.putSetting(runId, SETTING, JSON.writeValueAsString(changes));
+            store.putSetting(runId, SettingKey.REPLICA_IDENTITY_CHANGES, JSON.writeValueAsString(changes));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -1,6 +1,7 @@
 package io.pgferry.schema;
 
 import io.pgferry.pg.Connector;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -13,7 +14,6 @@ import java.util.Set;
  * what is not in it: whatever was there before the run is the user's.
  */
 public final class TargetBaseline {
-    static final String KEY = "target.baseline";
 
     private TargetBaseline() {}
 
@@ -27,11 +27,11 @@ public final class TargetBaseline {
     }
 
     public static void record(StateStore store, String runId, Set<CatalogObject> objects) {
-        store.putSetting(runId, KEY, DatabaseInventory.encode(objects));
+        store.putSetting(runId, SettingKey.TARGET_BASELINE, DatabaseInventory.encode(objects));
     }
 
     /** Empty for a run created before pgferry recorded baselines: then nobody knows what the run created. */
     public static Optional<Set<CatalogObject>> recorded(StateStore store, String runId) {
-        return store.setting(runId, KEY).map(DatabaseInventory::decode);
+        return store.setting(runId, SettingKey.TARGET_BASELINE).map(DatabaseInventory::decode);
     }
 }

@@ -48,7 +48,7 @@ public final class PgferrySessions {
                 .orElse(List.of());
     }
 
-    private static String key(String side) {
-        return "sessions." + side;
+    private static SettingKey key(String side) {
+        return SettingKey.sessions(side);
     }
 }

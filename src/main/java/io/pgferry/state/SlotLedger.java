@@ -20,17 +20,17 @@ public final class SlotLedger {
             boolean dropped,
             Instant updatedAt) {}
 
-    private final StateStore store;
+    private final StoreSql sql;
     private final String runId;
 
     public SlotLedger(StateStore store, String runId) {
-        this.store = store;
+        this.sql = store.sql();
         this.runId = runId;
     }
 
     /** A slot this run just created (or found created): known to retain WAL from now on. */
     public void created(String slot) {
-        store.update(
+        sql.update(
                 "INSERT INTO slot_wal (run_id, slot_name, updated_at) VALUES (?,?,?) ON CONFLICT (run_id, slot_name)"
                         + " DO UPDATE SET dropped = 0",
                 runId,
@@ -39,7 +39,7 @@ public final class SlotLedger {
     }
 
     public void measured(String slot, Long retainedBytes, String walStatus, Long safeWalSize, Long limitBytes) {
-        store.update(
+        sql.update(
                 "INSERT INTO slot_wal (run_id, slot_name, retained_bytes, wal_status, safe_wal_size, limit_bytes, updated_at)"
                         + " VALUES (?,?,?,?,?,?,?) ON CONFLICT (run_id, slot_name) DO UPDATE SET retained_bytes = excluded.retained_bytes,"
                         + " wal_status = excluded.wal_status, safe_wal_size = excluded.safe_wal_size, limit_bytes = excluded.limit_bytes,"
@@ -55,7 +55,7 @@ public final class SlotLedger {
 
     /** Dropped by pgferry because it retained too much: the run cannot stream again. */
     public void dropped(String slot) {
-        store.update(
+        sql.update(
                 "UPDATE slot_wal SET dropped = 1, retained_bytes = NULL, wal_status = NULL, safe_wal_size = NULL, updated_at = ?"
                         + " WHERE run_id = ? AND slot_name = ?",
                 Instant.now().toString(),
@@ -65,19 +65,19 @@ public final class SlotLedger {
 
     /** Cleanup removed every slot of the run. */
     public void removedAll() {
-        store.update("DELETE FROM slot_wal WHERE run_id = ?", runId);
+        sql.update("DELETE FROM slot_wal WHERE run_id = ?", runId);
     }
 
     public List<Entry> entries() {
-        return store.query(
+        return sql.query(
                 "SELECT slot_name, retained_bytes, wal_status, safe_wal_size, limit_bytes, dropped, updated_at FROM slot_wal"
                         + " WHERE run_id = ? ORDER BY slot_name",
                 rs -> new Entry(
                         rs.getString(1),
-                        nullableLong(rs, 2),
+                        StoreSql.nullableLong(rs, 2),
                         rs.getString(3),
-                        nullableLong(rs, 4),
-                        nullableLong(rs, 5),
+                        StoreSql.nullableLong(rs, 4),
+                        StoreSql.nullableLong(rs, 5),
                         rs.getInt(6) != 0,
                         Instant.parse(rs.getString(7))),
                 runId);
@@ -86,10 +86,5 @@ public final class SlotLedger {
     /** The slots the run still holds on the source, as far as pgferry knows. */
     public List<Entry> held() {
         return entries().stream().filter(e -> !e.dropped()).toList();
-    }
-
-    private static Long nullableLong(java.sql.ResultSet rs, int column) throws java.sql.SQLException {
-        long v = rs.getLong(column);
-        return rs.wasNull() ? null : v;
     }
 }

@@ -2,20 +2,13 @@ package io.pgferry.state;
 
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-import io.pgferry.pg.Redaction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,21 +17,39 @@ import java.util.Optional;
  * an event timeline, in a SQLite file ({@code state.db}, WAL mode). Everything written here is
  * redacted first; connection details are kept without their secret.
  *
- * <p>One writer: every method is synchronized, so worker threads may report concurrently.
+ * <p>The store owns its schema ({@link StoreSchema}) and every statement run against it: callers
+ * say what they record through typed methods, here or on the tables it hands out
+ * ({@link #parts()}, {@link #streamProgress()}, {@link #history()}, {@link SlotLedger}). One
+ * writer: the tables share one connection and one lock, so worker threads may report
+ * concurrently.
  */
 public final class StateStore implements AutoCloseable {
     public static final String FILE_NAME = "state.db";
-    private static final int SCHEMA_VERSION = 1;
 
-    private final Path dir;
-    private final Connection db;
+    private final StoreSql sql;
+    private final RunsTable runs;
+    private final PhaseProgressTable phases;
+    private final EventsTable events;
+    private final Settings settings;
+    private final PartsTable parts;
+    private final StreamProgressTable streamProgress;
+    private final HistoryTable history;
 
-    private StateStore(Path dir, Connection db) {
-        this.dir = dir;
-        this.db = db;
+    private StateStore(StoreSql sql) {
+        this.sql = sql;
+        this.runs = new RunsTable(sql);
+        this.phases = new PhaseProgressTable(sql);
+        this.events = new EventsTable(sql);
+        this.settings = new Settings(sql);
+        this.parts = new PartsTable(sql);
+        this.streamProgress = new StreamProgressTable(sql);
+        this.history = new HistoryTable(sql);
     }
 
-    /** Opens (creating when needed) the store in {@code dir}. */
+    /**
+     * Opens (creating when needed) the store in {@code dir}, bringing an older store's schema up
+     * to date; a store written by a newer pgferry is refused.
+     */
     public static StateStore open(Path dir) {
         try {
             // dumps, logs and the state store describe the databases: private to this user
@@ -50,16 +61,14 @@ public final class StateStore implements AutoCloseable {
                     "cannot create the work dir " + dir + ": " + e.getMessage(),
                     "choose a writable directory with --dir");
         }
+        Connection c;
         try {
-            Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(FILE_NAME));
+            c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(FILE_NAME));
             try (Statement st = c.createStatement()) {
                 st.execute("PRAGMA journal_mode=WAL");
                 st.execute("PRAGMA synchronous=NORMAL");
                 st.execute("PRAGMA busy_timeout=10000");
             }
-            StateStore store = new StateStore(dir, c);
-            store.migrate();
-            return store;
         } catch (SQLException e) {
             throw new PgferryException(
                     ErrorCode.FAILED,
@@ -67,6 +76,14 @@ public final class StateStore implements AutoCloseable {
                     "check that " + dir.resolve(FILE_NAME) + " is a pgferry state file and is writable",
                     e);
         }
+        StoreSql sql = new StoreSql(dir, c);
+        try {
+            StoreSchema.migrate(sql);
+        } catch (RuntimeException e) {
+            sql.close();
+            throw e;
+        }
+        return new StateStore(sql);
     }
 
     /** Opens an existing store, failing clearly when the directory holds none. */
@@ -81,313 +98,149 @@ public final class StateStore implements AutoCloseable {
     }
 
     public Path dir() {
-        return dir;
-    }
-
-    private void migrate() throws SQLException {
-        try (Statement st = db.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)");
-            st.execute(
-                    "CREATE TABLE IF NOT EXISTS run (id TEXT PRIMARY KEY, method TEXT NOT NULL, source TEXT NOT NULL,"
-                            + " target TEXT NOT NULL, status TEXT NOT NULL, phase TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
-                            + " last_error TEXT)");
-            st.execute(
-                    "CREATE TABLE IF NOT EXISTS step (run_id TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,"
-                            + " started_at TEXT, finished_at TEXT, detail TEXT, PRIMARY KEY (run_id, name))");
-            st.execute("CREATE TABLE IF NOT EXISTS table_part (run_id TEXT NOT NULL, schema_name TEXT NOT NULL,"
-                    + " table_name TEXT NOT NULL, part_no INTEGER NOT NULL, parts_total INTEGER NOT NULL, status TEXT NOT NULL,"
-                    + " rows INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0, lsn TEXT, started_at TEXT, finished_at TEXT,"
-                    + " PRIMARY KEY (run_id, schema_name, table_name, part_no))");
-            st.execute(
-                    "CREATE TABLE IF NOT EXISTS cdc_progress (run_id TEXT PRIMARY KEY, received_lsn TEXT, applied_lsn TEXT,"
-                            + " source_lsn TEXT, lag_bytes INTEGER, lag_seconds REAL, applied_xacts INTEGER NOT NULL DEFAULT 0, updated_at TEXT)");
-            st.execute(
-                    "CREATE TABLE IF NOT EXISTS progress (run_id TEXT NOT NULL, phase TEXT NOT NULL, done INTEGER NOT NULL,"
-                            + " total INTEGER NOT NULL, unit TEXT NOT NULL, bytes_done INTEGER NOT NULL DEFAULT 0,"
-                            + " bytes_total INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, PRIMARY KEY (run_id, phase))");
-            st.execute(
-                    "CREATE TABLE IF NOT EXISTS event (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, at TEXT NOT NULL,"
-                            + " level TEXT NOT NULL, message TEXT NOT NULL)");
-            st.execute("CREATE TABLE IF NOT EXISTS setting (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT,"
-                    + " PRIMARY KEY (run_id, key))");
-            st.execute(
-                    "CREATE TABLE IF NOT EXISTS slot_wal (run_id TEXT NOT NULL, slot_name TEXT NOT NULL, retained_bytes INTEGER,"
-                            + " wal_status TEXT, safe_wal_size INTEGER, limit_bytes INTEGER, dropped INTEGER NOT NULL DEFAULT 0,"
-                            + " updated_at TEXT NOT NULL, PRIMARY KEY (run_id, slot_name))");
-            st.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '" + SCHEMA_VERSION + "')");
-        }
+        return sql.dir();
     }
 
     // ---- runs
 
-    public synchronized Optional<RunRecord> currentRun() {
-        try (Statement st = db.createStatement();
-                ResultSet rs = st.executeQuery(
-                        "SELECT id, method, source, target, status, phase, created_at, updated_at, last_error"
-                                + " FROM run ORDER BY created_at DESC LIMIT 1")) {
-            if (!rs.next()) {
-                return Optional.empty();
-            }
-            return Optional.of(new RunRecord(
-                    rs.getString(1),
-                    rs.getString(2),
-                    rs.getString(3),
-                    rs.getString(4),
-                    rs.getString(5),
-                    rs.getString(6),
-                    Instant.parse(rs.getString(7)),
-                    Instant.parse(rs.getString(8)),
-                    rs.getString(9)));
-        } catch (SQLException e) {
-            throw storeError(e);
-        }
+    public Optional<RunRecord> currentRun() {
+        return runs.current();
     }
 
     /** Creates a run; {@code source} and {@code target} are the redacted descriptions of the two databases. */
-    public synchronized RunRecord createRun(String method, String source, String target) {
-        String id = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
-        String now = Instant.now().toString();
-        update(
-                "INSERT INTO run (id, method, source, target, status, phase, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                id,
-                method,
-                Redaction.redact(source),
-                Redaction.redact(target),
-                RunRecord.STATUS_RUNNING,
-                "preflight",
-                now,
-                now);
-        return currentRun().orElseThrow();
+    public RunRecord createRun(String method, String source, String target) {
+        return runs.create(method, source, target);
     }
 
-    public synchronized void setRunStatus(String runId, String status, String phase, String lastError) {
-        update(
-                "UPDATE run SET status = ?, phase = coalesce(?, phase), updated_at = ?, last_error = ? WHERE id = ?",
-                status,
-                phase,
-                Instant.now().toString(),
-                Redaction.redact(lastError),
-                runId);
+    public void setRunStatus(String runId, String status, String phase, String lastError) {
+        runs.status(runId, status, phase, lastError);
     }
 
-    public synchronized void setPhase(String runId, String phase) {
-        update(
-                "UPDATE run SET phase = ?, updated_at = ? WHERE id = ?",
-                phase,
-                Instant.now().toString(),
-                runId);
+    public void setPhase(String runId, String phase) {
+        runs.phase(runId, phase);
     }
 
     // ---- steps
 
-    public synchronized StepStatus stepStatus(String runId, String name) {
-        try (PreparedStatement ps = db.prepareStatement("SELECT status FROM step WHERE run_id = ? AND name = ?")) {
-            ps.setString(1, runId);
-            ps.setString(2, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? StepStatus.valueOf(rs.getString(1)) : StepStatus.PENDING;
-            }
-        } catch (SQLException e) {
-            throw storeError(e);
-        }
+    public StepStatus stepStatus(String runId, String name) {
+        return runs.stepStatus(runId, name);
     }
 
-    public synchronized void startStep(String runId, String name) {
-        update(
-                "INSERT INTO step (run_id, name, status, started_at) VALUES (?,?,?,?)"
-                        + " ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,"
-                        + " finished_at = NULL, detail = NULL",
-                runId,
-                name,
-                StepStatus.RUNNING.name(),
-                Instant.now().toString());
-        setPhase(runId, name);
-        event(runId, "info", "step " + name + " started");
+    public void startStep(String runId, String name) {
+        sql.transaction(() -> {
+            runs.stepStarted(runId, name);
+            runs.phase(runId, name);
+            events.add(runId, "info", "step " + name + " started");
+            return null;
+        });
     }
 
-    public synchronized void finishStep(String runId, String name, String detail) {
-        update(
-                "UPDATE step SET status = ?, finished_at = ?, detail = ? WHERE run_id = ? AND name = ?",
-                StepStatus.DONE.name(),
-                Instant.now().toString(),
-                Redaction.redact(detail),
-                runId,
-                name);
-        event(runId, "info", "step " + name + " done" + (detail == null ? "" : ": " + detail));
+    public void finishStep(String runId, String name, String detail) {
+        sql.transaction(() -> {
+            runs.stepEnded(runId, name, StepStatus.DONE, detail);
+            events.add(runId, "info", "step " + name + " done" + (detail == null ? "" : ": " + detail));
+            return null;
+        });
     }
 
-    public synchronized void failStep(String runId, String name, String error) {
-        update(
-                "UPDATE step SET status = ?, finished_at = ?, detail = ? WHERE run_id = ? AND name = ?",
-                StepStatus.FAILED.name(),
-                Instant.now().toString(),
-                Redaction.redact(error),
-                runId,
-                name);
-        event(runId, "error", "step " + name + " failed: " + error);
+    public void failStep(String runId, String name, String error) {
+        sql.transaction(() -> {
+            runs.stepEnded(runId, name, StepStatus.FAILED, error);
+            events.add(runId, "error", "step " + name + " failed: " + error);
+            return null;
+        });
     }
 
-    public synchronized List<StepRecord> steps(String runId) {
-        List<StepRecord> out = new ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement(
-                "SELECT name, status, started_at, finished_at, detail FROM step WHERE run_id = ? ORDER BY started_at")) {
-            ps.setString(1, runId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new StepRecord(
-                            rs.getString(1),
-                            StepStatus.valueOf(rs.getString(2)),
-                            rs.getString(3) == null ? null : Instant.parse(rs.getString(3)),
-                            rs.getString(4) == null ? null : Instant.parse(rs.getString(4)),
-                            rs.getString(5)));
-                }
-            }
-        } catch (SQLException e) {
-            throw storeError(e);
-        }
-        return out;
+    public List<StepRecord> steps(String runId) {
+        return runs.steps(runId);
     }
 
-    // ---- progress, settings and events
+    // ---- phase progress
 
-    public synchronized void progress(
+    public void progress(
             String runId, String phase, long done, long total, String unit, long bytesDone, long bytesTotal) {
-        update(
-                "INSERT INTO progress (run_id, phase, done, total, unit, bytes_done, bytes_total, updated_at) VALUES (?,?,?,?,?,?,?,?)"
-                        + " ON CONFLICT (run_id, phase) DO UPDATE SET done = excluded.done, total = excluded.total,"
-                        + " unit = excluded.unit, bytes_done = excluded.bytes_done, bytes_total = excluded.bytes_total,"
-                        + " updated_at = excluded.updated_at",
-                runId,
-                phase,
-                done,
-                total,
-                unit,
-                bytesDone,
-                bytesTotal,
-                Instant.now().toString());
+        phases.record(runId, phase, done, total, unit, bytesDone, bytesTotal);
     }
 
-    public synchronized List<ProgressRecord> progress(String runId) {
-        List<ProgressRecord> out = new ArrayList<>();
-        try (PreparedStatement ps =
-                db.prepareStatement("SELECT phase, done, total, unit, bytes_done, bytes_total, updated_at"
-                        + " FROM progress WHERE run_id = ? ORDER BY updated_at")) {
-            ps.setString(1, runId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new ProgressRecord(
-                            rs.getString(1),
-                            rs.getLong(2),
-                            rs.getLong(3),
-                            rs.getString(4),
-                            rs.getLong(5),
-                            rs.getLong(6),
-                            Instant.parse(rs.getString(7))));
-                }
-            }
-        } catch (SQLException e) {
-            throw storeError(e);
-        }
-        return out;
+    public List<ProgressRecord> progress(String runId) {
+        return phases.all(runId);
     }
 
-    public synchronized void putSetting(String runId, String key, String value) {
-        update(
-                "INSERT INTO setting (run_id, key, value) VALUES (?,?,?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
-                runId,
-                key,
-                Redaction.redact(value));
+    // ---- settings
+
+    public void putSetting(String runId, SettingKey key, String value) {
+        settings.put(runId, key, value);
     }
 
-    public synchronized Optional<String> setting(String runId, String key) {
-        try (PreparedStatement ps = db.prepareStatement("SELECT value FROM setting WHERE run_id = ? AND key = ?")) {
-            ps.setString(1, runId);
-            ps.setString(2, key);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw storeError(e);
-        }
+    public Optional<String> setting(String runId, SettingKey key) {
+        return settings.get(runId, key);
     }
 
-    public synchronized void event(String runId, String level, String message) {
-        update(
-                "INSERT INTO event (run_id, at, level, message) VALUES (?,?,?,?)",
-                runId,
-                Instant.now().toString(),
-                level,
-                Redaction.redact(message));
+    public void removeSetting(String runId, SettingKey key) {
+        settings.remove(runId, key);
     }
 
-    public synchronized List<EventRecord> events(String runId, int limit) {
-        List<EventRecord> out = new ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement(
-                "SELECT id, at, level, message FROM event WHERE run_id = ? ORDER BY id DESC LIMIT ?")) {
-            ps.setString(1, runId);
-            ps.setInt(2, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new EventRecord(
-                            rs.getLong(1), Instant.parse(rs.getString(2)), rs.getString(3), rs.getString(4)));
-                }
-            }
-        } catch (SQLException e) {
-            throw storeError(e);
-        }
-        java.util.Collections.reverse(out);
-        return out;
+    /** Whether the copy's post-data item (an index, a constraint, an ANALYZE...) is recorded as built. */
+    public boolean postDataDone(String runId, String itemId) {
+        return settings.postDataDone(runId, itemId);
     }
 
-    /** Raw access for the layers that own their own tables (table_part, cdc_progress). */
-    public synchronized void update(String sql, Object... args) {
-        try (PreparedStatement ps = db.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw storeError(e);
-        }
+    public void markPostDataDone(String runId, List<String> itemIds) {
+        settings.postDataDone(runId, itemIds);
     }
 
-    /** Runs a query and maps each row; for the layers that own their own tables. */
-    public synchronized <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) {
-        List<T> out = new ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(mapper.map(rs));
-                }
-            }
-        } catch (SQLException e) {
-            throw storeError(e);
-        }
-        return out;
+    /** How many post-data items whose id ends in {@code :kind} (e.g. {@code index}) are recorded as built. */
+    public long postDataDoneOfKind(String runId, String kind) {
+        return settings.postDataDoneOfKind(runId, kind);
     }
 
-    @FunctionalInterface
-    public interface RowMapper<T> {
-        T map(ResultSet rs) throws SQLException;
+    // ---- events
+
+    public void event(String runId, String level, String message) {
+        events.add(runId, level, message);
     }
 
-    private PgferryException storeError(SQLException e) {
-        return new PgferryException(
-                ErrorCode.FAILED,
-                "state store error in " + dir + ": " + e.getMessage(),
-                "the work dir may be in use by another pgferry process, or its disk is full",
-                e);
+    /** The last {@code limit} events, oldest first. */
+    public List<EventRecord> events(String runId, int limit) {
+        return events.latest(runId, limit);
+    }
+
+    /** Events that record a retry: level retry, and warnings saying "retrying in". */
+    public long retryCount(String runId) {
+        return events.retries(runId);
+    }
+
+    public long errorCount(String runId) {
+        return events.errors(runId);
+    }
+
+    public Optional<String> lastErrorEvent(String runId) {
+        return events.lastError(runId);
+    }
+
+    // ---- the tables other layers record into
+
+    /** The copy's table parts. */
+    public PartsTable parts() {
+        return parts;
+    }
+
+    /** The change stream's position, lag and heartbeat. */
+    public StreamProgressTable streamProgress() {
+        return streamProgress;
+    }
+
+    /** Progress samples over time, for the dashboard. */
+    public HistoryTable history() {
+        return history;
+    }
+
+    StoreSql sql() {
+        return sql;
     }
 
     @Override
-    public synchronized void close() {
-        try {
-            db.close();
-        } catch (SQLException ignored) {
-            // closing a SQLite file cannot lose committed state
-        }
+    public void close() {
+        sql.close();
     }
 }

@@ -6,10 +6,10 @@ import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
 import io.pgferry.testing.Processes;
+import io.pgferry.testing.WorkDirStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
@@ -125,13 +125,16 @@ class CutoverSignalIT {
                         .as(Files.exists(log) ? Files.readString(log) : "(no log)")
                         .isTrue();
             }
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + stateDb);
-                    Statement st = c.createStatement();
-                    ResultSet rs = st.executeQuery(
-                            "SELECT started_at FROM step WHERE name = 'cutover-drain' AND status = 'RUNNING'")) {
-                if (rs.next() && Instant.parse(rs.getString(1)).isAfter(after)) {
-                    return;
-                }
+            boolean draining = WorkDirStatus.read(stateDb.getParent())
+                    .map(s -> java.util.stream.StreamSupport.stream(
+                                    s.get("steps").spliterator(), false)
+                            .anyMatch(step -> step.get("name").asText().equals("cutover-drain")
+                                    && step.get("status").asText().equals("running")
+                                    && WorkDirStatus.instant(step.get("startedAt"))
+                                            .isAfter(after)))
+                    .orElse(false);
+            if (draining) {
+                return;
             }
             Thread.sleep(100);
         }

@@ -8,6 +8,7 @@ import io.pgferry.cluster.LocalCluster;
 import io.pgferry.pg.Connector;
 import io.pgferry.state.PgferrySessions;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import io.pgferry.testing.PgFixture;
 import io.pgferry.testing.Sql;
@@ -29,7 +30,8 @@ class WriteFenceIT {
             PgFixture.createDatabase(pg, "app");
             PgFixture.exec(pg, "app", "CREATE TABLE t (v int)");
             RunRecord run = store.createRun("copy", "s", "t");
-            WriteFence fence = new WriteFence(new Connector("source", pg.spec("app")), store, run.id(), "fence.source");
+            WriteFence fence =
+                    new WriteFence(new Connector("source", pg.spec("app")), store, run.id(), SettingKey.FENCE_SOURCE);
 
             Connection appSession = PgFixture.connect(pg, "app");
             exec(appSession, "INSERT INTO t VALUES (1)");
@@ -76,7 +78,8 @@ class WriteFenceIT {
             PgFixture.createDatabase(pg, "app");
             PgFixture.exec(pg, "app", "ALTER DATABASE app SET default_transaction_read_only = off");
             RunRecord run = store.createRun("logical", "s", "t");
-            WriteFence fence = new WriteFence(new Connector("source", pg.spec("app")), store, run.id(), "fence.source");
+            WriteFence fence =
+                    new WriteFence(new Connector("source", pg.spec("app")), store, run.id(), SettingKey.FENCE_SOURCE);
             fence.raise();
             fence.lift();
             try (Connection c = PgFixture.connect(pg, "app")) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgferry.cli.Main;
+import io.pgferry.state.HistoryTable;
 import io.pgferry.state.StateStore;
 import io.pgferry.state.StepStatus;
 import io.pgferry.testing.Chromium;
@@ -26,6 +27,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -199,18 +202,18 @@ class DashboardIT {
                 .isEqualTo(now.overall().total());
         long shownDone = Long.parseLong(dom.attr("overall-progress", "data-done"));
         assertThat(shownDone).isBetween(0L, now.overall().done());
-        Set<String> bytesWritten = new HashSet<>(store.query(
-                "SELECT DISTINCT bytes_done FROM " + HistorySamples.TABLE + " WHERE run_id = ? AND phase = 'sync'",
-                rs -> rs.getString(1),
-                runId));
+        List<HistoryTable.Sample> samples = store.history().all(runId);
+        Set<String> bytesWritten = samples.stream()
+                .filter(s -> s.phase().equals("sync"))
+                .map(s -> Long.toString(s.bytesDone()))
+                .collect(Collectors.toSet());
         assertThat(bytesWritten)
                 .as("bytes shown were recorded by the run")
                 .contains(dom.attr("overall-progress", "data-bytes-done"));
-        Set<Long> lagsWritten = new HashSet<>(store.query(
-                "SELECT DISTINCT lag_bytes FROM " + HistorySamples.TABLE
-                        + " WHERE run_id = ? AND lag_bytes IS NOT NULL",
-                rs -> rs.getLong(1),
-                runId));
+        Set<Long> lagsWritten = samples.stream()
+                .map(HistoryTable.Sample::lagBytes)
+                .filter(Objects::nonNull)
+                .collect(Collectors.toCollection(HashSet::new));
         lagsWritten.add(now.lag().lagBytes());
         assertThat(lagsWritten)
                 .as("lag shown was recorded by the run")

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
+import io.pgferry.state.StreamProgressTable;
 import io.pgferry.testing.Http;
 import io.pgferry.testing.PromText;
 import io.pgferry.testing.StatusSchema;
@@ -52,15 +53,10 @@ class DashboardServerTest {
             PhaseProgress phase = progress.phase("sync", 10, "tables", 1000);
             clock.advance(THROTTLE); // progress writes are throttled to one a second
             phase.update(3, 300);
-            store.update(
-                    "INSERT INTO cdc_progress (run_id, applied_lsn, source_lsn, lag_bytes, lag_seconds, updated_at)"
-                            + " VALUES (?,?,?,?,?,?)",
-                    run.id(),
-                    "0/3000060",
-                    "0/3000100",
-                    4096,
-                    1.5,
-                    Instant.now().toString());
+            store.streamProgress()
+                    .record(
+                            run.id(),
+                            new StreamProgressTable.Reading("0/3000060", "0/3000060", "0/3000100", 4096, 1.5, 0));
             Files.writeString(
                     dir.resolve(DashboardServer.ASSESSMENT_FILE), "{\"findings\":[],\"recommendation\":null}");
             try (DashboardServer server = DashboardServer.start(
@@ -95,7 +91,10 @@ class DashboardServerTest {
 
                 clock.advance(THROTTLE); // progress writes are throttled to one a second
                 phase.update(7, 700);
-                store.update("UPDATE cdc_progress SET lag_bytes = 128, lag_seconds = 0.2 WHERE run_id = ?", run.id());
+                store.streamProgress()
+                        .record(
+                                run.id(),
+                                new StreamProgressTable.Reading("0/3000060", "0/3000060", "0/3000100", 128, 0.2, 0));
                 Map<String, Double> after =
                         PromText.parse(Http.get(base + "metrics").body());
                 assertThat(PromText.first(after, "pgferry_phase_done")).isEqualTo(7.0);

@@ -16,17 +16,9 @@ class HistorySamplesTest {
     void aLongRunIsThinnedEvenlyFromFirstToLastSample(@TempDir Path dir) {
         try (StateStore store = StateStore.open(dir)) {
             RunRecord run = store.createRun("dump", "postgres://app@src:5432/shop", "postgres://app@dst:5432/shop");
-            HistorySamples.ensureTable(store);
             Instant t0 = Instant.parse("2025-01-01T00:00:00Z");
             for (int i = 0; i < 1500; i++) {
-                store.update(
-                        "INSERT INTO " + HistorySamples.TABLE
-                                + " (run_id, at, phase, done, bytes_done) VALUES (?,?,?,?,?)",
-                        run.id(),
-                        t0.plusSeconds(i).toString(),
-                        "dump",
-                        i,
-                        i * 1000L);
+                store.history().record(run.id(), t0.plusSeconds(i), "dump", i, i * 1000L);
             }
             List<HistorySamples.Point> points = HistorySamples.read(store, run.id());
             assertThat(points.size()).isBetween(500, 601);

@@ -25,6 +25,7 @@ import io.pgferry.schema.PostDataItem;
 import io.pgferry.schema.SchemaSource;
 import io.pgferry.schema.SequenceSync;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.SlotLedger;
 import io.pgferry.state.StateStore;
 import io.pgferry.state.StepStatus;
@@ -48,7 +49,6 @@ import org.postgresql.replication.LogSequenceNumber;
  * snapshot; the slot the change stream will read keeps its place.
  */
 public final class CopyAndStream implements MigrationMethod {
-    static final String SLOT_LSN_SETTING = "copy.slot_lsn";
     /** Method copy's steps, in order (capture only with --capture triggers). */
     public enum Step implements StepName {
         PREFLIGHT("preflight"),
@@ -73,13 +73,9 @@ public final class CopyAndStream implements MigrationMethod {
         }
     }
 
-    private static final String LARGE_OBJECTS_SETTING = "copy.large_objects";
-    private static final String FILTER_SETTING = "copy.filter";
-    private static final String SCHEMA_MODE_SETTING = "copy.schema";
-
     /** The table filter a run was started with (all tables for runs without one). */
     public static io.pgferry.schema.TableFilter filterOf(StateStore store, RunRecord run) {
-        return store.setting(run.id(), FILTER_SETTING)
+        return store.setting(run.id(), SettingKey.COPY_FILTER)
                 .filter(s -> !s.isBlank())
                 .map(s -> io.pgferry.schema.TableFilter.fromRules(List.of(s.split("\n"))))
                 .orElse(io.pgferry.schema.TableFilter.ALL);
@@ -132,11 +128,11 @@ public final class CopyAndStream implements MigrationMethod {
 
     /** The filter a run started with stays its filter (see {@link #filterOf}). */
     private static void rememberFilter(MigrationContext ctx, CopyOptions options) {
-        if (ctx.store().setting(ctx.runId(), FILTER_SETTING).isEmpty()) {
+        if (ctx.store().setting(ctx.runId(), SettingKey.COPY_FILTER).isEmpty()) {
             ctx.store()
                     .putSetting(
                             ctx.runId(),
-                            FILTER_SETTING,
+                            SettingKey.COPY_FILTER,
                             String.join("\n", options.filter().rules()));
         }
     }
@@ -314,10 +310,10 @@ public final class CopyAndStream implements MigrationMethod {
             SchemaSource schema)
             throws SQLException {
         boolean largeObjects =
-                ctx.store().setting(ctx.runId(), LARGE_OBJECTS_SETTING).isEmpty();
+                ctx.store().setting(ctx.runId(), SettingKey.COPY_LARGE_OBJECTS).isEmpty();
         SnapshotCopy.Result r =
                 data.run(snapshot, schema, pre.source().major(), pre.target().major(), largeObjects);
-        ctx.store().putSetting(ctx.runId(), LARGE_OBJECTS_SETTING, "done");
+        ctx.store().putSetting(ctx.runId(), SettingKey.COPY_LARGE_OBJECTS, "done");
         if (options.triggers() && r.largeObjects() > 0) {
             ctx.progress()
                     .warn(r.largeObjects()
@@ -338,9 +334,9 @@ public final class CopyAndStream implements MigrationMethod {
      */
     private void requireSameSchemaMode(MigrationContext ctx) {
         String mode = options.dataOnly() ? "data-only" : "pg_dump";
-        Optional<String> started = ctx.store().setting(ctx.runId(), SCHEMA_MODE_SETTING);
+        Optional<String> started = ctx.store().setting(ctx.runId(), SettingKey.COPY_SCHEMA);
         if (started.isEmpty()) {
-            ctx.store().putSetting(ctx.runId(), SCHEMA_MODE_SETTING, mode);
+            ctx.store().putSetting(ctx.runId(), SettingKey.COPY_SCHEMA, mode);
         } else if (!started.get().equals(mode)) {
             throw new PgferryException(
                     ErrorCode.BAD_INPUT,
@@ -354,7 +350,7 @@ public final class CopyAndStream implements MigrationMethod {
     /** Whether a copy run has a change stream (its slot): without one (--no-follow), the copy was its switch-over. */
     public static boolean hasStream(StateStore store, RunRecord run) {
         return MethodKind.of(run) == MethodKind.COPY
-                && store.setting(run.id(), SLOT_LSN_SETTING).isPresent();
+                && store.setting(run.id(), SettingKey.COPY_SLOT_LSN).isPresent();
     }
 
     /**
@@ -363,9 +359,9 @@ public final class CopyAndStream implements MigrationMethod {
      */
     private void requireSameCapture(MigrationContext ctx) {
         String mode = (options.triggers() ? ChangeCapture.TRIGGERS : ChangeCapture.LOGICAL).key();
-        Optional<String> started = ctx.store().setting(ctx.runId(), TriggerCapture.CAPTURE_SETTING);
+        Optional<String> started = ctx.store().setting(ctx.runId(), SettingKey.COPY_CAPTURE);
         if (started.isEmpty()) {
-            ctx.store().putSetting(ctx.runId(), TriggerCapture.CAPTURE_SETTING, mode);
+            ctx.store().putSetting(ctx.runId(), SettingKey.COPY_CAPTURE, mode);
         } else if (!started.get().equals(mode)) {
             throw new PgferryException(
                     ErrorCode.BAD_INPUT,
@@ -424,7 +420,7 @@ public final class CopyAndStream implements MigrationMethod {
     /** Where the run's slot starts; an error if the run has no slot to follow (any more). */
     private static LogSequenceNumber slotStart(MigrationContext ctx) {
         LogSequenceNumber start = ctx.store()
-                .setting(ctx.runId(), SLOT_LSN_SETTING)
+                .setting(ctx.runId(), SettingKey.COPY_SLOT_LSN)
                 .map(LogSequenceNumber::valueOf)
                 .orElseThrow(() -> new PgferryException(
                         ErrorCode.BAD_INPUT,
@@ -464,7 +460,7 @@ public final class CopyAndStream implements MigrationMethod {
         SnapshotExport e = SnapshotExport.create(ctx.source(), SnapshotExport.Kind.SLOT, slot, sourceMajor);
         new SlotLedger(ctx.store(), ctx.runId()).created(slot);
         String at = e.consistentPoint().orElseThrow().asString();
-        ctx.store().putSetting(ctx.runId(), SLOT_LSN_SETTING, at);
+        ctx.store().putSetting(ctx.runId(), SettingKey.COPY_SLOT_LSN, at);
         ctx.store().finishStep(ctx.runId(), Step.SNAPSHOT.key(), "slot " + slot + " at " + at);
         return e;
     }
@@ -477,7 +473,9 @@ public final class CopyAndStream implements MigrationMethod {
         ctx.progress()
                 .info("resuming with a fresh snapshot at "
                         + e.consistentPoint().orElseThrow().asString() + "; slot " + slot + " keeps its place at "
-                        + ctx.store().setting(ctx.runId(), SLOT_LSN_SETTING).orElse("?"));
+                        + ctx.store()
+                                .setting(ctx.runId(), SettingKey.COPY_SLOT_LSN)
+                                .orElse("?"));
         return e;
     }
 

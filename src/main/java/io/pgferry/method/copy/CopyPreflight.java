@@ -11,6 +11,7 @@ import io.pgferry.pg.PreflightException;
 import io.pgferry.pg.ServerInfo;
 import io.pgferry.schema.PgClientToolLocator;
 import io.pgferry.schema.PgClientTools;
+import io.pgferry.state.SettingKey;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -104,7 +105,7 @@ final class CopyPreflight {
             }
             if (rs.getInt(3) < 2
                     && ctx.store()
-                            .setting(ctx.runId(), CopyAndStream.SLOT_LSN_SETTING)
+                            .setting(ctx.runId(), SettingKey.COPY_SLOT_LSN)
                             .isEmpty()) {
                 throw new PreflightException(
                         ErrorCode.BLOCKER,

@@ -5,6 +5,7 @@ import io.pgferry.cdc.DdlCapture;
 import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import io.pgferry.verify.SchemaDrift;
 import java.sql.Connection;
@@ -23,12 +24,6 @@ import org.postgresql.replication.LogSequenceNumber;
  * hand ({@code follow --ddl-applied-by-hand}).
  */
 public final class DdlCaptureSetup {
-    static final String MODE_SETTING = "ddl.capture";
-    static final String APPLIED_BY_HAND_SETTING = "ddl.applied_by_hand";
-    /** Whether the run carries owners and privileges, as "owners,privileges" (follow is not told them again). */
-    static final String CARRIES_SETTING = "ddl.carries";
-    /** Without capture: the moved tables' shape on the source when the stream started, one line each. */
-    static final String SHAPE_SETTING = "ddl.source_shape";
 
     private final MigrationContext ctx;
     private final CopyOptions options;
@@ -40,7 +35,7 @@ public final class DdlCaptureSetup {
 
     /** The capture's mode as the run set it up; empty before it was. */
     public static Optional<DdlCapture.Mode> mode(StateStore store, String runId) {
-        return store.setting(runId, MODE_SETTING).map(DdlCapture.Mode::valueOf);
+        return store.setting(runId, SettingKey.DDL_CAPTURE).map(DdlCapture.Mode::valueOf);
     }
 
     /**
@@ -53,7 +48,8 @@ public final class DdlCaptureSetup {
                 || mode(store, run.id()).map(DdlCapture.Mode::capturing).orElse(true)) {
             return Optional.empty();
         }
-        return store.setting(run.id(), SHAPE_SETTING).map(s -> s.isEmpty() ? Set.of() : Set.of(s.split("\n")));
+        return store.setting(run.id(), SettingKey.DDL_SOURCE_SHAPE)
+                .map(s -> s.isEmpty() ? Set.of() : Set.of(s.split("\n")));
     }
 
     /** Installs the capture of a method copy run unless the run already decided how it captures: before the slot. */
@@ -116,9 +112,9 @@ public final class DdlCaptureSetup {
         ctx.store()
                 .putSetting(
                         ctx.runId(),
-                        CARRIES_SETTING,
+                        SettingKey.DDL_CARRIES,
                         ctx.options().keepOwners() + "," + ctx.options().keepPrivileges());
-        ctx.store().putSetting(ctx.runId(), MODE_SETTING, mode.name());
+        ctx.store().putSetting(ctx.runId(), SettingKey.DDL_CAPTURE, mode.name());
     }
 
     /**
@@ -128,16 +124,22 @@ public final class DdlCaptureSetup {
     public static void recordShapeOnce(MigrationContext ctx, io.pgferry.schema.TableFilter filter) {
         boolean capturing =
                 mode(ctx.store(), ctx.runId()).map(DdlCapture.Mode::capturing).orElse(true);
-        if (capturing || ctx.store().setting(ctx.runId(), SHAPE_SETTING).isPresent()) {
+        if (capturing
+                || ctx.store().setting(ctx.runId(), SettingKey.DDL_SOURCE_SHAPE).isPresent()) {
             return;
         }
-        ctx.store().putSetting(ctx.runId(), SHAPE_SETTING, String.join("\n", SchemaDrift.shape(ctx.source(), filter)));
+        ctx.store()
+                .putSetting(
+                        ctx.runId(),
+                        SettingKey.DDL_SOURCE_SHAPE,
+                        String.join("\n", SchemaDrift.shape(ctx.source(), filter)));
     }
 
     /** Whether the owners and privileges the run carries: "owners,privileges" as recorded at install. */
     public static boolean[] carries(StateStore store, String runId) {
-        String[] carries =
-                store.setting(runId, CARRIES_SETTING).orElse("false,false").split(",");
+        String[] carries = store.setting(runId, SettingKey.DDL_CARRIES)
+                .orElse("false,false")
+                .split(",");
         return new boolean[] {Boolean.parseBoolean(carries[0]), Boolean.parseBoolean(carries[1])};
     }
 
@@ -164,11 +166,11 @@ public final class DdlCaptureSetup {
                 .map(LogSequenceNumber::asString)
                 .collect(Collectors.toCollection(LinkedHashSet::new));
         all.add(lsn.asString());
-        store.putSetting(runId, APPLIED_BY_HAND_SETTING, String.join(",", all));
+        store.putSetting(runId, SettingKey.DDL_APPLIED_BY_HAND, String.join(",", all));
     }
 
     public static Set<LogSequenceNumber> appliedByHand(StateStore store, String runId) {
-        return store.setting(runId, APPLIED_BY_HAND_SETTING)
+        return store.setting(runId, SettingKey.DDL_APPLIED_BY_HAND)
                 .filter(s -> !s.isBlank())
                 .map(s -> Arrays.stream(s.split(","))
                         .map(LogSequenceNumber::valueOf)

@@ -49,11 +49,10 @@ public final class StreamLink implements ReplicationLink {
                     "the change stream is not running (" + state + "): start it with pgferry follow --dir "
                             + store.dir() + ", or rerun pgferry migrate");
         }
-        return store.query(
-                        "SELECT lag_bytes, lag_seconds FROM cdc_progress WHERE run_id = ?",
-                        rs -> new Health(true, rs.getLong(1), rs.getDouble(2), null),
-                        run.id())
-                .get(0);
+        return store.streamProgress()
+                .of(run.id())
+                .map(p -> new Health(true, p.lagBytes(), p.lagSeconds(), null))
+                .orElseThrow();
     }
 
     @Override

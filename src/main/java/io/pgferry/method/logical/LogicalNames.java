@@ -10,7 +10,6 @@ import java.util.List;
  * channel, {@code pgferry_<run>_<n>} with several.
  */
 record LogicalNames(String publication, String subscription, String slot) {
-    static final String CHANNELS_SETTING = "logical.subscriptions";
 
     static List<LogicalNames> of(RunRecord run, int channels) {
         List<LogicalNames> out = new ArrayList<>();

@@ -19,6 +19,7 @@ import io.pgferry.schema.PgClientTools;
 import io.pgferry.schema.SchemaSectionCopy;
 import io.pgferry.schema.SchemaSectionCopy.Section;
 import io.pgferry.schema.TableFilter;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StepStatus;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,9 +73,10 @@ public final class LogicalReplication implements MigrationMethod {
     @Override
     public MigrationSummary migrate(MigrationContext ctx) {
         MigrationSummary summary = new MigrationSummary(kind().key());
-        if (ctx.store().setting(ctx.runId(), LogicalNames.CHANNELS_SETTING).isEmpty()) {
+        if (ctx.store().setting(ctx.runId(), SettingKey.LOGICAL_SUBSCRIPTIONS).isEmpty()) {
             ctx.store()
-                    .putSetting(ctx.runId(), LogicalNames.CHANNELS_SETTING, Integer.toString(options.subscriptions()));
+                    .putSetting(
+                            ctx.runId(), SettingKey.LOGICAL_SUBSCRIPTIONS, Integer.toString(options.subscriptions()));
         }
         List<LogicalNames> channels = channels(ctx.run(), ctx.store());
         boolean resuming = ctx.store().stepStatus(ctx.runId(), Step.SCHEMA.key()) != StepStatus.PENDING;
@@ -186,7 +188,7 @@ public final class LogicalReplication implements MigrationMethod {
      */
     /** The channels of a run, as many as its first migrate asked for. */
     static List<LogicalNames> channels(io.pgferry.state.RunRecord run, io.pgferry.state.StateStore store) {
-        int n = store.setting(run.id(), LogicalNames.CHANNELS_SETTING)
+        int n = store.setting(run.id(), SettingKey.LOGICAL_SUBSCRIPTIONS)
                 .map(Integer::parseInt)
                 .orElse(1);
         return LogicalNames.of(run, n);

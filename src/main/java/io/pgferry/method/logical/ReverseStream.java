@@ -4,6 +4,7 @@ import io.pgferry.cutover.FenceExemption;
 import io.pgferry.cutover.ReplicationLink;
 import io.pgferry.pg.Connector;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import java.util.List;
 
@@ -16,7 +17,6 @@ import java.util.List;
  * there, so its apply worker, and only it, can write.
  */
 public final class ReverseStream {
-    static final String STARTED = "reverse.started";
 
     private ReverseStream() {}
 
@@ -26,7 +26,7 @@ public final class ReverseStream {
     }
 
     public static boolean started(StateStore store, RunRecord run) {
-        return store.setting(run.id(), STARTED).isPresent();
+        return store.setting(run.id(), SettingKey.REVERSE_STARTED).isPresent();
     }
 
     public static void start(Connector oldSource, Connector oldTarget, StateStore store, RunRecord run) {
@@ -39,7 +39,7 @@ public final class ReverseStream {
                 oldSource.serverMajor(),
                 applyRole,
                 warning -> store.event(run.id(), "warning", warning));
-        store.putSetting(run.id(), STARTED, "yes");
+        store.putSetting(run.id(), SettingKey.REVERSE_STARTED, "yes");
         store.event(run.id(), "info", "reverse stream started: " + oldTarget.spec() + " -> " + oldSource.spec());
     }
 

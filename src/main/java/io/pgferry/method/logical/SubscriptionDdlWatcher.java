@@ -14,6 +14,7 @@ import io.pgferry.pg.OwnSchema;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.schema.TableFilter;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -47,10 +48,6 @@ import org.postgresql.replication.LogSequenceNumber;
 public final class SubscriptionDdlWatcher {
     /** The target-side table of the run listing the log rows applied (or passed over). */
     static final String MARK_TABLE = "ddl_applied";
-    /** "pending applied" as counted last, for status. */
-    static final String COUNTS_SETTING = io.pgferry.monitor.StatusReader.SCHEMA_CHANGES_SETTING;
-    /** Why the schema changes need the user, or empty. */
-    static final String ATTENTION_SETTING = io.pgferry.monitor.StatusReader.SCHEMA_ATTENTION_SETTING;
 
     private record LogRow(long id, LogSequenceNumber lsn, String payload) {}
 
@@ -147,7 +144,7 @@ public final class SubscriptionDdlWatcher {
             recordCounts(pending.size(), applied.size(), "");
             return pending.size();
         } catch (PgferryException e) {
-            store.putSetting(run.id(), ATTENTION_SETTING, String.valueOf(e.getMessage()));
+            store.putSetting(run.id(), SettingKey.DDL_ATTENTION, String.valueOf(e.getMessage()));
             throw e;
         } catch (SQLException e) {
             throw target.classify(e);
@@ -397,8 +394,8 @@ public final class SubscriptionDdlWatcher {
     private void recordCounts(int pending, int applied, String attention) {
         String counts = pending + " " + applied;
         if (!counts.equals(lastCounts)) {
-            store.putSetting(run.id(), COUNTS_SETTING, counts);
-            store.putSetting(run.id(), ATTENTION_SETTING, attention);
+            store.putSetting(run.id(), SettingKey.DDL_WATCH, counts);
+            store.putSetting(run.id(), SettingKey.DDL_ATTENTION, attention);
             lastCounts = counts;
         }
     }

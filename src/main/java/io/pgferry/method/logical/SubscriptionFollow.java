@@ -6,6 +6,7 @@ import io.pgferry.monitor.Units;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.ServerInfo;
+import io.pgferry.state.SettingKey;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -41,7 +42,7 @@ public final class SubscriptionFollow {
                                 : " (this run does not capture schema changes)")
                         + "; until cutover, or Ctrl-C (the subscription keeps replicating)");
         try (PhaseProgress phase = ctx.progress().phase("stream", 0, "schema changes", 0)) {
-            while (ctx.store().setting(ctx.runId(), "cutover.done_at").isEmpty()) {
+            while (ctx.store().setting(ctx.runId(), SettingKey.CUTOVER_DONE_AT).isEmpty()) {
                 int waiting = ddl.map(SubscriptionDdlWatcher::step).orElse(0);
                 SubscriptionStatus s = SubscriptionStatus.read(ctx.source(), ctx.target(), channels, targetMajor);
                 LagRecorder.record(ctx.store(), ctx.runId(), s);

@@ -4,17 +4,18 @@ import static io.pgferry.testing.Sql.scalar;
 import static io.pgferry.testing.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgferry.state.StateStore;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
 import io.pgferry.testing.Processes;
 import io.pgferry.testing.Requirement;
+import io.pgferry.testing.WorkDirStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -305,13 +306,10 @@ class CopyIT {
                         .noneMatch(f -> f.startsWith("item-"));
             }
             // the keys that could take the two-step path did: each left its index step in the state store
-            try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"));
-                    Statement st = c.createStatement();
-                    ResultSet rs =
-                            st.executeQuery("SELECT count(*) FROM setting WHERE key LIKE 'copy.post-data.%:index'")) {
-                rs.next();
+            try (StateStore store = StateStore.openExisting(work)) {
+                String runId = store.currentRun().orElseThrow().id();
                 // "Order pkey", "Code Unique", alt_unique, zoo_child_pkey; not decorated's two nor no_overlap
-                assertThat(rs.getLong(1)).isEqualTo(4);
+                assertThat(store.postDataDoneOfKind(runId, "index")).isEqualTo(4);
             }
         }
     }
@@ -378,22 +376,16 @@ class CopyIT {
         return CliRun.of(args.toArray(String[]::new));
     }
 
-    /** {parts done, parts not done, tables complete} from the work dir's state store, read the way another process would. */
+    /** {parts done, parts not done, tables complete} from the work dir's {@code status --json}, as another process reads it. */
     private static long[] partCounts(Path work) throws Exception {
-        Path db = work.resolve("state.db");
-        if (!Files.exists(db)) {
-            return new long[] {0, 0, 0};
-        }
-        try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(
-                        "SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status <> 'done'),"
-                                + " (SELECT count(*) FROM (SELECT 1 FROM table_part GROUP BY schema_name, table_name"
-                                + "   HAVING sum(status = 'done') = max(parts_total))) FROM table_part")) {
-            rs.next();
-            return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
-        } catch (java.sql.SQLException e) {
-            return new long[] {0, 0, 0};
-        }
+        long[] counts = {0, 0, 0};
+        WorkDirStatus.read(work).ifPresent(s -> {
+            for (JsonNode t : s.get("tables")) {
+                counts[0] += t.get("partsDone").asLong();
+                counts[1] += t.get("partsTotal").asLong() - t.get("partsDone").asLong();
+                counts[2] += t.get("status").asText().equals("done") ? 1 : 0;
+            }
+        });
+        return counts;
     }
 }

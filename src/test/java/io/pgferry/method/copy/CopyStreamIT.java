@@ -14,10 +14,10 @@ import io.pgferry.testing.Seeds;
 import io.pgferry.testing.ShopWriter;
 import io.pgferry.testing.Sql;
 import io.pgferry.testing.StatusSchema;
+import io.pgferry.testing.WorkDirStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -775,12 +775,10 @@ class CopyStreamIT {
         long deadline = System.currentTimeMillis() + seconds * 1000L;
         while (System.currentTimeMillis() < deadline) {
             assertAlive(work, p);
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"));
-                    Statement st = c.createStatement();
-                    ResultSet rs = st.executeQuery("SELECT lag_bytes FROM cdc_progress")) {
-                if (rs.next() && rs.getLong(1) < bytes) {
-                    return;
-                }
+            JsonNode lag =
+                    WorkDirStatus.read(work).map(s -> s.at("/lag/lagBytes")).orElse(null);
+            if (lag != null && lag.isNumber() && lag.asLong() < bytes) {
+                return;
             }
             Thread.sleep(250);
         }
@@ -927,19 +925,11 @@ class CopyStreamIT {
         long deadline = System.currentTimeMillis() + 180_000;
         while (System.currentTimeMillis() < deadline) {
             assertAlive(work, p);
-            Path db = work.resolve("state.db");
-            if (Files.exists(db)) {
-                try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
-                        Statement st = c.createStatement();
-                        ResultSet rs = st.executeQuery("SELECT updated_at FROM cdc_progress")) {
-                    if (rs.next()
-                            && rs.getString(1) != null
-                            && java.time.Instant.parse(rs.getString(1)).isAfter(started)) {
-                        return;
-                    }
-                } catch (java.sql.SQLException e) {
-                    // the store is being created
-                }
+            java.time.Instant heartbeat = WorkDirStatus.read(work)
+                    .map(s -> WorkDirStatus.instant(s.at("/lag/updatedAt")))
+                    .orElse(null);
+            if (heartbeat != null && heartbeat.isAfter(started)) {
+                return;
             }
             Thread.sleep(100);
         }

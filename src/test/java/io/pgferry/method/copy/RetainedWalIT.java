@@ -14,9 +14,9 @@ import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.PgFixture;
 import io.pgferry.testing.Processes;
 import io.pgferry.testing.StatusSchema;
+import io.pgferry.testing.WorkDirStatus;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
@@ -200,11 +200,13 @@ class RetainedWalIT {
     }
 
     private static java.time.Instant measuredAt(Path work) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"));
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT updated_at FROM slot_wal WHERE retained_bytes IS NOT NULL")) {
-            return rs.next() ? java.time.Instant.parse(rs.getString(1)) : null;
-        }
+        return WorkDirStatus.read(work)
+                .flatMap(s -> java.util.stream.StreamSupport.stream(
+                                s.get("slots").spliterator(), false)
+                        .filter(slot -> slot.get("retainedBytes").isNumber())
+                        .map(slot -> WorkDirStatus.instant(slot.get("updatedAt")))
+                        .findFirst())
+                .orElse(null);
     }
 
     private static String[] concat(String[] a, String[] b) {

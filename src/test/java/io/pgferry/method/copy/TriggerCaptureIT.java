@@ -6,6 +6,7 @@ import static io.pgferry.method.copy.CopyStreamIT.logs;
 import static io.pgferry.testing.Sql.scalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
@@ -13,6 +14,7 @@ import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
 import io.pgferry.testing.Processes;
 import io.pgferry.testing.ShopWriter;
+import io.pgferry.testing.WorkDirStatus;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -227,32 +229,35 @@ class TriggerCaptureIT {
             Processes.kill(p);
             t.rollback();
         }
-        try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"))) {
-            assertThat(scalar(c, "SELECT count(*) FROM table_part WHERE table_name = 'scratch' AND status = 'done'"))
-                    .as("killed while scratch was still to copy: " + log(work, "migrate-1"))
-                    .isZero();
-        }
+        JsonNode status = WorkDirStatus.read(work).orElseThrow();
+        assertThat(status.get("tables"))
+                .filteredOn(t -> t.get("table").asText().equals("scratch"))
+                .as("killed while scratch was still to copy: " + log(work, "migrate-1"))
+                .allSatisfy(t -> assertThat(t.get("partsDone").asInt()).isZero());
     }
 
     /** Waits until an apply has counted the change logs' backlog into the state store (what status reports as the backlog). */
     private static void awaitBacklogRecorded(Path work) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
-        try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"))) {
-            while (scalar(c, "SELECT count(*) FROM setting WHERE key = 'capture.pending'") == 0) {
-                assertThat(System.currentTimeMillis())
-                        .as("the backlog is recorded")
-                        .isLessThan(deadline);
-                Thread.sleep(100);
-            }
+        while (WorkDirStatus.read(work)
+                .map(s -> s.at("/lag/backlog"))
+                .filter(b -> !b.isMissingNode() && !b.isNull())
+                .isEmpty()) {
+            assertThat(System.currentTimeMillis()).as("the backlog is recorded").isLessThan(deadline);
+            Thread.sleep(100);
         }
     }
 
     private static long partsDone(Path work) throws Exception {
-        try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"))) {
-            return scalar(c, "SELECT count(*) FROM table_part WHERE status = 'done'");
-        } catch (SQLException e) {
-            return 0; // the store or its table is being created
-        }
+        return WorkDirStatus.read(work)
+                .map(s -> {
+                    long done = 0;
+                    for (JsonNode t : s.get("tables")) {
+                        done += t.get("partsDone").asLong();
+                    }
+                    return done;
+                })
+                .orElse(0L);
     }
 
     private static Process start(Path work, String logName, String haltAt, List<String> args) throws Exception {
