@@ -19,7 +19,7 @@ final class EventsTable {
         sql.update(
                 "INSERT INTO event (run_id, at, level, message) VALUES (?,?,?,?)",
                 runId,
-                Instant.now().toString(),
+                sql.now(),
                 level,
                 Redaction.redact(message));
     }

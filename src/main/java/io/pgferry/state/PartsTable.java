@@ -1,7 +1,6 @@
 package io.pgferry.state;
 
 import io.pgferry.pg.Lsns;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
@@ -99,7 +98,7 @@ public final class PartsTable {
                 "UPDATE table_part SET status = ?, started_at = ?, rows = 0, bytes = 0"
                         + " WHERE run_id = ? AND schema_name = ? AND table_name = ? AND part_no = ?",
                 Status.RUNNING.text(),
-                Instant.now().toString(),
+                sql.now(),
                 runId,
                 p.schema(),
                 p.table(),
@@ -112,7 +111,7 @@ public final class PartsTable {
                 "UPDATE table_part SET status = ?, finished_at = ?, rows = ?, bytes = ?, lsn = ?"
                         + " WHERE run_id = ? AND schema_name = ? AND table_name = ? AND part_no = ?",
                 Status.DONE.text(),
-                Instant.now().toString(),
+                sql.now(),
                 rows,
                 bytes,
                 lsn,

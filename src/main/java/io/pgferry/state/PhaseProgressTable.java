@@ -24,7 +24,7 @@ final class PhaseProgressTable {
                 unit,
                 bytesDone,
                 bytesTotal,
-                Instant.now().toString());
+                sql.now());
     }
 
     List<ProgressRecord> all(String runId) {

@@ -33,7 +33,7 @@ final class RunsTable {
 
     RunRecord create(String method, String source, String target) {
         String id = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
-        String now = Instant.now().toString();
+        String now = sql.now();
         return sql.transaction(() -> {
             sql.update(
                     "INSERT INTO run (id, method, source, target, status, phase, created_at, updated_at)"
@@ -55,17 +55,13 @@ final class RunsTable {
                 "UPDATE run SET status = ?, phase = coalesce(?, phase), updated_at = ?, last_error = ? WHERE id = ?",
                 status,
                 phase,
-                Instant.now().toString(),
+                sql.now(),
                 Redaction.redact(lastError),
                 runId);
     }
 
     void phase(String runId, String phase) {
-        sql.update(
-                "UPDATE run SET phase = ?, updated_at = ? WHERE id = ?",
-                phase,
-                Instant.now().toString(),
-                runId);
+        sql.update("UPDATE run SET phase = ?, updated_at = ? WHERE id = ?", phase, sql.now(), runId);
     }
 
     StepStatus stepStatus(String runId, String name) {
@@ -85,14 +81,14 @@ final class RunsTable {
                 runId,
                 name,
                 StepStatus.RUNNING.name(),
-                Instant.now().toString());
+                sql.now());
     }
 
     void stepEnded(String runId, String name, StepStatus status, String detail) {
         sql.update(
                 "UPDATE step SET status = ?, finished_at = ?, detail = ? WHERE run_id = ? AND name = ?",
                 status.name(),
-                Instant.now().toString(),
+                sql.now(),
                 Redaction.redact(detail),
                 runId,
                 name);

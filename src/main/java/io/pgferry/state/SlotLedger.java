@@ -35,7 +35,7 @@ public final class SlotLedger {
                         + " DO UPDATE SET dropped = 0",
                 runId,
                 slot,
-                Instant.now().toString());
+                sql.now());
     }
 
     public void measured(String slot, Long retainedBytes, String walStatus, Long safeWalSize, Long limitBytes) {
@@ -50,7 +50,7 @@ public final class SlotLedger {
                 walStatus,
                 safeWalSize,
                 limitBytes,
-                Instant.now().toString());
+                sql.now());
     }
 
     /** Dropped by pgferry because it retained too much: the run cannot stream again. */
@@ -58,7 +58,7 @@ public final class SlotLedger {
         sql.update(
                 "UPDATE slot_wal SET dropped = 1, retained_bytes = NULL, wal_status = NULL, safe_wal_size = NULL, updated_at = ?"
                         + " WHERE run_id = ? AND slot_name = ?",
-                Instant.now().toString(),
+                sql.now(),
                 runId,
                 slot);
     }

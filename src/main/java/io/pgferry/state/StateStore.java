@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 
@@ -51,6 +52,11 @@ public final class StateStore implements AutoCloseable {
      * to date; a store written by a newer pgferry is refused.
      */
     public static StateStore open(Path dir) {
+        return open(dir, Clock.systemUTC());
+    }
+
+    /** Opens the store stamping its rows with {@code clock}'s time (tests move it by hand). */
+    public static StateStore open(Path dir, Clock clock) {
         try {
             // dumps, logs and the state store describe the databases: private to this user
             Directories.createPrivate(dir);
@@ -76,7 +82,7 @@ public final class StateStore implements AutoCloseable {
                     "check that " + dir.resolve(FILE_NAME) + " is a pgferry state file and is writable",
                     e);
         }
-        StoreSql sql = new StoreSql(dir, c);
+        StoreSql sql = new StoreSql(dir, c, clock);
         try {
             StoreSchema.migrate(sql);
         } catch (RuntimeException e) {

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,10 +30,17 @@ final class StoreSql {
 
     private final Path dir;
     private final Connection db;
+    private final Clock clock;
 
-    StoreSql(Path dir, Connection db) {
+    StoreSql(Path dir, Connection db, Clock clock) {
         this.dir = dir;
         this.db = db;
+        this.clock = clock;
+    }
+
+    /** The time every row is stamped with, as stored (ISO-8601, UTC). */
+    String now() {
+        return clock.instant().toString();
     }
 
     Path dir() {

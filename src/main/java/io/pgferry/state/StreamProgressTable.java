@@ -54,7 +54,7 @@ public final class StreamProgressTable {
                 r.lagBytes(),
                 r.lagSeconds(),
                 r.appliedSinceLast(),
-                Instant.now().toString());
+                sql.now());
     }
 
     public Optional<Recorded> of(String runId) {

@@ -122,8 +122,17 @@ class DashboardIT {
                             PromText.parse(Http.get(url + "metrics").body());
                     Dom first = Dom.of(chromium.dumpDom(url, VIRTUAL_MS));
                     assertConsistentWithStore(first, store);
-                    Thread.sleep(2500);
-                    Dom second = Dom.of(chromium.dumpDom(url, VIRTUAL_MS));
+                    // the next page that shows both the lag and the progress moved on (the sync keeps going under
+                    // the writer), rather than a pause that hopes they did
+                    Dom[] next = {null};
+                    waitUntil("the page to show new lag and progress", migrate, () -> {
+                        next[0] = Dom.of(chromium.dumpDom(url, VIRTUAL_MS));
+                        return !next[0].attr("lag-bytes", "data-value").equals(first.attr("lag-bytes", "data-value"))
+                                && !progressShown(next[0]).equals(progressShown(first))
+                                && !next[0].attr("updated-at", "data-generated")
+                                        .equals(first.attr("updated-at", "data-generated"));
+                    });
+                    Dom second = next[0];
                     assertConsistentWithStore(second, store);
                     Map<String, Double> metrics2 =
                             PromText.parse(Http.get(url + "metrics").body());
@@ -239,6 +248,10 @@ class DashboardIT {
 
     private static String runId(StateStore store) {
         return store.currentRun().orElseThrow().id();
+    }
+
+    private static List<String> progressShown(Dom page) {
+        return List.of(page.attr("overall-progress", "data-bytes-done"), page.attr("overall-progress", "data-done"));
     }
 
     private static void waitUntil(String what, Future<Integer> migrate, BooleanSupplier condition) throws Exception {

@@ -8,7 +8,10 @@ import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import io.pgferry.state.StreamProgressTable;
 import io.pgferry.testing.StatusSchema;
+import io.pgferry.testing.TestClock;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,16 +106,18 @@ class StatusReaderTest {
     }
 
     @Test
-    void aRunningPhaseHasRateAndEta(@TempDir Path dir) throws Exception {
-        try (StateStore store = StateStore.open(dir)) {
+    void aRunningPhaseHasRateAndEta(@TempDir Path dir) {
+        TestClock clock = TestClock.at(Instant.parse("2026-12-07T10:00:00Z"));
+        try (StateStore store = StateStore.open(dir, clock)) {
             RunRecord run = store.createRun("dump", "postgres://app@src:5432/shop", "postgres://app@dst:5432/shop");
             store.startStep(run.id(), "dump");
-            Thread.sleep(50);
+            // a quarter of the bytes 10 s after the step started: 100 kB/s, and 30 s to go
+            clock.advance(Duration.ofSeconds(10));
             store.progress(run.id(), "dump", 2, 8, "tables", 1_000_000, 4_000_000);
-            StatusReport report = new StatusReader(store).read().orElseThrow();
+            StatusReport report = new StatusReader(store, clock).read().orElseThrow();
             StatusSchema.assertValid(StatusJson.write(report, false));
-            assertThat(report.rates().bytesPerSecond()).isPositive();
-            assertThat(report.etaSeconds()).isPositive();
+            assertThat(report.rates().bytesPerSecond()).isEqualTo(100_000.0);
+            assertThat(report.etaSeconds()).isEqualTo(30.0);
             assertThat(report.overall().percent()).isEqualTo(25.0);
             assertThat(report.nextStep()).isEqualTo("wait: dump is running; then restore");
         }
