@@ -6,6 +6,7 @@ import io.pgferry.cutover.CutoverRunner;
 import io.pgferry.cutover.FenceExemption;
 import io.pgferry.cutover.MigrationFinisher;
 import io.pgferry.cutover.ReplicationLink;
+import io.pgferry.method.RunLinks;
 import io.pgferry.method.SlotRetentionNotice;
 import io.pgferry.method.copy.CopyAndStream;
 import io.pgferry.method.copy.DdlCaptureSetup;
@@ -81,7 +82,7 @@ public final class CutoverCommand implements Callable<Integer> {
             StateStore store = open.store();
             RunRecord run = open.run();
             Progress progress = open.progress();
-            Optional<ReplicationLink> link = open.method().link(open.source(), open.target(), store, run, progress);
+            Optional<ReplicationLink> link = RunLinks.of(open.source(), open.target(), store, run, progress);
             if (link.isEmpty()) {
                 progress.summary(
                         "Method " + open.method() + " has no separate cutover: the restore was the switch-over."

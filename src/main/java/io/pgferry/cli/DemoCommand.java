@@ -1,10 +1,10 @@
 package io.pgferry.cli;
 
 import io.pgferry.demo.DemoRun;
-import io.pgferry.method.MethodKind;
 import io.pgferry.monitor.Progress;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
+import io.pgferry.state.MethodKind;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

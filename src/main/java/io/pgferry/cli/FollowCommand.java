@@ -1,6 +1,5 @@
 package io.pgferry.cli;
 
-import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationOptions;
 import io.pgferry.method.SlotRetentionNotice;
@@ -9,6 +8,7 @@ import io.pgferry.method.copy.DdlCaptureSetup;
 import io.pgferry.method.logical.SubscriptionFollow;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
+import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.pgferry.cli;
 
-import io.pgferry.method.MethodKind;
+import io.pgferry.state.MethodKind;
 import java.util.Arrays;
 import java.util.Iterator;
 import picocli.CommandLine;

@@ -1,7 +1,6 @@
 package io.pgferry.cli;
 
 import io.pgferry.method.DumpRestore;
-import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationMethod;
 import io.pgferry.method.MigrationOptions;
@@ -15,6 +14,7 @@ import io.pgferry.monitor.Progress;
 import io.pgferry.pg.ConnectionSpec;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.PgferryException;
+import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import java.net.InetAddress;

@@ -1,10 +1,10 @@
 package io.pgferry.cli;
 
-import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationOptions;
 import io.pgferry.monitor.Progress;
 import io.pgferry.pg.Connector;
+import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 

@@ -9,11 +9,11 @@ import io.pgferry.cutover.CutoverRunner;
 import io.pgferry.cutover.MigrationFinisher;
 import io.pgferry.cutover.ReplicationLink;
 import io.pgferry.method.DumpRestore;
-import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationMethod;
 import io.pgferry.method.MigrationOptions;
 import io.pgferry.method.MigrationSummary;
+import io.pgferry.method.RunLinks;
 import io.pgferry.method.RunStarter;
 import io.pgferry.method.copy.CopyAndStream;
 import io.pgferry.method.copy.CopyOptions;
@@ -30,6 +30,7 @@ import io.pgferry.pg.PgferryException;
 import io.pgferry.pg.ServerInfo;
 import io.pgferry.schema.TableFilter;
 import io.pgferry.state.Directories;
+import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import io.pgferry.verify.Verifier;
@@ -250,8 +251,7 @@ public final class DemoRun {
             awaitCondition(migration, migration::isDone, "the subscription to catch up");
             join(migration);
         }
-        return method.kind()
-                .link(ctx.source(), ctx.target(), store, run, ctx.progress())
+        return RunLinks.of(ctx.source(), ctx.target(), store, run, ctx.progress())
                 .orElseThrow();
     }
 

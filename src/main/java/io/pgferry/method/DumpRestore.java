@@ -7,6 +7,7 @@ import io.pgferry.pg.PgferryException;
 import io.pgferry.schema.ClientToolRun;
 import io.pgferry.schema.PgClientTools;
 import io.pgferry.state.Directories;
+import io.pgferry.state.MethodKind;
 import io.pgferry.verify.Verifier;
 import io.pgferry.verify.VerifyReport;
 import java.io.IOException;

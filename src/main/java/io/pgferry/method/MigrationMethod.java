@@ -1,5 +1,7 @@
 package io.pgferry.method;
 
+import io.pgferry.state.MethodKind;
+
 /**
  * One way to move a database: a sequence of resumable steps. Each step records itself in the
  * state store when done, so running the same command again continues where it stopped.

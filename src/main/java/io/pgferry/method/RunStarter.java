@@ -5,6 +5,7 @@ import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PreflightException;
 import io.pgferry.schema.TargetBaseline;
+import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 

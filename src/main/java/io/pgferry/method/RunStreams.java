@@ -8,6 +8,7 @@ import io.pgferry.method.copy.CopyAndStream;
 import io.pgferry.method.copy.StreamLink;
 import io.pgferry.method.logical.ReverseStream;
 import io.pgferry.pg.Connector;
+import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 

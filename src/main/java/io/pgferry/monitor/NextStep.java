@@ -1,5 +1,6 @@
 package io.pgferry.monitor;
 
+import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StepRecord;
 import io.pgferry.state.StepStatus;
@@ -11,10 +12,11 @@ import java.util.Optional;
 /** What the user does next, derived from the run's method, status and steps. */
 final class NextStep {
     /** The steps each method records, in order; a method not listed here still gets a generic answer. */
-    private static final Map<String, List<String>> PLANS = Map.of(
-            "dump", List.of("preflight", "dump", "restore", "analyze", "verify"),
-            "logical", List.of("preflight", "schema", "keys", "publication", "subscription", "sync", "post-data"),
-            "copy",
+    private static final Map<MethodKind, List<String>> PLANS = Map.of(
+            MethodKind.DUMP, List.of("preflight", "dump", "restore", "analyze", "verify"),
+            MethodKind.LOGICAL,
+                    List.of("preflight", "schema", "keys", "publication", "subscription", "sync", "post-data"),
+            MethodKind.COPY,
                     List.of(
                             "preflight",
                             "publication",
@@ -37,7 +39,7 @@ final class NextStep {
         this.lag = lag;
     }
 
-    static List<String> plannedSteps(String method) {
+    static List<String> plannedSteps(MethodKind method) {
         return PLANS.getOrDefault(method, List.of());
     }
 
@@ -47,12 +49,12 @@ final class NextStep {
      * PGPASSWORD or ~/.pgpass).
      */
     Optional<String> cutoverCommand() {
-        boolean streamed = run.method().equals("logical") || run.method().equals("copy");
+        MethodKind method = MethodKind.of(run);
         // logical is synced when its subscription is; copy once its copy is done and the stream follows
-        String readyStep = run.method().equals("copy") ? "analyze" : "sync";
+        String readyStep = method == MethodKind.COPY ? "analyze" : "sync";
         boolean synced = steps.stream().anyMatch(s -> s.name().equals(readyStep) && s.status() == StepStatus.DONE)
                 || RunRecord.STATUS_DONE.equals(run.status());
-        if (!streamed
+        if (!method.streams()
                 || !synced
                 || lag == null
                 || lag.lagSeconds() >= StatusReport.CUTOVER_LAG_SECONDS
@@ -77,14 +79,13 @@ final class NextStep {
                     + " removes what is left";
         }
         if (RunRecord.STATUS_DONE.equals(status)) {
-            return switch (run.method()) {
-                case "dump" -> "point the application at the target: " + run.target();
-                case "logical", "copy" ->
+            return switch (MethodKind.of(run)) {
+                case DUMP -> "point the application at the target: " + run.target();
+                case LOGICAL, COPY ->
                     cutoverCommand()
                             .map(c -> "when ready: " + c)
                             .orElse("wait for the lag to drop below " + (int) StatusReport.CUTOVER_LAG_SECONDS
                                     + " s, then pgferry cutover --dir " + dir.toAbsolutePath());
-                default -> "see pgferry status";
             };
         }
         StepRecord runningStep = steps.stream()
@@ -92,7 +93,7 @@ final class NextStep {
                 .reduce((a, b) -> b)
                 .orElse(null);
         String current = runningStep != null ? runningStep.name() : run.phase();
-        List<String> plan = plannedSteps(run.method());
+        List<String> plan = plannedSteps(MethodKind.of(run));
         int at = plan.indexOf(current);
         String next = plan.subList(at + 1, plan.size()).stream()
                 .filter(name -> steps.stream().noneMatch(s -> s.name().equals(name) && s.status() == StepStatus.DONE))

@@ -1,6 +1,7 @@
 package io.pgferry.monitor;
 
 import io.pgferry.state.EventRecord;
+import io.pgferry.state.MethodKind;
 import io.pgferry.state.PartsTable;
 import io.pgferry.state.ProgressRecord;
 import io.pgferry.state.RunRecord;
@@ -276,7 +277,7 @@ public final class StatusReader {
         }
         long stepsDone =
                 steps.stream().filter(s -> s.status() == StepStatus.DONE).count();
-        long stepsTotal = Math.max(NextStep.plannedSteps(run.method()).size(), steps.size());
+        long stepsTotal = Math.max(NextStep.plannedSteps(MethodKind.of(run)).size(), steps.size());
         return new StatusReport.Totals(tablesDone, tablesTotal, rows, bytes, stepsDone, stepsTotal);
     }
 

@@ -2,6 +2,7 @@ package io.pgferry.assess;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgferry.state.MethodKind;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -31,7 +32,7 @@ class ReportTest {
                 "postgres://app@src:5432/shop",
                 null,
                 List.of(many),
-                new Recommendation("dump", "small", Map.of(), true),
+                new Recommendation(MethodKind.DUMP, "small", Map.of(), true),
                 0);
     }
 
@@ -65,7 +66,8 @@ class ReportTest {
     @Test
     void aFindingAboutOneThingRendersAsBefore() {
         Finding one = new Finding("cross-major", Severity.INFO, "major upgrade 15 -> 17", "why", null);
-        Report r = new Report(1, "s", null, List.of(one), new Recommendation("dump", "small", Map.of(), true), 0);
+        Report r =
+                new Report(1, "s", null, List.of(one), new Recommendation(MethodKind.DUMP, "small", Map.of(), true), 0);
         assertThat(r.toText()).contains("[info] major upgrade 15 -> 17\n");
         assertThat(r.toJson()).contains("\"items\" : [ ]");
     }

@@ -2,8 +2,8 @@ package io.pgferry.method.copy;
 
 import io.pgferry.cdc.DdlApply;
 import io.pgferry.cdc.DdlCapture;
-import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
+import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;

@@ -2,11 +2,11 @@ package io.pgferry.method.copy;
 
 import io.pgferry.cdc.StreamControl;
 import io.pgferry.cutover.ReplicationLink;
-import io.pgferry.method.MethodKind;
 import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.Identifiers;
 import io.pgferry.pg.PgferryException;
+import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
 import io.pgferry.state.StateStore;
 import java.sql.Connection;

@@ -2,7 +2,6 @@ package io.pgferry.method.logical;
 
 import io.pgferry.cdc.DdlApply;
 import io.pgferry.cdc.DdlCapture;
-import io.pgferry.method.MethodKind;
 import io.pgferry.method.MigrationContext;
 import io.pgferry.method.MigrationMethod;
 import io.pgferry.method.MigrationSummary;
@@ -19,6 +18,7 @@ import io.pgferry.schema.PgClientTools;
 import io.pgferry.schema.SchemaSectionCopy;
 import io.pgferry.schema.SchemaSectionCopy.Section;
 import io.pgferry.schema.TableFilter;
+import io.pgferry.state.MethodKind;
 import io.pgferry.state.SettingKey;
 import io.pgferry.state.StepStatus;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.pgferry.method;
+package io.pgferry.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,11 +21,10 @@ class MethodKindTest {
     }
 
     @Test
-    void onlyDumpHasNoStreamAndNoLink() {
+    void onlyDumpHasNoStream() {
         assertThat(MethodKind.DUMP.streams()).isFalse();
         assertThat(MethodKind.LOGICAL.streams()).isTrue();
         assertThat(MethodKind.COPY.streams()).isTrue();
-        assertThat(MethodKind.DUMP.link(null, null, null, null, null)).isEmpty();
     }
 
     @Test
