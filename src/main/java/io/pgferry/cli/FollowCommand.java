@@ -10,6 +10,7 @@ import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.RunStatus;
 import io.pgferry.state.StateStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +64,7 @@ public final class FollowCommand implements Callable<Integer> {
             for (String lsn : ddlAppliedByHand) {
                 DdlCaptureSetup.markAppliedByHand(store, run.id(), parseLsn(lsn));
             }
-            store.setRunStatus(run.id(), RunRecord.STATUS_RUNNING, "stream", null);
+            store.setRunStatus(run.id(), RunStatus.RUNNING, "stream", null);
             MigrationContext ctx = open.context(new MigrationOptions(1, Optional.empty(), false, false, false));
             try {
                 if (open.method() == MethodKind.LOGICAL) {

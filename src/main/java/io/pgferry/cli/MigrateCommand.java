@@ -16,6 +16,7 @@ import io.pgferry.pg.Connector;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.RunStatus;
 import io.pgferry.state.StateStore;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -143,11 +144,11 @@ public final class MigrateCommand implements Callable<Integer> {
                     new Connector("source", source), new Connector("target", target), store, run, progress, options);
             try {
                 MigrationSummary summary = impl.migrate(context);
-                store.setRunStatus(run.id(), RunRecord.STATUS_DONE, "done", null);
+                store.setRunStatus(run.id(), RunStatus.DONE, "done", null);
                 progress.summary(summary.render());
                 return 0;
             } catch (RuntimeException e) {
-                store.setRunStatus(run.id(), RunRecord.STATUS_FAILED, null, e.getMessage());
+                store.setRunStatus(run.id(), RunStatus.FAILED, null, e.getMessage());
                 throw SlotRetentionNotice.annotate(store, run.id(), e);
             }
         }

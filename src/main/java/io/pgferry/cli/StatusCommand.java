@@ -6,7 +6,7 @@ import io.pgferry.monitor.StatusReport;
 import io.pgferry.monitor.StatusText;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
-import io.pgferry.state.RunRecord;
+import io.pgferry.state.RunStatus;
 import io.pgferry.state.StateStore;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -56,7 +56,7 @@ public final class StatusCommand implements Callable<Integer> {
                                 "the work dir " + workDir.dir() + " holds no migration yet",
                                 "start one with pgferry migrate"));
                 print(report);
-                if (!watch || !RunRecord.STATUS_RUNNING.equals(report.run().status())) {
+                if (!watch || !RunStatus.RUNNING.key().equals(report.run().status())) {
                     return 0;
                 }
                 Thread.sleep(WATCH_INTERVAL_MS);

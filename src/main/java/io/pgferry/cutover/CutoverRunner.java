@@ -6,6 +6,7 @@ import io.pgferry.pg.Connector;
 import io.pgferry.pg.ErrorCode;
 import io.pgferry.pg.PgferryException;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.RunStatus;
 import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import java.sql.Connection;
@@ -105,7 +106,8 @@ public final class CutoverRunner {
             guard.settle();
             Duration downtime = Duration.between(fencedAt, Instant.now());
             store.putSetting(run.id(), SettingKey.doneAt(phase), Instant.now().toString());
-            store.setRunStatus(run.id(), phase.equals("cutover") ? "cut-over" : "rolled-back", phase, null);
+            store.setRunStatus(
+                    run.id(), phase.equals("cutover") ? RunStatus.CUT_OVER : RunStatus.ROLLED_BACK, phase, null);
             return new CutoverResult(fenceLsn, downtime, sequences, verified, options.fence());
         }
     }

@@ -7,6 +7,7 @@ import io.pgferry.pg.PreflightException;
 import io.pgferry.schema.CatalogObject;
 import io.pgferry.schema.TargetBaseline;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.RunStatus;
 import io.pgferry.state.SettingKey;
 import io.pgferry.state.StateStore;
 import java.time.Duration;
@@ -105,7 +106,7 @@ public final class Rollback {
                                         + " has no record of what the target held before it began (it was started by an older pgferry),"
                                         + " so rollback cannot tell the run's objects from yours; nothing was changed",
                                 "run pgferry cleanup to remove the stream's objects, then drop what the migration created on the target yourself"));
-        if (!streams.forward() && RunRecord.STATUS_DONE.equals(run.status()) && !finishedRunOk) {
+        if (!streams.forward() && run.status() == RunStatus.DONE && !finishedRunOk) {
             throw new PreflightException(
                     ErrorCode.BLOCKER,
                     "run " + run.id() + " (method " + run.method()
@@ -136,7 +137,7 @@ public final class Rollback {
                     removed.size() + " stream object(s) removed, "
                             + split.drops().size() + " target object(s) dropped, "
                             + split.kept().size() + " kept");
-            store.setRunStatus(run.id(), "rolled-back", "rolled-back", null);
+            store.setRunStatus(run.id(), RunStatus.ROLLED_BACK, "rolled-back", null);
             return new Outcome(removed, split.drops(), split.kept());
         } catch (RuntimeException e) {
             store.failStep(run.id(), PHASE, String.valueOf(e.getMessage()));

@@ -32,6 +32,7 @@ import io.pgferry.schema.TableFilter;
 import io.pgferry.state.Directories;
 import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.RunStatus;
 import io.pgferry.state.StateStore;
 import io.pgferry.verify.Verifier;
 import io.pgferry.verify.VerifyReport;
@@ -122,7 +123,7 @@ public final class DemoRun {
         try (StateStore store = StateStore.open(work)) {
             RunRecord run = RunStarter.startOrResume(store, method.kind(), sourceSpec, targetSpec);
             MigrationSummary summary = method.migrate(context(store, run, sourceSpec, targetSpec));
-            store.setRunStatus(run.id(), RunRecord.STATUS_DONE, "done", null);
+            store.setRunStatus(run.id(), RunStatus.DONE, "done", null);
             return summary;
         }
     }

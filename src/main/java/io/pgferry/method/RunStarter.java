@@ -7,6 +7,7 @@ import io.pgferry.pg.PreflightException;
 import io.pgferry.schema.TargetBaseline;
 import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.RunStatus;
 import io.pgferry.state.StateStore;
 
 /**
@@ -49,7 +50,7 @@ public final class RunStarter {
                             + " once pgferry cleanup has run);"
                             + " to compare the two databases now: pgferry verify --source URI --target URI");
         }
-        store.setRunStatus(run.id(), RunRecord.STATUS_RUNNING, null, null);
+        store.setRunStatus(run.id(), RunStatus.RUNNING, null, null);
         store.event(run.id(), "info", "resuming run " + run.id());
         return run;
     }
@@ -62,9 +63,9 @@ public final class RunStarter {
      */
     static boolean finished(RunRecord run) {
         return switch (run.status()) {
-            case "cut-over", "rolled-back" -> true;
-            case RunRecord.STATUS_DONE -> MethodKind.of(run) != MethodKind.LOGICAL;
-            default -> false;
+            case CUT_OVER, ROLLED_BACK -> true;
+            case DONE -> MethodKind.of(run) != MethodKind.LOGICAL;
+            case RUNNING, FAILED -> false;
         };
     }
 }

@@ -1,5 +1,6 @@
 package io.pgferry.monitor;
 
+import io.pgferry.state.RunStatus;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -45,7 +46,7 @@ public final class MetricsExporter {
                 "pgferry_running",
                 "1 while the run is running, else 0.",
                 r -> true,
-                (r, cb) -> cb.call("running".equals(r.run().status()) ? 1 : 0));
+                (r, cb) -> cb.call(RunStatus.RUNNING.key().equals(r.run().status()) ? 1 : 0));
         gauge(
                 "pgferry_bytes_copied",
                 "Bytes copied: table parts, else the current phase's bytes.",

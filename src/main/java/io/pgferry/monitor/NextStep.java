@@ -2,6 +2,7 @@ package io.pgferry.monitor;
 
 import io.pgferry.state.MethodKind;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.RunStatus;
 import io.pgferry.state.StepRecord;
 import io.pgferry.state.StepStatus;
 import java.nio.file.Path;
@@ -53,12 +54,12 @@ final class NextStep {
         // logical is synced when its subscription is; copy once its copy is done and the stream follows
         String readyStep = method == MethodKind.COPY ? "analyze" : "sync";
         boolean synced = steps.stream().anyMatch(s -> s.name().equals(readyStep) && s.status() == StepStatus.DONE)
-                || RunRecord.STATUS_DONE.equals(run.status());
+                || run.status() == RunStatus.DONE;
         if (!method.streams()
                 || !synced
                 || lag == null
                 || lag.lagSeconds() >= StatusReport.CUTOVER_LAG_SECONDS
-                || !(RunRecord.STATUS_DONE.equals(run.status()) || RunRecord.STATUS_RUNNING.equals(run.status()))) {
+                || !(run.status() == RunStatus.DONE || run.status() == RunStatus.RUNNING)) {
             return Optional.empty();
         }
         // the run knows its databases; the passwords come from PGPASSWORD or ~/.pgpass
@@ -66,19 +67,19 @@ final class NextStep {
     }
 
     String text() {
-        String status = run.status();
-        if (RunRecord.STATUS_FAILED.equals(status)) {
+        RunStatus status = run.status();
+        if (status == RunStatus.FAILED) {
             return "fix the cause of the last error, then run the same pgferry migrate command again: finished steps are kept";
         }
-        if ("cut-over".equals(status)) {
+        if (status == RunStatus.CUT_OVER) {
             return "point the application at the target; then pgferry cleanup --dir " + dir.toAbsolutePath()
                     + " removes the stream objects (rollback is possible until then)";
         }
-        if ("rolled-back".equals(status)) {
+        if (status == RunStatus.ROLLED_BACK) {
             return "the application uses the source again; pgferry cleanup --dir " + dir.toAbsolutePath()
                     + " removes what is left";
         }
-        if (RunRecord.STATUS_DONE.equals(status)) {
+        if (status == RunStatus.DONE) {
             return switch (MethodKind.of(run)) {
                 case DUMP -> "point the application at the target: " + run.target();
                 case LOGICAL, COPY ->

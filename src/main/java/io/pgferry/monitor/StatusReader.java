@@ -5,6 +5,7 @@ import io.pgferry.state.MethodKind;
 import io.pgferry.state.PartsTable;
 import io.pgferry.state.ProgressRecord;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.RunStatus;
 import io.pgferry.state.SettingKey;
 import io.pgferry.state.SlotLedger;
 import io.pgferry.state.StateStore;
@@ -40,7 +41,7 @@ public final class StatusReader {
 
     private StatusReport read(RunRecord run) {
         Instant now = clock.instant();
-        boolean running = RunRecord.STATUS_RUNNING.equals(run.status());
+        boolean running = run.status() == RunStatus.RUNNING;
         List<StepRecord> stepRecords = store.steps(run.id());
         List<StatusReport.Step> steps =
                 stepRecords.stream().map(s -> step(s, now)).toList();
@@ -78,7 +79,7 @@ public final class StatusReader {
                 new StatusReport.Run(
                         run.id(),
                         run.method(),
-                        run.status(),
+                        run.status().key(),
                         run.phase(),
                         run.source(),
                         run.target(),
@@ -287,7 +288,7 @@ public final class StatusReader {
             return new StatusReport.Rates(null, null, null);
         }
         long rows = tables.stream().mapToLong(StatusReport.TableState::rows).sum();
-        double secs = seconds(run.createdAt(), RunRecord.STATUS_RUNNING.equals(run.status()) ? now : run.updatedAt());
+        double secs = seconds(run.createdAt(), run.status() == RunStatus.RUNNING ? now : run.updatedAt());
         return new StatusReport.Rates(
                 current.bytesPerSecond(), current.itemsPerSecond(), rows > 0 && secs > 0 ? rows / secs : null);
     }

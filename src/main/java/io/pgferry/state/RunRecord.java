@@ -8,14 +8,11 @@ public record RunRecord(
         String method,
         String source,
         String target,
-        String status,
+        RunStatus status,
         String phase,
         Instant createdAt,
         Instant updatedAt,
         String lastError) {
-    public static final String STATUS_RUNNING = "running";
-    public static final String STATUS_DONE = "done";
-    public static final String STATUS_FAILED = "failed";
 
     /** Names of the objects this run creates on servers: {@code pgferry_<run id>}. */
     public String objectName() {

@@ -24,7 +24,7 @@ final class RunsTable {
                         rs.getString(2),
                         rs.getString(3),
                         rs.getString(4),
-                        rs.getString(5),
+                        RunStatus.of(rs.getString(5)),
                         rs.getString(6),
                         Instant.parse(rs.getString(7)),
                         Instant.parse(rs.getString(8)),
@@ -42,7 +42,7 @@ final class RunsTable {
                     method,
                     Redaction.redact(source),
                     Redaction.redact(target),
-                    RunRecord.STATUS_RUNNING,
+                    RunStatus.RUNNING.key(),
                     "preflight",
                     now,
                     now);
@@ -50,10 +50,10 @@ final class RunsTable {
         });
     }
 
-    void status(String runId, String status, String phase, String lastError) {
+    void status(String runId, RunStatus status, String phase, String lastError) {
         sql.update(
                 "UPDATE run SET status = ?, phase = coalesce(?, phase), updated_at = ?, last_error = ? WHERE id = ?",
-                status,
+                status.key(),
                 phase,
                 sql.now(),
                 Redaction.redact(lastError),

@@ -118,7 +118,7 @@ public final class StateStore implements AutoCloseable {
         return runs.create(method, source, target);
     }
 
-    public void setRunStatus(String runId, String status, String phase, String lastError) {
+    public void setRunStatus(String runId, RunStatus status, String phase, String lastError) {
         runs.status(runId, status, phase, lastError);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgferry.cli.Main;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.RunStatus;
 import io.pgferry.state.StateStore;
 import io.pgferry.testing.StatusSchema;
 import java.io.PrintWriter;
@@ -43,7 +44,7 @@ class StatusCommandTest {
                 .as("a first document while the run is running")
                 .isTrue();
         try (StateStore store = StateStore.open(dir)) {
-            store.setRunStatus(run.id(), RunRecord.STATUS_DONE, "done", null);
+            store.setRunStatus(run.id(), RunStatus.DONE, "done", null);
         }
         String[] result = watch.get(10, TimeUnit.SECONDS);
         assertThat(result[0]).isEqualTo("0");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgferry.state.PartsTable;
 import io.pgferry.state.RunRecord;
+import io.pgferry.state.RunStatus;
 import io.pgferry.state.StateStore;
 import io.pgferry.state.StreamProgressTable;
 import io.pgferry.testing.StatusSchema;
@@ -89,7 +90,7 @@ class StatusReaderTest {
                     .record(
                             run.id(),
                             new StreamProgressTable.Reading("0/3000060", "0/3000060", "0/3000100", 160, 0.4, 0));
-            store.setRunStatus(run.id(), RunRecord.STATUS_DONE, "done", null);
+            store.setRunStatus(run.id(), RunStatus.DONE, "done", null);
 
             StatusReport report = new StatusReader(store).read().orElseThrow();
             JsonNode json = StatusSchema.assertValid(StatusJson.write(report, false));
