@@ -274,7 +274,11 @@ public final class CopyAndStream implements MigrationMethod {
                 schema.applyPreData(ctx.target().spec(), schemaStarted || pre.targetHoldsObjects(), line -> {});
             });
             loadPostData(ctx, schema, snapshot, exclusions.names());
-            Steps.run(summary, Step.DATA, ctx, () -> copyRows(ctx, options, pre, summary, data, snapshot, schema));
+            Steps.run(
+                    summary,
+                    Step.DATA,
+                    ctx,
+                    () -> reportCopy(ctx, options, summary, copyRows(ctx, pre, data, snapshot, schema)));
             return schema;
         }
     }
@@ -300,11 +304,9 @@ public final class CopyAndStream implements MigrationMethod {
     }
 
     /** Every table not yet complete, copied under the snapshot; large objects once per run. */
-    private static void copyRows(
+    private static SnapshotCopy.Result copyRows(
             MigrationContext ctx,
-            CopyOptions options,
             CopyPreflight.Result pre,
-            MigrationSummary summary,
             SnapshotCopy data,
             SnapshotExport snapshot,
             SchemaSource schema)
@@ -314,6 +316,11 @@ public final class CopyAndStream implements MigrationMethod {
         SnapshotCopy.Result r =
                 data.run(snapshot, schema, pre.source().major(), pre.target().major(), largeObjects);
         ctx.store().putSetting(ctx.runId(), SettingKey.COPY_LARGE_OBJECTS, "done");
+        return r;
+    }
+
+    private static void reportCopy(
+            MigrationContext ctx, CopyOptions options, MigrationSummary summary, SnapshotCopy.Result r) {
         if (options.triggers() && r.largeObjects() > 0) {
             ctx.progress()
                     .warn(r.largeObjects()
