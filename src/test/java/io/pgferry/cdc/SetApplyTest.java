@@ -8,6 +8,7 @@ import java.util.BitSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+/** Which rows go set-based and in which waves; what the statements do to rows is SetApplyIT's. */
 class SetApplyTest {
     private static final List<String> TYPES = List.of("pg_catalog.int4", "pg_catalog.text", "pg_catalog.\"bit\"");
 
@@ -86,19 +87,5 @@ class SetApplyTest {
         RelationSql full = relation(PgOutputMessage.ReplicaIdentity.FULL);
         assertThat(SetApply.suits(new RelationApply.Shape(RowOperation.DELETE, null, bits(0, 1, 2)), full, none, TYPES))
                 .isFalse();
-    }
-
-    @Test
-    void statementsReadEachValueAsTheTargetsTypeAndReturnTheOrdinalsThatFoundARow() {
-        SetApply apply = new SetApply(null, relation(PgOutputMessage.ReplicaIdentity.DEFAULT), TYPES);
-        assertThat(apply.text(new RelationApply.Shape(RowOperation.UPDATE, bits(1, 2), bits(0)), 2))
-                .isEqualTo("UPDATE \"My Schema\".\"order\" AS t SET \"Note\" = v.p0, \"flags\" = v.p1 FROM (VALUES"
-                        + " (?::pg_catalog.int4, ?::pg_catalog.text, ?::pg_catalog.\"bit\", ?::pg_catalog.int4),"
-                        + " (?::pg_catalog.int4, ?::pg_catalog.text, ?::pg_catalog.\"bit\", ?::pg_catalog.int4)) AS v(o, p0, p1, p2)"
-                        + " WHERE t.\"id\" = v.p2 RETURNING v.o");
-        assertThat(apply.text(new RelationApply.Shape(RowOperation.DELETE, null, bits(0)), 2))
-                .isEqualTo(
-                        "DELETE FROM \"My Schema\".\"order\" AS t USING (VALUES (?::pg_catalog.int4, ?::pg_catalog.int4), (?::pg_catalog.int4, ?::pg_catalog.int4)) AS v(o, p0)"
-                                + " WHERE t.\"id\" = v.p0 RETURNING v.o");
     }
 }

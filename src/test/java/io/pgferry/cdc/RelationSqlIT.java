@@ -1,0 +1,175 @@
+package io.pgferry.cdc;
+
+import static io.pgferry.testing.Sql.exec;
+import static io.pgferry.testing.Sql.strings;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgferry.cluster.LocalCluster;
+import io.pgferry.testing.PgFixture;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What {@link RelationSql}'s statements do to a real table whose every name needs quoting: a
+ * schema with a quote and a space, a reserved word for the table, mixed case, unicode and a
+ * quote in column names. Values go through {@link RelationApply#bind}, as the applier sends them.
+ */
+@Timeout(value = 1, unit = TimeUnit.MINUTES)
+class RelationSqlIT {
+    private static final String TABLE = "\"Odd \"\"Schema\"\"\".\"order\"";
+    private static final Column ID = new Column("id", 23);
+    private static final Column NOTE = new Column("Note Ü", 25);
+    private static final Column DOC = new Column("select", 114);
+    private static final Column QUOTED = new Column("say \"hi\"", 25);
+
+    private record Column(String name, int typeOid) {}
+
+    private static LocalCluster pg;
+    private static Connection c;
+
+    @BeforeAll
+    static void start() throws SQLException {
+        pg = PgFixture.server(15);
+        PgFixture.createDatabase(pg, "app");
+        c = PgFixture.connect(pg, "app");
+        exec(c, "CREATE SCHEMA \"Odd \"\"Schema\"\"\"");
+    }
+
+    @AfterAll
+    static void stop() throws SQLException {
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } finally {
+            if (pg != null) {
+                pg.close();
+            }
+        }
+    }
+
+    @BeforeEach
+    void noTable() throws SQLException {
+        exec(c, "DROP TABLE IF EXISTS " + TABLE);
+    }
+
+    private static RelationSql relation(PgOutputMessage.ReplicaIdentity identity, boolean keyed) {
+        List<PgOutputMessage.Column> cols = new ArrayList<>();
+        for (Column col : List.of(ID, NOTE, DOC, QUOTED)) {
+            cols.add(new PgOutputMessage.Column(keyed && col == ID, col.name(), col.typeOid(), -1));
+        }
+        return new RelationSql(new PgOutputMessage.Relation(null, 42, "Odd \"Schema\"", "order", identity, cols));
+    }
+
+    private static TupleData.Value t(String text) {
+        return TupleData.Text.of(text);
+    }
+
+    private static final TupleData.Value NULL = TupleData.Null.INSTANCE;
+
+    private static int run(String sql, List<TupleData.Value> values) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            for (TupleData.Value v : values) {
+                RelationApply.bind(ps, i++, v);
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    private static List<String> rows() throws SQLException {
+        return strings(
+                c,
+                "SELECT r FROM (SELECT concat_ws('|', id, coalesce(\"Note Ü\", 'NULL'), coalesce(\"select\"::text, 'NULL'),"
+                        + " coalesce(\"say \"\"hi\"\"\", 'NULL')) AS r FROM " + TABLE + ") s ORDER BY r COLLATE \"C\"");
+    }
+
+    private static BitSet bits(int... on) {
+        BitSet b = new BitSet();
+        for (int i : on) {
+            b.set(i);
+        }
+        return b;
+    }
+
+    @Test
+    void keyedRowsAreInsertedUpdatedAndDeletedByTheirKey() throws SQLException {
+        // GENERATED ALWAYS: only OVERRIDING SYSTEM VALUE lets the source's value in
+        exec(
+                c,
+                "CREATE TABLE " + TABLE + " (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, \"Note Ü\" text,"
+                        + " \"select\" json, \"say \"\"hi\"\"\" text)");
+        RelationSql sql = relation(PgOutputMessage.ReplicaIdentity.DEFAULT, true);
+        assertThat(run(sql.insert(), List.of(t("1"), t("ä 'x'"), t("{\"a\": [1, 2]}"), t("q\"q"))))
+                .isEqualTo(1);
+        assertThat(run(sql.insert(), List.of(t("2"), NULL, NULL, NULL))).isEqualTo(1);
+        assertThat(rows()).containsExactly("1|ä 'x'|{\"a\": [1, 2]}|q\"q", "2|NULL|NULL|NULL");
+
+        BitSet where = sql.whereColumns(null);
+        assertThat(where).isEqualTo(bits(0));
+        // the applier leaves an unchanged TOASTed column (here "select") out of SET: it keeps its value
+        assertThat(run(sql.update(bits(1, 3), where), List.of(NULL, t("new"), t("1"))))
+                .isEqualTo(1);
+        // a key change: SET the new key, find the row by the old one (the applier never assigns a GENERATED
+        // ALWAYS column in an UPDATE, so this table's key becomes an ordinary one first)
+        exec(c, "ALTER TABLE " + TABLE + " ALTER id SET GENERATED BY DEFAULT");
+        assertThat(run(sql.update(bits(0, 1), where), List.of(t("3"), t("moved"), t("2"))))
+                .isEqualTo(1);
+        assertThat(rows()).containsExactly("1|NULL|{\"a\": [1, 2]}|new", "3|moved|NULL|NULL");
+
+        assertThat(run(sql.delete(where), List.of(t("2"))))
+                .as("the old key is gone")
+                .isZero();
+        assertThat(run(sql.delete(where), List.of(t("3")))).isEqualTo(1);
+        assertThat(rows()).containsExactly("1|NULL|{\"a\": [1, 2]}|new");
+    }
+
+    @Test
+    void fullIdentityChangesOneOfIdenticalRowsFoundByEveryOldValue() throws SQLException {
+        // no key, and json has no equality operator: rows are found by every old value as text, NULL matching NULL
+        exec(
+                c,
+                "CREATE TABLE " + TABLE + " (id int, \"Note Ü\" text, \"select\" json, \"say \"\"hi\"\"\" text)",
+                "ALTER TABLE " + TABLE + " REPLICA IDENTITY FULL");
+        RelationSql sql = relation(PgOutputMessage.ReplicaIdentity.FULL, false);
+        for (int i = 0; i < 2; i++) {
+            run(sql.insert(), List.of(t("1"), NULL, t("{\"k\": 1}"), t("same")));
+        }
+        run(sql.insert(), List.of(t("1"), t("other"), t("{\"k\": 1}"), t("same")));
+        assertThat(sql.whereColumns(null)).as("no old image, no key").isEqualTo(new BitSet());
+
+        // an unchanged TOASTed old value cannot take part in the match
+        TupleData old = new TupleData(List.of(t("1"), NULL, TupleData.UnchangedToast.INSTANCE, t("same")));
+        BitSet where = sql.whereColumns(old);
+        assertThat(where).isEqualTo(bits(0, 1, 3));
+        List<TupleData.Value> oldValues = List.of(t("1"), NULL, t("same"));
+
+        List<TupleData.Value> update = new ArrayList<>(List.of(t("1"), t("changed"), t("same")));
+        update.addAll(oldValues);
+        assertThat(run(sql.update(bits(0, 1, 3), where), update)).isEqualTo(1);
+        assertThat(rows())
+                .containsExactly("1|NULL|{\"k\": 1}|same", "1|changed|{\"k\": 1}|same", "1|other|{\"k\": 1}|same");
+
+        assertThat(run(sql.delete(where), oldValues)).isEqualTo(1);
+        assertThat(run(sql.delete(where), oldValues))
+                .as("the one NULL row is gone")
+                .isZero();
+        assertThat(rows()).containsExactly("1|changed|{\"k\": 1}|same", "1|other|{\"k\": 1}|same");
+
+        // every old value, json included, compared as text
+        BitSet all = sql.whereColumns(new TupleData(List.of(t("1"), t("other"), t("{\"k\": 1}"), t("same"))));
+        assertThat(run(sql.delete(all), List.of(t("1"), t("other"), t("{\"k\": 1}"), t("same"))))
+                .isEqualTo(1);
+        assertThat(rows()).containsExactly("1|changed|{\"k\": 1}|same");
+    }
+}
