@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +16,20 @@ public final class Processes {
     private static final Duration REAP = Duration.ofSeconds(60);
 
     private Processes() {}
+
+    /**
+     * pgferry (the built jar) as a process of its own, {@code args} its command line, its output
+     * (stdout and stderr together) going to {@code <logName>.log} in {@code work}; the caller adds
+     * to or takes from its environment, then starts it.
+     */
+    public static ProcessBuilder pgferry(Path work, String logName, List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of(
+                "java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve(logName + ".log").toFile());
+    }
 
     /** What a finished command printed (stdout and stderr together) and its exit status. */
     public record Result(int exitStatus, String output) {}

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -111,12 +110,7 @@ class CommandsAfterMigrateIT {
     /** pgferry in a process of its own, with exactly the password sources given (none inherited). */
     private static Process start(Path work, String logName, Map<String, String> passwordEnv, String... args)
             throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                "java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(work.resolve(logName + ".log").toFile());
+        ProcessBuilder pb = Processes.pgferry(work, logName, List.of(args));
         pb.environment().remove("PGPASSWORD");
         pb.environment().remove("PGPASSFILE");
         pb.environment().putAll(passwordEnv);

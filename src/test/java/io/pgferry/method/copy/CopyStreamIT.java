@@ -867,12 +867,7 @@ class CopyStreamIT {
 
     /** Starts pgferry as a process of its own with {@code env} added to its environment (a fault point to halt at, say). */
     static Process start(Path work, String logName, Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                "java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(work.resolve(logName + ".log").toFile());
+        ProcessBuilder pb = Processes.pgferry(work, logName, List.of(args));
         pb.environment().putAll(env);
         return pb.start();
     }

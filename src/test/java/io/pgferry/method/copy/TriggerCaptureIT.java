@@ -261,12 +261,7 @@ class TriggerCaptureIT {
     }
 
     private static Process start(Path work, String logName, String haltAt, List<String> args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                "java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(work.resolve(logName + ".log").toFile());
+        ProcessBuilder pb = Processes.pgferry(work, logName, args);
         if (haltAt != null) {
             pb.environment().put("PGFERRY_TEST_HALT_AT", haltAt);
         }

@@ -7,15 +7,15 @@ import io.pgferry.testing.CliRun;
 import io.pgferry.testing.ClusterPair;
 import io.pgferry.testing.DatabaseDigest;
 import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.Processes;
 import io.pgferry.testing.SchemaDigest;
 import io.pgferry.testing.ShopWriter;
+import io.pgferry.testing.WorkDirStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -177,12 +177,7 @@ class SubscriptionDdlIT {
     }
 
     private static Process start(Path work, String logName, Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                "java", "-jar", Path.of("target/pgferry.jar").toAbsolutePath().toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(work.resolve(logName + ".log").toFile());
+        ProcessBuilder pb = Processes.pgferry(work, logName, List.of(args));
         pb.environment().putAll(env);
         return pb.start();
     }
@@ -193,14 +188,12 @@ class SubscriptionDdlIT {
         long deadline = System.currentTimeMillis() + 120_000;
         while (System.currentTimeMillis() < deadline) {
             assertThat(p.isAlive()).as(() -> logsOrError(work)).isTrue();
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + work.resolve("state.db"));
-                    Statement st = c.createStatement();
-                    ResultSet rs = st.executeQuery("SELECT updated_at FROM cdc_progress")) {
-                if (rs.next()
-                        && rs.getString(1) != null
-                        && java.time.Instant.parse(rs.getString(1)).isAfter(started)) {
-                    return;
-                }
+            // the lag follow records, read through the documented status (not the store's tables)
+            java.time.Instant recorded = WorkDirStatus.read(work)
+                    .map(s -> WorkDirStatus.instant(s.at("/lag/updatedAt")))
+                    .orElse(null);
+            if (recorded != null && recorded.isAfter(started)) {
+                return;
             }
             Thread.sleep(100);
         }
