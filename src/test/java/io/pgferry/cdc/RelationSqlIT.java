@@ -4,8 +4,7 @@ import static io.pgferry.testing.Sql.exec;
 import static io.pgferry.testing.Sql.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgferry.cluster.LocalCluster;
-import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.ServerWithDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -34,27 +33,20 @@ class RelationSqlIT {
 
     private record Column(String name, int typeOid) {}
 
-    private static LocalCluster pg;
+    private static ServerWithDatabase pg;
     private static Connection c;
 
     @BeforeAll
     static void start() throws SQLException {
-        pg = PgFixture.server(15);
-        PgFixture.createDatabase(pg, "app");
-        c = PgFixture.connect(pg, "app");
+        pg = ServerWithDatabase.start(15, "app");
+        c = pg.connection();
         exec(c, "CREATE SCHEMA \"Odd \"\"Schema\"\"\"");
     }
 
     @AfterAll
     static void stop() throws SQLException {
-        try {
-            if (c != null) {
-                c.close();
-            }
-        } finally {
-            if (pg != null) {
-                pg.close();
-            }
+        if (pg != null) {
+            pg.close();
         }
     }
 

@@ -6,8 +6,7 @@ import static io.pgferry.testing.Sql.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pgferry.cluster.LocalCluster;
-import io.pgferry.testing.PgFixture;
+import io.pgferry.testing.ServerWithDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -47,27 +46,20 @@ class SetApplyIT {
     private static final RelationApply.Shape DELETE = new RelationApply.Shape(RowOperation.DELETE, null, bits(0));
     private static final TupleData.Value NULL = TupleData.Null.INSTANCE;
 
-    private static LocalCluster pg;
+    private static ServerWithDatabase pg;
     private static Connection c;
 
     @BeforeAll
     static void start() throws SQLException {
-        pg = PgFixture.server(15);
-        PgFixture.createDatabase(pg, "app");
-        c = PgFixture.connect(pg, "app");
+        pg = ServerWithDatabase.start(15, "app");
+        c = pg.connection();
         exec(c, "CREATE SCHEMA \"Odd \"\"Schema\"\"\"");
     }
 
     @AfterAll
     static void stop() throws SQLException {
-        try {
-            if (c != null) {
-                c.close();
-            }
-        } finally {
-            if (pg != null) {
-                pg.close();
-            }
+        if (pg != null) {
+            pg.close();
         }
     }
 
